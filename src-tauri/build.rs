@@ -1,0 +1,23 @@
+//! Builds the Tauri context and the ACL of the app's own commands: each command is listed here
+//! and granted to the window by a capability in `capabilities/`.
+
+/// Every app command. A command missing here cannot be granted, so cannot be called.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "list_providers",
+    "add_provider",
+    "remove_provider",
+    "test_connection",
+    "test_provider",
+    "start_demo",
+];
+
+fn main() {
+    let attrs = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attrs) {
+        // A build script reports failure by exiting non-zero with a message.
+        eprintln!("tauri build script failed: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,102 @@
+//! The CLI against the real Secret Service (gnome-keyring in the D-Bus session `cargo xtask
+//! test` provides), a real SQLite file and a real scim2-server.
+
+use std::process::{Command, Output};
+
+use desk_engine::secrets::{KeyringStore, SecretStore};
+use desk_harness::{ProviderKind, ReferenceServer};
+
+fn cli(data_dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"));
+    cmd.args(args).env("SCIM_DESK_DATA_DIR", data_dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the CLI runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[tokio::test]
+async fn a_secret_stored_by_one_process_is_read_by_another_and_removed() {
+    let server = ReferenceServer::start(ProviderKind::Scim2Server).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let token = server.token().expose().clone();
+    let name = format!("Keyring test {}", std::process::id());
+
+    // Process 1 stores the token (from an environment variable, never an argument).
+    let add = cli(
+        data.path(),
+        &["provider", "add", &name, "--url", server.base_url(), "--token-env", "TEST_TOKEN"],
+        &[("TEST_TOKEN", &token)],
+    );
+    assert!(add.status.success(), "provider add: {}", text(&add));
+
+    // This test process reads it back from the Secret Service.
+    let key = format!("provider:{}", name.to_lowercase());
+    let store = KeyringStore::for_this_build();
+    let read = store.get(&key).expect("the Secret Service answers");
+    assert_eq!(read.map(|s| s.expose().clone()), Some(token.clone()), "same secret read back");
+
+    // Nothing secret in the database files.
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "the token must not be written to the data folder"
+        );
+    }
+
+    // Process 2 reads it from the keyring and authenticates with it.
+    let test = cli(data.path(), &["provider", "test", &name], &[]);
+    let out = text(&test);
+    assert!(test.status.success(), "provider test: {out}");
+    assert!(out.contains("sort: supported"), "one line per capability: {out}");
+    assert!(out.contains("etag: supported"), "{out}");
+    assert!(!out.contains(&token), "the token is never printed");
+
+    // Process 3 removes the provider and its keyring entry.
+    let rm = cli(data.path(), &["provider", "remove", &name], &[]);
+    assert!(rm.status.success(), "provider remove: {}", text(&rm));
+    assert!(store.get(&key).unwrap().is_none(), "the keyring entry is gone");
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_reported_in_plain_words_with_a_stable_code() {
+    let server = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let add = cli(
+        data.path(),
+        &["provider", "add", "wrong", "--url", server.base_url(), "--token-env", "T"],
+        &[("T", "definitely-wrong")],
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let test = cli(data.path(), &["--format", "json", "provider", "test", "wrong"], &[]);
+    assert!(!test.status.success());
+    let err: serde_json::Value =
+        serde_json::from_slice(&test.stderr).expect("errors are JSON with --format json");
+    assert_eq!(err["code"], "auth_rejected");
+    assert!(err["message"].as_str().unwrap().contains("refused the credentials"));
+    let _ = cli(data.path(), &["provider", "remove", "wrong"], &[]);
+}
+
+#[test]
+fn the_keyring_namespace_is_per_build_channel() {
+    let store = KeyringStore::with_service("io.scimdesk.desktop.test-namespace");
+    let key = format!("probe-{}", std::process::id());
+    store
+        .set(&key, &desk_engine::Sensitive::new("v".into()))
+        .expect("the Secret Service stores a secret");
+    assert!(
+        KeyringStore::for_this_build().get(&key).unwrap().is_none(),
+        "another namespace does not see it"
+    );
+    store.delete(&key).unwrap();
+    assert!(store.get(&key).unwrap().is_none(), "missing entries are None");
+}

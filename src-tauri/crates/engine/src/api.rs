@@ -1,0 +1,198 @@
+//! Types that cross IPC to the web view (and appear in the CLI's JSON output).
+//!
+//! They are exported to TypeScript in `ui/src/bindings/` by the `bindings` test below; the
+//! committed files must match what the Rust types generate (the drift check).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub use crate::error::{ErrorCode, IpcError};
+
+/// Facts about the running app, shown in the status bar and the about box.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    /// The data folder (database, exports).
+    pub data_dir: String,
+    /// True when the reference providers are installed and "Try the demo providers" can work.
+    pub demo_available: bool,
+    /// True when the app was started with `--demo`: the window starts the demo providers.
+    pub start_demo: bool,
+}
+
+/// How a provider authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    None,
+    Bearer,
+    Basic,
+}
+
+impl AuthKind {
+    /// The database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::None => "none",
+            AuthKind::Bearer => "bearer",
+            AuthKind::Basic => "basic",
+        }
+    }
+
+    /// Parses the database spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "none" => Some(AuthKind::None),
+            "bearer" => Some(AuthKind::Bearer),
+            "basic" => Some(AuthKind::Basic),
+            _ => None,
+        }
+    }
+}
+
+/// A provider as the person types it in the Add provider dialog (or on the command line).
+/// The secret travels once, from the form to the keyring, and is never sent back.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderInput {
+    pub name: String,
+    pub base_url: String,
+    pub auth_kind: AuthKind,
+    #[ts(optional)]
+    pub username: Option<String>,
+    /// Token (bearer) or password (basic). Wrapped in `Sensitive` as soon as it arrives.
+    #[ts(optional)]
+    pub secret: Option<String>,
+    /// Skip TLS certificate checks: an explicit, visible switch.
+    #[serde(default)]
+    pub tls_skip_verify: bool,
+}
+
+/// A configured provider, as listed in the sidebar. Holds no secret.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderSummary {
+    pub name: String,
+    pub base_url: String,
+    pub auth_kind: AuthKind,
+    #[ts(optional)]
+    pub username: Option<String>,
+    /// True when a secret for this provider is in the keyring (checked when listed).
+    pub has_secret: bool,
+    pub tls_skip_verify: bool,
+    pub is_demo: bool,
+    pub created_at: String,
+    #[ts(optional)]
+    pub last_sync_at: Option<String>,
+}
+
+/// One line of a capability profile, e.g. `sort: supported`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Capability {
+    pub name: String,
+    pub value: String,
+    pub supported: bool,
+}
+
+/// The result of "Test connection".
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionReport {
+    pub base_url: String,
+    /// Round trip of the ServiceProviderConfig request, in milliseconds.
+    pub elapsed_ms: u32,
+    pub capabilities: Vec<Capability>,
+    /// Resource type names the provider serves (e.g. User, Group).
+    pub resource_types: Vec<String>,
+}
+
+/// Progress of starting the demo providers.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoProgress {
+    pub stage: String,
+    pub done: u32,
+    pub total: u32,
+}
+
+/// What "Try the demo providers" set up.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoReport {
+    pub providers: Vec<ProviderSummary>,
+    pub users: u32,
+    pub groups: u32,
+}
+
+#[cfg(test)]
+mod bindings {
+    //! The drift check: the TypeScript in `ui/src/bindings/` must be what these types generate.
+    //! Run with `UPDATE_BINDINGS=1` (or `cargo xtask bindings`) to rewrite them.
+
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn committed_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../ui/src/bindings")
+    }
+
+    fn export_all(dir: &Path) {
+        let cfg = ts_rs::Config::new().with_out_dir(dir);
+        AppInfo::export_all(&cfg).unwrap();
+        ProviderInput::export_all(&cfg).unwrap();
+        ProviderSummary::export_all(&cfg).unwrap();
+        ConnectionReport::export_all(&cfg).unwrap();
+        DemoProgress::export_all(&cfg).unwrap();
+        DemoReport::export_all(&cfg).unwrap();
+        IpcError::export_all(&cfg).unwrap();
+    }
+
+    fn read_dir(dir: &Path) -> std::collections::BTreeMap<String, String> {
+        std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "ts"))
+                    .map(|e| {
+                        (
+                            e.file_name().to_string_lossy().to_string(),
+                            std::fs::read_to_string(e.path()).unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn typescript_bindings_match_the_rust_types() {
+        let tmp = tempfile::tempdir().unwrap();
+        export_all(tmp.path());
+        let generated = read_dir(tmp.path());
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            let dir = committed_dir();
+            std::fs::create_dir_all(&dir).unwrap();
+            for (name, _) in read_dir(&dir) {
+                std::fs::remove_file(dir.join(name)).unwrap();
+            }
+            for (name, text) in &generated {
+                std::fs::write(dir.join(name), text).unwrap();
+            }
+            return;
+        }
+        let committed = read_dir(&committed_dir());
+        assert_eq!(
+            generated.keys().collect::<Vec<_>>(),
+            committed.keys().collect::<Vec<_>>(),
+            "ui/src/bindings is out of date: run `cargo xtask bindings` and commit the result"
+        );
+        for (name, text) in &generated {
+            assert_eq!(
+                Some(text),
+                committed.get(name),
+                "ui/src/bindings/{name} drifted from the Rust types: run `cargo xtask bindings`"
+            );
+        }
+    }
+}

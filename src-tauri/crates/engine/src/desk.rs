@@ -1,0 +1,446 @@
+//! [`Desk`], the application context shared by the app and the CLI.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use desk_store::{Database, NewProvider, ProviderRow};
+use scim_client::{Auth, ClientOptions, ScimClient, Sensitive};
+use serde_json::Value;
+
+use crate::api::{AppInfo, AuthKind, Capability, ConnectionReport, ProviderInput, ProviderSummary};
+use crate::demo::DemoProviders;
+use crate::secrets::SecretStore;
+use crate::{DataPaths, DeskError};
+
+/// The application context: data folder, database, secret store, running demo providers.
+#[derive(Debug)]
+pub struct Desk {
+    paths: DataPaths,
+    db: Mutex<Database>,
+    secrets: Arc<dyn SecretStore>,
+    pub(crate) demo: Mutex<Option<DemoProviders>>,
+}
+
+impl Desk {
+    /// Opens the data folder's database (migrating it) with the given secret store.
+    pub fn open(paths: DataPaths, secrets: Arc<dyn SecretStore>) -> Result<Self, DeskError> {
+        let db = Database::open(&paths.database())?;
+        Ok(Self {
+            paths,
+            db: Mutex::new(db),
+            secrets,
+            demo: Mutex::new(None),
+        })
+    }
+
+    /// A context over an in-memory database (headless tests).
+    pub fn in_memory(paths: DataPaths, secrets: Arc<dyn SecretStore>) -> Result<Self, DeskError> {
+        Ok(Self {
+            paths,
+            db: Mutex::new(Database::open_in_memory()?),
+            secrets,
+            demo: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn db(&self) -> Result<MutexGuard<'_, Database>, DeskError> {
+        self.db
+            .lock()
+            .map_err(|_| DeskError::Internal("the database lock was poisoned".into()))
+    }
+
+    /// Facts for the status bar.
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data_dir: self.paths.root().display().to_string(),
+            demo_available: crate::demo::available(),
+            start_demo: false,
+        }
+    }
+
+    /// The data folder.
+    pub fn paths(&self) -> &DataPaths {
+        &self.paths
+    }
+
+    /// Every configured provider, by name.
+    pub fn list_providers(&self) -> Result<Vec<ProviderSummary>, DeskError> {
+        let rows = self.db()?.providers()?;
+        Ok(rows.into_iter().map(|r| self.summary(r)).collect())
+    }
+
+    /// One provider by name.
+    pub fn provider(&self, name: &str) -> Result<ProviderSummary, DeskError> {
+        let row = self.db()?.provider(name)?;
+        Ok(self.summary(row))
+    }
+
+    fn summary(&self, r: ProviderRow) -> ProviderSummary {
+        let has_secret = r
+            .secret_ref
+            .as_deref()
+            .map(|k| matches!(self.secrets.get(k), Ok(Some(_))))
+            .unwrap_or(false);
+        ProviderSummary {
+            auth_kind: AuthKind::parse(&r.auth_kind).unwrap_or(AuthKind::None),
+            name: r.name,
+            base_url: r.base_url,
+            username: r.username,
+            has_secret,
+            tls_skip_verify: r.tls_skip_verify,
+            is_demo: r.is_demo,
+            created_at: r.created_at,
+            last_sync_at: r.last_sync_at,
+        }
+    }
+
+    /// Checks a provider form and returns it cleaned up (trimmed name, normalised URL).
+    fn validate(input: &ProviderInput) -> Result<(String, String), DeskError> {
+        let name = input.name.trim().to_string();
+        if name.is_empty() {
+            return Err(DeskError::InvalidInput(
+                "Give the provider a name, for example \"Okta production\".".into(),
+            ));
+        }
+        if name.chars().count() > 80 || name.chars().any(char::is_control) {
+            return Err(DeskError::InvalidInput(
+                "The provider name must be at most 80 characters, without line breaks.".into(),
+            ));
+        }
+        // ScimClient::new validates the URL the same way it will be used.
+        let client = ScimClient::new(&input.base_url, Auth::None, &ClientOptions::default())?;
+        let url = client.base_url().as_str().trim_end_matches('/').to_string();
+        match input.auth_kind {
+            AuthKind::Bearer if input.secret.as_deref().unwrap_or("").is_empty() => {
+                return Err(DeskError::InvalidInput(
+                    "Enter the bearer token the provider gave you.".into(),
+                ))
+            }
+            AuthKind::Basic
+                if input.username.as_deref().unwrap_or("").trim().is_empty()
+                    || input.secret.as_deref().unwrap_or("").is_empty() =>
+            {
+                return Err(DeskError::InvalidInput(
+                    "Enter both the user name and the password for basic authentication.".into(),
+                ))
+            }
+            _ => {}
+        }
+        Ok((name, url))
+    }
+
+    /// Adds a provider: the secret goes to the keyring, the rest to the database.
+    /// Nothing is sent over the network (use [`Desk::test_connection`] for that).
+    pub fn add_provider(&self, input: ProviderInput) -> Result<ProviderSummary, DeskError> {
+        self.add_provider_inner(input, false)
+    }
+
+    pub(crate) fn add_provider_inner(
+        &self,
+        input: ProviderInput,
+        is_demo: bool,
+    ) -> Result<ProviderSummary, DeskError> {
+        let (name, url) = Self::validate(&input)?;
+        let db = self.db()?;
+        if db.provider(&name).is_ok() {
+            return Err(DeskError::DuplicateName(name));
+        }
+        let secret = input.secret.map(Sensitive::new);
+        let secret_ref = secret.as_ref().map(|_| secret_key(&name));
+        if let (Some(key), Some(s)) = (&secret_ref, &secret) {
+            self.secrets.set(key, s)?;
+        }
+        let inserted = db.insert_provider(&NewProvider {
+            name: &name,
+            base_url: &url,
+            auth_kind: input.auth_kind.as_str(),
+            username: input.username.as_deref().map(str::trim),
+            secret_ref: secret_ref.as_deref(),
+            tls_skip_verify: input.tls_skip_verify,
+            is_demo,
+        });
+        match inserted {
+            Ok(row) => {
+                drop(db);
+                Ok(self.summary(row))
+            }
+            Err(e) => {
+                // Leave no orphan secret behind when the row could not be written.
+                if let Some(key) = &secret_ref {
+                    let _ = self.secrets.delete(key);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Removes a provider and its keyring entry.
+    pub fn remove_provider(&self, name: &str) -> Result<(), DeskError> {
+        let row = self.db()?.delete_provider(name)?;
+        if let Some(key) = row.secret_ref {
+            self.secrets.delete(&key)?;
+        }
+        Ok(())
+    }
+
+    /// A SCIM client for a configured provider, with its secret from the keyring.
+    pub fn client(&self, name: &str) -> Result<ScimClient, DeskError> {
+        let row = self.db()?.provider(name)?;
+        let secret = match &row.secret_ref {
+            Some(key) => self.secrets.get(key)?,
+            None => None,
+        };
+        let auth = match (AuthKind::parse(&row.auth_kind), secret) {
+            (Some(AuthKind::Bearer), Some(t)) => Auth::Bearer(t),
+            (Some(AuthKind::Basic), Some(p)) => Auth::Basic {
+                username: row.username.clone().unwrap_or_default(),
+                password: p,
+            },
+            (Some(AuthKind::None), _) => Auth::None,
+            _ => {
+                return Err(DeskError::InvalidInput(format!(
+                    "The password or token of \"{}\" is missing from the system keyring. Edit \
+                     the provider and enter it again.",
+                    row.name
+                )))
+            }
+        };
+        let options = ClientOptions {
+            danger_accept_invalid_certs: row.tls_skip_verify,
+            ..ClientOptions::default()
+        };
+        Ok(ScimClient::new(&row.base_url, auth, &options)?)
+    }
+
+    /// Connects to a configured provider and reads its capabilities.
+    pub async fn test_provider(&self, name: &str) -> Result<ConnectionReport, DeskError> {
+        let client = self.client(name)?;
+        probe(&client).await
+    }
+
+    /// Connects with the settings of a form that is not saved yet ("Test connection").
+    pub async fn test_connection(&self, input: ProviderInput) -> Result<ConnectionReport, DeskError> {
+        Self::validate(&input)?;
+        let auth = match input.auth_kind {
+            AuthKind::None => Auth::None,
+            AuthKind::Bearer => Auth::Bearer(Sensitive::new(input.secret.unwrap_or_default())),
+            AuthKind::Basic => Auth::Basic {
+                username: input.username.unwrap_or_default(),
+                password: Sensitive::new(input.secret.unwrap_or_default()),
+            },
+        };
+        let options = ClientOptions {
+            danger_accept_invalid_certs: input.tls_skip_verify,
+            ..ClientOptions::default()
+        };
+        let client = ScimClient::new(&input.base_url, auth, &options)?;
+        probe(&client).await
+    }
+}
+
+/// The keyring key of a provider's secret.
+fn secret_key(provider_name: &str) -> String {
+    format!("provider:{}", provider_name.to_lowercase())
+}
+
+/// Reads /ServiceProviderConfig and /ResourceTypes. The resource types are read with the
+/// credentials, so a wrong token is caught even on servers whose discovery needs none.
+async fn probe(client: &ScimClient) -> Result<ConnectionReport, DeskError> {
+    let started = Instant::now();
+    let spc = client.service_provider_config().await?;
+    let elapsed_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    let types = client.resource_types().await?;
+    // An authenticated read: discovery may be public, the directory is not.
+    client.list_page("Users", 1, 1, None).await?;
+    let resource_types = types
+        .iter()
+        .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    Ok(ConnectionReport {
+        base_url: client.base_url().to_string(),
+        elapsed_ms,
+        capabilities: capabilities_of(&spc),
+        resource_types,
+    })
+}
+
+fn supported(spc: &Value, key: &str) -> bool {
+    match spc.get(key).and_then(|v| v.get("supported")) {
+        Some(Value::Bool(b)) => *b,
+        // Some servers send "true" or 1.
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        Some(Value::Number(n)) => n.as_u64() == Some(1),
+        _ => false,
+    }
+}
+
+/// One line per capability from a ServiceProviderConfig document.
+pub(crate) fn capabilities_of(spc: &Value) -> Vec<Capability> {
+    let line = |name: &str, supported: bool, value: String| Capability {
+        name: name.to_string(),
+        value,
+        supported,
+    };
+    let yes_no = |b: bool| {
+        if b {
+            "supported".to_string()
+        } else {
+            "not supported".to_string()
+        }
+    };
+    let num = |k: &str, f: &str| spc.get(k).and_then(|v| v.get(f)).and_then(Value::as_u64);
+    let mut out = Vec::new();
+    let patch = supported(spc, "patch");
+    out.push(line("patch", patch, yes_no(patch)));
+    let filter = supported(spc, "filter");
+    out.push(line(
+        "filter",
+        filter,
+        match (filter, num("filter", "maxResults")) {
+            (true, Some(m)) => format!("supported (at most {m} results)"),
+            (b, _) => yes_no(b),
+        },
+    ));
+    let sort = supported(spc, "sort");
+    out.push(line("sort", sort, yes_no(sort)));
+    let etag = supported(spc, "etag");
+    out.push(line("etag", etag, yes_no(etag)));
+    let bulk = supported(spc, "bulk");
+    out.push(line(
+        "bulk",
+        bulk,
+        match (bulk, num("bulk", "maxOperations")) {
+            (true, Some(m)) => format!("supported (at most {m} operations)"),
+            (b, _) => yes_no(b),
+        },
+    ));
+    let change_password = supported(spc, "changePassword");
+    out.push(line("changePassword", change_password, yes_no(change_password)));
+    let pagination = spc.get("pagination");
+    let cursor = pagination
+        .and_then(|p| p.get("cursor"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let index = pagination
+        .and_then(|p| p.get("index"))
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let modes = match (cursor, index) {
+        (true, true) => "cursor and index",
+        (true, false) => "cursor only",
+        (false, _) => "index",
+    };
+    out.push(line("paging", true, modes.to_string()));
+    let schemes: Vec<String> = spc
+        .get("authenticationSchemes")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| {
+                    s.get("type")
+                        .or_else(|| s.get("name"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.push(line(
+        "authentication",
+        !schemes.is_empty(),
+        if schemes.is_empty() {
+            "not announced".to_string()
+        } else {
+            schemes.join(", ")
+        },
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::MemoryStore;
+
+    fn desk() -> (Desk, Arc<MemoryStore>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Arc::new(MemoryStore::new());
+        let desk = Desk::in_memory(
+            DataPaths::at(dir.path().to_path_buf()).unwrap(),
+            secrets.clone(),
+        )
+        .unwrap();
+        (desk, secrets, dir)
+    }
+
+    fn input(name: &str) -> ProviderInput {
+        ProviderInput {
+            name: name.into(),
+            base_url: "https://scim.example.test/scim/v2/".into(),
+            auth_kind: AuthKind::Bearer,
+            username: None,
+            secret: Some("s3cret-token".into()),
+            tls_skip_verify: false,
+        }
+    }
+
+    #[test]
+    fn adding_a_provider_puts_the_secret_in_the_store_only() {
+        let (desk, secrets, _dir) = desk();
+        let p = desk.add_provider(input("Okta prod")).unwrap();
+        assert!(p.has_secret);
+        assert_eq!(p.base_url, "https://scim.example.test/scim/v2");
+        assert_eq!(secrets.len(), 1);
+        let json = serde_json::to_string(&desk.list_providers().unwrap()).unwrap();
+        assert!(!json.contains("s3cret"), "listed providers never carry the secret");
+        let db = desk.db().unwrap();
+        let dump: String = db
+            .conn()
+            .query_row("SELECT group_concat(coalesce(secret_ref,'')) FROM providers", [], |r| r.get(0))
+            .unwrap();
+        assert!(!dump.contains("s3cret"), "the database holds only a reference");
+    }
+
+    #[test]
+    fn duplicate_names_and_bad_input_are_refused_with_codes() {
+        let (desk, _s, _dir) = desk();
+        desk.add_provider(input("A")).unwrap();
+        let e = desk.add_provider(input("a")).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::DuplicateName);
+        let mut bad = input("B");
+        bad.base_url = "ftp://nope".into();
+        assert_eq!(desk.add_provider(bad).unwrap_err().code(), crate::ErrorCode::InvalidInput);
+        let mut no_token = input("C");
+        no_token.secret = None;
+        assert_eq!(
+            desk.add_provider(no_token).unwrap_err().code(),
+            crate::ErrorCode::InvalidInput
+        );
+    }
+
+    #[test]
+    fn removing_a_provider_removes_its_secret() {
+        let (desk, secrets, _dir) = desk();
+        desk.add_provider(input("A")).unwrap();
+        desk.remove_provider("A").unwrap();
+        assert!(secrets.is_empty(), "the keyring entry goes with the provider");
+        assert!(desk.list_providers().unwrap().is_empty());
+    }
+
+    #[test]
+    fn capabilities_read_lenient_documents() {
+        let spc: Value = serde_json::from_str(
+            r#"{"patch":{"supported":"true"},"filter":{"supported":1,"maxResults":200},
+                "sort":{"supported":false},"bulk":{"supported":true,"maxOperations":10}}"#,
+        )
+        .unwrap();
+        let caps = capabilities_of(&spc);
+        let get = |n: &str| caps.iter().find(|c| c.name == n).unwrap().value.clone();
+        assert_eq!(get("patch"), "supported");
+        assert_eq!(get("filter"), "supported (at most 200 results)");
+        assert_eq!(get("sort"), "not supported");
+        assert_eq!(get("bulk"), "supported (at most 10 operations)");
+        assert_eq!(get("paging"), "index");
+    }
+}

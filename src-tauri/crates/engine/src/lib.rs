@@ -1,0 +1,18 @@
+//! The engine of SCIM Desk, shared by the desktop app and `scim-desk-cli`.
+//!
+//! [`Desk`] is the application context: the data folder, the database, the secret store and
+//! the running demo providers. Its methods are the operations both front ends offer; the Tauri
+//! commands and the CLI subcommands only unpack arguments and call them. Types that cross to the
+//! web view live in [`api`] and are exported to TypeScript (see `bindings` tests).
+
+pub mod api;
+mod demo;
+mod desk;
+mod error;
+pub mod paths;
+pub mod secrets;
+
+pub use desk::Desk;
+pub use error::{DeskError, ErrorCode};
+pub use paths::DataPaths;
+pub use scim_client::Sensitive;

@@ -1,0 +1,350 @@
+//! The HTTP side: one `reqwest` client per provider with timeouts, a User-Agent, bearer or basic
+//! auth, and lenient reading of what servers actually send.
+
+use std::time::Duration;
+
+use reqwest::{header, Method, StatusCode};
+use serde_json::Value;
+use url::Url;
+
+use crate::{ScimError, ScimErrorBody, Sensitive};
+
+/// How requests authenticate.
+#[derive(Debug, Clone, Default)]
+pub enum Auth {
+    /// No credentials (discovery endpoints, local test servers).
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(Sensitive<String>),
+    /// `Authorization: Basic ...`.
+    Basic {
+        username: String,
+        password: Sensitive<String>,
+    },
+}
+
+/// Connection settings that are not secrets.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Connect timeout, kept short so an unreachable provider is reported quickly.
+    pub connect_timeout: Duration,
+    /// Skip TLS certificate checks. Only ever set from an explicit, visible user switch.
+    pub danger_accept_invalid_certs: bool,
+    /// Sent on every request; some providers (AWS, GitHub) refuse requests without one.
+    pub user_agent: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            danger_accept_invalid_certs: false,
+            user_agent: format!("SCIM-Desk/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// One page of a list response, read leniently (`Resources` or `resources`, missing counts).
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    pub total_results: Option<u64>,
+    pub start_index: Option<u64>,
+    pub items_per_page: Option<u64>,
+    pub next_cursor: Option<String>,
+    pub resources: Vec<Value>,
+}
+
+/// A client bound to one provider's base URL (e.g. `https://host/scim/v2`).
+#[derive(Debug, Clone)]
+pub struct ScimClient {
+    http: reqwest::Client,
+    base: Url,
+    auth: Auth,
+}
+
+impl ScimClient {
+    /// Builds a client. The base URL must be http or https; a trailing slash is optional.
+    pub fn new(base_url: &str, auth: Auth, options: &ClientOptions) -> Result<Self, ScimError> {
+        let base = parse_base_url(base_url)?;
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .user_agent(options.user_agent.clone())
+            .tls_danger_accept_invalid_certs(options.danger_accept_invalid_certs)
+            .build()
+            .map_err(|e| ScimError::Tls {
+                url: base.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self { http, base, auth })
+    }
+
+    /// The base URL this client talks to.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// Resolves an endpoint. Both `Users`, `/Users` and an absolute path that already contains
+    /// the base path (`/scim/v2/Users`, as some ResourceTypes documents give) end up at the
+    /// same place: the prefix is never doubled.
+    pub fn endpoint_url(&self, endpoint: &str) -> Result<Url, ScimError> {
+        if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
+            return parse_base_url(endpoint);
+        }
+        let base_path = self.base.path().trim_end_matches('/');
+        let rel = if !base_path.is_empty() && endpoint.starts_with(base_path) {
+            endpoint[base_path.len()..].trim_start_matches('/')
+        } else {
+            endpoint.trim_start_matches('/')
+        };
+        let mut url = self.base.clone();
+        url.set_path(&format!("{base_path}/{rel}"));
+        Ok(url)
+    }
+
+    /// GET /ServiceProviderConfig.
+    pub async fn service_provider_config(&self) -> Result<Value, ScimError> {
+        self.get_json("ServiceProviderConfig", &[]).await
+    }
+
+    /// GET /ResourceTypes, as the raw list of resource type documents.
+    pub async fn resource_types(&self) -> Result<Vec<Value>, ScimError> {
+        let v = self.get_json("ResourceTypes", &[]).await?;
+        Ok(resources_of(&v))
+    }
+
+    /// GET /Schemas, as the raw list of schema documents.
+    pub async fn schemas(&self) -> Result<Vec<Value>, ScimError> {
+        let v = self.get_json("Schemas", &[]).await?;
+        Ok(resources_of(&v))
+    }
+
+    /// One list page by index paging.
+    pub async fn list_page(
+        &self,
+        endpoint: &str,
+        start_index: u64,
+        count: u64,
+        filter: Option<&str>,
+    ) -> Result<ListPage, ScimError> {
+        let mut q = vec![
+            ("startIndex", start_index.to_string()),
+            ("count", count.to_string()),
+        ];
+        if let Some(f) = filter {
+            q.push(("filter", f.to_string()));
+        }
+        let v = self.get_json(endpoint, &q).await?;
+        Ok(list_page_of(&v))
+    }
+
+    /// GET one resource by endpoint and id.
+    pub async fn get(&self, endpoint: &str, id: &str) -> Result<Value, ScimError> {
+        let path = format!("{}/{}", endpoint.trim_end_matches('/'), id);
+        self.get_json(&path, &[]).await
+    }
+
+    /// POST a new resource; returns what the server stored.
+    pub async fn create(&self, endpoint: &str, resource: &Value) -> Result<Value, ScimError> {
+        let url = self.endpoint_url(endpoint)?;
+        let body = self
+            .send(Method::POST, url.clone(), Some(resource))
+            .await?
+            .unwrap_or(Value::Null);
+        if !body.is_object() {
+            return Err(ScimError::Malformed {
+                url: url.to_string(),
+                reason: "a create answered without the created resource".into(),
+            });
+        }
+        Ok(body)
+    }
+
+    /// DELETE a resource.
+    pub async fn delete(&self, endpoint: &str, id: &str) -> Result<(), ScimError> {
+        let url = self.endpoint_url(&format!("{}/{}", endpoint.trim_end_matches('/'), id))?;
+        self.send(Method::DELETE, url, None).await.map(|_| ())
+    }
+
+    async fn get_json(&self, endpoint: &str, query: &[(&str, String)]) -> Result<Value, ScimError> {
+        let mut url = self.endpoint_url(endpoint)?;
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in query {
+                pairs.append_pair(k, v);
+            }
+        }
+        let body = self.send(Method::GET, url.clone(), None).await?;
+        body.ok_or_else(|| ScimError::Malformed {
+            url: url.to_string(),
+            reason: "the response body was empty".into(),
+        })
+    }
+
+    /// Sends one request and reads a JSON body (None for an empty body, e.g. 204).
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, ScimError> {
+        let mut req = self
+            .http
+            .request(method.clone(), url.clone())
+            .header(header::ACCEPT, "application/scim+json, application/json");
+        req = match &self.auth {
+            Auth::None => req,
+            Auth::Bearer(t) => req.bearer_auth(t.expose()),
+            Auth::Basic { username, password } => {
+                req.basic_auth(username, Some(password.expose()))
+            }
+        };
+        if let Some(b) = body {
+            req = req
+                .header(header::CONTENT_TYPE, "application/scim+json")
+                .body(b.to_string());
+        }
+        let resp = req.send().await.map_err(|e| transport_error(&url, e))?;
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let bytes = resp.bytes().await.map_err(|e| transport_error(&url, e))?;
+        if !status.is_success() {
+            let body: ScimErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
+            return Err(ScimError::Http {
+                method: method.to_string(),
+                url: url.to_string(),
+                status: status.as_u16(),
+                body,
+                retry_after,
+            });
+        }
+        if status == StatusCode::NO_CONTENT || bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(None);
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| ScimError::Malformed {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })
+    }
+}
+
+fn parse_base_url(s: &str) -> Result<Url, ScimError> {
+    let url = Url::parse(s.trim()).map_err(|e| ScimError::InvalidUrl {
+        url: s.to_string(),
+        reason: e.to_string(),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ScimError::InvalidUrl {
+            url: s.to_string(),
+            reason: "only http and https are supported".into(),
+        });
+    }
+    if url.host_str().is_none() {
+        return Err(ScimError::InvalidUrl {
+            url: s.to_string(),
+            reason: "the address has no host".into(),
+        });
+    }
+    Ok(url)
+}
+
+fn transport_error(url: &Url, e: reqwest::Error) -> ScimError {
+    let url = url.to_string();
+    if e.is_timeout() {
+        return ScimError::Timeout { url };
+    }
+    let mut reason = e.to_string();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    while let Some(s) = src {
+        reason = format!("{reason}: {s}");
+        src = s.source();
+    }
+    if reason.contains("certificate") || reason.contains("tls") || reason.contains("TLS") {
+        ScimError::Tls { url, reason }
+    } else {
+        ScimError::Unreachable { url, reason }
+    }
+}
+
+/// The resource list of a list response, tolerating the lowercase `resources` key.
+fn resources_of(v: &Value) -> Vec<Value> {
+    v.get("Resources")
+        .or_else(|| v.get("resources"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn as_u64_lenient(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn list_page_of(v: &Value) -> ListPage {
+    ListPage {
+        total_results: as_u64_lenient(v.get("totalResults")),
+        start_index: as_u64_lenient(v.get("startIndex")),
+        items_per_page: as_u64_lenient(v.get("itemsPerPage")),
+        next_cursor: v
+            .get("nextCursor")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        resources: resources_of(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: &str) -> ScimClient {
+        ScimClient::new(base, Auth::None, &ClientOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn endpoints_never_double_the_base_path() {
+        let c = client("https://example.test/scim/v2/");
+        for ep in ["Users", "/Users", "/scim/v2/Users"] {
+            assert_eq!(
+                c.endpoint_url(ep).unwrap().as_str(),
+                "https://example.test/scim/v2/Users",
+                "endpoint {ep:?} must resolve under the base once"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_urls_are_refused_with_a_reason() {
+        for bad in ["", "ftp://x/y", "not a url", "http://"] {
+            assert!(
+                ScimClient::new(bad, Auth::None, &ClientOptions::default()).is_err(),
+                "{bad:?} must be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn list_pages_accept_lowercase_keys_and_string_numbers() {
+        let v: Value = serde_json::from_str(
+            r#"{"totalResults":"3","resources":[{"id":"a"}],"startIndex":1}"#,
+        )
+        .unwrap();
+        let p = list_page_of(&v);
+        assert_eq!(p.total_results, Some(3));
+        assert_eq!(p.start_index, Some(1));
+        assert_eq!(p.resources.len(), 1);
+    }
+}

@@ -1,0 +1,85 @@
+//! Errors of the SCIM client, typed so that callers never parse message text.
+
+use serde::Deserialize;
+
+/// The body of a SCIM error response (RFC 7644 section 3.12), read leniently: `status` may be a
+/// string (as the RFC says) or a number (as some servers send), and `scimType` may be missing.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimErrorBody {
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub scim_type: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(match v {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// What went wrong talking to a SCIM service provider.
+#[derive(Debug, thiserror::Error)]
+pub enum ScimError {
+    #[error("the address {url:?} is not a valid http(s) URL: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("could not connect to {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("the request to {url} timed out")]
+    Timeout { url: String },
+    #[error("the secure connection to {url} failed: {reason}")]
+    Tls { url: String, reason: String },
+    #[error("{method} {url} answered HTTP {status}{}", describe(.body))]
+    Http {
+        method: String,
+        url: String,
+        status: u16,
+        body: ScimErrorBody,
+        /// Seconds from a `Retry-After` header, when the server sent one.
+        retry_after: Option<u64>,
+    },
+    #[error("{url} sent a response that is not valid SCIM JSON: {reason}")]
+    Malformed { url: String, reason: String },
+}
+
+fn describe(body: &ScimErrorBody) -> String {
+    let mut s = String::new();
+    if let Some(t) = &body.scim_type {
+        s.push_str(&format!(" ({t})"));
+    }
+    if let Some(d) = &body.detail {
+        s.push_str(&format!(": {d}"));
+    }
+    s
+}
+
+impl ScimError {
+    /// The HTTP status, when the server answered at all.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ScimError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_status_may_be_a_number_or_a_string() {
+        let a: ScimErrorBody =
+            serde_json::from_str(r#"{"status":"409","scimType":"uniqueness"}"#).unwrap();
+        let b: ScimErrorBody = serde_json::from_str(r#"{"status":409}"#).unwrap();
+        assert_eq!(a.status.as_deref(), Some("409"));
+        assert_eq!(b.status.as_deref(), Some("409"));
+        assert_eq!(b.scim_type, None, "Sentry-style 409 without scimType must still parse");
+    }
+}

@@ -1,0 +1,106 @@
+//! SCIM Desk's local database.
+//!
+//! One SQLite file in the app data folder holds the provider registry and (in later migrations)
+//! the cached directory snapshots, the audit log and migration journals. Everything here is plain
+//! rusqlite: the schema is owned by embedded, timestamp-named migrations ([`migrate`]).
+
+mod migrate;
+mod providers;
+
+pub use migrate::{applied_migrations, MIGRATIONS};
+pub use providers::{NewProvider, ProviderRow};
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+/// Errors of the local database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the local database could not be opened or read: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "this database was written by a newer version of SCIM Desk (it contains the change \
+         {migration:?}, unknown to this version); update SCIM Desk to open it"
+    )]
+    NewerVersion { migration: String },
+    #[error("a provider named {0:?} already exists")]
+    DuplicateProvider(String),
+    #[error("no provider named {0:?}")]
+    ProviderNotFound(String),
+}
+
+/// An open database with its migrations applied.
+#[derive(Debug)]
+pub struct Database {
+    conn: Connection,
+}
+
+impl Database {
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        Self::init(conn, true)
+    }
+
+    /// An in-memory database with the full schema, for tests.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        Self::init(conn, false)
+    }
+
+    fn init(mut conn: Connection, file: bool) -> Result<Self, StoreError> {
+        apply_pragmas(&conn, file)?;
+        migrate::run(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// The underlying connection, for crates that own their own tables.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Every pragma the app relies on, set in this one place.
+fn apply_pragmas(conn: &Connection, file: bool) -> Result<(), StoreError> {
+    if file {
+        // WAL lets the window read the cache while a sync writes a new snapshot.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    // NORMAL is durable at every checkpoint under WAL and much faster than FULL for bulk ingest;
+    // a power cut can lose at most the last transactions, never corrupt the file.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // The GUI and the CLI may open the same file: wait for a writer instead of failing at once.
+    conn.pragma_update(None, "busy_timeout", 5000)?;
+    // Snapshot rows reference their snapshot; keep those references honest.
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Temporary sort and index data stays in memory: faster searches over large caches.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+/// The current time as an RFC 3339 UTC string, as stored in the database.
+pub fn now_rfc3339() -> String {
+    format_rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// Formats a time as the RFC 3339 UTC string the database stores (second precision).
+pub fn format_rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_dates_in_utc() {
+        let t = time::macros::datetime!(2026-11-28 15:04:05.123 +01:00);
+        assert_eq!(format_rfc3339(t), "2026-11-28T14:04:05Z");
+    }
+}

@@ -1,0 +1,121 @@
+//! Embedded, timestamp-named migrations.
+//!
+//! Each migration is an SQL file named `YYYYMMDDHHMMSS_what.sql`, compiled into the binary and
+//! applied once, in name order, each in its own transaction. The names applied are recorded in
+//! `_migrations`; a database holding a name this build does not know was written by a newer
+//! SCIM Desk and is refused rather than misread.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Every migration this build knows, oldest first.
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "20261128140000_providers",
+    include_str!("../migrations/20261128140000_providers.sql"),
+)];
+
+pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS _migrations (
+             name       TEXT PRIMARY KEY,
+             applied_at TEXT NOT NULL
+         );",
+    )?;
+    let applied = applied_migrations(conn)?;
+    if let Some(unknown) = applied
+        .iter()
+        .find(|name| !MIGRATIONS.iter().any(|(known, _)| known == name))
+    {
+        return Err(StoreError::NewerVersion {
+            migration: unknown.clone(),
+        });
+    }
+    for (name, sql) in MIGRATIONS {
+        if applied.iter().any(|a| a == name) {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO _migrations (name, applied_at) VALUES (?1, ?2)",
+            (name, crate::now_rfc3339()),
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The names of the migrations applied to this database, in order.
+pub fn applied_migrations(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare("SELECT name FROM _migrations ORDER BY name")?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Database;
+
+    #[test]
+    fn migration_names_are_timestamped_and_ordered() {
+        let mut prev = "";
+        for (name, _) in MIGRATIONS {
+            let (stamp, rest) = name.split_at(14);
+            assert!(stamp.chars().all(|c| c.is_ascii_digit()), "{name}: 14-digit stamp");
+            assert!(rest.starts_with('_'), "{name}: stamp_then_words");
+            assert!(*name > prev, "{name} must sort after {prev}");
+            prev = name;
+        }
+    }
+
+    #[test]
+    fn migrations_run_in_memory() {
+        let db = Database::open_in_memory().unwrap();
+        let applied = applied_migrations(db.conn()).unwrap();
+        let known: Vec<_> = MIGRATIONS.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(applied, known, "a fresh database gets every migration");
+    }
+
+    #[test]
+    fn migrations_run_on_a_fresh_file_and_again_idempotently() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.sqlite3");
+        {
+            let db = Database::open(&path).unwrap();
+            let mode: String = db
+                .conn()
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal", "file databases run in WAL mode");
+        }
+        let db = Database::open(&path).expect("re-opening a migrated file applies nothing new");
+        assert_eq!(applied_migrations(db.conn()).unwrap().len(), MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.sqlite3");
+        drop(Database::open(&path).unwrap());
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES ('29991231235959_future', 'x')",
+                [],
+            )
+            .unwrap();
+        }
+        let err = Database::open(&path).expect_err("a newer schema must be refused");
+        match &err {
+            StoreError::NewerVersion { migration } => {
+                assert_eq!(migration, "29991231235959_future")
+            }
+            other => panic!("expected NewerVersion, got {other:?}"),
+        }
+        assert!(err.to_string().contains("newer version of SCIM Desk"));
+    }
+}

@@ -1,0 +1,147 @@
+//! The provider registry table. Secrets are never stored here, only the name of their keyring
+//! entry (`secret_ref`).
+
+use rusqlite::{params, OptionalExtension, Row};
+
+use crate::{Database, StoreError};
+
+/// A provider as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderRow {
+    pub id: i64,
+    pub name: String,
+    pub base_url: String,
+    pub auth_kind: String,
+    pub username: Option<String>,
+    pub secret_ref: Option<String>,
+    pub tls_skip_verify: bool,
+    pub is_demo: bool,
+    pub created_at: String,
+    pub last_sync_at: Option<String>,
+}
+
+/// What is needed to insert a provider.
+#[derive(Debug, Clone)]
+pub struct NewProvider<'a> {
+    pub name: &'a str,
+    pub base_url: &'a str,
+    pub auth_kind: &'a str,
+    pub username: Option<&'a str>,
+    pub secret_ref: Option<&'a str>,
+    pub tls_skip_verify: bool,
+    pub is_demo: bool,
+}
+
+const COLUMNS: &str = "id, name, base_url, auth_kind, username, secret_ref, tls_skip_verify, \
+                       is_demo, created_at, last_sync_at";
+
+fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
+    Ok(ProviderRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        base_url: r.get(2)?,
+        auth_kind: r.get(3)?,
+        username: r.get(4)?,
+        secret_ref: r.get(5)?,
+        tls_skip_verify: r.get(6)?,
+        is_demo: r.get(7)?,
+        created_at: r.get(8)?,
+        last_sync_at: r.get(9)?,
+    })
+}
+
+impl Database {
+    /// Inserts a provider; names are unique regardless of case.
+    pub fn insert_provider(&self, p: &NewProvider<'_>) -> Result<ProviderRow, StoreError> {
+        let res = self.conn.execute(
+            "INSERT INTO providers (name, base_url, auth_kind, username, secret_ref,
+                                    tls_skip_verify, is_demo, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                p.name,
+                p.base_url,
+                p.auth_kind,
+                p.username,
+                p.secret_ref,
+                p.tls_skip_verify,
+                p.is_demo,
+                crate::now_rfc3339()
+            ],
+        );
+        match res {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::DuplicateProvider(p.name.to_string()))
+            }
+            Err(e) => Err(e.into()),
+            Ok(_) => self.provider(p.name),
+        }
+    }
+
+    /// All providers, by name.
+    pub fn providers(&self) -> Result<Vec<ProviderRow>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM providers ORDER BY name COLLATE NOCASE"
+        ))?;
+        let rows = stmt
+            .query_map([], row_to_provider)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// One provider by name (case-insensitive).
+    pub fn provider(&self, name: &str) -> Result<ProviderRow, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM providers WHERE name = ?1"),
+                [name],
+                row_to_provider,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::ProviderNotFound(name.to_string()))
+    }
+
+    /// Removes a provider row. Returns the removed row.
+    pub fn delete_provider(&self, name: &str) -> Result<ProviderRow, StoreError> {
+        let row = self.provider(name)?;
+        self.conn
+            .execute("DELETE FROM providers WHERE id = ?1", [row.id])?;
+        Ok(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample<'a>(name: &'a str) -> NewProvider<'a> {
+        NewProvider {
+            name,
+            base_url: "http://127.0.0.1:1/v2",
+            auth_kind: "bearer",
+            username: None,
+            secret_ref: Some("provider:1"),
+            tls_skip_verify: false,
+            is_demo: false,
+        }
+    }
+
+    #[test]
+    fn providers_round_trip_and_names_are_unique_ignoring_case() {
+        let db = Database::open_in_memory().unwrap();
+        let row = db.insert_provider(&sample("Okta prod")).unwrap();
+        assert_eq!(row.name, "Okta prod");
+        assert!(matches!(
+            db.insert_provider(&sample("okta PROD")),
+            Err(StoreError::DuplicateProvider(_))
+        ));
+        assert_eq!(db.providers().unwrap().len(), 1);
+        assert_eq!(db.provider("OKTA prod").unwrap().id, row.id);
+        db.delete_provider("okta prod").unwrap();
+        assert!(matches!(
+            db.provider("Okta prod"),
+            Err(StoreError::ProviderNotFound(_))
+        ));
+    }
+}

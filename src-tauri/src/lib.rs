@@ -1,0 +1,130 @@
+//! The Tauri layer: opens the window and adapts commands to the engine.
+//!
+//! Each command unpacks its arguments, calls one `Desk` method and maps the error to the IPC
+//! shape `{code, message, detail}`. No logic lives here: the CLI calls the same methods.
+
+use std::sync::Arc;
+
+use desk_engine::api::{
+    AppInfo, ConnectionReport, DemoProgress, DemoReport, IpcError, ProviderInput, ProviderSummary,
+};
+use desk_engine::secrets::KeyringStore;
+use desk_engine::{DataPaths, Desk, DeskError};
+use tauri::{Emitter, Manager, State};
+
+/// The engine, or why it could not start (e.g. a database from a newer version). The window
+/// opens either way and shows the error in plain words.
+struct DeskState(Result<Arc<Desk>, IpcError>);
+
+/// Set when the app was started with `--demo`: the window starts the demo providers at once.
+struct StartOptions {
+    demo: bool,
+}
+
+impl DeskState {
+    fn desk(&self) -> Result<Arc<Desk>, IpcError> {
+        self.0.clone()
+    }
+}
+
+fn ipc(e: DeskError) -> IpcError {
+    e.to_ipc()
+}
+
+#[tauri::command]
+fn app_info(
+    state: State<'_, DeskState>,
+    options: State<'_, StartOptions>,
+) -> Result<AppInfo, IpcError> {
+    let mut info = state.desk()?.app_info();
+    info.start_demo = options.demo;
+    Ok(info)
+}
+
+#[tauri::command]
+fn list_providers(state: State<'_, DeskState>) -> Result<Vec<ProviderSummary>, IpcError> {
+    state.desk()?.list_providers().map_err(ipc)
+}
+
+#[tauri::command]
+fn add_provider(
+    state: State<'_, DeskState>,
+    input: ProviderInput,
+) -> Result<ProviderSummary, IpcError> {
+    state.desk()?.add_provider(input).map_err(ipc)
+}
+
+#[tauri::command]
+fn remove_provider(state: State<'_, DeskState>, name: String) -> Result<(), IpcError> {
+    state.desk()?.remove_provider(&name).map_err(ipc)
+}
+
+#[tauri::command]
+async fn test_connection(
+    state: State<'_, DeskState>,
+    input: ProviderInput,
+) -> Result<ConnectionReport, IpcError> {
+    let desk = state.desk()?;
+    desk.test_connection(input).await.map_err(ipc)
+}
+
+#[tauri::command]
+async fn test_provider(
+    state: State<'_, DeskState>,
+    name: String,
+) -> Result<ConnectionReport, IpcError> {
+    let desk = state.desk()?;
+    desk.test_provider(&name).await.map_err(ipc)
+}
+
+#[tauri::command]
+async fn start_demo(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+) -> Result<DemoReport, IpcError> {
+    let desk = state.desk()?;
+    desk.start_demo(move |p: DemoProgress| {
+        let _ = app.emit("demo-progress", p);
+    })
+    .await
+    .map_err(ipc)
+}
+
+fn open_desk() -> Result<Arc<Desk>, IpcError> {
+    let paths = DataPaths::from_env().map_err(ipc)?;
+    let secrets = Arc::new(KeyringStore::for_this_build());
+    Desk::open(paths, secrets).map(Arc::new).map_err(ipc)
+}
+
+/// Opens the window and runs until it closes; the demo providers stop with it.
+pub fn run() {
+    let demo = std::env::args().any(|a| a == "--demo")
+        || std::env::var("SCIM_DESK_DEMO").is_ok_and(|v| v == "1");
+    let app = tauri::Builder::default()
+        .manage(DeskState(open_desk()))
+        .manage(StartOptions { demo })
+        .invoke_handler(tauri::generate_handler![
+            app_info,
+            list_providers,
+            add_provider,
+            remove_provider,
+            test_connection,
+            test_provider,
+            start_demo,
+        ])
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("SCIM Desk could not open its window: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Ok(desk) = handle.state::<DeskState>().desk() {
+                desk.stop_demo();
+            }
+        }
+    });
+}

@@ -1,0 +1,221 @@
+//! Drives the real SCIM Desk window for GUI tests: tauri-driver + WebKitWebDriver under the
+//! Xvfb display and D-Bus session that `cargo xtask test` provides.
+//!
+//! Each [`Gui`] runs its own tauri-driver on free loopback ports, with the app's data folder
+//! redirected to a fresh temporary folder, and stops both (by process group) when dropped.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// One WebDriver session at a time: tests in a binary take this lock.
+pub static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// How long to wait for an element or a condition before failing.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// The app binary built by `cargo xtask test` (bundled front end, no dev server).
+pub fn app_binary() -> PathBuf {
+    let p = std::env::var_os("SCIM_DESK_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/scim-desk")
+        });
+    assert!(
+        p.exists(),
+        "the app binary {} is missing: run the GUI tests through `cargo xtask test`",
+        p.display()
+    );
+    p
+}
+
+/// A running app window under WebDriver.
+pub struct Gui {
+    pub client: Client,
+    driver: Child,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl Gui {
+    /// Starts the app with an empty data folder.
+    pub async fn start() -> Gui {
+        Self::start_with(tempfile::tempdir().expect("a temp data folder"), &[]).await
+    }
+
+    /// Starts the app on `data_dir` with extra environment variables.
+    pub async fn start_with(data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> Gui {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no DISPLAY: run the GUI tests through `cargo xtask test` (it starts Xvfb)"
+        );
+        let port = free_port();
+        let native_port = free_port();
+        let mut cmd = Command::new("tauri-driver");
+        cmd.arg("--port")
+            .arg(port.to_string())
+            .arg("--native-port")
+            .arg(native_port.to_string())
+            .env("SCIM_DESK_DATA_DIR", data_dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            // Its own process group, so the app and WebKitWebDriver go with it.
+            cmd.process_group(0);
+        }
+        let driver = cmd.spawn().expect(
+            "tauri-driver could not start: is it installed (cargo xtask test installs it)?",
+        );
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary() }),
+        );
+        caps.insert("browserName".into(), serde_json::json!("wry"));
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            let attempt = ClientBuilder::rustls()
+                .expect("a WebDriver client")
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await;
+            match attempt {
+                Ok(c) => break c,
+                Err(e) if started.elapsed() < WAIT => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("could not open a WebDriver session on {url}: {e}"),
+            }
+        };
+        let gui = Gui {
+            client,
+            driver,
+            data_dir,
+        };
+        gui.wait_for(Locator::Css("[data-testid=app], [data-testid=startup-error]"))
+            .await;
+        gui
+    }
+
+    /// Waits for an element matching `loc`.
+    pub async fn wait_for(&self, loc: Locator<'_>) -> Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(loc)
+            .await
+            .unwrap_or_else(|e| panic!("element {loc:?} did not appear: {e}"))
+    }
+
+    /// Waits for the element with `data-testid=id`.
+    pub async fn by_id(&self, id: &str) -> Element {
+        self.wait_for(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+            .await
+    }
+
+    /// Every element with `data-testid=id` at this moment.
+    pub async fn all_by_id(&self, id: &str) -> Vec<Element> {
+        self.client
+            .find_all(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Polls `cond` until it holds.
+    pub async fn until<F, Fut>(&self, what: &str, mut cond: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while !cond().await {
+            assert!(started.elapsed() < WAIT * 3, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Clicks the element with `data-testid=id`.
+    pub async fn click(&self, id: &str) {
+        self.by_id(id).await.click().await.expect("click");
+    }
+
+    /// Types into the element with `data-testid=id`.
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let e = self.by_id(id).await;
+        e.clear().await.expect("clear");
+        e.send_keys(text).await.expect("type");
+    }
+
+    /// Saves a PNG of the window to `target/screenshots/NAME.png` (and, with
+    /// `UPDATE_SCREENSHOTS=1`, to `tests/screenshots/NAME.png` for the README).
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let dir = root.join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, &png).expect("write screenshot");
+        if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+            let keep = root.join("tests/screenshots");
+            std::fs::create_dir_all(&keep).expect("screenshot folder");
+            std::fs::write(keep.join(format!("{name}.png")), &png).expect("write screenshot");
+        }
+        path
+    }
+
+    /// Ends the session (closing the app) and stops tauri-driver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        self.stop_driver();
+    }
+
+    fn stop_driver(&mut self) {
+        #[cfg(unix)]
+        {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(format!("-{}", self.driver.id()))
+                .status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.driver.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        #[cfg(unix)]
+        {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(format!("-{}", self.driver.id()))
+                .status();
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Gui {
+    fn drop(&mut self) {
+        self.stop_driver();
+    }
+}

@@ -1,0 +1,118 @@
+//! GUI tests: the real app binary, driven through tauri-driver + WebKitWebDriver under Xvfb.
+
+use desk_e2e::{Gui, GUI_LOCK};
+use fantoccini::Locator;
+
+const XSS: &str = "<img src=x onerror=alert(1)> Payroll";
+
+#[tokio::test]
+async fn the_window_opens_on_the_empty_state() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let gui = Gui::start().await;
+    assert_eq!(gui.client.title().await.unwrap(), "SCIM Desk");
+    let empty = gui.by_id("providers-empty").await;
+    let text = empty.text().await.unwrap();
+    assert!(text.contains("No providers yet"), "empty state says so: {text:?}");
+    gui.by_id("add-provider").await;
+    gui.by_id("try-demo").await;
+    assert_eq!(gui.by_id("tab-users").await.text().await.unwrap(), "Users");
+    assert_eq!(gui.by_id("tab-groups").await.text().await.unwrap(), "Groups");
+    let status = gui.by_id("status-bar").await.text().await.unwrap();
+    assert!(status.contains("Last sync: never"), "status bar shows the last sync: {status:?}");
+    assert!(status.contains("No provider"), "status bar shows online state: {status:?}");
+    gui.screenshot("empty-state").await;
+    gui.close().await;
+}
+
+#[tokio::test]
+async fn provider_data_sent_through_ipc_renders_as_text() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let gui = Gui::start().await;
+    gui.click("add-provider").await;
+    gui.by_id("add-provider-dialog").await;
+    gui.type_into("field-name", XSS).await;
+    gui.type_into("field-url", "http://127.0.0.1:9/scim/v2").await;
+    gui.type_into("field-secret", "not-a-real-token").await;
+    gui.click("save-provider").await;
+    // The name went to Rust through IPC, into SQLite, and came back through IPC.
+    let name = gui.by_id("provider-name").await;
+    assert_eq!(name.text().await.unwrap(), XSS, "the name is shown literally, as text");
+    let imgs = gui
+        .client
+        .find_all(Locator::Css("[data-testid=providers-sidebar] img, main img"))
+        .await
+        .unwrap();
+    assert!(imgs.is_empty(), "no <img> element was created from provider data");
+    let heading = gui.wait_for(Locator::Css("main h1")).await;
+    assert_eq!(heading.text().await.unwrap(), XSS);
+    gui.close().await;
+}
+
+#[tokio::test]
+async fn an_error_from_a_command_reaches_the_ui_with_code_and_message() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let gui = Gui::start().await;
+    gui.click("add-provider").await;
+    gui.type_into("field-name", "Nobody home").await;
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    gui.type_into("field-url", "http://127.0.0.1:9/scim/v2").await;
+    gui.type_into("field-secret", "token").await;
+    gui.click("test-connection").await;
+    let err = gui.by_id("error-box").await;
+    assert_eq!(
+        err.attr("data-code").await.unwrap().as_deref(),
+        Some("provider_unreachable"),
+        "the stable code crosses IPC"
+    );
+    let msg = gui.by_id("error-message").await.text().await.unwrap();
+    assert!(msg.contains("could not reach"), "plain words: {msg:?}");
+    // The code and the technical detail are one click away.
+    gui.wait_for(Locator::Css("[data-testid=error-box] summary"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(gui.by_id("error-code").await.text().await.unwrap(), "provider_unreachable");
+    let detail = gui.by_id("error-detail").await.text().await.unwrap();
+    assert!(detail.contains("127.0.0.1:9"), "detail names the address: {detail:?}");
+    assert!(!detail.contains("token"), "no secret in the detail");
+
+    // A bad address is refused before anything is sent, with its own code.
+    gui.type_into("field-url", "ftp://example").await;
+    gui.click("save-provider").await;
+    gui.until("the invalid-input error shows", || async {
+        for e in gui.all_by_id("error-box").await {
+            if e.attr("data-code").await.ok().flatten().as_deref() == Some("invalid_input") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    gui.close().await;
+}
+
+#[tokio::test]
+async fn try_the_demo_providers_starts_and_configures_two_providers() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let gui = Gui::start().await;
+    gui.click("try-demo").await;
+    gui.until("both demo providers are listed", || async {
+        gui.all_by_id("provider-item").await.len() == 2
+    })
+    .await;
+    let mut names = Vec::new();
+    for n in gui.all_by_id("provider-name").await {
+        names.push(n.text().await.unwrap());
+    }
+    names.sort();
+    assert_eq!(names, ["Demo HR (scim2-server)", "Demo Target (SCIMMY)"]);
+    // The seeded provider answers with the token the app keeps in the keyring.
+    gui.click("test-provider").await;
+    let report = gui.by_id("connection-report").await.text().await.unwrap();
+    assert!(report.contains("etag"), "capabilities listed: {report:?}");
+    let status = gui.by_id("status-online").await.text().await.unwrap();
+    assert!(status.contains("Online"), "status bar shows online: {status:?}");
+    gui.screenshot("main-window").await;
+    gui.close().await;
+}

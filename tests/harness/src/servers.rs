@@ -1,0 +1,306 @@
+//! Starting and stopping the reference providers.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use scim_client::{Auth, ClientOptions, ScimClient, Sensitive};
+
+/// Which reference provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// scim2-server 0.8.3 (Python): ETags, cursor and index paging, Bulk, full filters.
+    Scim2Server,
+    /// SCIMMY 1.3.5 + scimmy-routers 1.3.2 (Node, Express 4): no ETags, index paging with quirks.
+    Scimmy,
+}
+
+impl ProviderKind {
+    /// A human name for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProviderKind::Scim2Server => "scim2-server",
+            ProviderKind::Scimmy => "SCIMMY",
+        }
+    }
+}
+
+/// Why a reference provider could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(
+        "{what} is not installed at {path}; run `cargo xtask test` or `cargo xtask run` once \
+         to install the reference providers"
+    )]
+    NotInstalled { what: &'static str, path: PathBuf },
+    #[error("could not start {what}: {source}")]
+    Spawn {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{what} did not become ready within {seconds} s; its output was:\n{output}")]
+    NotReady {
+        what: &'static str,
+        seconds: u64,
+        output: String,
+    },
+    #[error("could not find a free port on 127.0.0.1: {0}")]
+    NoPort(std::io::Error),
+    #[error("could not write the server configuration: {0}")]
+    Config(std::io::Error),
+}
+
+/// The folder holding the harness assets (`.venv/`, `scimmy/`). `SCIM_DESK_HARNESS_DIR`
+/// overrides the folder this crate was built from.
+pub fn harness_dir() -> PathBuf {
+    std::env::var_os("SCIM_DESK_HARNESS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// A running reference provider. Dropping it stops the process (by its own PID) and waits for
+/// it, so nothing is left running, also when a test panics.
+#[derive(Debug)]
+pub struct ReferenceServer {
+    kind: ProviderKind,
+    child: Child,
+    port: u16,
+    base_url: String,
+    token: Sensitive<String>,
+    // Keeps the scim2-server configuration file alive as long as the server.
+    _config_dir: Option<tempfile::TempDir>,
+}
+
+/// scim2-server's ServiceProviderConfig with cursor paging (RFC 9865) enabled beside index
+/// paging; everything else as the server's own default.
+const SCIM2_SPC: &str = r#"{
+  "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+  "patch": {"supported": true},
+  "bulk": {"supported": true, "maxOperations": 1000, "maxPayloadSize": 1048576},
+  "filter": {"supported": true, "maxResults": 1000},
+  "changePassword": {"supported": true},
+  "sort": {"supported": true},
+  "etag": {"supported": true},
+  "pagination": {"cursor": true, "index": true, "defaultPaginationMethod": "index",
+                 "defaultPageSize": 100, "maxPageSize": 1000, "cursorTimeout": 3600}
+}"#;
+
+fn free_port() -> Result<u16, ServerError> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(ServerError::NoPort)?;
+    let port = l.local_addr().map_err(ServerError::NoPort)?.port();
+    Ok(port)
+}
+
+fn random_token() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..32)
+        .map(|_| {
+            let n: u8 = rng.random_range(0..62);
+            (match n {
+                0..=9 => b'0' + n,
+                10..=35 => b'a' + n - 10,
+                _ => b'A' + n - 36,
+            }) as char
+        })
+        .collect()
+}
+
+impl ReferenceServer {
+    /// Starts a provider on a free port with a fresh random token and waits until it answers.
+    pub async fn start(kind: ProviderKind) -> Result<Self, ServerError> {
+        Self::start_on(kind, None, None).await
+    }
+
+    /// Starts a provider on `port` (or a free one) with `token` (or a fresh random one).
+    pub async fn start_on(
+        kind: ProviderKind,
+        port: Option<u16>,
+        token: Option<String>,
+    ) -> Result<Self, ServerError> {
+        let port = match port {
+            Some(p) => p,
+            None => free_port()?,
+        };
+        let token = token.unwrap_or_else(random_token);
+        let dir = harness_dir();
+        let (mut cmd, base_url, config_dir) = match kind {
+            ProviderKind::Scim2Server => {
+                let bin = dir.join(".venv/bin/scim2-server");
+                require(&bin, "scim2-server (Python venv)")?;
+                let cfg = tempfile::tempdir().map_err(ServerError::Config)?;
+                let spc = cfg.path().join("service-provider-config.json");
+                std::fs::write(&spc, SCIM2_SPC).map_err(ServerError::Config)?;
+                let mut cmd = Command::new(bin);
+                cmd.arg("--hostname")
+                    .arg("127.0.0.1")
+                    .arg("--port")
+                    .arg(port.to_string())
+                    .arg("--bearer-token")
+                    .arg(&token)
+                    .arg("--service-provider-config")
+                    .arg(&spc)
+                    .arg("--dynamic-tenants");
+                (cmd, format!("http://127.0.0.1:{port}/v2"), Some(cfg))
+            }
+            ProviderKind::Scimmy => {
+                let script = dir.join("scimmy/server.js");
+                require(&dir.join("scimmy/node_modules/scimmy"), "SCIMMY (node modules)")?;
+                let mut cmd = Command::new("node");
+                cmd.arg(script)
+                    .arg("--port")
+                    .arg(port.to_string())
+                    .arg("--token")
+                    .arg(&token);
+                (cmd, format!("http://127.0.0.1:{port}/scim/v2"), None)
+            }
+        };
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = cmd.spawn().map_err(|source| ServerError::Spawn {
+            what: kind.label(),
+            source,
+        })?;
+        let mut server = ReferenceServer {
+            kind,
+            child,
+            port,
+            base_url,
+            token: Sensitive::new(token),
+            _config_dir: config_dir,
+        };
+        server.wait_ready(Duration::from_secs(30)).await?;
+        Ok(server)
+    }
+
+    async fn wait_ready(&mut self, limit: Duration) -> Result<(), ServerError> {
+        let client = self.client_for(&self.base_url);
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Err(self.not_ready(limit));
+            }
+            if client.service_provider_config().await.is_ok() {
+                return Ok(());
+            }
+            if started.elapsed() > limit {
+                return Err(self.not_ready(limit));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn not_ready(&mut self, limit: Duration) -> ServerError {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut output = String::new();
+        if let Some(mut o) = self.child.stdout.take() {
+            let _ = o.read_to_string(&mut output);
+        }
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut output);
+        }
+        ServerError::NotReady {
+            what: self.kind.label(),
+            seconds: limit.as_secs(),
+            output,
+        }
+    }
+
+    /// Which provider this is.
+    pub fn kind(&self) -> ProviderKind {
+        self.kind
+    }
+
+    /// The PID of the listening process.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The TCP port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The SCIM base URL (`.../v2`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The SCIM base URL of an isolated tenant (scim2-server only; SCIMMY has one store per
+    /// process, so isolate with a fresh server instead).
+    pub fn tenant_url(&self, tenant: &str) -> String {
+        match self.kind {
+            ProviderKind::Scim2Server => format!("http://127.0.0.1:{}/{tenant}/v2", self.port),
+            ProviderKind::Scimmy => self.base_url.clone(),
+        }
+    }
+
+    /// The bearer token the server accepts.
+    pub fn token(&self) -> &Sensitive<String> {
+        &self.token
+    }
+
+    /// A client for the server's base URL with its token.
+    pub fn client(&self) -> ScimClient {
+        self.client_for(&self.base_url)
+    }
+
+    /// A client for a URL on this server (e.g. a tenant) with its token.
+    pub fn client_for(&self, base_url: &str) -> ScimClient {
+        // The URL is ours and well formed; a failure here is a bug in this file.
+        #[allow(clippy::expect_used)]
+        ScimClient::new(
+            base_url,
+            Auth::Bearer(self.token.clone()),
+            &ClientOptions::default(),
+        )
+        .expect("the harness builds valid loopback URLs")
+    }
+
+    /// Stops the server and waits for its process to end.
+    pub fn stop(mut self) {
+        self.terminate();
+    }
+
+    fn terminate(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        // SIGTERM first so Node closes its listener cleanly; SIGKILL if it lingers.
+        let pid = self.child.id();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ReferenceServer {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+fn require(path: &Path, what: &'static str) -> Result<(), ServerError> {
+    if path.exists() {
+        Ok(())
+    } else {
+        Err(ServerError::NotInstalled {
+            what,
+            path: path.to_path_buf(),
+        })
+    }
+}

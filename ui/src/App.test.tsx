@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { render, screen, fireEvent, within } from "@testing-library/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { App } from "./App";
+import type { ProviderSummary } from "./ipc";
+
+function renderApp() {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={qc}>
+      <App />
+    </QueryClientProvider>,
+  );
+}
+
+const info = { version: "0.1.0", dataDir: "/tmp/x", demoAvailable: true, startDemo: false };
+
+describe("App", () => {
+  it("shows the empty state with both ways to start", async () => {
+    mockIPC((cmd) => (cmd === "app_info" ? info : cmd === "list_providers" ? [] : null));
+    renderApp();
+    const empty = await screen.findByTestId("providers-empty");
+    expect(within(empty).getByText("No providers yet")).toBeTruthy();
+    expect(within(empty).getByTestId("try-demo")).toBeTruthy();
+    expect(screen.getByTestId("status-bar").textContent).toContain("Last sync: never");
+  });
+
+  it("renders provider names as text, never as HTML", async () => {
+    const evil: ProviderSummary = {
+      name: "<img src=x onerror=alert(1)>",
+      baseUrl: "https://x/scim/v2",
+      authKind: "bearer",
+      hasSecret: true,
+      tlsSkipVerify: false,
+      isDemo: false,
+      createdAt: "2026-11-28T00:00:00Z",
+    };
+    mockIPC((cmd) => (cmd === "app_info" ? info : cmd === "list_providers" ? [evil] : null));
+    const { container } = renderApp();
+    const name = await screen.findByTestId("provider-name");
+    expect(name.textContent).toBe(evil.name);
+    expect(container.querySelector("img")).toBeNull();
+  });
+
+  it("shows a command error's message, with the code one click away", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [];
+      if (cmd === "test_connection")
+        throw { code: "provider_unreachable", message: "could not reach", detail: "refused" };
+      return null;
+    });
+    renderApp();
+    fireEvent.click(await screen.findByTestId("add-provider"));
+    fireEvent.change(screen.getByTestId("field-url"), { target: { value: "http://127.0.0.1:9" } });
+    fireEvent.click(screen.getByTestId("test-connection"));
+    const box = await screen.findByTestId("error-box");
+    expect(box.getAttribute("data-code")).toBe("provider_unreachable");
+    expect(within(box).getByTestId("error-code").textContent).toBe("provider_unreachable");
+  });
+
+  it("shows the startup error when the engine could not open", async () => {
+    mockIPC(() => {
+      throw { code: "database_too_new", message: "saved by a newer version" };
+    });
+    renderApp();
+    const err = await screen.findByTestId("startup-error");
+    expect(err.textContent).toContain("saved by a newer version");
+  });
+});

@@ -1,0 +1,109 @@
+import { useEffect, useRef, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ipc, toCommandError, type ConnectionReport, type DemoProgress } from "./ipc";
+import { testIds } from "./testIds";
+import { Sidebar } from "./components/Sidebar";
+import { MainPanel } from "./components/MainPanel";
+import { StatusBar } from "./components/StatusBar";
+import { AddProviderDialog } from "./components/AddProviderDialog";
+import { ErrorBox } from "./components/ErrorBox";
+
+/** Reachability of the selected provider, as last checked. */
+export type Reachability =
+  | { state: "unknown" }
+  | { state: "online"; report: ConnectionReport }
+  | { state: "offline"; message: string };
+
+export function App() {
+  const queryClient = useQueryClient();
+  const info = useQuery({ queryKey: ["appInfo"], queryFn: ipc.appInfo });
+  const providers = useQuery({
+    queryKey: ["providers"],
+    queryFn: ipc.listProviders,
+    enabled: info.isSuccess,
+  });
+  const [selected, setSelected] = useState<string | null>(null);
+  const [dialogOpen, setDialogOpen] = useState(false);
+  const [demoProgress, setDemoProgress] = useState<DemoProgress | null>(null);
+  const [reach, setReach] = useState<Record<string, Reachability>>({});
+
+  const demo = useMutation({
+    mutationFn: async () => {
+      const unlisten = await ipc.onDemoProgress(setDemoProgress);
+      try {
+        return await ipc.startDemo();
+      } finally {
+        unlisten();
+        setDemoProgress(null);
+      }
+    },
+    onSuccess: async (report) => {
+      await queryClient.invalidateQueries({ queryKey: ["providers"] });
+      setSelected(report.providers[0]?.name ?? null);
+    },
+  });
+
+  // `cargo xtask run --demo` asks for the demo providers at start.
+  const autoStarted = useRef(false);
+  useEffect(() => {
+    if (info.data?.startDemo && !autoStarted.current) {
+      autoStarted.current = true;
+      demo.mutate();
+    }
+  }, [info.data?.startDemo, demo]);
+
+  // The selection falls back to the first provider when the selected one is gone.
+  const list = providers.data ?? [];
+  const current = list.find((p) => p.name === selected) ?? list[0] ?? null;
+
+  if (info.isError) {
+    return (
+      <div className="startup-error" data-testid={testIds.startupError}>
+        <h1>SCIM Desk could not start</h1>
+        <ErrorBox error={toCommandError(info.error)} />
+      </div>
+    );
+  }
+
+  return (
+    <div className="app" data-testid={testIds.app}>
+      <Sidebar
+        providers={list}
+        loading={providers.isPending}
+        error={providers.isError ? toCommandError(providers.error) : null}
+        selected={current?.name ?? null}
+        onSelect={setSelected}
+        onAdd={() => setDialogOpen(true)}
+        onTryDemo={() => demo.mutate()}
+        demoAvailable={info.data?.demoAvailable ?? false}
+        demoRunning={demo.isPending}
+        demoProgress={demoProgress}
+        demoError={demo.isError ? toCommandError(demo.error) : null}
+      />
+      <MainPanel
+        provider={current}
+        reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
+        onReachability={(name, r) => setReach((m) => ({ ...m, [name]: r }))}
+        onRemoved={async () => {
+          await queryClient.invalidateQueries({ queryKey: ["providers"] });
+        }}
+        onAdd={() => setDialogOpen(true)}
+      />
+      <StatusBar
+        info={info.data ?? null}
+        provider={current}
+        reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
+      />
+      {dialogOpen && (
+        <AddProviderDialog
+          onClose={() => setDialogOpen(false)}
+          onSaved={async (p) => {
+            setDialogOpen(false);
+            await queryClient.invalidateQueries({ queryKey: ["providers"] });
+            setSelected(p.name);
+          }}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,167 @@
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useMutation } from "@tanstack/react-query";
+import { ipc, toCommandError, type ProviderInput, type ProviderSummary } from "../ipc";
+import type { AuthKind } from "../bindings/AuthKind";
+import { testIds } from "../testIds";
+import { ErrorBox } from "./ErrorBox";
+import { CapabilityList } from "./CapabilityList";
+
+interface Props {
+  onClose: () => void;
+  onSaved: (p: ProviderSummary) => void | Promise<void>;
+}
+
+/** The Add provider dialog: the secret goes from this form to the OS keyring, nowhere else. */
+export function AddProviderDialog({ onClose, onSaved }: Props) {
+  const [name, setName] = useState("");
+  const [baseUrl, setBaseUrl] = useState("");
+  const [authKind, setAuthKind] = useState<AuthKind>("bearer");
+  const [username, setUsername] = useState("");
+  const [secret, setSecret] = useState("");
+  const [tlsSkipVerify, setTlsSkipVerify] = useState(false);
+  const firstField = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    firstField.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+
+  const input = (): ProviderInput => ({
+    name,
+    baseUrl,
+    authKind,
+    username: authKind === "basic" ? username : undefined,
+    secret: authKind === "none" ? undefined : secret,
+    tlsSkipVerify,
+  });
+
+  const test = useMutation({ mutationFn: () => ipc.testConnection(input()) });
+  const save = useMutation({
+    mutationFn: () => ipc.addProvider(input()),
+    onSuccess: (p) => onSaved(p),
+  });
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate();
+  };
+
+  return (
+    <div className="backdrop">
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="add-provider-title"
+        data-testid={testIds.dialog}
+      >
+        <h2 id="add-provider-title">Add provider</h2>
+        <form onSubmit={submit}>
+          <label>
+            Name
+            <input
+              ref={firstField}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="e.g. Okta production"
+              required
+              data-testid={testIds.fieldName}
+            />
+          </label>
+          <label>
+            SCIM base address
+            <input
+              value={baseUrl}
+              onChange={(e) => setBaseUrl(e.target.value)}
+              placeholder="https://example.com/scim/v2"
+              inputMode="url"
+              spellCheck={false}
+              required
+              data-testid={testIds.fieldUrl}
+            />
+          </label>
+          <label>
+            Sign-in method
+            <select
+              value={authKind}
+              onChange={(e) => setAuthKind(e.target.value as AuthKind)}
+              data-testid={testIds.fieldAuth}
+            >
+              <option value="bearer">Bearer token</option>
+              <option value="basic">User name and password</option>
+              <option value="none">None</option>
+            </select>
+          </label>
+          {authKind === "basic" && (
+            <label>
+              User name
+              <input
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+                autoComplete="off"
+                data-testid={testIds.fieldUsername}
+              />
+            </label>
+          )}
+          {authKind !== "none" && (
+            <label>
+              {authKind === "bearer" ? "Token" : "Password"}
+              <input
+                type="password"
+                value={secret}
+                onChange={(e) => setSecret(e.target.value)}
+                autoComplete="off"
+                data-testid={testIds.fieldSecret}
+              />
+              <span className="hint">Kept in the system keyring, never in SCIM Desk's files.</span>
+            </label>
+          )}
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={tlsSkipVerify}
+              onChange={(e) => setTlsSkipVerify(e.target.checked)}
+              data-testid={testIds.fieldTlsSkip}
+            />
+            Do not verify the server's certificate (unsafe)
+          </label>
+          {tlsSkipVerify && (
+            <p className="warning" role="note">
+              Anyone on the network could read or change what is sent to this provider. Use only
+              for a test server you control.
+            </p>
+          )}
+          {test.isError && <ErrorBox error={toCommandError(test.error)} title="Connection failed" />}
+          {test.isSuccess && <CapabilityList report={test.data} />}
+          {save.isError && <ErrorBox error={toCommandError(save.error)} title="Not saved" />}
+          <div className="dialog-actions">
+            <button
+              type="button"
+              onClick={() => test.mutate()}
+              disabled={test.isPending}
+              data-testid={testIds.testConnection}
+            >
+              {test.isPending ? "Testing…" : "Test connection"}
+            </button>
+            <span className="spacer" />
+            <button type="button" onClick={onClose} data-testid={testIds.cancelDialog}>
+              Cancel
+            </button>
+            <button
+              type="submit"
+              className="primary"
+              disabled={save.isPending}
+              data-testid={testIds.saveProvider}
+            >
+              Save
+            </button>
+          </div>
+        </form>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+import type { CommandError, DemoProgress, ProviderSummary } from "../ipc";
+import { testIds } from "../testIds";
+import { ErrorBox } from "./ErrorBox";
+import { ProgressBar } from "./ProgressBar";
+
+interface Props {
+  providers: ProviderSummary[];
+  loading: boolean;
+  error: CommandError | null;
+  selected: string | null;
+  onSelect: (name: string) => void;
+  onAdd: () => void;
+  onTryDemo: () => void;
+  demoAvailable: boolean;
+  demoRunning: boolean;
+  demoProgress: DemoProgress | null;
+  demoError: CommandError | null;
+}
+
+export function Sidebar(p: Props) {
+  return (
+    <nav className="sidebar" aria-label="Providers" data-testid={testIds.sidebar}>
+      <header className="sidebar-head">
+        <h2>Providers</h2>
+        {p.providers.length > 0 && (
+          <button
+            type="button"
+            className="icon-button"
+            onClick={p.onAdd}
+            aria-label="Add provider"
+            title="Add provider"
+            data-testid={testIds.addProvider}
+          >
+            +
+          </button>
+        )}
+      </header>
+      {p.loading && <p className="muted pad">Loading providers…</p>}
+      {p.error && <ErrorBox error={p.error} title="Providers could not be loaded" />}
+      {!p.loading && !p.error && p.providers.length === 0 && (
+        <div className="empty" data-testid={testIds.providersEmpty}>
+          <p className="empty-title">No providers yet</p>
+          <p className="muted">
+            Connect a SCIM service provider to browse and edit its users and groups, or try SCIM
+            Desk with two local demo providers.
+          </p>
+          <button
+            type="button"
+            className="primary"
+            onClick={p.onAdd}
+            data-testid={testIds.addProvider}
+          >
+            Add provider
+          </button>
+          <button
+            type="button"
+            onClick={p.onTryDemo}
+            disabled={p.demoRunning || !p.demoAvailable}
+            title={
+              p.demoAvailable
+                ? "Starts two local SCIM providers, one with a sample directory of 1,000 people"
+                : "The demo providers come with a development checkout (cargo xtask run --demo)"
+            }
+            data-testid={testIds.tryDemo}
+          >
+            Try the demo providers
+          </button>
+        </div>
+      )}
+      {p.demoRunning && (
+        <div className="pad" data-testid={testIds.demoProgress}>
+          <ProgressBar
+            label={p.demoProgress?.stage ?? "Starting the demo providers"}
+            done={p.demoProgress?.done ?? 0}
+            total={p.demoProgress?.total ?? 0}
+          />
+        </div>
+      )}
+      {p.demoError && (
+        <div data-testid={testIds.demoError}>
+          <ErrorBox error={p.demoError} title="The demo providers did not start" />
+        </div>
+      )}
+      {p.providers.length > 0 && (
+        <ul className="provider-list" data-testid={testIds.providerList}>
+          {p.providers.map((prov) => (
+            <li key={prov.name}>
+              <button
+                type="button"
+                className={prov.name === p.selected ? "provider selected" : "provider"}
+                aria-current={prov.name === p.selected ? "true" : undefined}
+                onClick={() => p.onSelect(prov.name)}
+                data-testid={testIds.providerItem}
+              >
+                <span className="provider-name" data-testid={testIds.providerName}>
+                  {prov.name}
+                </span>
+                <span className="provider-url">{prov.baseUrl}</span>
+                <span className="provider-tags">
+                  {prov.isDemo && <span className="tag">demo</span>}
+                  {prov.tlsSkipVerify && <span className="tag warn">TLS not verified</span>}
+                  <span className="tag quiet">
+                    {prov.lastSyncAt ? `synced ${prov.lastSyncAt}` : "never synced"}
+                  </span>
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </nav>
+  );
+}

@@ -1,0 +1,36 @@
+import type { AppInfo, ProviderSummary } from "../ipc";
+import type { Reachability } from "../App";
+import { testIds } from "../testIds";
+
+interface Props {
+  info: AppInfo | null;
+  provider: ProviderSummary | null;
+  reachability: Reachability;
+}
+
+export function StatusBar({ info, provider, reachability }: Props) {
+  const online =
+    provider === null
+      ? { cls: "dot", text: "No provider" }
+      : reachability.state === "online"
+        ? { cls: "dot online", text: "Online" }
+        : reachability.state === "offline"
+          ? { cls: "dot offline", text: "Offline" }
+          : { cls: "dot", text: "Not checked" };
+  return (
+    <footer className="statusbar" data-testid={testIds.statusBar}>
+      <span data-testid={testIds.statusOnline} title={reachability.state === "offline" ? reachability.message : undefined}>
+        <span className={online.cls} aria-hidden="true" /> {online.text}
+      </span>
+      <span data-testid={testIds.statusLastSync}>
+        Last sync: {provider?.lastSyncAt ?? "never"}
+      </span>
+      <span className="spacer" />
+      {info && (
+        <span className="muted" title={`Data folder: ${info.dataDir}`}>
+          SCIM Desk {info.version}
+        </span>
+      )}
+    </footer>
+  );
+}

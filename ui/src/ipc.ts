@@ -1,0 +1,93 @@
+// The one module that talks to the Rust side. Components import these functions; nothing else
+// calls `invoke` (the linter enforces it). Types come from src/bindings, generated from Rust.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { ConnectionReport } from "./bindings/ConnectionReport";
+import type { DemoProgress } from "./bindings/DemoProgress";
+import type { DemoReport } from "./bindings/DemoReport";
+import type { ErrorCode } from "./bindings/ErrorCode";
+import type { IpcError } from "./bindings/IpcError";
+import type { ProviderInput } from "./bindings/ProviderInput";
+import type { ProviderSummary } from "./bindings/ProviderSummary";
+
+export type {
+  AppInfo,
+  ConnectionReport,
+  DemoProgress,
+  DemoReport,
+  ErrorCode,
+  IpcError,
+  ProviderInput,
+  ProviderSummary,
+};
+
+const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  "invalid_input",
+  "duplicate_name",
+  "not_found",
+  "provider_unreachable",
+  "provider_timeout",
+  "tls_failed",
+  "auth_rejected",
+  "rate_limited",
+  "provider_error",
+  "malformed_response",
+  "database",
+  "database_too_new",
+  "keyring_unavailable",
+  "demo_unavailable",
+  "internal",
+]);
+
+/** An error from a command, always in the `{code, message, detail}` shape. */
+export class CommandError extends Error {
+  readonly code: ErrorCode;
+  readonly detail?: string;
+  constructor(e: IpcError) {
+    super(e.message);
+    this.name = "CommandError";
+    this.code = e.code;
+    this.detail = e.detail;
+  }
+}
+
+/** Turns whatever a rejected `invoke` gave into a CommandError. */
+export function toCommandError(raw: unknown): CommandError {
+  if (raw instanceof CommandError) return raw;
+  if (
+    typeof raw === "object" &&
+    raw !== null &&
+    "code" in raw &&
+    "message" in raw &&
+    typeof (raw as { code: unknown }).code === "string" &&
+    KNOWN_CODES.has((raw as { code: string }).code)
+  ) {
+    return new CommandError(raw as IpcError);
+  }
+  return new CommandError({
+    code: "internal",
+    message: "Something went wrong inside SCIM Desk. The details below say what.",
+    detail: typeof raw === "string" ? raw : raw instanceof Error ? raw.message : JSON.stringify(raw),
+  });
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (raw) {
+    throw toCommandError(raw);
+  }
+}
+
+export const ipc = {
+  appInfo: () => call<AppInfo>("app_info"),
+  listProviders: () => call<ProviderSummary[]>("list_providers"),
+  addProvider: (input: ProviderInput) => call<ProviderSummary>("add_provider", { input }),
+  removeProvider: (name: string) => call<void>("remove_provider", { name }),
+  testConnection: (input: ProviderInput) => call<ConnectionReport>("test_connection", { input }),
+  testProvider: (name: string) => call<ConnectionReport>("test_provider", { name }),
+  startDemo: () => call<DemoReport>("start_demo"),
+  onDemoProgress: (handler: (p: DemoProgress) => void): Promise<UnlistenFn> =>
+    listen<DemoProgress>("demo-progress", (e) => handler(e.payload)),
+};
