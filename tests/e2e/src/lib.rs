@@ -110,8 +110,10 @@ impl Gui {
             driver,
             data_dir,
         };
-        gui.wait_for(Locator::Css("[data-testid=app], [data-testid=startup-error]"))
-            .await;
+        gui.wait_for(Locator::Css(
+            "[data-testid=app], [data-testid=startup-error]",
+        ))
+        .await;
         gui
     }
 
@@ -147,7 +149,10 @@ impl Gui {
     {
         let started = Instant::now();
         while !cond().await {
-            assert!(started.elapsed() < WAIT * 3, "timed out waiting until {what}");
+            assert!(
+                started.elapsed() < WAIT * 3,
+                "timed out waiting until {what}"
+            );
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
     }

@@ -12,14 +12,26 @@ async fn the_window_opens_on_the_empty_state() {
     assert_eq!(gui.client.title().await.unwrap(), "SCIM Desk");
     let empty = gui.by_id("providers-empty").await;
     let text = empty.text().await.unwrap();
-    assert!(text.contains("No providers yet"), "empty state says so: {text:?}");
+    assert!(
+        text.contains("No providers yet"),
+        "empty state says so: {text:?}"
+    );
     gui.by_id("add-provider").await;
     gui.by_id("try-demo").await;
     assert_eq!(gui.by_id("tab-users").await.text().await.unwrap(), "Users");
-    assert_eq!(gui.by_id("tab-groups").await.text().await.unwrap(), "Groups");
+    assert_eq!(
+        gui.by_id("tab-groups").await.text().await.unwrap(),
+        "Groups"
+    );
     let status = gui.by_id("status-bar").await.text().await.unwrap();
-    assert!(status.contains("Last sync: never"), "status bar shows the last sync: {status:?}");
-    assert!(status.contains("No provider"), "status bar shows online state: {status:?}");
+    assert!(
+        status.contains("Last sync: never"),
+        "status bar shows the last sync: {status:?}"
+    );
+    assert!(
+        status.contains("No provider"),
+        "status bar shows online state: {status:?}"
+    );
     gui.screenshot("empty-state").await;
     gui.close().await;
 }
@@ -31,18 +43,28 @@ async fn provider_data_sent_through_ipc_renders_as_text() {
     gui.click("add-provider").await;
     gui.by_id("add-provider-dialog").await;
     gui.type_into("field-name", XSS).await;
-    gui.type_into("field-url", "http://127.0.0.1:9/scim/v2").await;
+    gui.type_into("field-url", "http://127.0.0.1:9/scim/v2")
+        .await;
     gui.type_into("field-secret", "not-a-real-token").await;
     gui.click("save-provider").await;
     // The name went to Rust through IPC, into SQLite, and came back through IPC.
     let name = gui.by_id("provider-name").await;
-    assert_eq!(name.text().await.unwrap(), XSS, "the name is shown literally, as text");
+    assert_eq!(
+        name.text().await.unwrap(),
+        XSS,
+        "the name is shown literally, as text"
+    );
     let imgs = gui
         .client
-        .find_all(Locator::Css("[data-testid=providers-sidebar] img, main img"))
+        .find_all(Locator::Css(
+            "[data-testid=providers-sidebar] img, main img",
+        ))
         .await
         .unwrap();
-    assert!(imgs.is_empty(), "no <img> element was created from provider data");
+    assert!(
+        imgs.is_empty(),
+        "no <img> element was created from provider data"
+    );
     let heading = gui.wait_for(Locator::Css("main h1")).await;
     assert_eq!(heading.text().await.unwrap(), XSS);
     gui.close().await;
@@ -55,7 +77,8 @@ async fn an_error_from_a_command_reaches_the_ui_with_code_and_message() {
     gui.click("add-provider").await;
     gui.type_into("field-name", "Nobody home").await;
     // Port 9 (discard) on loopback: nothing listens, the connection is refused.
-    gui.type_into("field-url", "http://127.0.0.1:9/scim/v2").await;
+    gui.type_into("field-url", "http://127.0.0.1:9/scim/v2")
+        .await;
     gui.type_into("field-secret", "token").await;
     gui.click("test-connection").await;
     let err = gui.by_id("error-box").await;
@@ -72,9 +95,15 @@ async fn an_error_from_a_command_reaches_the_ui_with_code_and_message() {
         .click()
         .await
         .unwrap();
-    assert_eq!(gui.by_id("error-code").await.text().await.unwrap(), "provider_unreachable");
+    assert_eq!(
+        gui.by_id("error-code").await.text().await.unwrap(),
+        "provider_unreachable"
+    );
     let detail = gui.by_id("error-detail").await.text().await.unwrap();
-    assert!(detail.contains("127.0.0.1:9"), "detail names the address: {detail:?}");
+    assert!(
+        detail.contains("127.0.0.1:9"),
+        "detail names the address: {detail:?}"
+    );
     assert!(!detail.contains("token"), "no secret in the detail");
 
     // A bad address is refused before anything is sent, with its own code.
@@ -112,7 +141,10 @@ async fn try_the_demo_providers_starts_and_configures_two_providers() {
     let report = gui.by_id("connection-report").await.text().await.unwrap();
     assert!(report.contains("etag"), "capabilities listed: {report:?}");
     let status = gui.by_id("status-online").await.text().await.unwrap();
-    assert!(status.contains("Online"), "status bar shows online: {status:?}");
+    assert!(
+        status.contains("Online"),
+        "status bar shows online: {status:?}"
+    );
     gui.screenshot("main-window").await;
     gui.close().await;
 }

@@ -10,23 +10,31 @@ use scim_client::{Auth, ClientOptions, ScimClient, Sensitive};
 fn process_alive(pid: u32) -> bool {
     // A reaped process has no /proc entry; a zombie would show state Z.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat.split_whitespace().nth(2).is_some_and(|s| s == "Z"),
+        Ok(stat) => stat.split_whitespace().nth(2).is_none_or(|s| s != "Z"),
         Err(_) => false,
     }
 }
 
 async fn check_provider(kind: ProviderKind) {
-    let server = ReferenceServer::start(kind).await.expect("the provider starts");
+    let server = ReferenceServer::start(kind)
+        .await
+        .expect("the provider starts");
     let pid = server.pid();
     assert!(process_alive(pid));
-    assert!(server.base_url().starts_with("http://127.0.0.1:"), "loopback only");
+    assert!(
+        server.base_url().starts_with("http://127.0.0.1:"),
+        "loopback only"
+    );
 
     let spc = server
         .client()
         .service_provider_config()
         .await
         .expect("ServiceProviderConfig answers with the token");
-    assert!(spc["patch"]["supported"].is_boolean(), "a real SPC document: {spc}");
+    assert!(
+        spc["patch"]["supported"].is_boolean(),
+        "a real SPC document: {spc}"
+    );
 
     let wrong = ScimClient::new(
         server.base_url(),
@@ -38,10 +46,17 @@ async fn check_provider(kind: ProviderKind) {
         .list_page("Users", 1, 1, None)
         .await
         .expect_err("a wrong token is refused");
-    assert_eq!(err.status(), Some(401), "{kind:?}: wrong token -> 401, got {err}");
+    assert_eq!(
+        err.status(),
+        Some(401),
+        "{kind:?}: wrong token -> 401, got {err}"
+    );
 
     drop(server);
-    assert!(!process_alive(pid), "{kind:?} (pid {pid}) is stopped when its handle drops");
+    assert!(
+        !process_alive(pid),
+        "{kind:?} (pid {pid}) is stopped when its handle drops"
+    );
 }
 
 #[tokio::test]
@@ -66,12 +81,17 @@ async fn a_panicking_test_still_stops_its_server() {
     assert!(handle.await.is_err(), "the task panicked");
     let pid = pid.load(std::sync::atomic::Ordering::SeqCst);
     assert!(pid != 0);
-    assert!(!process_alive(pid), "unwinding dropped the handle and stopped pid {pid}");
+    assert!(
+        !process_alive(pid),
+        "unwinding dropped the handle and stopped pid {pid}"
+    );
 }
 
 #[tokio::test]
 async fn scim2_server_tenants_are_isolated_and_cursor_paging_is_on() {
-    let server = ReferenceServer::start(ProviderKind::Scim2Server).await.unwrap();
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
     let a = server.client_for(&server.tenant_url("test-a"));
     let b = server.client_for(&server.tenant_url("test-b"));
     let dir = generate(1, 12, 0);
@@ -79,28 +99,44 @@ async fn scim2_server_tenants_are_isolated_and_cursor_paging_is_on() {
     let in_a = a.list_page("Users", 1, 10, None).await.unwrap();
     let in_b = b.list_page("Users", 1, 10, None).await.unwrap();
     assert_eq!(in_a.total_results, Some(1));
-    assert_eq!(in_b.total_results, Some(0), "tenant b does not see tenant a's user");
+    assert_eq!(
+        in_b.total_results,
+        Some(0),
+        "tenant b does not see tenant a's user"
+    );
     let spc = a.service_provider_config().await.unwrap();
-    assert_eq!(spc["pagination"]["cursor"], true, "cursor paging enabled: {spc}");
+    assert_eq!(
+        spc["pagination"]["cursor"], true,
+        "cursor paging enabled: {spc}"
+    );
 }
 
 #[tokio::test]
 async fn the_sample_directory_loads_over_scim() {
-    let server = ReferenceServer::start(ProviderKind::Scim2Server).await.unwrap();
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
     let client = server.client_for(&server.tenant_url("seed"));
     let dir = generate(desk_harness::sample::DEMO_SEED, 120, 20);
     let mut last = 0;
     let seeded = desk_harness::seed::seed(&client, &dir, |done, _| last = done)
         .await
         .expect("the sample directory loads");
-    assert_eq!(last, dir.users.len() + dir.groups.len(), "progress reaches the total");
+    assert_eq!(
+        last,
+        dir.users.len() + dir.groups.len(),
+        "progress reaches the total"
+    );
     let users = client.list_page("Users", 1, 1, None).await.unwrap();
     let groups = client.list_page("Groups", 1, 1, None).await.unwrap();
     assert_eq!(users.total_results, Some(120));
     assert_eq!(groups.total_results, Some(dir.groups.len() as u64));
     // Manager references carry the provider's ids.
     let some_report = dir.users.iter().find(|u| u.level == 3).unwrap();
-    let stored = client.get("Users", &seeded.user_ids[some_report.index]).await.unwrap();
+    let stored = client
+        .get("Users", &seeded.user_ids[some_report.index])
+        .await
+        .unwrap();
     let manager = &stored[scim_client::ENTERPRISE_USER_SCHEMA]["manager"]["value"];
     assert_eq!(
         manager.as_str(),
@@ -116,5 +152,8 @@ fn the_scimmy_server_keeps_its_lock_file_in_the_repo() {
     assert!(Path::new(&dir.join("package-lock.json")).exists());
     let pkg = std::fs::read_to_string(dir.join("package.json")).unwrap();
     assert!(pkg.contains("\"scimmy\": \"1.3.5\"") && pkg.contains("\"scimmy-routers\": \"1.3.2\""));
-    assert!(pkg.contains("\"express\": \"~4."), "Express 4 pinned (5 breaks SCIMMY paging)");
+    assert!(
+        pkg.contains("\"express\": \"~4."),
+        "Express 4 pinned (5 breaks SCIMMY paging)"
+    );
 }

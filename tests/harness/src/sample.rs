@@ -19,88 +19,359 @@ pub const DEMO_SEED: u64 = 20_261_128;
 const CULTURES: &[(&[&str], &[&str])] = &[
     // English
     (
-        &["Olivia", "James", "Amelia", "Oliver", "Isla", "Harry", "Grace", "Jack", "Emily", "George"],
-        &["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Evans", "Walker"],
+        &[
+            "Olivia", "James", "Amelia", "Oliver", "Isla", "Harry", "Grace", "Jack", "Emily",
+            "George",
+        ],
+        &[
+            "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
+            "Evans", "Walker",
+        ],
     ),
     // German
     (
-        &["Lukas", "Jürgen", "Anna", "Sören", "Lea", "Maximilian", "Käthe", "Felix", "Greta", "Jörg"],
-        &["Müller", "Schmidt", "Schneider", "Fischer", "Weiß", "Meyer", "Wagner", "Becker", "Schäfer", "Groß"],
+        &[
+            "Lukas",
+            "Jürgen",
+            "Anna",
+            "Sören",
+            "Lea",
+            "Maximilian",
+            "Käthe",
+            "Felix",
+            "Greta",
+            "Jörg",
+        ],
+        &[
+            "Müller",
+            "Schmidt",
+            "Schneider",
+            "Fischer",
+            "Weiß",
+            "Meyer",
+            "Wagner",
+            "Becker",
+            "Schäfer",
+            "Groß",
+        ],
     ),
     // French
     (
-        &["Zoé", "Théo", "Léa", "Hélène", "François", "Chloé", "Raphaël", "Anaïs", "Jérôme", "Inès"],
-        &["Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Laurent", "Girard", "Rousseau", "Gauthier", "Fontaine"],
+        &[
+            "Zoé",
+            "Théo",
+            "Léa",
+            "Hélène",
+            "François",
+            "Chloé",
+            "Raphaël",
+            "Anaïs",
+            "Jérôme",
+            "Inès",
+        ],
+        &[
+            "Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Laurent", "Girard", "Rousseau",
+            "Gauthier", "Fontaine",
+        ],
     ),
     // Spanish
     (
-        &["Sofía", "Mateo", "Lucía", "Martín", "Valentina", "Alejandro", "Jimena", "Sebastián", "Camila", "Íñigo"],
-        &["García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez", "Gómez", "Muñoz"],
+        &[
+            "Sofía",
+            "Mateo",
+            "Lucía",
+            "Martín",
+            "Valentina",
+            "Alejandro",
+            "Jimena",
+            "Sebastián",
+            "Camila",
+            "Íñigo",
+        ],
+        &[
+            "García",
+            "Fernández",
+            "González",
+            "Rodríguez",
+            "López",
+            "Martínez",
+            "Sánchez",
+            "Pérez",
+            "Gómez",
+            "Muñoz",
+        ],
     ),
     // Nordic
     (
-        &["Åsa", "Björn", "Sigrid", "Øystein", "Maja", "Håkon", "Linnéa", "Søren", "Freja", "Ægir"],
-        &["Andersson", "Johansson", "Nilsen", "Hansen", "Lindqvist", "Bjørklund", "Ström", "Dahl", "Ødegård", "Berg"],
+        &[
+            "Åsa", "Björn", "Sigrid", "Øystein", "Maja", "Håkon", "Linnéa", "Søren", "Freja",
+            "Ægir",
+        ],
+        &[
+            "Andersson",
+            "Johansson",
+            "Nilsen",
+            "Hansen",
+            "Lindqvist",
+            "Bjørklund",
+            "Ström",
+            "Dahl",
+            "Ødegård",
+            "Berg",
+        ],
     ),
     // Polish and Czech
     (
-        &["Zofia", "Łukasz", "Małgorzata", "Wojciech", "Agnieszka", "Tomáš", "Kateřina", "Jiří", "Żaneta", "Paweł"],
-        &["Kowalski", "Wiśniewska", "Wójcik", "Nowak", "Dvořák", "Novotná", "Černý", "Zieliński", "Kamińska", "Svoboda"],
+        &[
+            "Zofia",
+            "Łukasz",
+            "Małgorzata",
+            "Wojciech",
+            "Agnieszka",
+            "Tomáš",
+            "Kateřina",
+            "Jiří",
+            "Żaneta",
+            "Paweł",
+        ],
+        &[
+            "Kowalski",
+            "Wiśniewska",
+            "Wójcik",
+            "Nowak",
+            "Dvořák",
+            "Novotná",
+            "Černý",
+            "Zieliński",
+            "Kamińska",
+            "Svoboda",
+        ],
     ),
     // Turkish
     (
-        &["Elif", "Mehmet", "Zeynep", "Çağrı", "Ayşe", "Görkem", "Şule", "Emre", "İrem", "Oğuz"],
-        &["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk", "Aydın", "Özdemir", "Arslan", "Doğan"],
+        &[
+            "Elif", "Mehmet", "Zeynep", "Çağrı", "Ayşe", "Görkem", "Şule", "Emre", "İrem", "Oğuz",
+        ],
+        &[
+            "Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk", "Aydın", "Özdemir", "Arslan",
+            "Doğan",
+        ],
     ),
     // Japanese
     (
-        &["Haruto", "Yui", "Sota", "Hina", "Ren", "Aoi", "Yuto", "Sakura", "Kaito", "Mio"],
-        &["Satō", "Suzuki", "Takahashi", "Tanaka", "Itō", "Watanabe", "Yamamoto", "Nakamura", "Kobayashi", "Katō"],
+        &[
+            "Haruto", "Yui", "Sota", "Hina", "Ren", "Aoi", "Yuto", "Sakura", "Kaito", "Mio",
+        ],
+        &[
+            "Satō",
+            "Suzuki",
+            "Takahashi",
+            "Tanaka",
+            "Itō",
+            "Watanabe",
+            "Yamamoto",
+            "Nakamura",
+            "Kobayashi",
+            "Katō",
+        ],
     ),
     // Chinese
     (
-        &["Wei", "Fang", "Jing", "Hao", "Xiu", "Lei", "Mei", "Jun", "Yan", "Tao"],
-        &["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou"],
+        &[
+            "Wei", "Fang", "Jing", "Hao", "Xiu", "Lei", "Mei", "Jun", "Yan", "Tao",
+        ],
+        &[
+            "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou",
+        ],
     ),
     // Indian
     (
-        &["Aarav", "Ananya", "Vihaan", "Diya", "Arjun", "Priya", "Rohan", "Saanvi", "Kabir", "Isha"],
-        &["Sharma", "Patel", "Iyer", "Reddy", "Gupta", "Nair", "Singh", "Mehta", "Chatterjee", "Rao"],
+        &[
+            "Aarav", "Ananya", "Vihaan", "Diya", "Arjun", "Priya", "Rohan", "Saanvi", "Kabir",
+            "Isha",
+        ],
+        &[
+            "Sharma",
+            "Patel",
+            "Iyer",
+            "Reddy",
+            "Gupta",
+            "Nair",
+            "Singh",
+            "Mehta",
+            "Chatterjee",
+            "Rao",
+        ],
     ),
     // Arabic
     (
-        &["Omar", "Layla", "Yusuf", "Fatima", "Khalid", "Noor", "Hamza", "Amira", "Karim", "Salma"],
-        &["Haddad", "Al-Sayed", "Mansour", "Khoury", "Nasser", "Farouk", "Hamdan", "Saleh", "Aziz", "Bakr"],
+        &[
+            "Omar", "Layla", "Yusuf", "Fatima", "Khalid", "Noor", "Hamza", "Amira", "Karim",
+            "Salma",
+        ],
+        &[
+            "Haddad", "Al-Sayed", "Mansour", "Khoury", "Nasser", "Farouk", "Hamdan", "Saleh",
+            "Aziz", "Bakr",
+        ],
     ),
     // West African
     (
-        &["Chinedu", "Amara", "Kwame", "Adaeze", "Kofi", "Ngozi", "Oluwaseun", "Abena", "Tunde", "Efua"],
-        &["Okafor", "Mensah", "Adeyemi", "Owusu", "Eze", "Boateng", "Okonkwo", "Asante", "Balogun", "Nwosu"],
+        &[
+            "Chinedu",
+            "Amara",
+            "Kwame",
+            "Adaeze",
+            "Kofi",
+            "Ngozi",
+            "Oluwaseun",
+            "Abena",
+            "Tunde",
+            "Efua",
+        ],
+        &[
+            "Okafor", "Mensah", "Adeyemi", "Owusu", "Eze", "Boateng", "Okonkwo", "Asante",
+            "Balogun", "Nwosu",
+        ],
     ),
     // Vietnamese and Korean
     (
-        &["Minh", "Linh", "Quân", "Thảo", "Ji-woo", "Seo-yeon", "Min-jun", "Hà", "Dũng", "Eun-ji"],
-        &["Nguyễn", "Trần", "Lê", "Phạm", "Kim", "Park", "Choi", "Hoàng", "Jung", "Võ"],
+        &[
+            "Minh", "Linh", "Quân", "Thảo", "Ji-woo", "Seo-yeon", "Min-jun", "Hà", "Dũng", "Eun-ji",
+        ],
+        &[
+            "Nguyễn", "Trần", "Lê", "Phạm", "Kim", "Park", "Choi", "Hoàng", "Jung", "Võ",
+        ],
     ),
     // Greek and Russian (non-Latin scripts in display names)
     (
-        &["Ελένη", "Νίκος", "Μαρία", "Γιώργος", "Анна", "Дмитрий", "Ольга", "Иван", "Σοφία", "Наталья"],
-        &["Παπαδόπουλος", "Οικονόμου", "Γεωργίου", "Иванов", "Смирнова", "Кузнецов", "Попова", "Νικολάου", "Соколов", "Лебедева"],
+        &[
+            "Ελένη",
+            "Νίκος",
+            "Μαρία",
+            "Γιώργος",
+            "Анна",
+            "Дмитрий",
+            "Ольга",
+            "Иван",
+            "Σοφία",
+            "Наталья",
+        ],
+        &[
+            "Παπαδόπουλος",
+            "Οικονόμου",
+            "Γεωργίου",
+            "Иванов",
+            "Смирнова",
+            "Кузнецов",
+            "Попова",
+            "Νικολάου",
+            "Соколов",
+            "Лебедева",
+        ],
     ),
 ];
 
 /// Departments with their cost centre, division and typical titles.
 const DEPARTMENTS: &[(&str, &str, &str, &[&str])] = &[
-    ("Engineering", "CC-1100", "Product & Technology", &["Software Engineer", "Senior Software Engineer", "Staff Engineer", "QA Engineer", "Site Reliability Engineer"]),
-    ("Product", "CC-1200", "Product & Technology", &["Product Manager", "Senior Product Manager", "Product Designer", "UX Researcher"]),
-    ("Sales", "CC-2100", "Revenue", &["Account Executive", "Sales Development Representative", "Solutions Engineer", "Regional Sales Manager"]),
-    ("Marketing", "CC-2200", "Revenue", &["Marketing Manager", "Content Strategist", "Growth Analyst", "Brand Designer"]),
-    ("Customer Success", "CC-2300", "Revenue", &["Customer Success Manager", "Support Specialist", "Onboarding Specialist"]),
-    ("Finance", "CC-3100", "Operations", &["Accountant", "Financial Analyst", "Payroll Specialist", "Controller"]),
-    ("Human Resources", "CC-3200", "Operations", &["HR Business Partner", "Recruiter", "People Operations Specialist", "Learning Coordinator"]),
-    ("Legal", "CC-3300", "Operations", &["Legal Counsel", "Paralegal", "Compliance Officer"]),
-    ("IT", "CC-3400", "Operations", &["IT Support Technician", "Systems Administrator", "Identity Engineer"]),
-    ("Facilities", "CC-3500", "Operations", &["Office Manager", "Facilities Coordinator"]),
+    (
+        "Engineering",
+        "CC-1100",
+        "Product & Technology",
+        &[
+            "Software Engineer",
+            "Senior Software Engineer",
+            "Staff Engineer",
+            "QA Engineer",
+            "Site Reliability Engineer",
+        ],
+    ),
+    (
+        "Product",
+        "CC-1200",
+        "Product & Technology",
+        &[
+            "Product Manager",
+            "Senior Product Manager",
+            "Product Designer",
+            "UX Researcher",
+        ],
+    ),
+    (
+        "Sales",
+        "CC-2100",
+        "Revenue",
+        &[
+            "Account Executive",
+            "Sales Development Representative",
+            "Solutions Engineer",
+            "Regional Sales Manager",
+        ],
+    ),
+    (
+        "Marketing",
+        "CC-2200",
+        "Revenue",
+        &[
+            "Marketing Manager",
+            "Content Strategist",
+            "Growth Analyst",
+            "Brand Designer",
+        ],
+    ),
+    (
+        "Customer Success",
+        "CC-2300",
+        "Revenue",
+        &[
+            "Customer Success Manager",
+            "Support Specialist",
+            "Onboarding Specialist",
+        ],
+    ),
+    (
+        "Finance",
+        "CC-3100",
+        "Operations",
+        &[
+            "Accountant",
+            "Financial Analyst",
+            "Payroll Specialist",
+            "Controller",
+        ],
+    ),
+    (
+        "Human Resources",
+        "CC-3200",
+        "Operations",
+        &[
+            "HR Business Partner",
+            "Recruiter",
+            "People Operations Specialist",
+            "Learning Coordinator",
+        ],
+    ),
+    (
+        "Legal",
+        "CC-3300",
+        "Operations",
+        &["Legal Counsel", "Paralegal", "Compliance Officer"],
+    ),
+    (
+        "IT",
+        "CC-3400",
+        "Operations",
+        &[
+            "IT Support Technician",
+            "Systems Administrator",
+            "Identity Engineer",
+        ],
+    ),
+    (
+        "Facilities",
+        "CC-3500",
+        "Operations",
+        &["Office Manager", "Facilities Coordinator"],
+    ),
 ];
 
 const OFFICES: &[(&str, &str, &str, &str, &str)] = &[
@@ -115,15 +386,37 @@ const OFFICES: &[(&str, &str, &str, &str, &str)] = &[
 ];
 
 const PROJECTS: &[&str] = &[
-    "Project Aurora", "Project Borealis", "Project Cygnus", "Project Delta", "Project Ember",
-    "Project Fjord", "Project Granite", "Project Helix", "Project Iris", "Project Juniper",
-    "Project Kestrel", "Project Lumen", "Project Meridian", "Project Nimbus", "Project Orion",
-    "Project Polaris", "Project Quartz", "Project Redwood", "Project Sierra", "Project Tundra",
+    "Project Aurora",
+    "Project Borealis",
+    "Project Cygnus",
+    "Project Delta",
+    "Project Ember",
+    "Project Fjord",
+    "Project Granite",
+    "Project Helix",
+    "Project Iris",
+    "Project Juniper",
+    "Project Kestrel",
+    "Project Lumen",
+    "Project Meridian",
+    "Project Nimbus",
+    "Project Orion",
+    "Project Polaris",
+    "Project Quartz",
+    "Project Redwood",
+    "Project Sierra",
+    "Project Tundra",
 ];
 
 const COMPANY_GROUPS: &[&str] = &[
-    "All Staff", "People Managers", "Remote Workers", "Security Champions", "Mentors",
-    "Social Committee", "Emergency Wardens", "Travel Approvers",
+    "All Staff",
+    "People Managers",
+    "Remote Workers",
+    "Security Champions",
+    "Mentors",
+    "Social Committee",
+    "Emergency Wardens",
+    "Travel Approvers",
 ];
 
 /// One user of the sample directory; `manager` is the index of the manager in `users`.
@@ -191,15 +484,69 @@ pub fn ascii_fold(s: &str) -> String {
 /// Latin transliteration for the Greek and Cyrillic names, so user names stay ASCII.
 fn latin(s: &str) -> String {
     const MAP: &[(char, &str)] = &[
-        ('α', "a"), ('ά', "a"), ('β', "v"), ('γ', "g"), ('δ', "d"), ('ε', "e"), ('έ', "e"),
-        ('ζ', "z"), ('η', "i"), ('ή', "i"), ('θ', "th"), ('ι', "i"), ('ί', "i"), ('κ', "k"),
-        ('λ', "l"), ('μ', "m"), ('ν', "n"), ('ξ', "x"), ('ο', "o"), ('ό', "o"), ('π', "p"),
-        ('ρ', "r"), ('σ', "s"), ('ς', "s"), ('τ', "t"), ('υ', "y"), ('ύ', "y"), ('φ', "f"),
-        ('χ', "ch"), ('ψ', "ps"), ('ω', "o"), ('ώ', "o"), ('а', "a"), ('б', "b"), ('в', "v"),
-        ('г', "g"), ('д', "d"), ('е', "e"), ('ж', "zh"), ('з', "z"), ('и', "i"), ('й', "y"),
-        ('к', "k"), ('л', "l"), ('м', "m"), ('н', "n"), ('о', "o"), ('п', "p"), ('р', "r"),
-        ('с', "s"), ('т', "t"), ('у', "u"), ('ф', "f"), ('х', "kh"), ('ц', "ts"), ('ч', "ch"),
-        ('ш', "sh"), ('щ', "shch"), ('ы', "y"), ('ь', ""), ('э', "e"), ('ю', "yu"), ('я', "ya"),
+        ('α', "a"),
+        ('ά', "a"),
+        ('β', "v"),
+        ('γ', "g"),
+        ('δ', "d"),
+        ('ε', "e"),
+        ('έ', "e"),
+        ('ζ', "z"),
+        ('η', "i"),
+        ('ή', "i"),
+        ('θ', "th"),
+        ('ι', "i"),
+        ('ί', "i"),
+        ('κ', "k"),
+        ('λ', "l"),
+        ('μ', "m"),
+        ('ν', "n"),
+        ('ξ', "x"),
+        ('ο', "o"),
+        ('ό', "o"),
+        ('π', "p"),
+        ('ρ', "r"),
+        ('σ', "s"),
+        ('ς', "s"),
+        ('τ', "t"),
+        ('υ', "y"),
+        ('ύ', "y"),
+        ('φ', "f"),
+        ('χ', "ch"),
+        ('ψ', "ps"),
+        ('ω', "o"),
+        ('ώ', "o"),
+        ('а', "a"),
+        ('б', "b"),
+        ('в', "v"),
+        ('г', "g"),
+        ('д', "d"),
+        ('е', "e"),
+        ('ж', "zh"),
+        ('з', "z"),
+        ('и', "i"),
+        ('й', "y"),
+        ('к', "k"),
+        ('л', "l"),
+        ('м', "m"),
+        ('н', "n"),
+        ('о', "o"),
+        ('п', "p"),
+        ('р', "r"),
+        ('с', "s"),
+        ('т', "t"),
+        ('у', "u"),
+        ('ф', "f"),
+        ('х', "kh"),
+        ('ц', "ts"),
+        ('ч', "ch"),
+        ('ш', "sh"),
+        ('щ', "shch"),
+        ('ы', "y"),
+        ('ь', ""),
+        ('э', "e"),
+        ('ю', "yu"),
+        ('я', "ya"),
     ];
     let mut out = String::new();
     for c in s.chars().flat_map(char::to_lowercase) {
@@ -252,7 +599,7 @@ pub fn generate(seed: u64, n_users: usize, n_groups: usize) -> SampleDirectory {
     let mut staff_count = vec![0usize; DEPARTMENTS.len()];
     for i in (DEPARTMENTS.len() + 1)..n_users {
         let d = dept_of[i];
-        if staff_count[d] % 8 == 0 {
+        if staff_count[d].is_multiple_of(8) {
             level[i] = 2;
             leads[d].push(i);
         }
@@ -305,8 +652,9 @@ pub fn generate(seed: u64, n_users: usize, n_groups: usize) -> SampleDirectory {
                 "type": "mobile"
             }));
         }
-        let locale = ["en-GB", "de-DE", "fr-FR", "es-ES", "en-US", "ja-JP", "en-SG", "sv-SE"]
-            [OFFICES.iter().position(|o| o.1 == office.1).unwrap_or(0)];
+        let locale = [
+            "en-GB", "de-DE", "fr-FR", "es-ES", "en-US", "ja-JP", "en-SG", "sv-SE",
+        ][OFFICES.iter().position(|o| o.1 == office.1).unwrap_or(0)];
         let mut resource = json!({
             "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
             "externalId": format!("hr-{employee_number}"),
@@ -361,7 +709,9 @@ pub fn generate(seed: u64, n_users: usize, n_groups: usize) -> SampleDirectory {
         groups.push(SampleGroup {
             display_name: format!("Dept - {dept}"),
             external_id: format!("dept-{}", ascii_fold(dept)),
-            user_members: (0..n_users).filter(|&i| dept_of[i] == d && i != 0).collect(),
+            user_members: (0..n_users)
+                .filter(|&i| dept_of[i] == d && i != 0)
+                .collect(),
         });
     }
     for (d, (dept, ..)) in DEPARTMENTS.iter().enumerate() {
@@ -462,16 +812,26 @@ mod tests {
             assert_eq!(x.resource, y.resource, "generation must be deterministic");
         }
         let c = generate(8, 300, 50);
-        assert_ne!(a.users[5].resource, c.users[5].resource, "another seed, other people");
+        assert_ne!(
+            a.users[5].resource, c.users[5].resource,
+            "another seed, other people"
+        );
     }
 
     #[test]
     fn the_demo_directory_is_realistic() {
         let d = generate(DEMO_SEED, 1000, 50);
         assert_eq!(d.users.len(), 1000);
-        assert!(d.groups.len() >= 50, "at least 50 groups, got {}", d.groups.len());
-        let names: std::collections::HashSet<_> =
-            d.users.iter().map(|u| u.resource["userName"].as_str().unwrap().to_string()).collect();
+        assert!(
+            d.groups.len() >= 50,
+            "at least 50 groups, got {}",
+            d.groups.len()
+        );
+        let names: std::collections::HashSet<_> = d
+            .users
+            .iter()
+            .map(|u| u.resource["userName"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(names.len(), 1000, "user names are unique");
         assert!(names.iter().all(|n| n.is_ascii()), "user names are ASCII");
         let non_ascii = d
@@ -479,21 +839,43 @@ mod tests {
             .iter()
             .filter(|u| !u.resource["displayName"].as_str().unwrap().is_ascii())
             .count();
-        assert!(non_ascii > 100, "many display names are non-ASCII ({non_ascii})");
-        let inactive = d.users.iter().filter(|u| u.resource["active"] == false).count();
-        assert!((60..=150).contains(&inactive), "about 10% inactive, got {inactive}");
+        assert!(
+            non_ascii > 100,
+            "many display names are non-ASCII ({non_ascii})"
+        );
+        let inactive = d
+            .users
+            .iter()
+            .filter(|u| u.resource["active"] == false)
+            .count();
+        assert!(
+            (60..=150).contains(&inactive),
+            "about 10% inactive, got {inactive}"
+        );
         for u in &d.users {
             if let Some(m) = u.manager {
-                assert!(d.users[m].level < u.level, "managers sit above their reports");
+                assert!(
+                    d.users[m].level < u.level,
+                    "managers sit above their reports"
+                );
             }
             let ent = &u.resource[ENTERPRISE_USER_SCHEMA];
-            for k in ["employeeNumber", "department", "costCenter", "organization", "division"] {
+            for k in [
+                "employeeNumber",
+                "department",
+                "costCenter",
+                "organization",
+                "division",
+            ] {
                 assert!(ent[k].is_string(), "{k} is set");
             }
         }
         assert!(d.groups.iter().all(|g| !g.user_members.is_empty()));
         let sizes: Vec<_> = d.groups.iter().map(|g| g.user_members.len()).collect();
-        assert!(sizes.iter().max().unwrap() > &500, "an all-staff sized group exists");
+        assert!(
+            sizes.iter().max().unwrap() > &500,
+            "an all-staff sized group exists"
+        );
         assert!(sizes.iter().min().unwrap() < &10, "small groups exist");
     }
 

@@ -147,7 +147,10 @@ impl ReferenceServer {
             }
             ProviderKind::Scimmy => {
                 let script = dir.join("scimmy/server.js");
-                require(&dir.join("scimmy/node_modules/scimmy"), "SCIMMY (node modules)")?;
+                require(
+                    &dir.join("scimmy/node_modules/scimmy"),
+                    "SCIMMY (node modules)",
+                )?;
                 let mut cmd = Command::new("node");
                 cmd.arg(script)
                     .arg("--port")

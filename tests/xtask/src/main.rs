@@ -155,7 +155,10 @@ fn ensure_apt(pkgs: &[&str]) -> Result {
             missing.join(" ")
         ));
     }
-    say(&format!("installing Debian packages: {}", missing.join(" ")));
+    say(&format!(
+        "installing Debian packages: {}",
+        missing.join(" ")
+    ));
     must(
         Command::new("sh")
             .arg("-c")
@@ -191,10 +194,7 @@ fn mtime(p: &Path) -> Option<std::time::SystemTime> {
 }
 
 fn rel(p: &Path) -> String {
-    p.strip_prefix(root())
-        .unwrap_or(p)
-        .display()
-        .to_string()
+    p.strip_prefix(root()).unwrap_or(p).display().to_string()
 }
 
 fn ensure_harness() -> Result {
@@ -258,7 +258,11 @@ fn install(for_tests: bool) -> Result {
 
 fn build_ui() -> Result {
     say("building the front end (ui/dist)");
-    must(Command::new("npm").args(["run", "build"]).current_dir(root().join("ui")))
+    must(
+        Command::new("npm")
+            .args(["run", "build"])
+            .current_dir(root().join("ui")),
+    )
 }
 
 fn run(args: &[String]) -> Result {
@@ -266,7 +270,8 @@ fn run(args: &[String]) -> Result {
     build_ui()?;
     say("building and opening SCIM Desk");
     let mut cmd = Command::new("cargo");
-    cmd.current_dir(root()).args(["run", "-p", "scim-desk", "--"]);
+    cmd.current_dir(root())
+        .args(["run", "-p", "scim-desk", "--"]);
     for a in args {
         cmd.arg(a);
     }
@@ -344,10 +349,18 @@ fn test(args: &[String]) -> Result {
     let mut vitest_counts = (0, 0);
     if filter.is_none() {
         report.step("cargo fmt --check", || {
-            must(Command::new("cargo").current_dir(&r).args(["fmt", "--all", "--", "--check"]))
+            must(
+                Command::new("cargo")
+                    .current_dir(&r)
+                    .args(["fmt", "--all", "--", "--check"]),
+            )
         });
         report.step("front end: type check", || {
-            must(Command::new("npm").current_dir(&ui).args(["run", "typecheck"]))
+            must(
+                Command::new("npm")
+                    .current_dir(&ui)
+                    .args(["run", "typecheck"]),
+            )
         });
         report.step("front end: lint", || {
             must(Command::new("npm").current_dir(&ui).args(["run", "lint"]))
@@ -377,30 +390,40 @@ fn test(args: &[String]) -> Result {
                 "warnings",
             ]))
         });
-        report.step("core crates build without Tauri or webkit", check_core_is_tauri_free);
+        report.step(
+            "core crates build without Tauri or webkit",
+            check_core_is_tauri_free,
+        );
     }
     if built {
         report.step("build the app binary for the GUI tests", || {
-            must(Command::new("cargo").current_dir(&r).args(["build", "-p", "scim-desk"]))
+            must(
+                Command::new("cargo")
+                    .current_dir(&r)
+                    .args(["build", "-p", "scim-desk"]),
+            )
         });
         // All Rust tests (unit, bindings drift, harness, keyring, database, GUI) run inside a
         // private D-Bus session with an unlocked gnome-keyring and a virtual display.
         let exe = env::current_exe().map_err(|e| e.to_string())?;
         let mut counts = (0, 0);
-        report.step("Rust tests: unit, integration, keyring, GUI (dbus + gnome-keyring + Xvfb)", || {
-            let mut cmd = Command::new("dbus-run-session");
-            cmd.arg("--").arg(exe).arg("test-in-session");
-            if let Some(f) = &filter {
-                cmd.arg(f);
-            }
-            let (ok, p, f) = run_counting(&mut cmd, parse_cargo_test)?;
-            counts = (p, f);
-            if ok {
-                Ok(())
-            } else {
-                Err("some Rust tests failed (see above)".into())
-            }
-        });
+        report.step(
+            "Rust tests: unit, integration, keyring, GUI (dbus + gnome-keyring + Xvfb)",
+            || {
+                let mut cmd = Command::new("dbus-run-session");
+                cmd.arg("--").arg(exe).arg("test-in-session");
+                if let Some(f) = &filter {
+                    cmd.arg(f);
+                }
+                let (ok, p, f) = run_counting(&mut cmd, parse_cargo_test)?;
+                counts = (p, f);
+                if ok {
+                    Ok(())
+                } else {
+                    Err("some Rust tests failed (see above)".into())
+                }
+            },
+        );
         report.tests_passed += counts.0;
         report.tests_failed += counts.1;
     }
@@ -426,13 +449,20 @@ fn test(args: &[String]) -> Result {
         Err(format!(
             "{} step(s) failed: {}",
             failed.len(),
-            failed.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("; ")
+            failed
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         ))
     }
 }
 
 /// Runs a command, echoing its output, and counts passed/failed tests from its lines.
-fn run_counting(cmd: &mut Command, parse: fn(&str) -> Option<(u64, u64)>) -> Result<(bool, u64, u64)> {
+fn run_counting(
+    cmd: &mut Command,
+    parse: fn(&str) -> Option<(u64, u64)>,
+) -> Result<(bool, u64, u64)> {
     use std::io::{BufRead, BufReader, Write};
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -464,8 +494,7 @@ fn parse_cargo_test(line: &str) -> Option<(u64, u64)> {
             .find_map(|part| {
                 let part = part.trim();
                 let part = part.rsplit(". ").next().unwrap_or(part);
-                part.strip_suffix(word)
-                    .and_then(|n| n.trim().parse().ok())
+                part.strip_suffix(word).and_then(|n| n.trim().parse().ok())
             })
             .unwrap_or(0)
     };
@@ -521,7 +550,9 @@ fn check_core_is_tauri_free() -> Result {
         let tree = String::from_utf8_lossy(&out.stdout);
         for bad in ["tauri ", "tauri-", "webkit2gtk", "wry "] {
             if let Some(line) = tree.lines().find(|l| l.starts_with(bad)) {
-                return Err(format!("{krate} depends on {line}: core crates must stay Tauri-free"));
+                return Err(format!(
+                    "{krate} depends on {line}: core crates must stay Tauri-free"
+                ));
             }
         }
     }
@@ -596,7 +627,6 @@ fn test_in_session(args: &[String]) -> Result {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -617,6 +647,9 @@ mod tests {
     #[test]
     fn parses_vitest_summaries() {
         assert_eq!(parse_vitest("      Tests  7 passed (7)"), Some((7, 0)));
-        assert_eq!(parse_vitest("\x1b[2m      Tests \x1b[22m 2 failed | 5 passed (7)"), Some((5, 2)));
+        assert_eq!(
+            parse_vitest("\x1b[2m      Tests \x1b[22m 2 failed | 5 passed (7)"),
+            Some((5, 2))
+        );
     }
 }

@@ -12,7 +12,11 @@ use desk_engine::secrets::KeyringStore;
 use desk_engine::{DataPaths, Desk, DeskError};
 
 #[derive(Parser)]
-#[command(name = "scim-desk-cli", version, about = "SCIM Desk on the command line")]
+#[command(
+    name = "scim-desk-cli",
+    version,
+    about = "SCIM Desk on the command line"
+)]
 struct Cli {
     /// Output format for results and errors.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
@@ -121,14 +125,28 @@ fn print_provider(p: &ProviderSummary) {
     if let Some(u) = &p.username {
         println!("username:    {u}");
     }
-    println!("secret:      {}", if p.has_secret { "in the system keyring" } else { "none" });
+    println!(
+        "secret:      {}",
+        if p.has_secret {
+            "in the system keyring"
+        } else {
+            "none"
+        }
+    );
     println!(
         "tls:         {}",
-        if p.tls_skip_verify { "NOT VERIFIED (insecure)" } else { "verified" }
+        if p.tls_skip_verify {
+            "NOT VERIFIED (insecure)"
+        } else {
+            "verified"
+        }
     );
     println!("demo:        {}", if p.is_demo { "yes" } else { "no" });
     println!("added:       {}", p.created_at);
-    println!("last sync:   {}", p.last_sync_at.as_deref().unwrap_or("never"));
+    println!(
+        "last sync:   {}",
+        p.last_sync_at.as_deref().unwrap_or("never")
+    );
 }
 
 fn read_secret(token_env: Option<String>, token_stdin: bool) -> Result<Option<String>, DeskError> {
@@ -193,7 +211,9 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     if json {
                         print_json(&list)?;
                     } else if list.is_empty() {
-                        println!("no providers configured; add one with `scim-desk-cli provider add`");
+                        println!(
+                            "no providers configured; add one with `scim-desk-cli provider add`"
+                        );
                     } else {
                         println!("{:<32} {:<8} URL", "NAME", "AUTH");
                         for p in list {
@@ -214,7 +234,10 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     if json {
                         print_json(&report)?;
                     } else {
-                        println!("connected to {} in {} ms", report.base_url, report.elapsed_ms);
+                        println!(
+                            "connected to {} in {} ms",
+                            report.base_url, report.elapsed_ms
+                        );
                         for c in &report.capabilities {
                             println!("{}: {}", c.name, c.value);
                         }

@@ -1,6 +1,8 @@
 //! The CLI against the real Secret Service (gnome-keyring in the D-Bus session `cargo xtask
 //! test` provides), a real SQLite file and a real scim2-server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use std::process::{Command, Output};
 
 use desk_engine::secrets::{KeyringStore, SecretStore};
@@ -25,7 +27,9 @@ fn text(o: &Output) -> String {
 
 #[tokio::test]
 async fn a_secret_stored_by_one_process_is_read_by_another_and_removed() {
-    let server = ReferenceServer::start(ProviderKind::Scim2Server).await.unwrap();
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
     let data = tempfile::tempdir().unwrap();
     let token = server.token().expose().clone();
     let name = format!("Keyring test {}", std::process::id());
@@ -33,7 +37,15 @@ async fn a_secret_stored_by_one_process_is_read_by_another_and_removed() {
     // Process 1 stores the token (from an environment variable, never an argument).
     let add = cli(
         data.path(),
-        &["provider", "add", &name, "--url", server.base_url(), "--token-env", "TEST_TOKEN"],
+        &[
+            "provider",
+            "add",
+            &name,
+            "--url",
+            server.base_url(),
+            "--token-env",
+            "TEST_TOKEN",
+        ],
         &[("TEST_TOKEN", &token)],
     );
     assert!(add.status.success(), "provider add: {}", text(&add));
@@ -42,7 +54,11 @@ async fn a_secret_stored_by_one_process_is_read_by_another_and_removed() {
     let key = format!("provider:{}", name.to_lowercase());
     let store = KeyringStore::for_this_build();
     let read = store.get(&key).expect("the Secret Service answers");
-    assert_eq!(read.map(|s| s.expose().clone()), Some(token.clone()), "same secret read back");
+    assert_eq!(
+        read.map(|s| s.expose().clone()),
+        Some(token.clone()),
+        "same secret read back"
+    );
 
     // Nothing secret in the database files.
     for entry in std::fs::read_dir(data.path()).unwrap() {
@@ -57,14 +73,20 @@ async fn a_secret_stored_by_one_process_is_read_by_another_and_removed() {
     let test = cli(data.path(), &["provider", "test", &name], &[]);
     let out = text(&test);
     assert!(test.status.success(), "provider test: {out}");
-    assert!(out.contains("sort: supported"), "one line per capability: {out}");
+    assert!(
+        out.contains("sort: supported"),
+        "one line per capability: {out}"
+    );
     assert!(out.contains("etag: supported"), "{out}");
     assert!(!out.contains(&token), "the token is never printed");
 
     // Process 3 removes the provider and its keyring entry.
     let rm = cli(data.path(), &["provider", "remove", &name], &[]);
     assert!(rm.status.success(), "provider remove: {}", text(&rm));
-    assert!(store.get(&key).unwrap().is_none(), "the keyring entry is gone");
+    assert!(
+        store.get(&key).unwrap().is_none(),
+        "the keyring entry is gone"
+    );
 }
 
 #[tokio::test]
@@ -73,16 +95,31 @@ async fn a_wrong_token_is_reported_in_plain_words_with_a_stable_code() {
     let data = tempfile::tempdir().unwrap();
     let add = cli(
         data.path(),
-        &["provider", "add", "wrong", "--url", server.base_url(), "--token-env", "T"],
+        &[
+            "provider",
+            "add",
+            "wrong",
+            "--url",
+            server.base_url(),
+            "--token-env",
+            "T",
+        ],
         &[("T", "definitely-wrong")],
     );
     assert!(add.status.success(), "{}", text(&add));
-    let test = cli(data.path(), &["--format", "json", "provider", "test", "wrong"], &[]);
+    let test = cli(
+        data.path(),
+        &["--format", "json", "provider", "test", "wrong"],
+        &[],
+    );
     assert!(!test.status.success());
     let err: serde_json::Value =
         serde_json::from_slice(&test.stderr).expect("errors are JSON with --format json");
     assert_eq!(err["code"], "auth_rejected");
-    assert!(err["message"].as_str().unwrap().contains("refused the credentials"));
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .contains("refused the credentials"));
     let _ = cli(data.path(), &["provider", "remove", "wrong"], &[]);
 }
 
@@ -98,5 +135,8 @@ fn the_keyring_namespace_is_per_build_channel() {
         "another namespace does not see it"
     );
     store.delete(&key).unwrap();
-    assert!(store.get(&key).unwrap().is_none(), "missing entries are None");
+    assert!(
+        store.get(&key).unwrap().is_none(),
+        "missing entries are None"
+    );
 }

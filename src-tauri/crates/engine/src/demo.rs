@@ -58,14 +58,18 @@ impl Desk {
         say("Starting the demo providers", 0, 1);
         let source = ReferenceServer::start(ProviderKind::Scim2Server)
             .await
-            .map_err(|e| DeskError::DemoUnavailable(format!("The demo provider did not start: {e}")))?;
+            .map_err(|e| {
+                DeskError::DemoUnavailable(format!("The demo provider did not start: {e}"))
+            })?;
         let target = ReferenceServer::start(ProviderKind::Scimmy)
             .await
-            .map_err(|e| DeskError::DemoUnavailable(format!("The demo provider did not start: {e}")))?;
+            .map_err(|e| {
+                DeskError::DemoUnavailable(format!("The demo provider did not start: {e}"))
+            })?;
         let dir = generate(DEMO_SEED, DEMO_USERS, DEMO_GROUPS);
         let client = source.client();
         desk_harness::seed::seed(&client, &dir, |done, total| {
-            if done % 25 == 0 || done == total {
+            if done.is_multiple_of(25) || done == total {
                 say("Loading the sample directory", done, total);
             }
         })
@@ -97,9 +101,7 @@ impl Desk {
         Ok(report)
     }
 
-    fn demo_lock(
-        &self,
-    ) -> Result<std::sync::MutexGuard<'_, Option<DemoProviders>>, DeskError> {
+    fn demo_lock(&self) -> Result<std::sync::MutexGuard<'_, Option<DemoProviders>>, DeskError> {
         self.demo
             .lock()
             .map_err(|_| DeskError::Internal("the demo lock was poisoned".into()))

@@ -220,7 +220,10 @@ impl Desk {
     }
 
     /// Connects with the settings of a form that is not saved yet ("Test connection").
-    pub async fn test_connection(&self, input: ProviderInput) -> Result<ConnectionReport, DeskError> {
+    pub async fn test_connection(
+        &self,
+        input: ProviderInput,
+    ) -> Result<ConnectionReport, DeskError> {
         Self::validate(&input)?;
         let auth = match input.auth_kind {
             AuthKind::None => Auth::None,
@@ -316,7 +319,11 @@ pub(crate) fn capabilities_of(spc: &Value) -> Vec<Capability> {
         },
     ));
     let change_password = supported(spc, "changePassword");
-    out.push(line("changePassword", change_password, yes_no(change_password)));
+    out.push(line(
+        "changePassword",
+        change_password,
+        yes_no(change_password),
+    ));
     let pagination = spc.get("pagination");
     let cursor = pagination
         .and_then(|p| p.get("cursor"))
@@ -393,13 +400,23 @@ mod tests {
         assert_eq!(p.base_url, "https://scim.example.test/scim/v2");
         assert_eq!(secrets.len(), 1);
         let json = serde_json::to_string(&desk.list_providers().unwrap()).unwrap();
-        assert!(!json.contains("s3cret"), "listed providers never carry the secret");
+        assert!(
+            !json.contains("s3cret"),
+            "listed providers never carry the secret"
+        );
         let db = desk.db().unwrap();
         let dump: String = db
             .conn()
-            .query_row("SELECT group_concat(coalesce(secret_ref,'')) FROM providers", [], |r| r.get(0))
+            .query_row(
+                "SELECT group_concat(coalesce(secret_ref,'')) FROM providers",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
-        assert!(!dump.contains("s3cret"), "the database holds only a reference");
+        assert!(
+            !dump.contains("s3cret"),
+            "the database holds only a reference"
+        );
     }
 
     #[test]
@@ -410,7 +427,10 @@ mod tests {
         assert_eq!(e.code(), crate::ErrorCode::DuplicateName);
         let mut bad = input("B");
         bad.base_url = "ftp://nope".into();
-        assert_eq!(desk.add_provider(bad).unwrap_err().code(), crate::ErrorCode::InvalidInput);
+        assert_eq!(
+            desk.add_provider(bad).unwrap_err().code(),
+            crate::ErrorCode::InvalidInput
+        );
         let mut no_token = input("C");
         no_token.secret = None;
         assert_eq!(
@@ -424,7 +444,10 @@ mod tests {
         let (desk, secrets, _dir) = desk();
         desk.add_provider(input("A")).unwrap();
         desk.remove_provider("A").unwrap();
-        assert!(secrets.is_empty(), "the keyring entry goes with the provider");
+        assert!(
+            secrets.is_empty(),
+            "the keyring entry goes with the provider"
+        );
         assert!(desk.list_providers().unwrap().is_empty());
     }
 

@@ -22,13 +22,14 @@ impl DataPaths {
         if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
             return Self::at(PathBuf::from(dir));
         }
-        let dirs = directories::ProjectDirs::from("io", "scimdesk", "scim-desk").ok_or_else(|| {
-            DeskError::Internal(
-                "the operating system did not say where applications keep their data; \
+        let dirs =
+            directories::ProjectDirs::from("io", "scimdesk", "scim-desk").ok_or_else(|| {
+                DeskError::Internal(
+                    "the operating system did not say where applications keep their data; \
                  set SCIM_DESK_DATA_DIR to a folder"
-                    .into(),
-            )
-        })?;
+                        .into(),
+                )
+            })?;
         Self::at(dirs.data_dir().to_path_buf())
     }
 

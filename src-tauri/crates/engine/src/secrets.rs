@@ -154,7 +154,10 @@ mod tests {
     #[test]
     fn memory_store_round_trip_and_missing_is_none() {
         let s = MemoryStore::new();
-        assert!(s.get("k").unwrap().is_none(), "a missing entry is None, not an error");
+        assert!(
+            s.get("k").unwrap().is_none(),
+            "a missing entry is None, not an error"
+        );
         s.set("k", &Sensitive::new("v".into())).unwrap();
         assert_eq!(s.get("k").unwrap().unwrap().expose(), "v");
         s.delete("k").unwrap();

@@ -199,9 +199,7 @@ impl ScimClient {
         req = match &self.auth {
             Auth::None => req,
             Auth::Bearer(t) => req.bearer_auth(t.expose()),
-            Auth::Basic { username, password } => {
-                req.basic_auth(username, Some(password.expose()))
-            }
+            Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
         };
         if let Some(b) = body {
             req = req
@@ -222,7 +220,7 @@ impl ScimClient {
                 method: method.to_string(),
                 url: url.to_string(),
                 status: status.as_u16(),
-                body,
+                body: Box::new(body),
                 retry_after,
             });
         }
@@ -338,10 +336,9 @@ mod tests {
 
     #[test]
     fn list_pages_accept_lowercase_keys_and_string_numbers() {
-        let v: Value = serde_json::from_str(
-            r#"{"totalResults":"3","resources":[{"id":"a"}],"startIndex":1}"#,
-        )
-        .unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"totalResults":"3","resources":[{"id":"a"}],"startIndex":1}"#)
+                .unwrap();
         let p = list_page_of(&v);
         assert_eq!(p.total_results, Some(3));
         assert_eq!(p.start_index, Some(1));

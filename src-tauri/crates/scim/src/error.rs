@@ -40,7 +40,7 @@ pub enum ScimError {
         method: String,
         url: String,
         status: u16,
-        body: ScimErrorBody,
+        body: Box<ScimErrorBody>,
         /// Seconds from a `Retry-After` header, when the server sent one.
         retry_after: Option<u64>,
     },
@@ -80,6 +80,9 @@ mod tests {
         let b: ScimErrorBody = serde_json::from_str(r#"{"status":409}"#).unwrap();
         assert_eq!(a.status.as_deref(), Some("409"));
         assert_eq!(b.status.as_deref(), Some("409"));
-        assert_eq!(b.scim_type, None, "Sentry-style 409 without scimType must still parse");
+        assert_eq!(
+            b.scim_type, None,
+            "Sentry-style 409 without scimType must still parse"
+        );
     }
 }

@@ -65,7 +65,10 @@ mod tests {
         let mut prev = "";
         for (name, _) in MIGRATIONS {
             let (stamp, rest) = name.split_at(14);
-            assert!(stamp.chars().all(|c| c.is_ascii_digit()), "{name}: 14-digit stamp");
+            assert!(
+                stamp.chars().all(|c| c.is_ascii_digit()),
+                "{name}: 14-digit stamp"
+            );
             assert!(rest.starts_with('_'), "{name}: stamp_then_words");
             assert!(*name > prev, "{name} must sort after {prev}");
             prev = name;
@@ -93,7 +96,10 @@ mod tests {
             assert_eq!(mode, "wal", "file databases run in WAL mode");
         }
         let db = Database::open(&path).expect("re-opening a migrated file applies nothing new");
-        assert_eq!(applied_migrations(db.conn()).unwrap().len(), MIGRATIONS.len());
+        assert_eq!(
+            applied_migrations(db.conn()).unwrap().len(),
+            MIGRATIONS.len()
+        );
     }
 
     #[test]
