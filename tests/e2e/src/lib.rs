@@ -172,7 +172,10 @@ impl Gui {
     /// Saves a PNG of the window to `target/screenshots/NAME.png` (and, with
     /// `UPDATE_SCREENSHOTS=1`, to `tests/screenshots/NAME.png` for the README).
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let png = self.client.screenshot().await.expect("a screenshot");
+        let png = tokio::time::timeout(WAIT, self.client.screenshot())
+            .await
+            .expect("the WebDriver screenshot answers in time")
+            .expect("a screenshot");
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
         let dir = root.join("target/screenshots");
         std::fs::create_dir_all(&dir).expect("screenshot folder");

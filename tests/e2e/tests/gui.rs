@@ -126,10 +126,17 @@ async fn try_the_demo_providers_starts_and_configures_two_providers() {
     let _one_at_a_time = GUI_LOCK.lock().await;
     let gui = Gui::start().await;
     gui.click("try-demo").await;
-    gui.until("both demo providers are listed", || async {
-        gui.all_by_id("provider-item").await.len() == 2
-    })
+    gui.until(
+        "both demo providers are listed, or the demo fails",
+        || async {
+            gui.all_by_id("provider-item").await.len() == 2
+                || !gui.all_by_id("demo-error").await.is_empty()
+        },
+    )
     .await;
+    if let Some(e) = gui.all_by_id("demo-error").await.first() {
+        panic!("the demo failed: {}", e.text().await.unwrap_or_default());
+    }
     let mut names = Vec::new();
     for n in gui.all_by_id("provider-name").await {
         names.push(n.text().await.unwrap());

@@ -1,6 +1,5 @@
 //! Starting and stopping the reference providers.
 
-use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -69,8 +68,8 @@ pub struct ReferenceServer {
     port: u16,
     base_url: String,
     token: Sensitive<String>,
-    // Keeps the scim2-server configuration file alive as long as the server.
-    _config_dir: Option<tempfile::TempDir>,
+    // Holds the server's configuration and log files as long as the server lives.
+    work_dir: tempfile::TempDir,
 }
 
 /// scim2-server's ServiceProviderConfig with cursor paging (RFC 9865) enabled beside index
@@ -126,12 +125,12 @@ impl ReferenceServer {
         };
         let token = token.unwrap_or_else(random_token);
         let dir = harness_dir();
-        let (mut cmd, base_url, config_dir) = match kind {
+        let work_dir = tempfile::tempdir().map_err(ServerError::Config)?;
+        let (mut cmd, base_url) = match kind {
             ProviderKind::Scim2Server => {
                 let bin = dir.join(".venv/bin/scim2-server");
                 require(&bin, "scim2-server (Python venv)")?;
-                let cfg = tempfile::tempdir().map_err(ServerError::Config)?;
-                let spc = cfg.path().join("service-provider-config.json");
+                let spc = work_dir.path().join("service-provider-config.json");
                 std::fs::write(&spc, SCIM2_SPC).map_err(ServerError::Config)?;
                 let mut cmd = Command::new(bin);
                 cmd.arg("--hostname")
@@ -143,7 +142,8 @@ impl ReferenceServer {
                     .arg("--service-provider-config")
                     .arg(&spc)
                     .arg("--dynamic-tenants");
-                (cmd, format!("http://127.0.0.1:{port}/v2"), Some(cfg))
+                // With dynamic tenants every store lives under /NAME/v2; the default is "main".
+                (cmd, format!("http://127.0.0.1:{port}/main/v2"))
             }
             ProviderKind::Scimmy => {
                 let script = dir.join("scimmy/server.js");
@@ -157,12 +157,17 @@ impl ReferenceServer {
                     .arg(port.to_string())
                     .arg("--token")
                     .arg(&token);
-                (cmd, format!("http://127.0.0.1:{port}/scim/v2"), None)
+                (cmd, format!("http://127.0.0.1:{port}/scim/v2"))
             }
         };
+        // The servers log every request: to a file, never to a pipe nobody reads (a full pipe
+        // would block the server).
+        let log = std::fs::File::create(work_dir.path().join("server.log"))
+            .map_err(ServerError::Config)?;
+        let log2 = log.try_clone().map_err(ServerError::Config)?;
         cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(log2));
         let child = cmd.spawn().map_err(|source| ServerError::Spawn {
             what: kind.label(),
             source,
@@ -173,7 +178,7 @@ impl ReferenceServer {
             port,
             base_url,
             token: Sensitive::new(token),
-            _config_dir: config_dir,
+            work_dir,
         };
         server.wait_ready(Duration::from_secs(30)).await?;
         Ok(server)
@@ -199,18 +204,20 @@ impl ReferenceServer {
     fn not_ready(&mut self, limit: Duration) -> ServerError {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let mut output = String::new();
-        if let Some(mut o) = self.child.stdout.take() {
-            let _ = o.read_to_string(&mut output);
-        }
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = e.read_to_string(&mut output);
-        }
+        let output = self.log_tail(40);
         ServerError::NotReady {
             what: self.kind.label(),
             seconds: limit.as_secs(),
             output,
         }
+    }
+
+    /// The last `lines` lines the server logged.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text =
+            std::fs::read_to_string(self.work_dir.path().join("server.log")).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
     }
 
     /// Which provider this is.

@@ -49,6 +49,8 @@ pub enum DeskError {
     Secret(#[from] SecretError),
     #[error("{0}")]
     DemoUnavailable(String),
+    #[error("the demo providers did not start: {0}")]
+    DemoFailed(#[from] desk_harness::ServerError),
     #[error("{0}")]
     Internal(String),
 }
@@ -93,7 +95,7 @@ impl DeskError {
             DeskError::Store(desk_store::StoreError::ProviderNotFound(_)) => ErrorCode::NotFound,
             DeskError::Store(_) => ErrorCode::Database,
             DeskError::Secret(_) => ErrorCode::KeyringUnavailable,
-            DeskError::DemoUnavailable(_) => ErrorCode::DemoUnavailable,
+            DeskError::DemoUnavailable(_) | DeskError::DemoFailed(_) => ErrorCode::DemoUnavailable,
             DeskError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -157,6 +159,9 @@ impl DeskError {
                                      tokens, is not available. Unlock it (or sign in again), \
                                      then try again."
                 .to_string(),
+            DeskError::DemoFailed(_) => "The demo providers did not start. The technical detail \
+                                        says why; `cargo xtask run` reinstalls them."
+                .to_string(),
             other => other.to_string(),
         }
     }
@@ -167,6 +172,7 @@ impl DeskError {
             DeskError::Scim(e) => Some(e.to_string()),
             DeskError::Store(e) => Some(e.to_string()),
             DeskError::Secret(e) => Some(e.to_string()),
+            DeskError::DemoFailed(e) => Some(e.to_string()),
             _ => None,
         }
     }
