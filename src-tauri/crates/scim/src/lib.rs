@@ -6,10 +6,12 @@
 
 mod client;
 mod error;
+pub mod filter;
 mod sensitive;
 
 pub use client::{Auth, ClientOptions, ListPage, ScimClient};
 pub use error::{ScimError, ScimErrorBody};
+pub use filter::{AttrPath, CompValue, CompareOp, Filter, FilterError};
 pub use sensitive::Sensitive;
 
 /// Schema URN of the core User resource (RFC 7643 section 4.1).
