@@ -7,11 +7,15 @@
 mod client;
 mod error;
 pub mod filter;
+pub mod profile;
+mod resource;
 mod sensitive;
 
 pub use client::{Auth, ClientOptions, ListPage, ScimClient};
 pub use error::{ScimError, ScimErrorBody};
 pub use filter::{AttrPath, CompValue, CompareOp, Filter, FilterError};
+pub use profile::{CapabilityProfile, MembersRead, Preset, ProfileOverrides};
+pub use resource::{EnterpriseUser, Group, Member, Meta, MultiValue, Resource, User};
 pub use sensitive::Sensitive;
 
 /// Schema URN of the core User resource (RFC 7643 section 4.1).

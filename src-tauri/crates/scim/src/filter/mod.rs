@@ -95,13 +95,13 @@ impl AttrPath {
     }
 
     /// Adds a sub-attribute.
-    pub fn sub(mut self, sub: impl Into<String>) -> Self {
+    pub fn with_sub(mut self, sub: impl Into<String>) -> Self {
         self.sub = Some(sub.into());
         self
     }
 
     /// Adds a schema URN prefix.
-    pub fn urn(mut self, urn: impl Into<String>) -> Self {
+    pub fn with_urn(mut self, urn: impl Into<String>) -> Self {
         self.urn = Some(urn.into());
         self
     }
