@@ -7,6 +7,7 @@
 mod client;
 mod error;
 pub mod filter;
+pub mod patch;
 pub mod profile;
 mod resource;
 mod sensitive;
