@@ -37,6 +37,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "database_too_new",
   "keyring_unavailable",
   "demo_unavailable",
+  "edit_conflict",
   "internal",
 ]);
 

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     DatabaseTooNew,
     KeyringUnavailable,
     DemoUnavailable,
+    /// Someone else changed the record since it was read (HTTP 412).
+    EditConflict,
     Internal,
 }
 
@@ -85,6 +87,7 @@ impl DeskError {
                     _ => ErrorCode::ProviderError,
                 },
                 ScimError::Malformed { .. } => ErrorCode::MalformedResponse,
+                ScimError::PreconditionFailed { .. } => ErrorCode::EditConflict,
             },
             DeskError::Store(desk_store::StoreError::NewerVersion { .. }) => {
                 ErrorCode::DatabaseTooNew
@@ -141,6 +144,10 @@ impl DeskError {
                         .to_string(),
                     _ => "The provider refused the request. The details below say why.".to_string(),
                 },
+                ScimError::PreconditionFailed { .. } => "Someone else changed this record after \
+                                                         you opened it. Compare their version \
+                                                         with yours and choose what to keep."
+                    .to_string(),
                 ScimError::Malformed { url, .. } => format!(
                     "The provider at {} answered with something SCIM Desk could not read. \
                      It may not be a SCIM service, or it may be misconfigured.",

@@ -64,6 +64,8 @@ pub struct ScimClient {
     http: reqwest::Client,
     base: Url,
     auth: Auth,
+    /// Headers the provider requires on every request (from its capability profile).
+    extra_headers: Vec<(String, String)>,
 }
 
 impl ScimClient {
@@ -80,7 +82,18 @@ impl ScimClient {
                 url: base.to_string(),
                 reason: e.to_string(),
             })?;
-        Ok(Self { http, base, auth })
+        Ok(Self {
+            http,
+            base,
+            auth,
+            extra_headers: Vec::new(),
+        })
+    }
+
+    /// Adds headers sent on every request (e.g. a User-Agent a provider requires).
+    pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Self {
+        self.extra_headers = headers;
+        self
     }
 
     /// The base URL this client talks to.
@@ -192,6 +205,17 @@ impl ScimClient {
         url: Url,
         body: Option<&Value>,
     ) -> Result<Option<Value>, ScimError> {
+        self.send_with(method, url, body, &[]).await.map(|r| r.body)
+    }
+
+    /// Sends one request with extra headers; returns status, ETag and body.
+    pub(crate) async fn send_with(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        headers: &[(header::HeaderName, String)],
+    ) -> Result<Reply, ScimError> {
         let mut req = self
             .http
             .request(method.clone(), url.clone())
@@ -201,6 +225,12 @@ impl ScimClient {
             Auth::Bearer(t) => req.bearer_auth(t.expose()),
             Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
         };
+        for (k, v) in &self.extra_headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        for (k, v) in headers {
+            req = req.header(k, v.as_str());
+        }
         if let Some(b) = body {
             req = req
                 .header(header::CONTENT_TYPE, "application/scim+json")
@@ -208,12 +238,25 @@ impl ScimClient {
         }
         let resp = req.send().await.map_err(|e| transport_error(&url, e))?;
         let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+        let header_str = |name: header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after =
+            header_str(header::RETRY_AFTER).and_then(|v| v.trim().parse::<u64>().ok());
+        let etag = header_str(header::ETAG);
+        let location = header_str(header::LOCATION);
         let bytes = resp.bytes().await.map_err(|e| transport_error(&url, e))?;
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Reply {
+                status: status.as_u16(),
+                etag,
+                location,
+                body: None,
+            });
+        }
         if !status.is_success() {
             let body: ScimErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
             return Err(ScimError::Http {
@@ -224,16 +267,34 @@ impl ScimClient {
                 retry_after,
             });
         }
-        if status == StatusCode::NO_CONTENT || bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            return Ok(None);
-        }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| ScimError::Malformed {
-                url: url.to_string(),
-                reason: e.to_string(),
-            })
+        let body =
+            if status == StatusCode::NO_CONTENT || bytes.iter().all(|b| b.is_ascii_whitespace()) {
+                None
+            } else {
+                Some(
+                    serde_json::from_slice(&bytes).map_err(|e| ScimError::Malformed {
+                        url: url.to_string(),
+                        reason: e.to_string(),
+                    })?,
+                )
+            };
+        Ok(Reply {
+            status: status.as_u16(),
+            etag,
+            location,
+            body,
+        })
     }
+}
+
+/// What a request answered.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub etag: Option<String>,
+    #[allow(dead_code)] // read by Bulk and create callers that need the new location
+    pub location: Option<String>,
+    pub body: Option<Value>,
 }
 
 fn parse_base_url(s: &str) -> Result<Url, ScimError> {
@@ -275,7 +336,7 @@ fn transport_error(url: &Url, e: reqwest::Error) -> ScimError {
 }
 
 /// The resource list of a list response, tolerating the lowercase `resources` key.
-fn resources_of(v: &Value) -> Vec<Value> {
+pub(crate) fn resources_of(v: &Value) -> Vec<Value> {
     v.get("Resources")
         .or_else(|| v.get("resources"))
         .and_then(Value::as_array)
@@ -291,7 +352,7 @@ fn as_u64_lenient(v: Option<&Value>) -> Option<u64> {
     }
 }
 
-fn list_page_of(v: &Value) -> ListPage {
+pub(crate) fn list_page_of(v: &Value) -> ListPage {
     ListPage {
         total_results: as_u64_lenient(v.get("totalResults")),
         start_index: as_u64_lenient(v.get("startIndex")),

@@ -44,6 +44,12 @@ pub enum ScimError {
         /// Seconds from a `Retry-After` header, when the server sent one.
         retry_after: Option<u64>,
     },
+    #[error("the record at {url} was changed by someone else since it was read (HTTP 412)")]
+    PreconditionFailed {
+        url: String,
+        /// The server's current version of the resource, when it could be read.
+        current: Option<Box<serde_json::Value>>,
+    },
     #[error("{url} sent a response that is not valid SCIM JSON: {reason}")]
     Malformed { url: String, reason: String },
 }
@@ -64,6 +70,7 @@ impl ScimError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ScimError::Http { status, .. } => Some(*status),
+            ScimError::PreconditionFailed { .. } => Some(412),
             _ => None,
         }
     }

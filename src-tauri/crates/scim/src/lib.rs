@@ -7,6 +7,7 @@
 mod client;
 mod error;
 pub mod filter;
+pub mod ops;
 pub mod patch;
 pub mod profile;
 mod resource;
@@ -15,6 +16,9 @@ mod sensitive;
 pub use client::{Auth, ClientOptions, ListPage, ScimClient};
 pub use error::{ScimError, ScimErrorBody};
 pub use filter::{AttrPath, CompValue, CompareOp, Filter, FilterError};
+pub use ops::{
+    BulkOperation, BulkResult, Fetched, ListQuery, PageRequest, Pager, PagerEnd, SortOrder,
+};
 pub use profile::{CapabilityProfile, MembersRead, Preset, ProfileOverrides};
 pub use resource::{EnterpriseUser, Group, Member, Meta, MultiValue, Resource, User};
 pub use sensitive::Sensitive;

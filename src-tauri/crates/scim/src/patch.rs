@@ -98,7 +98,11 @@ pub fn diff(before: &Value, after: &Value, style: &PatchStyle) -> Vec<PatchOpera
             continue;
         }
         match get_ci(b, key) {
-            None => ops.push(PatchOperation::new(PatchOpKind::Add, key.clone(), Some(new.clone()))),
+            None => ops.push(PatchOperation::new(
+                PatchOpKind::Add,
+                key.clone(),
+                Some(new.clone()),
+            )),
             Some((_, old)) if old == new => {}
             Some((_, old)) => diff_attr(key, old, new, style, &mut ops),
         }
@@ -106,7 +110,13 @@ pub fn diff(before: &Value, after: &Value, style: &PatchStyle) -> Vec<PatchOpera
     ops
 }
 
-fn diff_attr(key: &str, old: &Value, new: &Value, style: &PatchStyle, ops: &mut Vec<PatchOperation>) {
+fn diff_attr(
+    key: &str,
+    old: &Value,
+    new: &Value,
+    style: &PatchStyle,
+    ops: &mut Vec<PatchOperation>,
+) {
     let is_extension = key.to_ascii_lowercase().starts_with("urn:");
     match (old, new) {
         (Value::Object(o), Value::Object(n)) => {
@@ -114,7 +124,11 @@ fn diff_attr(key: &str, old: &Value, new: &Value, style: &PatchStyle, ops: &mut 
             let sep = if is_extension { ":" } else { "." };
             for (sub, ov) in o {
                 if get_ci(n, sub).is_none_or(|(_, v)| v.is_null()) && !ov.is_null() {
-                    ops.push(PatchOperation::new(PatchOpKind::Remove, format!("{key}{sep}{sub}"), None));
+                    ops.push(PatchOperation::new(
+                        PatchOpKind::Remove,
+                        format!("{key}{sep}{sub}"),
+                        None,
+                    ));
                 }
             }
             for (sub, nv) in n {
@@ -148,7 +162,11 @@ fn diff_attr(key: &str, old: &Value, new: &Value, style: &PatchStyle, ops: &mut 
                 .map(|m| json!({"value": m["value"]}))
                 .collect();
             if !added.is_empty() {
-                ops.push(PatchOperation::new(PatchOpKind::Add, "members", Some(Value::Array(added))));
+                ops.push(PatchOperation::new(
+                    PatchOpKind::Add,
+                    "members",
+                    Some(Value::Array(added)),
+                ));
             }
             for id in old_ids.iter().filter(|id| !new_ids.contains(id)) {
                 ops.push(PatchOperation::new(
@@ -205,10 +223,18 @@ fn diff_attr(key: &str, old: &Value, new: &Value, style: &PatchStyle, ops: &mut 
                         }
                     }
                 }
-                _ => ops.push(PatchOperation::new(PatchOpKind::Replace, key, Some(new.clone()))),
+                _ => ops.push(PatchOperation::new(
+                    PatchOpKind::Replace,
+                    key,
+                    Some(new.clone()),
+                )),
             }
         }
-        _ => ops.push(PatchOperation::new(PatchOpKind::Replace, key, Some(new.clone()))),
+        _ => ops.push(PatchOperation::new(
+            PatchOpKind::Replace,
+            key,
+            Some(new.clone()),
+        )),
     }
 }
 
@@ -246,7 +272,13 @@ pub fn requests(ops: &[PatchOperation], profile: &CapabilityProfile) -> Vec<Valu
     let adds: Vec<Value> = members
         .iter()
         .filter(|o| o.op == PatchOpKind::Add)
-        .flat_map(|o| o.value.as_ref().and_then(Value::as_array).cloned().unwrap_or_default())
+        .flat_map(|o| {
+            o.value
+                .as_ref()
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
         .collect();
     let removes: Vec<Value> = members
         .iter()
@@ -256,7 +288,10 @@ pub fn requests(ops: &[PatchOperation], profile: &CapabilityProfile) -> Vec<Valu
     for (a, r) in profile.member_patch_batches(&adds, &removes) {
         let mut batch = Vec::new();
         if !a.is_empty() {
-            batch.push(PatchOperation::new(PatchOpKind::Add, "members", Some(Value::Array(a))).to_value(style));
+            batch.push(
+                PatchOperation::new(PatchOpKind::Add, "members", Some(Value::Array(a)))
+                    .to_value(style),
+            );
         }
         batch.extend(r);
         out.push(body(batch));
@@ -288,9 +323,17 @@ mod tests {
         let ops = diff(&before, &after, &style());
         assert_eq!(
             paths(&ops),
-            ["Remove nickName", "Replace title", "Add displayName", "Replace name.familyName"]
+            [
+                "Remove nickName",
+                "Replace title",
+                "Add displayName",
+                "Replace name.familyName"
+            ]
         );
-        assert!(diff(&before, &before, &style()).is_empty(), "no change, no operation");
+        assert!(
+            diff(&before, &before, &style()).is_empty(),
+            "no change, no operation"
+        );
     }
 
     #[test]
@@ -326,7 +369,10 @@ mod tests {
         );
         let mut no_filters = style();
         no_filters.value_path_filters = false;
-        assert_eq!(paths(&diff(&before, &after, &no_filters)), ["Replace emails"]);
+        assert_eq!(
+            paths(&diff(&before, &after, &no_filters)),
+            ["Replace emails"]
+        );
     }
 
     #[test]
@@ -334,7 +380,10 @@ mod tests {
         let before = json!({"members": [{"value": "1"}, {"value": "2"}]});
         let after = json!({"members": [{"value": "2"}, {"value": "3", "display": "C"}]});
         let ops = diff(&before, &after, &style());
-        assert_eq!(paths(&ops), ["Add members", "Remove members[value eq \"1\"]"]);
+        assert_eq!(
+            paths(&ops),
+            ["Add members", "Remove members[value eq \"1\"]"]
+        );
         assert_eq!(ops[0].value, Some(json!([{"value": "3"}])));
     }
 
@@ -345,15 +394,26 @@ mod tests {
         let after = json!({"displayName": "G2", "members": adds});
         let ops = diff(&before, &after, &style());
         let generic = requests(&ops, &CapabilityProfile::default());
-        assert_eq!(generic.len(), 1, "one request when the provider has no limits");
+        assert_eq!(
+            generic.len(),
+            1,
+            "one request when the provider has no limits"
+        );
         assert_eq!(generic[0]["Operations"].as_array().unwrap().len(), 2);
         let mut entra = CapabilityProfile::default();
         entra.apply_preset(Preset::EntraId);
         entra.patch.capitalized_ops = true;
         let reqs = requests(&ops, &entra);
-        assert_eq!(reqs.len(), 4, "displayName alone, then 20 + 20 + 5 member adds");
+        assert_eq!(
+            reqs.len(),
+            4,
+            "displayName alone, then 20 + 20 + 5 member adds"
+        );
         assert_eq!(reqs[0]["Operations"][0]["op"], "Replace");
-        assert_eq!(reqs[1]["Operations"][0]["value"].as_array().unwrap().len(), 20);
+        assert_eq!(
+            reqs[1]["Operations"][0]["value"].as_array().unwrap().len(),
+            20
+        );
         assert_eq!(reqs[0]["schemas"][0], PATCH_OP_SCHEMA);
     }
 }

@@ -1,0 +1,642 @@
+//! The SCIM operations beyond discovery: queries, paging, conditional reads and writes, PATCH,
+//! Bulk (RFC 7644 sections 3.3 to 3.7, RFC 9865 cursors).
+
+use std::collections::{HashSet, VecDeque};
+
+use reqwest::{header, Method};
+use serde_json::{json, Map, Value};
+use tokio::task::JoinHandle;
+
+use crate::client::{list_page_of, Reply};
+use crate::profile::{BulkSupport, CapabilityProfile};
+use crate::{ListPage, ScimClient, ScimError};
+
+/// Schema URN of /.search requests.
+pub const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+/// Schema URN of Bulk requests.
+pub const BULK_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    Ascending,
+    Descending,
+}
+
+/// The query part of a list or search request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListQuery {
+    pub filter: Option<String>,
+    pub sort_by: Option<String>,
+    pub sort_order: Option<SortOrder>,
+    pub attributes: Vec<String>,
+    pub excluded_attributes: Vec<String>,
+    pub count: Option<u32>,
+}
+
+/// Which page to ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageRequest {
+    /// 1-based `startIndex`.
+    Index(u64),
+    /// RFC 9865: `cursor` (empty for the first page).
+    Cursor(Option<String>),
+}
+
+/// A resource read with its ETag, or "not modified" for a matching If-None-Match.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched {
+    Resource {
+        resource: Value,
+        etag: Option<String>,
+    },
+    NotModified,
+}
+
+impl ListQuery {
+    fn query_pairs(&self, page: &PageRequest) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(f) = &self.filter {
+            q.push(("filter", f.clone()));
+        }
+        if let Some(s) = &self.sort_by {
+            q.push(("sortBy", s.clone()));
+        }
+        if let Some(o) = self.sort_order {
+            q.push((
+                "sortOrder",
+                match o {
+                    SortOrder::Ascending => "ascending",
+                    SortOrder::Descending => "descending",
+                }
+                .to_string(),
+            ));
+        }
+        if !self.attributes.is_empty() {
+            q.push(("attributes", self.attributes.join(",")));
+        }
+        if !self.excluded_attributes.is_empty() {
+            q.push(("excludedAttributes", self.excluded_attributes.join(",")));
+        }
+        match page {
+            PageRequest::Index(i) => q.push(("startIndex", i.to_string())),
+            PageRequest::Cursor(c) => q.push(("cursor", c.clone().unwrap_or_default())),
+        }
+        if let Some(c) = self.count {
+            q.push(("count", c.to_string()));
+        }
+        q
+    }
+
+    fn search_body(&self, page: &PageRequest) -> Value {
+        let mut m = Map::new();
+        m.insert("schemas".into(), json!([SEARCH_REQUEST_SCHEMA]));
+        for (k, v) in self.query_pairs(page) {
+            let v = match k {
+                "attributes" | "excludedAttributes" => {
+                    json!(v.split(',').collect::<Vec<_>>())
+                }
+                "startIndex" | "count" => json!(v.parse::<u64>().unwrap_or(1)),
+                _ => json!(v),
+            };
+            m.insert(k.to_string(), v);
+        }
+        Value::Object(m)
+    }
+}
+
+fn id_path(endpoint: &str, id: &str) -> String {
+    // Ids are opaque strings: escape what would break the path.
+    let escaped: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    format!(
+        "{}/{}",
+        endpoint.trim_end_matches('/'),
+        escaped.replace('+', "%20")
+    )
+}
+
+impl ScimClient {
+    /// One page of `GET endpoint?...`.
+    pub async fn list(
+        &self,
+        endpoint: &str,
+        query: &ListQuery,
+        page: &PageRequest,
+    ) -> Result<ListPage, ScimError> {
+        let mut url = self.endpoint_url(endpoint)?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in query.query_pairs(page) {
+                pairs.append_pair(k, &v);
+            }
+        }
+        let reply = self.send_with(Method::GET, url.clone(), None, &[]).await?;
+        let body = reply.body.ok_or_else(|| ScimError::Malformed {
+            url: url.to_string(),
+            reason: "the list response was empty".into(),
+        })?;
+        Ok(list_page_of(&body))
+    }
+
+    /// One page of `POST endpoint/.search`.
+    pub async fn search(
+        &self,
+        endpoint: &str,
+        query: &ListQuery,
+        page: &PageRequest,
+    ) -> Result<ListPage, ScimError> {
+        let url = self.endpoint_url(&format!("{}/.search", endpoint.trim_end_matches('/')))?;
+        let body = query.search_body(page);
+        let reply = self
+            .send_with(Method::POST, url.clone(), Some(&body), &[])
+            .await?;
+        let body = reply.body.ok_or_else(|| ScimError::Malformed {
+            url: url.to_string(),
+            reason: "the search response was empty".into(),
+        })?;
+        Ok(list_page_of(&body))
+    }
+
+    /// GET one resource with `attributes`/`excludedAttributes` and If-None-Match.
+    pub async fn fetch(
+        &self,
+        endpoint: &str,
+        id: &str,
+        attributes: &[&str],
+        excluded_attributes: &[&str],
+        if_none_match: Option<&str>,
+    ) -> Result<Fetched, ScimError> {
+        let mut url = self.endpoint_url(&id_path(endpoint, id))?;
+        if !attributes.is_empty() {
+            url.query_pairs_mut()
+                .append_pair("attributes", &attributes.join(","));
+        }
+        if !excluded_attributes.is_empty() {
+            url.query_pairs_mut()
+                .append_pair("excludedAttributes", &excluded_attributes.join(","));
+        }
+        let headers: Vec<(header::HeaderName, String)> = if_none_match
+            .map(|e| vec![(header::IF_NONE_MATCH, e.to_string())])
+            .unwrap_or_default();
+        let reply = self
+            .send_with(Method::GET, url.clone(), None, &headers)
+            .await?;
+        if reply.status == 304 {
+            return Ok(Fetched::NotModified);
+        }
+        let header_etag = reply.etag;
+        let resource = reply.body.ok_or_else(|| ScimError::Malformed {
+            url: url.to_string(),
+            reason: "the resource was empty".into(),
+        })?;
+        let etag = etag_of(header_etag, &resource);
+        Ok(Fetched::Resource { resource, etag })
+    }
+
+    /// PUT a whole resource (If-Match when `if_match` is given). A 412 comes back as
+    /// [`ScimError::PreconditionFailed`] carrying the server's current version.
+    pub async fn replace(
+        &self,
+        endpoint: &str,
+        id: &str,
+        resource: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Value, ScimError> {
+        let reply = self
+            .conditional(Method::PUT, endpoint, id, Some(resource), if_match)
+            .await?;
+        match reply.body {
+            Some(v) => Ok(v),
+            None => self.get(endpoint, id).await,
+        }
+    }
+
+    /// PATCH with a PatchOp body. Servers answer 200 with the resource or 204 without; after a
+    /// 204 the resource is read again so the caller always gets the stored state.
+    pub async fn patch(
+        &self,
+        endpoint: &str,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Value, ScimError> {
+        let reply = self
+            .conditional(Method::PATCH, endpoint, id, Some(body), if_match)
+            .await?;
+        match reply.body {
+            Some(v) if v.is_object() => Ok(v),
+            _ => self.get(endpoint, id).await,
+        }
+    }
+
+    /// DELETE with If-Match when given.
+    pub async fn delete_if(
+        &self,
+        endpoint: &str,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), ScimError> {
+        self.conditional(Method::DELETE, endpoint, id, None, if_match)
+            .await
+            .map(|_| ())
+    }
+
+    async fn conditional(
+        &self,
+        method: Method,
+        endpoint: &str,
+        id: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> Result<Reply, ScimError> {
+        let url = self.endpoint_url(&id_path(endpoint, id))?;
+        let headers: Vec<(header::HeaderName, String)> = if_match
+            .map(|e| vec![(header::IF_MATCH, e.to_string())])
+            .unwrap_or_default();
+        match self.send_with(method, url.clone(), body, &headers).await {
+            Err(ScimError::Http { status: 412, .. }) => {
+                let current = self.get(endpoint, id).await.ok().map(Box::new);
+                Err(ScimError::PreconditionFailed {
+                    url: url.to_string(),
+                    current,
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// Sends Bulk operations, split to the provider's `maxOperations` and `maxPayloadSize`.
+    /// `bulkId:` references to resources created in an earlier chunk are replaced by their ids.
+    /// Returns one result per operation, in order.
+    pub async fn bulk(
+        &self,
+        operations: &[BulkOperation],
+        limits: &BulkSupport,
+    ) -> Result<Vec<BulkResult>, ScimError> {
+        let url = self.endpoint_url("Bulk")?;
+        let max_ops = limits.max_operations.max(1) as usize;
+        let max_bytes = if limits.max_payload_size == 0 {
+            u64::MAX
+        } else {
+            limits.max_payload_size
+        };
+        let mut created: Vec<(String, String)> = Vec::new();
+        let mut results = Vec::with_capacity(operations.len());
+        let mut i = 0;
+        while i < operations.len() {
+            let mut chunk = Vec::new();
+            let mut size = 200u64;
+            while i < operations.len() && chunk.len() < max_ops {
+                let op = operations[i].resolved(&created).to_value();
+                let op_size = op.to_string().len() as u64 + 1;
+                if !chunk.is_empty() && size + op_size > max_bytes {
+                    break;
+                }
+                size += op_size;
+                chunk.push(op);
+                i += 1;
+            }
+            let n = chunk.len();
+            let body =
+                json!({"schemas": [BULK_REQUEST_SCHEMA], "failOnErrors": 0, "Operations": chunk});
+            let reply = self
+                .send_with(Method::POST, url.clone(), Some(&body), &[])
+                .await?;
+            let resp = reply.body.unwrap_or(Value::Null);
+            let ops = resp
+                .get("Operations")
+                .or_else(|| resp.get("operations"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for k in 0..n {
+                let r = ops.get(k).cloned().unwrap_or(Value::Null);
+                let status = match r.get("status") {
+                    Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+                    Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as u16,
+                    Some(Value::Object(o)) => o
+                        .get("code")
+                        .and_then(Value::as_str)
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0),
+                    _ => 0,
+                };
+                let location = r
+                    .get("location")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                let id = location
+                    .as_deref()
+                    .and_then(|l| l.rsplit('/').next())
+                    .map(str::to_string);
+                let op_index = results.len();
+                if let (Some(bulk_id), Some(id)) = (&operations[op_index].bulk_id, &id) {
+                    created.push((bulk_id.clone(), id.clone()));
+                }
+                results.push(BulkResult {
+                    status,
+                    location,
+                    id,
+                    response: r.get("response").cloned(),
+                });
+            }
+        }
+        Ok(results)
+    }
+}
+
+/// The resource's version: `meta.version`, else the ETag header. Whether it means anything is
+/// the profile's call (Express adds a body-hash ETag to SCIMMY's answers, which has no ETags).
+fn etag_of(header_etag: Option<String>, resource: &Value) -> Option<String> {
+    resource
+        .get("meta")
+        .and_then(|m| m.get("version"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or(header_etag)
+}
+
+/// One Bulk operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkOperation {
+    pub method: String,
+    pub path: String,
+    pub bulk_id: Option<String>,
+    pub version: Option<String>,
+    pub data: Option<Value>,
+}
+
+impl BulkOperation {
+    /// `POST path` creating a resource known as `bulk_id` to later operations.
+    pub fn create(path: &str, bulk_id: &str, data: Value) -> Self {
+        BulkOperation {
+            method: "POST".into(),
+            path: format!("/{}", path.trim_start_matches('/')),
+            bulk_id: Some(bulk_id.into()),
+            version: None,
+            data: Some(data),
+        }
+    }
+
+    fn resolved(&self, created: &[(String, String)]) -> BulkOperation {
+        let mut op = self.clone();
+        if created.is_empty() {
+            return op;
+        }
+        let replace = |s: &str| {
+            let mut out = s.to_string();
+            for (bulk_id, id) in created {
+                out = out.replace(&format!("bulkId:{bulk_id}"), id);
+            }
+            out
+        };
+        op.path = replace(&op.path);
+        if let Some(d) = &op.data {
+            let text = replace(&d.to_string());
+            op.data = serde_json::from_str(&text).ok().or(op.data);
+        }
+        op
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("method".into(), json!(self.method));
+        m.insert("path".into(), json!(self.path));
+        if let Some(b) = &self.bulk_id {
+            m.insert("bulkId".into(), json!(b));
+        }
+        if let Some(v) = &self.version {
+            m.insert("version".into(), json!(v));
+        }
+        if let Some(d) = &self.data {
+            m.insert("data".into(), d.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+/// The outcome of one Bulk operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkResult {
+    pub status: u16,
+    pub location: Option<String>,
+    /// The id from `location`, for creates.
+    pub id: Option<String>,
+    /// The error response, when the operation failed.
+    pub response: Option<Value>,
+}
+
+impl BulkResult {
+    /// True for a 2xx status.
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Why a pager stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagerEnd {
+    /// Reached `totalResults` or the last cursor.
+    Complete,
+    /// A page came back empty.
+    EmptyPage,
+    /// A page repeated an earlier one (SCIMMY past the end): dropped, and the read stops.
+    RepeatedPage,
+}
+
+/// Streams every resource of an endpoint page by page, with cursor paging where the provider
+/// has it, else index paging with several pages in flight. Memory holds only the pages in
+/// flight. Stops on totalResults, on an empty page and on a repeated page.
+pub struct Pager {
+    client: ScimClient,
+    endpoint: String,
+    query: ListQuery,
+    cursor_mode: bool,
+    page_size: u32,
+    in_flight: usize,
+    next_index: u64,
+    cursor: Option<String>,
+    seen_cursors: HashSet<String>,
+    first_ids: HashSet<String>,
+    total: Option<u64>,
+    received: u64,
+    pending: VecDeque<JoinHandle<Result<ListPage, ScimError>>>,
+    end: Option<PagerEnd>,
+    pages: u64,
+}
+
+impl Pager {
+    /// A pager over `endpoint` following `profile`.
+    pub fn new(
+        client: &ScimClient,
+        endpoint: &str,
+        query: ListQuery,
+        profile: &CapabilityProfile,
+    ) -> Self {
+        let cursor_mode = profile.paging.cursor;
+        let page_size = query.count.unwrap_or(profile.paging.page_size).max(1);
+        Pager {
+            client: client.clone(),
+            endpoint: endpoint.to_string(),
+            query: ListQuery {
+                count: Some(page_size),
+                ..query
+            },
+            cursor_mode,
+            page_size,
+            in_flight: if cursor_mode {
+                1
+            } else {
+                profile.paging.max_in_flight.max(1) as usize
+            },
+            next_index: 1,
+            cursor: None,
+            seen_cursors: HashSet::new(),
+            first_ids: HashSet::new(),
+            total: None,
+            received: 0,
+            pending: VecDeque::new(),
+            end: None,
+            pages: 0,
+        }
+    }
+
+    /// totalResults, once the first page said it.
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// Resources handed out so far.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// Pages read so far.
+    pub fn pages(&self) -> u64 {
+        self.pages
+    }
+
+    /// Why the pager stopped, once it has.
+    pub fn end(&self) -> Option<PagerEnd> {
+        self.end
+    }
+
+    fn spawn_index(&mut self) {
+        let client = self.client.clone();
+        let endpoint = self.endpoint.clone();
+        let query = self.query.clone();
+        let start = self.next_index;
+        self.next_index += u64::from(self.page_size);
+        self.pending.push_back(tokio::spawn(async move {
+            client
+                .list(&endpoint, &query, &PageRequest::Index(start))
+                .await
+        }));
+    }
+
+    fn more_index_pages_expected(&self) -> bool {
+        match self.total {
+            Some(t) => self.next_index <= t,
+            None => self.pending.is_empty(),
+        }
+    }
+
+    /// The next page of resources, or `None` at the end.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<Value>>, ScimError> {
+        if self.end.is_some() {
+            self.abort_pending();
+            return Ok(None);
+        }
+        let page = if self.cursor_mode {
+            let req = PageRequest::Cursor(self.cursor.clone());
+            self.client.list(&self.endpoint, &self.query, &req).await?
+        } else {
+            if self.pending.is_empty() {
+                self.spawn_index();
+            }
+            let handle = self.pending.pop_front();
+            let Some(handle) = handle else {
+                return Ok(None);
+            };
+            let page = handle.await.map_err(|e| ScimError::Malformed {
+                url: self.endpoint.clone(),
+                reason: format!("a page request failed: {e}"),
+            })??;
+            page
+        };
+        self.pages += 1;
+        if self.total.is_none() {
+            self.total = page.total_results;
+        }
+        if page.resources.is_empty() {
+            self.end = Some(if self.total.is_some_and(|t| self.received >= t) {
+                PagerEnd::Complete
+            } else {
+                PagerEnd::EmptyPage
+            });
+            self.abort_pending();
+            return Ok(None);
+        }
+        // A page whose first resource opened an earlier page is a repeat.
+        let first_id = page.resources[0]
+            .get("id")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        if !first_id.is_empty() && !self.first_ids.insert(first_id) {
+            self.end = Some(PagerEnd::RepeatedPage);
+            self.abort_pending();
+            return Ok(None);
+        }
+        let mut resources = page.resources;
+        if let Some(t) = self.total {
+            let room = t.saturating_sub(self.received);
+            if (resources.len() as u64) > room {
+                resources.truncate(room as usize);
+            }
+        }
+        self.received += resources.len() as u64;
+        if self.cursor_mode {
+            match page.next_cursor {
+                Some(c) if !c.is_empty() && self.seen_cursors.insert(c.clone()) => {
+                    self.cursor = Some(c)
+                }
+                _ => self.end = Some(PagerEnd::Complete),
+            }
+        } else {
+            if self.total.is_some_and(|t| self.received >= t) {
+                self.end = Some(PagerEnd::Complete);
+            }
+            while self.end.is_none()
+                && self.pending.len() < self.in_flight
+                && self.more_index_pages_expected()
+            {
+                self.spawn_index();
+            }
+        }
+        if self.end.is_some() {
+            self.abort_pending();
+        }
+        Ok(Some(resources))
+    }
+
+    fn abort_pending(&mut self) {
+        for h in self.pending.drain(..) {
+            h.abort();
+        }
+    }
+
+    /// Reads every page into one vector (small directories, tests).
+    pub async fn collect_all(mut self) -> Result<Vec<Value>, ScimError> {
+        let mut all = Vec::new();
+        while let Some(page) = self.next_page().await? {
+            all.extend(page);
+        }
+        Ok(all)
+    }
+}
+
+impl Drop for Pager {
+    fn drop(&mut self) {
+        self.abort_pending();
+    }
+}
