@@ -345,3 +345,72 @@ async fn search_and_filters_reach_the_server() {
         .collect();
     assert_eq!(local.len(), by_get.resources.len());
 }
+
+async fn seeded_sample(client: &ScimClient, n: usize) -> desk_harness::sample::SampleDirectory {
+    let dir = generate(desk_harness::sample::DEMO_SEED, n, 12);
+    desk_harness::seed::seed(client, &dir, |_, _| {})
+        .await
+        .expect("seed");
+    dir
+}
+
+#[tokio::test]
+async fn discovery_reads_scim2_server_and_its_probes_find_no_quirks() {
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let client = server.client_for(&server.tenant_url("discover"));
+    let dir = seeded_sample(&client, 40).await;
+    let d = scim_client::discover(&client, scim_client::Preset::Generic)
+        .await
+        .unwrap();
+    let p = &d.profile;
+    assert!(p.etag && p.sort && p.patch.supported && p.bulk.supported && p.filter.supported);
+    assert!(p.paging.cursor && p.paging.index);
+    assert!(!p.paging.repeats_first_page_past_end);
+    assert!(!p.filter.user_name_eq_case_sensitive, "{:?}", d.notes);
+    assert!(p.filter.extension_attributes, "{:?}", d.notes);
+    assert_eq!(d.endpoint("User"), "/Users");
+    assert!(d.schemas.schema(scim_client::USER_SCHEMA).is_some());
+    assert!(d
+        .schemas
+        .schema(scim_client::ENTERPRISE_USER_SCHEMA)
+        .is_some());
+    // The realistic sample directory is valid against the provider's own schemas.
+    for u in &dir.users {
+        let v = d.schemas.check(
+            scim_client::USER_SCHEMA,
+            &u.resource,
+            scim_client::CheckMode::Write,
+        );
+        assert!(v.is_empty(), "{}: {v:?}", u.resource["userName"]);
+    }
+}
+
+#[tokio::test]
+async fn discovery_probes_find_scimmys_quirks() {
+    let server = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let client = server.client();
+    seeded_sample(&client, 30).await;
+    let d = scim_client::discover(&client, scim_client::Preset::Generic)
+        .await
+        .unwrap();
+    let p = &d.profile;
+    assert!(!p.etag && p.patch.supported && p.filter.supported);
+    assert!(p.paging.repeats_first_page_past_end, "{:?}", d.notes);
+    assert!(p.filter.user_name_eq_case_sensitive, "{:?}", d.notes);
+    assert!(!p.filter.extension_attributes, "{:?}", d.notes);
+    assert!(!d.notes.is_empty(), "the quirks are explained in words");
+    // Stored resources read back valid against SCIMMY's schemas.
+    let all = Pager::new(&client, "Users", ListQuery::default(), p)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 30);
+    for r in &all {
+        let v = d
+            .schemas
+            .check(scim_client::USER_SCHEMA, r, scim_client::CheckMode::Read);
+        assert!(v.is_empty(), "{v:?}");
+    }
+}

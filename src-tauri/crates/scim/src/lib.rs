@@ -5,15 +5,18 @@
 //! [`Sensitive`] values and go out only in the `Authorization` header.
 
 mod client;
+pub mod discovery;
 mod error;
 pub mod filter;
 pub mod ops;
 pub mod patch;
 pub mod profile;
 mod resource;
+pub mod schema;
 mod sensitive;
 
 pub use client::{Auth, ClientOptions, ListPage, ScimClient};
+pub use discovery::{discover, Discovery, ResourceType};
 pub use error::{ScimError, ScimErrorBody};
 pub use filter::{AttrPath, CompValue, CompareOp, Filter, FilterError};
 pub use ops::{
@@ -21,6 +24,7 @@ pub use ops::{
 };
 pub use profile::{CapabilityProfile, MembersRead, Preset, ProfileOverrides};
 pub use resource::{EnterpriseUser, Group, Member, Meta, MultiValue, Resource, User};
+pub use schema::{CheckMode, SchemaSet, Violation};
 pub use sensitive::Sensitive;
 
 /// Schema URN of the core User resource (RFC 7643 section 4.1).
