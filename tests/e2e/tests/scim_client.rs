@@ -414,3 +414,221 @@ async fn discovery_probes_find_scimmys_quirks() {
         assert!(v.is_empty(), "{v:?}");
     }
 }
+
+// ---- One test per documented quirk of the reference providers (shared scim-facts). ----
+
+fn raw(server: &ReferenceServer) -> (reqwest::Client, String) {
+    (
+        reqwest::Client::new(),
+        format!("Bearer {}", server.token().expose()),
+    )
+}
+
+#[tokio::test]
+async fn quirk_patch_answers_204_on_scim2_server_and_200_with_a_body_on_scimmy() {
+    for (kind, want) in [
+        (ProviderKind::Scim2Server, 204u16),
+        (ProviderKind::Scimmy, 200),
+    ] {
+        let server = ReferenceServer::start(kind).await.unwrap();
+        let client = server.client();
+        let id = seeded(&client, 12).await.remove(0);
+        let (http, auth) = raw(&server);
+        let body = json!({"schemas": [scim_client::patch::PATCH_OP_SCHEMA],
+            "Operations": [{"op": "replace", "path": "title", "value": "Raw"}]});
+        let resp = http
+            .patch(format!("{}/Users/{id}", server.base_url()))
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/scim+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), want, "{kind:?}");
+        // Either way the client hands back the stored resource.
+        let body2 = json!({"schemas": [scim_client::patch::PATCH_OP_SCHEMA],
+            "Operations": [{"op": "replace", "path": "title", "value": "Through the client"}]});
+        let stored = client.patch("Users", &id, &body2, None).await.unwrap();
+        assert_eq!(stored["title"], "Through the client", "{kind:?}");
+        assert_eq!(stored["id"], id.as_str());
+    }
+}
+
+#[tokio::test]
+async fn quirk_scimmy_creates_without_a_location_header() {
+    let server = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let (http, auth) = raw(&server);
+    let resp = http
+        .post(format!("{}/Users", server.base_url()))
+        .header("Authorization", &auth)
+        .header("Content-Type", "application/scim+json")
+        .body(json!({"schemas": [scim_client::USER_SCHEMA], "userName": "nolocation"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    assert!(
+        resp.headers().get("location").is_none(),
+        "SCIMMY sends no Location"
+    );
+    // The client takes the id from the body instead.
+    let created = server
+        .client()
+        .create(
+            "Users",
+            &json!({"schemas": [scim_client::USER_SCHEMA], "userName": "viaclient"}),
+        )
+        .await
+        .unwrap();
+    assert!(created["id"].as_str().is_some_and(|s| !s.is_empty()));
+}
+
+#[tokio::test]
+async fn quirk_scimmy_has_no_etags_and_ignores_if_match() {
+    let server = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let client = server.client();
+    let id = seeded(&client, 12).await.remove(0);
+    let user = client.get("Users", &id).await.unwrap();
+    assert!(user["meta"].get("version").is_none(), "no meta.version");
+    let mut changed = user.clone();
+    changed["title"] = json!("Ignored precondition");
+    let stored = client
+        .replace("Users", &id, &changed, Some("W/\"definitely-stale\""))
+        .await
+        .expect("If-Match is ignored, so the write goes through");
+    assert_eq!(stored["title"], "Ignored precondition");
+    let profile = profile_of(&client).await;
+    assert!(
+        !profile.etag,
+        "so the profile never relies on If-Match here"
+    );
+}
+
+#[tokio::test]
+async fn quirk_scimmy_user_name_eq_is_case_sensitive_scim2_server_is_not() {
+    for (kind, found_upper) in [
+        (ProviderKind::Scim2Server, 1usize),
+        (ProviderKind::Scimmy, 0),
+    ] {
+        let server = ReferenceServer::start(kind).await.unwrap();
+        let client = server.client();
+        client
+            .create(
+                "Users",
+                &json!({"schemas": [scim_client::USER_SCHEMA], "userName": "Case.Test"}),
+            )
+            .await
+            .unwrap();
+        let q = |f: &str| ListQuery {
+            filter: Some(f.to_string()),
+            ..Default::default()
+        };
+        let exact = client
+            .list(
+                "Users",
+                &q(r#"userName eq "Case.Test""#),
+                &scim_client::PageRequest::Index(1),
+            )
+            .await
+            .unwrap();
+        let upper = client
+            .list(
+                "Users",
+                &q(r#"userName eq "CASE.TEST""#),
+                &scim_client::PageRequest::Index(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(exact.resources.len(), 1, "{kind:?}");
+        assert_eq!(upper.resources.len(), found_upper, "{kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn quirk_user_name_uniqueness_ignores_case_with_409() {
+    for kind in [ProviderKind::Scim2Server, ProviderKind::Scimmy] {
+        let server = ReferenceServer::start(kind).await.unwrap();
+        let client = server.client();
+        let u = |n: &str| json!({"schemas": [scim_client::USER_SCHEMA], "userName": n});
+        client.create("Users", &u("Dup.User")).await.unwrap();
+        match client.create("Users", &u("dup.user")).await {
+            Err(ScimError::Http {
+                status: 409, body, ..
+            }) => {
+                assert_eq!(body.scim_type.as_deref(), Some("uniqueness"), "{kind:?}")
+            }
+            other => panic!("{kind:?}: expected 409 uniqueness, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn quirk_scimmy_enforces_canonical_values_and_real_booleans() {
+    let server = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let client = server.client();
+    let bad_type = json!({"schemas": [scim_client::USER_SCHEMA], "userName": "canon",
+        "emails": [{"value": "a@x.example", "type": "pager"}]});
+    match client.create("Users", &bad_type).await {
+        Err(ScimError::Http {
+            status: 400, body, ..
+        }) => {
+            assert_eq!(body.scim_type.as_deref(), Some("invalidValue"))
+        }
+        other => panic!("non-canonical emails.type must be refused: {other:?}"),
+    }
+    // The schema check finds the same problem before anything is sent.
+    let d = scim_client::discover(&client, scim_client::Preset::Generic)
+        .await
+        .unwrap();
+    let v = d.schemas.check(
+        scim_client::USER_SCHEMA,
+        &bad_type,
+        scim_client::CheckMode::Write,
+    );
+    assert!(v.iter().any(|x| x.path == "emails[0].type"), "{v:?}");
+    let string_bool =
+        json!({"schemas": [scim_client::USER_SCHEMA], "userName": "boolstr", "active": "False"});
+    assert_eq!(
+        client
+            .create("Users", &string_bool)
+            .await
+            .unwrap_err()
+            .status(),
+        Some(400)
+    );
+    // scim2-server accepts the Entra-style string boolean.
+    let s2 = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let created = s2.client().create("Users", &string_bool).await.unwrap();
+    assert_eq!(created["active"], false);
+}
+
+#[tokio::test]
+async fn quirk_scim2_server_speaks_http_1_0_and_still_serves_concurrent_reads() {
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let (http, auth) = raw(&server);
+    let resp = http
+        .get(format!("{}/ServiceProviderConfig", server.base_url()))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), reqwest::Version::HTTP_10);
+    let client = server.client();
+    let ids = seeded(&client, 16).await;
+    let mut set = tokio::task::JoinSet::new();
+    for id in ids {
+        let c = client.clone();
+        set.spawn(async move { c.get("Users", &id).await });
+    }
+    let mut ok = 0;
+    while let Some(r) = set.join_next().await {
+        r.unwrap()
+            .expect("every concurrent read is answered (refused ones are retried)");
+        ok += 1;
+    }
+    assert_eq!(ok, 16);
+}

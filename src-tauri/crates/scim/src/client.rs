@@ -209,7 +209,51 @@ impl ScimClient {
     }
 
     /// Sends one request with extra headers; returns status, ETag and body.
+    ///
+    /// Retries what is safe to retry: a 429 or 503 (the server did not act on the request)
+    /// after its `Retry-After` (at most [`MAX_RETRY_AFTER`]), and, for GET only, a dropped or
+    /// refused connection, with a short growing pause. At most [`MAX_RETRIES`] retries.
     pub(crate) async fn send_with(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        headers: &[(header::HeaderName, String)],
+    ) -> Result<Reply, ScimError> {
+        let mut attempt = 0u32;
+        loop {
+            let result = self
+                .send_once(method.clone(), url.clone(), body, headers)
+                .await;
+            let wait = match &result {
+                Err(ScimError::Http {
+                    status: 429 | 503,
+                    retry_after,
+                    ..
+                }) => Some(
+                    retry_after
+                        .map(Duration::from_secs)
+                        .unwrap_or_else(|| backoff(attempt))
+                        .min(MAX_RETRY_AFTER),
+                ),
+                Err(ScimError::Unreachable { .. } | ScimError::Timeout { .. })
+                    if method == Method::GET =>
+                {
+                    Some(backoff(attempt))
+                }
+                _ => None,
+            };
+            match wait {
+                Some(w) if attempt < MAX_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(w).await;
+                }
+                _ => return result,
+            }
+        }
+    }
+
+    async fn send_once(
         &self,
         method: Method,
         url: Url,
@@ -285,6 +329,15 @@ impl ScimClient {
             body,
         })
     }
+}
+
+/// Retries of one request (429/503, or a dropped connection on a GET).
+pub const MAX_RETRIES: u32 = 3;
+/// The longest `Retry-After` honoured before giving up and reporting the 429.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250u64 << attempt.min(6))
 }
 
 /// What a request answered.
