@@ -556,6 +556,71 @@ mod tests {
         );
     }
 
+    /// RFC 7643 section 8.1: the minimal user.
+    const RFC_MINIMAL_USER: &str = r#"{
+      "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+      "id": "2819c223-7f76-453a-919d-413861904646",
+      "userName": "bjensen@example.com",
+      "meta": {"resourceType": "User", "created": "2010-01-23T04:56:22Z",
+               "lastModified": "2011-05-13T04:42:34Z", "version": "W/\"3694e05e9dff590\"",
+               "location": "https://example.com/v2/Users/2819c223-7f76-453a-919d-413861904646"}
+    }"#;
+
+    /// RFC 7643 section 8.3: the enterprise part of the enterprise user example.
+    const RFC_ENTERPRISE: &str = r#"{
+      "employeeNumber": "701984", "costCenter": "4130", "organization": "Universal Studios",
+      "division": "Theme Park", "department": "Tour Operations",
+      "manager": {"value": "26118915-6090-4610-87e4-49d8ca9f808d",
+                  "$ref": "../Users/26118915-6090-4610-87e4-49d8ca9f808d",
+                  "displayName": "John Smith"}
+    }"#;
+
+    /// RFC 7643 section 8.4: a group.
+    const RFC_GROUP: &str = r#"{
+      "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      "id": "e9e30dba-f08f-4109-8486-d5c6a331660a",
+      "displayName": "Tour Guides",
+      "members": [
+        {"value": "2819c223-7f76-453a-919d-413861904646",
+         "$ref": "https://example.com/v2/Users/2819c223-7f76-453a-919d-413861904646",
+         "display": "Babs Jensen"},
+        {"value": "902c246b-6245-4190-8e05-00816be7344a",
+         "$ref": "https://example.com/v2/Users/902c246b-6245-4190-8e05-00816be7344a",
+         "display": "Mandy Pepperidge"}
+      ],
+      "meta": {"resourceType": "Group", "created": "2010-01-23T04:56:22Z",
+               "lastModified": "2011-05-13T04:42:34Z", "version": "W/\"3694e05e9dff592\"",
+               "location": "https://example.com/v2/Groups/e9e30dba-f08f-4109-8486-d5c6a331660a"}
+    }"#;
+
+    #[test]
+    fn rfc_section_8_examples_round_trip() {
+        let minimal: Value = serde_json::from_str(RFC_MINIMAL_USER).unwrap();
+        let r = Resource::from_value(minimal.clone()).unwrap();
+        assert_eq!(r.to_value(), minimal);
+        assert_eq!(r.version(), Some("W/\"3694e05e9dff590\""));
+
+        let mut enterprise: Value = serde_json::from_str(RFC_FULL_USER).unwrap();
+        enterprise["schemas"] = json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]);
+        enterprise[ENTERPRISE_USER_SCHEMA] = serde_json::from_str(RFC_ENTERPRISE).unwrap();
+        let r = Resource::from_value(enterprise.clone()).unwrap();
+        assert_eq!(r.to_value(), enterprise);
+        let e = User(&r).enterprise().unwrap();
+        assert_eq!(e.employee_number(), Some("701984"));
+        assert_eq!(e.cost_center(), Some("4130"));
+        assert_eq!(e.organization(), Some("Universal Studios"));
+        assert_eq!(e.division(), Some("Theme Park"));
+        assert_eq!(e.manager_id(), Some("26118915-6090-4610-87e4-49d8ca9f808d"));
+
+        let group: Value = serde_json::from_str(RFC_GROUP).unwrap();
+        let g = Resource::from_value(group.clone()).unwrap();
+        assert_eq!(g.to_value(), group);
+        let members = Group(&g).members().unwrap();
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[1].display.as_deref(), Some("Mandy Pepperidge"));
+        assert_eq!(Group(&g).display_name(), Some("Tour Guides"));
+    }
+
     #[test]
     fn non_objects_are_refused() {
         assert!(Resource::from_value(json!([1])).is_err());
