@@ -153,5 +153,36 @@ async fn try_the_demo_providers_starts_and_configures_two_providers() {
         "status bar shows online: {status:?}"
     );
     gui.screenshot("main-window").await;
+    let mut ports = Vec::new();
+    for u in gui
+        .client
+        .find_all(Locator::Css(".provider-url"))
+        .await
+        .unwrap()
+    {
+        let url = u.text().await.unwrap();
+        let port: u16 = url
+            .split(':')
+            .nth(2)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        ports.push(port);
+    }
+    assert_eq!(ports.len(), 2);
     gui.close().await;
+    // Closing the app stops the demo providers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    for port in ports {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "demo provider on {port} still runs"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
 }

@@ -168,6 +168,19 @@ impl ReferenceServer {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2));
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            // If the process that started the server dies without running its destructors
+            // (killed, crashed), the kernel stops the server too: no orphaned providers.
+            // SAFETY: prctl with PR_SET_PDEATHSIG is async-signal-safe and touches no memory.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                    Ok(())
+                });
+            }
+        }
         let child = cmd.spawn().map_err(|source| ServerError::Spawn {
             what: kind.label(),
             source,
