@@ -4,9 +4,11 @@
 //! the cached directory snapshots, the audit log and migration journals. Everything here is plain
 //! rusqlite: the schema is owned by embedded, timestamp-named migrations ([`migrate`]).
 
+pub mod cache;
 mod migrate;
 mod providers;
 
+pub use cache::{extract, Extracted, ResourceRow, SnapshotInfo, SnapshotWriter};
 pub use migrate::{applied_migrations, MIGRATIONS};
 pub use providers::{NewProvider, ProviderRow};
 

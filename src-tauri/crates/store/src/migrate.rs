@@ -10,10 +10,16 @@ use rusqlite::Connection;
 use crate::StoreError;
 
 /// Every migration this build knows, oldest first.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "20261128140000_providers",
-    include_str!("../migrations/20261128140000_providers.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "20261128140000_providers",
+        include_str!("../migrations/20261128140000_providers.sql"),
+    ),
+    (
+        "20261128160000_cache",
+        include_str!("../migrations/20261128160000_cache.sql"),
+    ),
+];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {
     conn.execute_batch(

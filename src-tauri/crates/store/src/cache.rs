@@ -1,0 +1,625 @@
+//! The cached directory: snapshots written in one transaction each, and the offline reads over
+//! them (lists, full-text search, diffs, history).
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+
+use crate::{Database, StoreError};
+
+/// A committed snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotInfo {
+    pub id: i64,
+    pub provider_id: i64,
+    pub kind: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub users: i64,
+    pub groups: i64,
+    pub memberships: i64,
+    pub complete: bool,
+}
+
+/// The columns extracted from a resource for sorting, filtering and search.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extracted {
+    pub id: String,
+    pub external_id: Option<String>,
+    pub user_name: Option<String>,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    pub department: Option<String>,
+    pub title: Option<String>,
+    pub active: Option<bool>,
+    pub manager_id: Option<String>,
+    pub last_modified: Option<String>,
+    pub version: Option<String>,
+}
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    let m = v.as_object()?;
+    m.get(key).or_else(|| {
+        m.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+fn s(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Extracts the common columns from a resource as received.
+pub fn extract(v: &Value) -> Extracted {
+    let name = get_ci(v, "name");
+    let emails = get_ci(v, "emails").and_then(Value::as_array);
+    let email = emails.and_then(|list| {
+        list.iter()
+            .find(|e| get_ci(e, "primary").is_some_and(|p| p == true || p == "True" || p == "true"))
+            .or_else(|| list.first())
+            .and_then(|e| s(get_ci(e, "value")))
+    });
+    let ent = get_ci(v, ENTERPRISE);
+    let meta = get_ci(v, "meta");
+    Extracted {
+        id: s(get_ci(v, "id")).unwrap_or_default(),
+        external_id: s(get_ci(v, "externalId")),
+        user_name: s(get_ci(v, "userName")),
+        display_name: s(get_ci(v, "displayName")),
+        given_name: name.and_then(|n| s(get_ci(n, "givenName"))),
+        family_name: name.and_then(|n| s(get_ci(n, "familyName"))),
+        email,
+        department: ent.and_then(|e| s(get_ci(e, "department"))),
+        title: s(get_ci(v, "title")),
+        active: match get_ci(v, "active") {
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::String(x)) => Some(!x.eq_ignore_ascii_case("false")),
+            _ => None,
+        },
+        manager_id: ent
+            .and_then(|e| get_ci(e, "manager"))
+            .and_then(|m| s(get_ci(m, "value"))),
+        last_modified: meta.and_then(|m| s(get_ci(m, "lastModified"))),
+        version: meta.and_then(|m| s(get_ci(m, "version"))),
+    }
+}
+
+/// Writes one snapshot on its own connection, inside one transaction. Nothing is visible to
+/// readers until [`SnapshotWriter::finish`] commits; dropping the writer (an error, a cancel,
+/// a killed process) rolls everything back and the previous snapshot stays the latest.
+pub struct SnapshotWriter {
+    conn: Connection,
+    snapshot_id: i64,
+    started_at: String,
+    users: i64,
+    groups: i64,
+    memberships: i64,
+    done: bool,
+}
+
+impl SnapshotWriter {
+    /// Starts a snapshot of `provider_id` in the database file at `path`.
+    pub fn begin(path: &Path, provider_id: i64, kind: &str) -> Result<Self, StoreError> {
+        // Opening through Database applies the pragmas and checks the schema version.
+        let conn = Database::open(path)?.into_connection();
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let started_at = crate::now_rfc3339();
+        conn.execute(
+            "INSERT INTO snapshots (provider_id, kind, started_at, finished_at, users, groups,
+                                    memberships, complete)
+             VALUES (?1, ?2, ?3, ?3, 0, 0, 0, 0)",
+            params![provider_id, kind, started_at],
+        )?;
+        let snapshot_id = conn.last_insert_rowid();
+        Ok(Self {
+            conn,
+            snapshot_id,
+            started_at,
+            users: 0,
+            groups: 0,
+            memberships: 0,
+            done: false,
+        })
+    }
+
+    /// The id the snapshot will have once committed.
+    pub fn snapshot_id(&self) -> i64 {
+        self.snapshot_id
+    }
+
+    fn insert(&mut self, kind: &str, v: &Value) -> Result<(), StoreError> {
+        let e = extract(v);
+        let raw = v.to_string();
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO resources (snapshot_id, kind, id, external_id, user_name,
+                display_name, given_name, family_name, email, department, title, active,
+                manager_id, last_modified, version, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?;
+        stmt.execute(params![
+            self.snapshot_id,
+            kind,
+            e.id,
+            e.external_id,
+            e.user_name,
+            e.display_name,
+            e.given_name,
+            e.family_name,
+            e.email,
+            e.department,
+            e.title,
+            e.active,
+            e.manager_id,
+            e.last_modified,
+            e.version,
+            raw
+        ])?;
+        let rowid = self.conn.last_insert_rowid();
+        let mut fts = self.conn.prepare_cached(
+            "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
+                                        email, department)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        fts.execute(params![
+            rowid,
+            e.user_name,
+            e.display_name,
+            e.given_name,
+            e.family_name,
+            e.email,
+            e.department
+        ])?;
+        Ok(())
+    }
+
+    /// Adds users as received.
+    pub fn add_users(&mut self, users: &[Value]) -> Result<(), StoreError> {
+        for u in users {
+            self.insert("User", u)?;
+            self.users += 1;
+        }
+        Ok(())
+    }
+
+    /// Adds groups as received, with the memberships their `members` list.
+    pub fn add_groups(&mut self, groups: &[Value]) -> Result<(), StoreError> {
+        for g in groups {
+            self.insert("Group", g)?;
+            self.groups += 1;
+            let gid = s(get_ci(g, "id")).unwrap_or_default();
+            if let Some(members) = get_ci(g, "members").and_then(Value::as_array) {
+                for m in members {
+                    if let Some(mid) = s(get_ci(m, "value")) {
+                        let kind = s(get_ci(m, "type"));
+                        self.add_membership(&gid, &mid, kind.as_deref())?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds one membership (for providers that hide members and are read per user).
+    pub fn add_membership(
+        &mut self,
+        group_id: &str,
+        member_id: &str,
+        member_type: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO memberships (snapshot_id, group_id, member_id, member_type)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        self.memberships +=
+            stmt.execute(params![self.snapshot_id, group_id, member_id, member_type])? as i64;
+        Ok(())
+    }
+
+    /// Commits the snapshot. `complete` says every read finished.
+    pub fn finish(mut self, complete: bool, discovery: &Value) -> Result<SnapshotInfo, StoreError> {
+        let finished_at = crate::now_rfc3339();
+        self.conn.execute(
+            "UPDATE snapshots SET finished_at = ?2, users = ?3, groups = ?4, memberships = ?5,
+                    complete = ?6, discovery = ?7 WHERE id = ?1",
+            params![
+                self.snapshot_id,
+                finished_at,
+                self.users,
+                self.groups,
+                self.memberships,
+                complete,
+                discovery.to_string()
+            ],
+        )?;
+        let provider_id: i64 = self.conn.query_row(
+            "SELECT provider_id FROM snapshots WHERE id = ?1",
+            [self.snapshot_id],
+            |r| r.get(0),
+        )?;
+        self.conn.execute(
+            "UPDATE providers SET last_sync_at = ?2 WHERE id = ?1",
+            params![provider_id, finished_at],
+        )?;
+        self.conn.execute_batch("COMMIT")?;
+        self.done = true;
+        Ok(SnapshotInfo {
+            id: self.snapshot_id,
+            provider_id,
+            kind: String::new(),
+            started_at: self.started_at.clone(),
+            finished_at,
+            users: self.users,
+            groups: self.groups,
+            memberships: self.memberships,
+            complete,
+        })
+    }
+}
+
+impl Drop for SnapshotWriter {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+fn snapshot_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotInfo> {
+    Ok(SnapshotInfo {
+        id: r.get(0)?,
+        provider_id: r.get(1)?,
+        kind: r.get(2)?,
+        started_at: r.get(3)?,
+        finished_at: r.get(4)?,
+        users: r.get(5)?,
+        groups: r.get(6)?,
+        memberships: r.get(7)?,
+        complete: r.get(8)?,
+    })
+}
+
+const SNAPSHOT_COLUMNS: &str =
+    "id, provider_id, kind, started_at, finished_at, users, groups, memberships, complete";
+
+/// One row of a list view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceRow {
+    pub extracted: Extracted,
+    pub raw: Value,
+}
+
+/// Sortable columns of the list views.
+pub const SORT_COLUMNS: &[&str] = &[
+    "user_name",
+    "display_name",
+    "given_name",
+    "family_name",
+    "email",
+    "department",
+    "title",
+    "active",
+    "external_id",
+    "last_modified",
+];
+
+impl Database {
+    /// Consumes the database handle, returning its connection.
+    pub fn into_connection(self) -> Connection {
+        self.conn
+    }
+
+    /// The snapshots of a provider, newest first.
+    pub fn snapshots(&self, provider_id: i64) -> Result<Vec<SnapshotInfo>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE provider_id = ?1 ORDER BY id DESC"
+        ))?;
+        let rows = stmt
+            .query_map([provider_id], snapshot_of)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The newest snapshot of a provider.
+    pub fn latest_snapshot(&self, provider_id: i64) -> Result<Option<SnapshotInfo>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE provider_id = ?1
+                     ORDER BY id DESC LIMIT 1"
+                ),
+                [provider_id],
+                snapshot_of,
+            )
+            .optional()?)
+    }
+
+    /// Keeps the newest `keep` snapshots of a provider and deletes the rest. Returns how many
+    /// were deleted.
+    pub fn prune_snapshots(&self, provider_id: i64, keep: usize) -> Result<usize, StoreError> {
+        let n = self.conn.execute(
+            "DELETE FROM snapshots WHERE provider_id = ?1 AND id NOT IN
+               (SELECT id FROM snapshots WHERE provider_id = ?1 ORDER BY id DESC LIMIT ?2)",
+            params![provider_id, keep as i64],
+        )?;
+        Ok(n)
+    }
+
+    /// Resources of a snapshot: optional full-text `search`, sorted, one page.
+    /// Returns the page and the total count.
+    pub fn resources(
+        &self,
+        snapshot_id: i64,
+        kind: &str,
+        search: Option<&str>,
+        sort: Option<(&str, bool)>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ResourceRow>, u64), StoreError> {
+        let order = match sort {
+            Some((col, desc)) if SORT_COLUMNS.contains(&col) => {
+                format!(
+                    "ORDER BY r.{col} COLLATE NOCASE {}",
+                    if desc { "DESC" } else { "ASC" }
+                )
+            }
+            _ => "ORDER BY r.rowid".to_string(),
+        };
+        let fts = search.map(fts_query).filter(|q| !q.is_empty());
+        let (from, filter) = match &fts {
+            Some(_) => (
+                "resources r JOIN resources_fts f ON f.rowid = r.rowid",
+                "AND resources_fts MATCH ?3",
+            ),
+            None => ("resources r", ""),
+        };
+        let count_sql = format!(
+            "SELECT count(*) FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2 {filter}"
+        );
+        let total: i64 = match &fts {
+            Some(q) => self
+                .conn
+                .query_row(&count_sql, params![snapshot_id, kind, q], |r| r.get(0))?,
+            None => self
+                .conn
+                .query_row(&count_sql, params![snapshot_id, kind], |r| r.get(0))?,
+        };
+        let sql = format!(
+            "SELECT r.raw FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2 {filter} {order}
+             LIMIT {limit} OFFSET {offset}"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let map = |r: &rusqlite::Row<'_>| r.get::<_, String>(0);
+        let raws: Vec<String> = match &fts {
+            Some(q) => stmt
+                .query_map(params![snapshot_id, kind, q], map)?
+                .collect::<Result<_, _>>()?,
+            None => stmt
+                .query_map(params![snapshot_id, kind], map)?
+                .collect::<Result<_, _>>()?,
+        };
+        let rows = raws
+            .into_iter()
+            .map(|raw| {
+                let v: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+                ResourceRow {
+                    extracted: extract(&v),
+                    raw: v,
+                }
+            })
+            .collect();
+        Ok((rows, total.max(0) as u64))
+    }
+
+    /// Every resource of a kind in a snapshot, streamed to `f` (offline filters, exports).
+    pub fn for_each_resource(
+        &self,
+        snapshot_id: i64,
+        kind: &str,
+        mut f: impl FnMut(Value) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = ?2 ORDER BY rowid",
+        )?;
+        let mut rows = stmt.query(params![snapshot_id, kind])?;
+        while let Some(r) = rows.next()? {
+            let raw: String = r.get(0)?;
+            f(serde_json::from_str(&raw).unwrap_or(Value::Null))?;
+        }
+        Ok(())
+    }
+
+    /// Member ids of a group in a snapshot.
+    pub fn group_members(
+        &self,
+        snapshot_id: i64,
+        group_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT member_id FROM memberships WHERE snapshot_id = ?1 AND group_id = ?2 ORDER BY member_id",
+        )?;
+        let rows = stmt
+            .query_map(params![snapshot_id, group_id], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Group ids a member belongs to in a snapshot.
+    pub fn member_groups(
+        &self,
+        snapshot_id: i64,
+        member_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT group_id FROM memberships WHERE snapshot_id = ?1 AND member_id = ?2 ORDER BY group_id",
+        )?;
+        let rows = stmt
+            .query_map(params![snapshot_id, member_id], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(rows)
+    }
+}
+
+/// Turns what a person types into an FTS5 query: each word a prefix match, quoted so that
+/// punctuation (`@`, `-`, `.`) is text, not syntax.
+pub fn fts_query(input: &str) -> String {
+    input
+        .split_whitespace()
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NewProvider;
+    use serde_json::json;
+
+    fn db_with_provider(dir: &Path) -> (std::path::PathBuf, i64) {
+        let path = dir.join("t.sqlite3");
+        let db = Database::open(&path).unwrap();
+        let p = db
+            .insert_provider(&NewProvider {
+                name: "P",
+                base_url: "http://127.0.0.1:1/v2",
+                auth_kind: "none",
+                username: None,
+                secret_ref: None,
+                tls_skip_verify: false,
+                is_demo: false,
+            })
+            .unwrap();
+        (path, p.id)
+    }
+
+    fn user(i: usize) -> Value {
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": format!("u{i}"),
+               "userName": format!("user{i}@example.com"), "displayName": format!("Jürgen Nº{i}"),
+               "name": {"givenName": "Jürgen", "familyName": format!("Müller{i}")},
+               "emails": [{"value": format!("j{i}@example.com"), "primary": true}],
+               ENTERPRISE: {"department": if i % 2 == 0 { "Sales" } else { "Engineering" }},
+               "active": i % 10 != 0})
+    }
+
+    #[test]
+    fn a_committed_snapshot_is_readable_and_searchable() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, pid) = db_with_provider(dir.path());
+        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        w.add_users(&(0..50).map(user).collect::<Vec<_>>()).unwrap();
+        w.add_groups(&[json!({"id": "g1", "displayName": "Sales team",
+            "members": [{"value": "u0"}, {"value": "u2", "type": "User"}]})])
+            .unwrap();
+        let info = w.finish(true, &json!({})).unwrap();
+        assert_eq!((info.users, info.groups, info.memberships), (50, 1, 2));
+        let db = Database::open(&path).unwrap();
+        let latest = db.latest_snapshot(pid).unwrap().unwrap();
+        assert_eq!(latest.id, info.id);
+        let (page, total) = db
+            .resources(latest.id, "User", None, Some(("user_name", true)), 0, 10)
+            .unwrap();
+        assert_eq!(total, 50);
+        assert_eq!(page.len(), 10);
+        assert_eq!(
+            page[0].extracted.user_name.as_deref(),
+            Some("user9@example.com")
+        );
+        // Full text: prefix words, diacritics folded, punctuation is text.
+        let (hits, n) = db
+            .resources(latest.id, "User", Some("jurg mull"), None, 0, 100)
+            .unwrap();
+        assert_eq!(n, 50, "{hits:?}");
+        let (_, n) = db
+            .resources(latest.id, "User", Some("j7@example.com"), None, 0, 100)
+            .unwrap();
+        assert_eq!(n, 1);
+        let (_, n) = db
+            .resources(latest.id, "User", Some("engineering"), None, 0, 100)
+            .unwrap();
+        assert_eq!(n, 25);
+        assert_eq!(db.group_members(latest.id, "g1").unwrap(), ["u0", "u2"]);
+        assert_eq!(db.member_groups(latest.id, "u2").unwrap(), ["g1"]);
+        assert!(db.provider("P").unwrap().last_sync_at.is_some());
+    }
+
+    #[test]
+    fn an_unfinished_snapshot_leaves_the_previous_one_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, pid) = db_with_provider(dir.path());
+        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        w.add_users(&[user(1)]).unwrap();
+        let first = w.finish(true, &json!({})).unwrap();
+        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        w.add_users(&(0..30).map(user).collect::<Vec<_>>()).unwrap();
+        drop(w); // a failure or a cancel
+        let db = Database::open(&path).unwrap();
+        let latest = db.latest_snapshot(pid).unwrap().unwrap();
+        assert_eq!(latest.id, first.id, "the failed sync left no snapshot");
+        assert_eq!(
+            db.resources(latest.id, "User", None, None, 0, 100)
+                .unwrap()
+                .1,
+            1
+        );
+        let orphans: i64 = db
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM resources WHERE snapshot_id <> ?1",
+                [first.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(orphans, 0);
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_snapshots() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, pid) = db_with_provider(dir.path());
+        for _ in 0..4 {
+            let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+            w.add_users(&[user(1), user(2)]).unwrap();
+            w.finish(true, &json!({})).unwrap();
+        }
+        let db = Database::open(&path).unwrap();
+        assert_eq!(db.prune_snapshots(pid, 2).unwrap(), 2);
+        assert_eq!(db.snapshots(pid).unwrap().len(), 2);
+        let rows: i64 = db
+            .conn()
+            .query_row("SELECT count(*) FROM resources", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 4, "resources of pruned snapshots go with them");
+        let fts: i64 = db
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM resources_fts WHERE resources_fts MATCH 'user1*'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(fts, 2, "the search index follows");
+    }
+
+    #[test]
+    fn extraction_reads_lenient_resources() {
+        let e = extract(&json!({"ID": 7, "USERNAME": "x", "active": "False",
+            "emails": [{"value": "a@x"}, {"value": "b@x", "primary": "true"}],
+            "meta": {"version": "W/\"2\""}}));
+        assert_eq!(e.id, "7");
+        assert_eq!(e.active, Some(false));
+        assert_eq!(e.email.as_deref(), Some("b@x"));
+        assert_eq!(e.version.as_deref(), Some("W/\"2\""));
+        assert_eq!(fts_query("a@b \"x"), "\"a@b\"* \"\"\"x\"*");
+    }
+}
