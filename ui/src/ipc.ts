@@ -38,6 +38,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "keyring_unavailable",
   "demo_unavailable",
   "edit_conflict",
+  "cancelled",
   "internal",
 ]);
 

@@ -566,7 +566,17 @@ fn test_in_session(args: &[String]) -> Result {
     let home = r.join("target/test-home");
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(home.join(".local/share/keyrings")).map_err(|e| e.to_string())?;
-    // A throwaway HOME keeps the test keyring and any app data away from the person's own.
+    // A throwaway HOME keeps the test keyring and any app data away from the person's own;
+    // rustup and cargo keep finding their own folders.
+    if let Some(real_home) = env::var_os("HOME") {
+        let real_home = PathBuf::from(real_home);
+        if env::var_os("RUSTUP_HOME").is_none() {
+            env::set_var("RUSTUP_HOME", real_home.join(".rustup"));
+        }
+        if env::var_os("CARGO_HOME").is_none() {
+            env::set_var("CARGO_HOME", real_home.join(".cargo"));
+        }
+    }
     env::set_var("HOME", &home);
     env::set_var("XDG_DATA_HOME", home.join(".local/share"));
     env::set_var("XDG_RUNTIME_DIR", home.join("run"));

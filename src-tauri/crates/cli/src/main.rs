@@ -29,6 +29,7 @@ struct Cli {
 enum Format {
     Table,
     Json,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -36,6 +37,26 @@ enum Command {
     /// Configure SCIM service providers.
     #[command(subcommand)]
     Provider(ProviderCmd),
+    /// Pull a provider's users, groups and memberships into a new local snapshot.
+    Sync { name: String },
+    /// List users: live from the provider, or from the latest snapshot with --offline.
+    Users(ListArgs),
+    /// List groups: live from the provider, or from the latest snapshot with --offline.
+    Groups(ListArgs),
+}
+
+#[derive(clap::Args)]
+struct ListArgs {
+    name: String,
+    /// A SCIM filter, e.g. 'title co "Engineer" and active eq true'.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Sort by an attribute, e.g. userName or name.familyName.
+    #[arg(long)]
+    sort: Option<String>,
+    /// Read the latest snapshot on this computer instead of the provider.
+    #[arg(long)]
+    offline: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -149,6 +170,137 @@ fn print_provider(p: &ProviderSummary) {
     );
 }
 
+fn list(
+    args: ListArgs,
+    kind: desk_engine::directory::Kind,
+    format: Format,
+) -> Result<(), DeskError> {
+    let desk = open()?;
+    let items = if args.offline {
+        desk.offline_resources(
+            &args.name,
+            kind,
+            args.filter.as_deref(),
+            args.sort.as_deref(),
+        )?
+    } else {
+        runtime()?.block_on(desk.live_resources(
+            &args.name,
+            kind,
+            args.filter.as_deref(),
+            args.sort.as_deref(),
+        ))?
+    };
+    let columns: &[(&str, &str)] = match kind {
+        desk_engine::directory::Kind::User => &[
+            ("id", "id"),
+            ("userName", "userName"),
+            ("displayName", "displayName"),
+            ("givenName", "name.givenName"),
+            ("familyName", "name.familyName"),
+            ("email", "emails"),
+            (
+                "department",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            ),
+            ("title", "title"),
+            ("active", "active"),
+        ],
+        desk_engine::directory::Kind::Group => &[
+            ("id", "id"),
+            ("displayName", "displayName"),
+            ("externalId", "externalId"),
+            ("members", "members"),
+        ],
+    };
+    let cell = |v: &serde_json::Value, path: &str| -> String {
+        let r = match desk_engine::Resource::from_value(v.clone()) {
+            Ok(r) => r,
+            Err(_) => return String::new(),
+        };
+        if path == "emails" {
+            return desk_engine::User(&r).primary_email().unwrap_or_default();
+        }
+        if path == "members" {
+            return desk_engine::Group(&r)
+                .members()
+                .map(|m| m.len().to_string())
+                .unwrap_or_default();
+        }
+        let Ok(p) = desk_engine::AttrPath::parse(path) else {
+            return String::new();
+        };
+        match r.path(&p) {
+            Some(serde_json::Value::String(s)) => s,
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        }
+    };
+    match format {
+        Format::Json => print_json(&items)?,
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            let io = |e: csv::Error| DeskError::Internal(format!("could not write CSV: {e}"));
+            w.write_record(columns.iter().map(|(h, _)| *h))
+                .map_err(io)?;
+            for v in &items {
+                w.write_record(columns.iter().map(|(_, p)| cell(v, p)))
+                    .map_err(io)?;
+            }
+            w.flush()
+                .map_err(|e| DeskError::Internal(format!("could not write CSV: {e}")))?;
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|v| columns.iter().map(|(_, p)| cell(v, p)).collect())
+                .collect();
+            let widths: Vec<usize> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, (h, _))| {
+                    rows.iter()
+                        .map(|r| r[i].chars().count())
+                        .chain([h.len()])
+                        .max()
+                        .unwrap_or(0)
+                        .min(40)
+                })
+                .collect();
+            let line = |cells: Vec<String>| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| {
+                        let c: String = c.chars().take(*w).collect();
+                        format!("{c:<w$}", w = *w)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            println!(
+                "{}",
+                line(columns.iter().map(|(h, _)| h.to_string()).collect())
+            );
+            for r in rows {
+                println!("{}", line(r));
+            }
+            eprintln!(
+                "{} {}",
+                items.len(),
+                if items.len() == 1 {
+                    "result"
+                } else {
+                    "results"
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
 fn read_secret(token_env: Option<String>, token_stdin: bool) -> Result<Option<String>, DeskError> {
     if let Some(var) = token_env {
         return std::env::var(&var).map(Some).map_err(|_| {
@@ -174,6 +326,55 @@ fn read_secret(token_env: Option<String>, token_stdin: bool) -> Result<Option<St
 fn run(cli: Cli) -> Result<(), DeskError> {
     let json = cli.format == Format::Json;
     match cli.command {
+        Command::Sync { name } => {
+            let desk = open()?;
+            let cancel = desk_engine::sync::CancelFlag::new();
+            let c2 = cancel.clone();
+            let rt = runtime()?;
+            rt.spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    c2.cancel();
+                }
+            });
+            let tty = std::io::stderr().is_terminal();
+            let progress = move |p: desk_engine::sync::SyncProgress| {
+                if tty {
+                    let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
+                    let eta = p
+                        .eta_seconds
+                        .map(|e| format!(", {e} s left"))
+                        .unwrap_or_default();
+                    eprint!(
+                        "\r\x1b[2K{}: {}{} ({:.0}/s{})",
+                        p.stage, p.resources, total, p.rate, eta
+                    );
+                    let _ = std::io::stderr().flush();
+                }
+            };
+            let report = rt.block_on(desk.sync(&name, &cancel, &progress));
+            if tty {
+                eprintln!();
+            }
+            let report = report?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "synced {:?}: {} users, {} groups, {} memberships in {:.1} s (snapshot {})",
+                    report.provider,
+                    report.users,
+                    report.groups,
+                    report.memberships,
+                    report.seconds,
+                    report.snapshot_id
+                );
+                for n in &report.notes {
+                    println!("note: {n}");
+                }
+            }
+        }
+        Command::Users(args) => list(args, desk_engine::directory::Kind::User, cli.format)?,
+        Command::Groups(args) => list(args, desk_engine::directory::Kind::Group, cli.format)?,
         Command::Provider(cmd) => {
             let desk = open()?;
             match cmd {

@@ -147,6 +147,8 @@ mod bindings {
         DemoProgress::export_all(&cfg).unwrap();
         DemoReport::export_all(&cfg).unwrap();
         IpcError::export_all(&cfg).unwrap();
+        crate::sync::SyncProgress::export_all(&cfg).unwrap();
+        crate::sync::SyncReport::export_all(&cfg).unwrap();
     }
 
     fn read_dir(dir: &Path) -> std::collections::BTreeMap<String, String> {

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     DemoUnavailable,
     /// Someone else changed the record since it was read (HTTP 412).
     EditConflict,
+    /// The person cancelled the operation.
+    Cancelled,
     Internal,
 }
 
@@ -53,6 +55,8 @@ pub enum DeskError {
     DemoUnavailable(String),
     #[error("the demo providers did not start: {0}")]
     DemoFailed(#[from] desk_harness::ServerError),
+    #[error("the operation was cancelled; nothing was changed")]
+    Cancelled,
     #[error("{0}")]
     Internal(String),
 }
@@ -99,6 +103,7 @@ impl DeskError {
             DeskError::Store(_) => ErrorCode::Database,
             DeskError::Secret(_) => ErrorCode::KeyringUnavailable,
             DeskError::DemoUnavailable(_) | DeskError::DemoFailed(_) => ErrorCode::DemoUnavailable,
+            DeskError::Cancelled => ErrorCode::Cancelled,
             DeskError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -8,11 +8,13 @@
 pub mod api;
 mod demo;
 mod desk;
+pub mod directory;
 mod error;
 pub mod paths;
 pub mod secrets;
+pub mod sync;
 
 pub use desk::Desk;
 pub use error::{DeskError, ErrorCode};
 pub use paths::DataPaths;
-pub use scim_client::Sensitive;
+pub use scim_client::{AttrPath, Group, Resource, Sensitive, User};

@@ -508,8 +508,8 @@ mod tests {
                "userName": format!("user{i}@example.com"), "displayName": format!("Jürgen Nº{i}"),
                "name": {"givenName": "Jürgen", "familyName": format!("Müller{i}")},
                "emails": [{"value": format!("j{i}@example.com"), "primary": true}],
-               ENTERPRISE: {"department": if i % 2 == 0 { "Sales" } else { "Engineering" }},
-               "active": i % 10 != 0})
+               ENTERPRISE: {"department": if i.is_multiple_of(2) { "Sales" } else { "Engineering" }},
+               "active": !i.is_multiple_of(10)})
     }
 
     #[test]

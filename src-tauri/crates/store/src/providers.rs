@@ -111,6 +111,51 @@ impl Database {
     }
 }
 
+impl Database {
+    /// The preset chosen for a provider, when one was saved.
+    pub fn provider_preset(&self, provider_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT preset FROM provider_profiles WHERE provider_id = ?1",
+                [provider_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Saves the detected capability profile (JSON) of a provider.
+    pub fn save_provider_profile(
+        &self,
+        provider_id: i64,
+        preset: &str,
+        profile: &str,
+        notes: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO provider_profiles (provider_id, preset, profile, notes, detected_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (provider_id) DO UPDATE SET preset = excluded.preset,
+                 profile = excluded.profile, notes = excluded.notes,
+                 detected_at = excluded.detected_at",
+            params![provider_id, preset, profile, notes, crate::now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// The saved profile (JSON) of a provider.
+    pub fn provider_profile(&self, provider_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT profile FROM provider_profiles WHERE provider_id = ?1",
+                [provider_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

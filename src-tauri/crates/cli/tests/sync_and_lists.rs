@@ -1,0 +1,237 @@
+//! `scim-desk-cli sync`, `users` and `groups` against real providers, a real SQLite file and
+//! the real Secret Service (run inside `cargo xtask test`'s D-Bus session).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use desk_harness::sample::generate;
+use desk_harness::{ProviderKind, ReferenceServer};
+use serde_json::Value;
+
+fn cli(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"));
+    cmd.args(args).env("SCIM_DESK_DATA_DIR", data);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the CLI runs")
+}
+
+fn ok(o: Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{text}");
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// Starts a provider seeded with `users` sample users; returns it and the number of groups.
+async fn provider_with(
+    kind: ProviderKind,
+    users: usize,
+    groups: usize,
+    data: &Path,
+    name: &str,
+) -> (ReferenceServer, usize) {
+    let server = ReferenceServer::start(kind).await.unwrap();
+    let dir = generate(desk_harness::sample::DEMO_SEED, users, groups);
+    let n_groups = dir.groups.len();
+    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+        .await
+        .unwrap();
+    let token = server.token().expose().clone();
+    ok(cli(
+        data,
+        &[
+            "provider",
+            "add",
+            name,
+            "--url",
+            server.base_url(),
+            "--token-env",
+            "T",
+        ],
+        &[("T", &token)],
+    ));
+    (server, n_groups)
+}
+
+fn json_list(out: &str) -> Vec<Value> {
+    serde_json::from_str::<Value>(out)
+        .expect("one JSON array")
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn sync_then_browse_offline_with_filters_sort_and_formats() {
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("sync-{}", std::process::id());
+    let (_server, n_groups) =
+        provider_with(ProviderKind::Scim2Server, 300, 20, data.path(), &name).await;
+    let out = ok(cli(data.path(), &["sync", &name], &[]));
+    assert!(out.contains("300 users"), "{out}");
+    assert!(out.contains("groups"), "{out}");
+
+    let all = json_list(&ok(cli(
+        data.path(),
+        &["--format", "json", "users", &name, "--offline"],
+        &[],
+    )));
+    assert_eq!(all.len(), 300);
+
+    // The same filter offline (evaluated here) and live (sent to the provider) agree.
+    let f = r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales" and active eq true"#;
+    let offline = json_list(&ok(cli(
+        data.path(),
+        &[
+            "--format",
+            "json",
+            "users",
+            &name,
+            "--offline",
+            "--filter",
+            f,
+        ],
+        &[],
+    )));
+    let live = json_list(&ok(cli(
+        data.path(),
+        &["--format", "json", "users", &name, "--filter", f],
+        &[],
+    )));
+    assert!(!offline.is_empty());
+    assert_eq!(offline.len(), live.len());
+
+    let sorted = json_list(&ok(cli(
+        data.path(),
+        &[
+            "--format",
+            "json",
+            "users",
+            &name,
+            "--offline",
+            "--sort",
+            "userName",
+        ],
+        &[],
+    )));
+    let names: Vec<String> = sorted
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap().to_lowercase())
+        .collect();
+    let mut want = names.clone();
+    want.sort();
+    assert_eq!(names, want, "sorted by userName");
+
+    let csv = ok(cli(
+        data.path(),
+        &["--format", "csv", "users", &name, "--offline"],
+        &[],
+    ));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,userName,displayName,givenName,familyName,email,department,title,active")
+    );
+    assert_eq!(lines.count(), 300);
+
+    let groups = json_list(&ok(cli(
+        data.path(),
+        &["--format", "json", "groups", &name, "--offline"],
+        &[],
+    )));
+    assert_eq!(groups.len(), n_groups);
+    let table = ok(cli(
+        data.path(),
+        &["groups", &name, "--offline", "--sort", "displayName"],
+        &[],
+    ));
+    assert!(table.starts_with("id"), "{table}");
+
+    let bad = cli(
+        data.path(),
+        &[
+            "--format",
+            "json",
+            "users",
+            &name,
+            "--offline",
+            "--filter",
+            "userName eq",
+        ],
+        &[],
+    );
+    assert!(!bad.status.success());
+    let err: Value = serde_json::from_slice(&bad.stderr).unwrap();
+    assert_eq!(err["code"], "invalid_input");
+    let _ = cli(data.path(), &["provider", "remove", &name], &[]);
+}
+
+#[tokio::test]
+async fn sync_works_against_scimmy_too() {
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("scimmy-{}", std::process::id());
+    let (_server, n_groups) = provider_with(ProviderKind::Scimmy, 60, 12, data.path(), &name).await;
+    let out = ok(cli(data.path(), &["sync", &name], &[]));
+    assert!(
+        out.contains(&format!("60 users, {n_groups} groups")),
+        "{out}"
+    );
+    assert!(
+        out.contains("note:"),
+        "SCIMMY's quirks are explained: {out}"
+    );
+    let _ = cli(data.path(), &["provider", "remove", &name], &[]);
+}
+
+#[tokio::test]
+async fn a_killed_sync_leaves_the_previous_snapshot_untouched() {
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("kill-{}", std::process::id());
+    let (_server, _) = provider_with(ProviderKind::Scim2Server, 1500, 10, data.path(), &name).await;
+    ok(cli(data.path(), &["sync", &name], &[]));
+    let before = json_list(&ok(cli(
+        data.path(),
+        &["--format", "json", "users", &name, "--offline"],
+        &[],
+    )));
+    assert_eq!(before.len(), 1500);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"))
+        .args(["sync", &name])
+        .env("SCIM_DESK_DATA_DIR", data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the sync was killed mid-way");
+
+    let db = desk_store::Database::open(&data.path().join("scim-desk.sqlite3")).unwrap();
+    let provider = db.provider(&name).unwrap();
+    assert_eq!(
+        db.snapshots(provider.id).unwrap().len(),
+        1,
+        "no partial snapshot"
+    );
+    let after = json_list(&ok(cli(
+        data.path(),
+        &["--format", "json", "users", &name, "--offline"],
+        &[],
+    )));
+    assert_eq!(
+        after.len(),
+        1500,
+        "the previous snapshot still reads in full"
+    );
+    let _ = cli(data.path(), &["provider", "remove", &name], &[]);
+}
