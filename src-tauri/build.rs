@@ -10,6 +10,9 @@ const COMMANDS: &[&str] = &[
     "test_connection",
     "test_provider",
     "start_demo",
+    "sync_provider",
+    "cancel_sync",
+    "cached_page",
 ];
 
 fn main() {

@@ -9,12 +9,17 @@ use desk_engine::api::{
     AppInfo, ConnectionReport, DemoProgress, DemoReport, IpcError, ProviderInput, ProviderSummary,
 };
 use desk_engine::secrets::KeyringStore;
+use desk_engine::sync::{CancelFlag, SyncProgress, SyncReport};
 use desk_engine::{DataPaths, Desk, DeskError};
 use tauri::{Emitter, Manager, State};
 
 /// The engine, or why it could not start (e.g. a database from a newer version). The window
 /// opens either way and shows the error in plain words.
 struct DeskState(Result<Arc<Desk>, IpcError>);
+
+/// Running syncs by provider name, so the window can cancel them.
+#[derive(Default)]
+struct RunningSyncs(std::sync::Mutex<std::collections::HashMap<String, CancelFlag>>);
 
 /// Set when the app was started with `--demo`: the window starts the demo providers at once.
 struct StartOptions {
@@ -90,6 +95,66 @@ async fn start_demo(
     .map_err(ipc)
 }
 
+#[tauri::command]
+async fn sync_provider(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    running: State<'_, RunningSyncs>,
+    name: String,
+) -> Result<SyncReport, IpcError> {
+    let desk = state.desk()?;
+    let flag = CancelFlag::new();
+    if let Ok(mut map) = running.0.lock() {
+        map.insert(name.clone(), flag.clone());
+    }
+    let progress = move |p: SyncProgress| {
+        let _ = app.emit("sync-progress", p);
+    };
+    let result = desk.sync(&name, &flag, &progress).await.map_err(ipc);
+    if let Ok(mut map) = running.0.lock() {
+        map.remove(&name);
+    }
+    result
+}
+
+#[tauri::command]
+fn cancel_sync(running: State<'_, RunningSyncs>, name: String) {
+    if let Ok(map) = running.0.lock() {
+        if let Some(flag) = map.get(&name) {
+            flag.cancel();
+        }
+    }
+}
+
+#[tauri::command]
+#[allow(clippy::too_many_arguments)] // each argument is one field of the view's request
+fn cached_page(
+    state: State<'_, DeskState>,
+    name: String,
+    kind: String,
+    search: Option<String>,
+    sort: Option<String>,
+    descending: bool,
+    offset: u32,
+    limit: u32,
+) -> Result<desk_engine::directory::DirectoryPage, IpcError> {
+    let kind = match kind.as_str() {
+        "Group" => desk_engine::directory::Kind::Group,
+        _ => desk_engine::directory::Kind::User,
+    };
+    state
+        .desk()?
+        .cached_page(
+            &name,
+            kind,
+            search.as_deref(),
+            sort.as_deref().map(|s| (s, descending)),
+            offset,
+            limit,
+        )
+        .map_err(ipc)
+}
+
 fn open_desk() -> Result<Arc<Desk>, IpcError> {
     let paths = DataPaths::from_env().map_err(ipc)?;
     let secrets = Arc::new(KeyringStore::for_this_build());
@@ -103,6 +168,7 @@ pub fn run() {
     let app = tauri::Builder::default()
         .manage(DeskState(open_desk()))
         .manage(StartOptions { demo })
+        .manage(RunningSyncs::default())
         .invoke_handler(tauri::generate_handler![
             app_info,
             list_providers,
@@ -111,6 +177,9 @@ pub fn run() {
             test_connection,
             test_provider,
             start_demo,
+            sync_provider,
+            cancel_sync,
+            cached_page,
         ])
         .build(tauri::generate_context!());
     let app = match app {

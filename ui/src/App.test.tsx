@@ -36,7 +36,15 @@ describe("App", () => {
       isDemo: false,
       createdAt: "2026-11-28T00:00:00Z",
     };
-    mockIPC((cmd) => (cmd === "app_info" ? info : cmd === "list_providers" ? [evil] : null));
+    mockIPC((cmd) =>
+      cmd === "app_info"
+        ? info
+        : cmd === "list_providers"
+          ? [evil]
+          : cmd === "cached_page"
+            ? { total: 0, offset: 0, rows: [] }
+            : null,
+    );
     const { container } = renderApp();
     const name = await screen.findByTestId("provider-name");
     expect(name.textContent).toBe(evil.name);
@@ -58,6 +66,42 @@ describe("App", () => {
     const box = await screen.findByTestId("error-box");
     expect(box.getAttribute("data-code")).toBe("provider_unreachable");
     expect(within(box).getByTestId("error-code").textContent).toBe("provider_unreachable");
+  });
+
+  it("lists the cached users of a synced provider, as text", async () => {
+    const synced: ProviderSummary = {
+      name: "HR",
+      baseUrl: "https://x/scim/v2",
+      authKind: "bearer",
+      hasSecret: true,
+      tlsSkipVerify: false,
+      isDemo: false,
+      createdAt: "2026-11-28T00:00:00Z",
+      lastSyncAt: "2026-11-28T10:00:00Z",
+    };
+    const seen: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page") {
+        seen.push(args);
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [{ id: "1", userName: "<b>ann</b>", displayName: "Ann Lee", active: false }],
+        };
+      }
+      return null;
+    });
+    const { container } = renderApp();
+    const rows = await screen.findAllByTestId("directory-row");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.textContent).toContain("<b>ann</b>");
+    expect(container.querySelector("tbody b")).toBeNull();
+    expect(rows[0]?.textContent).toContain("inactive");
+    expect(screen.getByTestId("result-count").textContent).toContain("1 users");
+    expect(seen[0]).toMatchObject({ name: "HR", kind: "User", offset: 0, limit: 100 });
   });
 
   it("shows the startup error when the engine could not open", async () => {

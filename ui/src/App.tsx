@@ -87,6 +87,9 @@ export function App() {
         onRemoved={async () => {
           await queryClient.invalidateQueries({ queryKey: ["providers"] });
         }}
+        onSynced={async () => {
+          await queryClient.invalidateQueries({ queryKey: ["providers"] });
+        }}
         onAdd={() => setDialogOpen(true)}
       />
       <StatusBar

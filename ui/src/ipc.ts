@@ -10,6 +10,9 @@ import type { ErrorCode } from "./bindings/ErrorCode";
 import type { IpcError } from "./bindings/IpcError";
 import type { ProviderInput } from "./bindings/ProviderInput";
 import type { ProviderSummary } from "./bindings/ProviderSummary";
+import type { SyncProgress } from "./bindings/SyncProgress";
+import type { DirectoryPage } from "./bindings/DirectoryPage";
+import type { SyncReport } from "./bindings/SyncReport";
 
 export type {
   AppInfo,
@@ -20,7 +23,21 @@ export type {
   IpcError,
   ProviderInput,
   ProviderSummary,
+  SyncProgress,
+  SyncReport,
+  DirectoryPage,
 };
+
+/** What the Users and Groups views ask the cache for. */
+export interface PageRequest {
+  name: string;
+  kind: "User" | "Group";
+  search?: string;
+  sort?: string;
+  descending: boolean;
+  offset: number;
+  limit: number;
+}
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "invalid_input",
@@ -90,6 +107,11 @@ export const ipc = {
   testConnection: (input: ProviderInput) => call<ConnectionReport>("test_connection", { input }),
   testProvider: (name: string) => call<ConnectionReport>("test_provider", { name }),
   startDemo: () => call<DemoReport>("start_demo"),
+  cachedPage: (r: PageRequest) => call<DirectoryPage>("cached_page", { ...r }),
+  syncProvider: (name: string) => call<SyncReport>("sync_provider", { name }),
+  cancelSync: (name: string) => call<void>("cancel_sync", { name }),
+  onSyncProgress: (handler: (p: SyncProgress) => void): Promise<UnlistenFn> =>
+    listen<SyncProgress>("sync-progress", (e) => handler(e.payload)),
   onDemoProgress: (handler: (p: DemoProgress) => void): Promise<UnlistenFn> =>
     listen<DemoProgress>("demo-progress", (e) => handler(e.payload)),
 };

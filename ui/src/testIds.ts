@@ -35,6 +35,14 @@ export const testIds = {
   providerName: "provider-name",
   testProvider: "test-provider",
   removeProvider: "remove-provider",
+  syncNow: "sync-now",
+  cancelSync: "cancel-sync",
+  syncProgress: "sync-progress",
+  syncResult: "sync-result",
+  quickSearch: "quick-search",
+  resultCount: "result-count",
+  directoryTable: "directory-table",
+  directoryRow: "directory-row",
 } as const;
 
 export type TestId = (typeof testIds)[keyof typeof testIds];

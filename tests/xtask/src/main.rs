@@ -601,8 +601,12 @@ fn test_in_session(args: &[String]) -> Result {
             env::set_var(k, v);
         }
     }
-    // A virtual display for the real app window.
-    let display = ":97";
+    // A virtual display for the real app window, on a number no other X server holds.
+    let display_number = (90..200)
+        .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+        .unwrap_or(97);
+    let display = format!(":{display_number}");
+    let display = display.as_str();
     let mut xvfb = Command::new("Xvfb")
         .args([display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
         .stdout(Stdio::null())

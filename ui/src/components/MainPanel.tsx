@@ -1,10 +1,12 @@
 import { useState } from "react";
 import { useMutation } from "@tanstack/react-query";
-import { ipc, toCommandError, type ProviderSummary } from "../ipc";
+import { ipc, toCommandError, type ProviderSummary, type SyncProgress } from "../ipc";
 import type { Reachability } from "../App";
 import { testIds } from "../testIds";
 import { ErrorBox } from "./ErrorBox";
 import { CapabilityList } from "./CapabilityList";
+import { DirectoryView } from "./DirectoryView";
+import { ProgressBar } from "./ProgressBar";
 
 type Tab = "users" | "groups";
 
@@ -13,11 +15,30 @@ interface Props {
   reachability: Reachability;
   onReachability: (name: string, r: Reachability) => void;
   onRemoved: () => void | Promise<void>;
+  onSynced: () => void | Promise<void>;
   onAdd: () => void;
 }
 
-export function MainPanel({ provider, reachability, onReachability, onRemoved, onAdd }: Props) {
+export function MainPanel({ provider, reachability, onReachability, onRemoved, onSynced, onAdd }: Props) {
   const [tab, setTab] = useState<Tab>("users");
+  const [syncProgress, setSyncProgress] = useState<SyncProgress | null>(null);
+  const sync = useMutation({
+    mutationFn: async (name: string) => {
+      const unlisten = await ipc.onSyncProgress((p) => {
+        if (p.provider === name) setSyncProgress(p);
+      });
+      try {
+        return await ipc.syncProvider(name);
+      } finally {
+        unlisten();
+        setSyncProgress(null);
+      }
+    },
+    onSuccess: async (_report, name) => {
+      onReachability(name, { state: "unknown" });
+      await onSynced();
+    },
+  });
   const test = useMutation({
     mutationFn: (name: string) => ipc.testProvider(name),
     onSuccess: (report, name) => onReachability(name, { state: "online", report }),
@@ -67,6 +88,15 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
         <div className="actions">
           <button
             type="button"
+            className="primary"
+            onClick={() => sync.mutate(provider.name)}
+            disabled={sync.isPending}
+            data-testid={testIds.syncNow}
+          >
+            {sync.isPending ? "Syncing…" : "Sync now"}
+          </button>
+          <button
+            type="button"
             onClick={() => test.mutate(provider.name)}
             disabled={test.isPending}
             data-testid={testIds.testProvider}
@@ -84,20 +114,42 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
           </button>
         </div>
       </header>
+      {sync.isPending && (
+        <div className="sync-progress" data-testid={testIds.syncProgress}>
+          <ProgressBar
+            label={
+              syncProgress
+                ? `${syncProgress.stage}${syncProgress.etaSeconds !== undefined ? ` · about ${syncProgress.etaSeconds} s left` : ""}`
+                : "Connecting"
+            }
+            done={syncProgress?.resources ?? 0}
+            total={syncProgress?.total ?? 0}
+          />
+          <button type="button" onClick={() => ipc.cancelSync(provider.name)} data-testid={testIds.cancelSync}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {sync.isSuccess && sync.variables === provider.name && (
+        <p className="ok-line" data-testid={testIds.syncResult}>
+          Copied {sync.data.users.toLocaleString()} users, {sync.data.groups.toLocaleString()} groups and{" "}
+          {sync.data.memberships.toLocaleString()} memberships in {sync.data.seconds.toFixed(1)} s.
+        </p>
+      )}
+      {sync.isError && sync.variables === provider.name && (
+        <ErrorBox error={toCommandError(sync.error)} title="Sync did not finish; the previous copy is kept" />
+      )}
       {test.isError && <ErrorBox error={toCommandError(test.error)} title="Connection failed" />}
       {remove.isError && <ErrorBox error={toCommandError(remove.error)} title="Not removed" />}
       <Tabs tab={tab} onTab={setTab} />
       <section className="tab-body" role="tabpanel" aria-label={tab === "users" ? "Users" : "Groups"}>
-        <div className="empty center">
-          <p className="empty-title">
-            {tab === "users" ? "No cached users yet" : "No cached groups yet"}
-          </p>
-          <p className="muted">
-            SCIM Desk keeps a copy of each directory on this computer so you can browse it
-            offline. The copy of {provider.name} has not been made yet.
-          </p>
-        </div>
         {reachability.state === "online" && <CapabilityList report={reachability.report} />}
+        <DirectoryView
+          key={`${provider.name}-${tab}`}
+          provider={provider}
+          kind={tab === "users" ? "User" : "Group"}
+          version={provider.lastSyncAt ?? "never"}
+        />
       </section>
     </main>
   );

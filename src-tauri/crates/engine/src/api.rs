@@ -149,6 +149,7 @@ mod bindings {
         IpcError::export_all(&cfg).unwrap();
         crate::sync::SyncProgress::export_all(&cfg).unwrap();
         crate::sync::SyncReport::export_all(&cfg).unwrap();
+        crate::directory::DirectoryPage::export_all(&cfg).unwrap();
     }
 
     fn read_dir(dir: &Path) -> std::collections::BTreeMap<String, String> {

@@ -137,3 +137,90 @@ impl Desk {
         Ok(all)
     }
 }
+
+/// One row of the Users or Groups view, from the cache.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryRow {
+    pub id: String,
+    #[ts(optional)]
+    pub user_name: Option<String>,
+    #[ts(optional)]
+    pub display_name: Option<String>,
+    #[ts(optional)]
+    pub email: Option<String>,
+    #[ts(optional)]
+    pub department: Option<String>,
+    #[ts(optional)]
+    pub title: Option<String>,
+    #[ts(optional)]
+    pub active: Option<bool>,
+    #[ts(optional)]
+    pub external_id: Option<String>,
+}
+
+/// A page of the cached directory.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryPage {
+    /// Rows matching the search, in all.
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<DirectoryRow>,
+    /// When the snapshot was taken; absent when the provider was never synced.
+    #[ts(optional)]
+    pub snapshot_at: Option<String>,
+}
+
+impl Desk {
+    /// One page of the latest snapshot of `name`, with an optional full-text search.
+    pub fn cached_page(
+        &self,
+        name: &str,
+        kind: Kind,
+        search: Option<&str>,
+        sort: Option<(&str, bool)>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<DirectoryPage, DeskError> {
+        let db = self.db()?;
+        let provider = db.provider(name)?;
+        let Some(snapshot) = db.latest_snapshot(provider.id)? else {
+            return Ok(DirectoryPage {
+                total: 0,
+                offset,
+                rows: Vec::new(),
+                snapshot_at: None,
+            });
+        };
+        let (rows, total) = db.resources(
+            snapshot.id,
+            kind.as_str(),
+            search.filter(|s| !s.trim().is_empty()),
+            sort,
+            u64::from(offset),
+            u64::from(limit.min(1000)),
+        )?;
+        Ok(DirectoryPage {
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+            offset,
+            rows: rows
+                .into_iter()
+                .map(|r| {
+                    let e = r.extracted;
+                    DirectoryRow {
+                        id: e.id,
+                        user_name: e.user_name,
+                        display_name: e.display_name,
+                        email: e.email,
+                        department: e.department,
+                        title: e.title,
+                        active: e.active,
+                        external_id: e.external_id,
+                    }
+                })
+                .collect(),
+            snapshot_at: Some(snapshot.finished_at),
+        })
+    }
+}
