@@ -11,7 +11,7 @@ import { ErrorBox } from "./components/ErrorBox";
 /** Reachability of the selected provider, as last checked. */
 export type Reachability =
   | { state: "unknown" }
-  | { state: "online"; report: ConnectionReport }
+  | { state: "online"; report?: ConnectionReport }
   | { state: "offline"; message: string };
 
 export function App() {

@@ -3,6 +3,13 @@
 use desk_e2e::{Gui, GUI_LOCK};
 use fantoccini::Locator;
 
+/// Numbers as shown, without the locale's thousands separators.
+fn plain(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, ',' | '\u{a0}' | '\u{202f}'))
+        .collect()
+}
+
 const XSS: &str = "<img src=x onerror=alert(1)> Payroll";
 
 #[tokio::test]
@@ -152,6 +159,32 @@ async fn try_the_demo_providers_starts_and_configures_two_providers() {
         status.contains("Online"),
         "status bar shows online: {status:?}"
     );
+
+    // Sync the seeded provider into a local snapshot and browse it.
+    gui.click("sync-now").await;
+    let result = plain(&gui.by_id("sync-result").await.text().await.unwrap());
+    assert!(result.contains("1000 users"), "sync result: {result:?}");
+    gui.until("the cached users are listed", || async {
+        gui.all_by_id("directory-row").await.len() == 100
+    })
+    .await;
+    let count = plain(&gui.by_id("result-count").await.text().await.unwrap());
+    assert!(count.starts_with("1000 users"), "{count:?}");
+    let status = gui.by_id("status-last-sync").await.text().await.unwrap();
+    assert!(
+        !status.contains("never"),
+        "the status bar shows the last sync: {status:?}"
+    );
+    // Quick search runs on the local copy.
+    gui.type_into("quick-search", "Engineering").await;
+    gui.until("the search narrows the list", || async {
+        gui.by_id("result-count")
+            .await
+            .text()
+            .await
+            .is_ok_and(|t| t.contains("found") && !plain(&t).starts_with("1000"))
+    })
+    .await;
     gui.screenshot("main-window").await;
     let mut ports = Vec::new();
     for u in gui

@@ -35,8 +35,14 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
       }
     },
     onSuccess: async (_report, name) => {
-      onReachability(name, { state: "unknown" });
+      onReachability(name, { state: "online" });
       await onSynced();
+    },
+    onError: (e, name) => {
+      const err = toCommandError(e);
+      if (err.code === "provider_unreachable" || err.code === "provider_timeout") {
+        onReachability(name, { state: "offline", message: err.message });
+      }
     },
   });
   const test = useMutation({
@@ -143,7 +149,9 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
       {remove.isError && <ErrorBox error={toCommandError(remove.error)} title="Not removed" />}
       <Tabs tab={tab} onTab={setTab} />
       <section className="tab-body" role="tabpanel" aria-label={tab === "users" ? "Users" : "Groups"}>
-        {reachability.state === "online" && <CapabilityList report={reachability.report} />}
+        {reachability.state === "online" && reachability.report && (
+          <CapabilityList report={reachability.report} />
+        )}
         <DirectoryView
           key={`${provider.name}-${tab}`}
           provider={provider}

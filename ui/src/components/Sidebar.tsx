@@ -2,6 +2,7 @@ import type { CommandError, DemoProgress, ProviderSummary } from "../ipc";
 import { testIds } from "../testIds";
 import { ErrorBox } from "./ErrorBox";
 import { ProgressBar } from "./ProgressBar";
+import { when } from "../format";
 
 interface Props {
   providers: ProviderSummary[];
@@ -100,7 +101,7 @@ export function Sidebar(p: Props) {
                   {prov.isDemo && <span className="tag">demo</span>}
                   {prov.tlsSkipVerify && <span className="tag warn">TLS not verified</span>}
                   <span className="tag quiet">
-                    {prov.lastSyncAt ? `synced ${prov.lastSyncAt}` : "never synced"}
+                    {prov.lastSyncAt ? `synced ${when(prov.lastSyncAt)}` : "never synced"}
                   </span>
                 </span>
               </button>

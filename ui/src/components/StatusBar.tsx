@@ -1,6 +1,7 @@
 import type { AppInfo, ProviderSummary } from "../ipc";
 import type { Reachability } from "../App";
 import { testIds } from "../testIds";
+import { when } from "../format";
 
 interface Props {
   info: AppInfo | null;
@@ -23,7 +24,7 @@ export function StatusBar({ info, provider, reachability }: Props) {
         <span className={online.cls} aria-hidden="true" /> {online.text}
       </span>
       <span data-testid={testIds.statusLastSync}>
-        Last sync: {provider?.lastSyncAt ?? "never"}
+        Last sync: {when(provider?.lastSyncAt)}
       </span>
       <span className="spacer" />
       {info && (
