@@ -44,6 +44,7 @@ pub fn app_binary() -> PathBuf {
 pub struct Gui {
     pub client: Client,
     driver: Child,
+    stopped: bool,
     pub data_dir: tempfile::TempDir,
 }
 
@@ -108,6 +109,7 @@ impl Gui {
         let gui = Gui {
             client,
             driver,
+            stopped: false,
             data_dir,
         };
         gui.wait_for(Locator::Css(
@@ -196,13 +198,36 @@ impl Gui {
     }
 
     fn stop_driver(&mut self) {
-        #[cfg(unix)]
-        {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(format!("-{}", self.driver.id()))
-                .status();
+        if self.stopped {
+            return;
         }
+        self.stopped = true;
+        let pid = self.driver.id();
+        // Signal the driver's own process group (the app and WebKitWebDriver are in it), but
+        // only while the driver is alive and still leads that group: a stale or reused id
+        // must never reach another group.
+        let leads_its_group = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let after_comm = stat.rsplit_once(')').map(|(_, rest)| rest.to_string())?;
+                    after_comm
+                        .split_whitespace()
+                        .nth(2)
+                        .map(|pgrp| pgrp == pid.to_string())
+                })
+                .unwrap_or(false)
+        };
+        let signal_group = |driver: &mut Child, sig: &str| {
+            if matches!(driver.try_wait(), Ok(None)) && leads_its_group() {
+                let _ = Command::new("kill")
+                    .arg(sig)
+                    .arg("--")
+                    .arg(format!("-{pid}"))
+                    .status();
+            }
+        };
+        signal_group(&mut self.driver, "-TERM");
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.driver.try_wait() {
@@ -210,13 +235,7 @@ impl Gui {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        #[cfg(unix)]
-        {
-            let _ = Command::new("kill")
-                .arg("-KILL")
-                .arg(format!("-{}", self.driver.id()))
-                .status();
-        }
+        signal_group(&mut self.driver, "-KILL");
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
