@@ -12,4 +12,8 @@ elapsedMs: number, capabilities: Array<Capability>,
 /**
  * Resource type names the provider serves (e.g. User, Group).
  */
-resourceTypes: Array<string>, };
+resourceTypes: Array<string>, 
+/**
+ * What the probes found that the provider's documents did not say, in plain words.
+ */
+notes: Array<string>, };

@@ -18,6 +18,13 @@ export function CapabilityList({ report }: { report: ConnectionReport }) {
           ))}
         </tbody>
       </table>
+      {report.notes.length > 0 && (
+        <ul className="notes">
+          {report.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

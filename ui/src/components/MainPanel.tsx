@@ -76,8 +76,8 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
   const confirmRemove = () => {
     if (
       window.confirm(
-        `Remove the provider "${provider.name}"? Its token is deleted from the system keyring. ` +
-          "Nothing is changed at the provider itself.",
+        `Remove the provider "${provider.name}"? Its token is deleted from the system keyring and ` +
+          "its local copy (snapshots) from this computer. Nothing is changed at the provider itself.",
       )
     ) {
       remove.mutate(provider.name);

@@ -43,6 +43,16 @@ enum Command {
     Users(ListArgs),
     /// List groups: live from the provider, or from the latest snapshot with --offline.
     Groups(ListArgs),
+    /// What changed between two snapshots (by default the two newest).
+    Diff {
+        name: String,
+        /// The older snapshot number.
+        #[arg(long)]
+        from: Option<i64>,
+        /// The newer snapshot number.
+        #[arg(long)]
+        to: Option<i64>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -370,6 +380,42 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 );
                 for n in &report.notes {
                     println!("note: {n}");
+                }
+            }
+        }
+        Command::Diff { name, from, to } => {
+            let d = open()?.diff_snapshots(&name, from, to)?;
+            if json {
+                print_json(&d)?;
+            } else {
+                println!(
+                    "{}: snapshot {} -> {}: {} change(s)",
+                    d.provider,
+                    d.from_snapshot,
+                    d.to_snapshot,
+                    d.changes.len()
+                );
+                for c in &d.changes {
+                    let sign = match c.change.as_str() {
+                        "added" => "+",
+                        "removed" => "-",
+                        _ => "~",
+                    };
+                    println!("{sign} {} {} ({})", c.kind, c.label, c.id);
+                    for a in &c.attributes {
+                        let show = |v: &Option<serde_json::Value>| match v {
+                            Some(serde_json::Value::String(s)) => format!("{s:?}"),
+                            Some(v) => v.to_string(),
+                            None => "(none)".to_string(),
+                        };
+                        println!(
+                            "    {} {}: {} -> {}",
+                            a.change,
+                            a.path,
+                            show(&a.before),
+                            show(&a.after)
+                        );
+                    }
                 }
             }
         }

@@ -235,3 +235,51 @@ async fn a_killed_sync_leaves_the_previous_snapshot_untouched() {
     );
     let _ = cli(data.path(), &["provider", "remove", &name], &[]);
 }
+
+#[tokio::test]
+async fn diff_shows_what_changed_between_two_syncs() {
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("diff-{}", std::process::id());
+    let (server, _) = provider_with(ProviderKind::Scim2Server, 40, 5, data.path(), &name).await;
+    ok(cli(data.path(), &["sync", &name], &[]));
+    let client = server.client();
+    let users = json_list(&ok(cli(
+        data.path(),
+        &[
+            "--format",
+            "json",
+            "users",
+            &name,
+            "--offline",
+            "--sort",
+            "userName",
+        ],
+        &[],
+    )));
+    let first = users[0]["id"].as_str().unwrap().to_string();
+    let second = users[1]["id"].as_str().unwrap().to_string();
+    let patch = serde_json::json!({"schemas": [scim_client_patch_schema()],
+        "Operations": [{"op": "replace", "path": "title", "value": "Chief Tea Officer"}]});
+    client.patch("Users", &first, &patch, None).await.unwrap();
+    client.delete("Users", &second).await.unwrap();
+    ok(cli(data.path(), &["sync", &name], &[]));
+    let out = ok(cli(data.path(), &["diff", &name], &[]));
+    assert!(out.contains("2 change(s)"), "{out}");
+    assert!(
+        out.contains("changed title:") && out.contains("\"Chief Tea Officer\""),
+        "{out}"
+    );
+    assert!(out.contains("- User") && out.contains(&second), "{out}");
+    let d: Value = serde_json::from_str(&ok(cli(
+        data.path(),
+        &["--format", "json", "diff", &name],
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(d["changes"].as_array().unwrap().len(), 2);
+    let _ = cli(data.path(), &["provider", "remove", &name], &[]);
+}
+
+fn scim_client_patch_schema() -> &'static str {
+    "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+}

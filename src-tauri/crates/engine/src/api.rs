@@ -106,6 +106,8 @@ pub struct ConnectionReport {
     pub capabilities: Vec<Capability>,
     /// Resource type names the provider serves (e.g. User, Group).
     pub resource_types: Vec<String>,
+    /// What the probes found that the provider's documents did not say, in plain words.
+    pub notes: Vec<String>,
 }
 
 /// Progress of starting the demo providers.
@@ -150,6 +152,7 @@ mod bindings {
         crate::sync::SyncProgress::export_all(&cfg).unwrap();
         crate::sync::SyncReport::export_all(&cfg).unwrap();
         crate::directory::DirectoryPage::export_all(&cfg).unwrap();
+        crate::history::SnapshotDiff::export_all(&cfg).unwrap();
     }
 
     fn read_dir(dir: &Path) -> std::collections::BTreeMap<String, String> {

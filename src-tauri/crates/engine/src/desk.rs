@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use desk_store::{Database, NewProvider, ProviderRow};
 use scim_client::{Auth, ClientOptions, ScimClient, Sensitive};
-use serde_json::Value;
 
 use crate::api::{AppInfo, AuthKind, Capability, ConnectionReport, ProviderInput, ProviderSummary};
 use crate::demo::DemoProviders;
@@ -216,7 +215,16 @@ impl Desk {
     /// Connects to a configured provider and reads its capabilities.
     pub async fn test_provider(&self, name: &str) -> Result<ConnectionReport, DeskError> {
         let client = self.client(name)?;
-        probe(&client).await
+        let (report, discovery) = probe(&client).await?;
+        let db = self.db()?;
+        let row = db.provider(name)?;
+        db.save_provider_profile(
+            row.id,
+            "generic",
+            &serde_json::to_string(&discovery.profile).unwrap_or_default(),
+            &serde_json::to_string(&discovery.notes).unwrap_or_default(),
+        )?;
+        Ok(report)
     }
 
     /// Connects with the settings of a form that is not saved yet ("Test connection").
@@ -238,7 +246,7 @@ impl Desk {
             ..ClientOptions::default()
         };
         let client = ScimClient::new(&input.base_url, auth, &options)?;
-        probe(&client).await
+        Ok(probe(&client).await?.0)
     }
 }
 
@@ -247,128 +255,50 @@ fn secret_key(provider_name: &str) -> String {
     format!("provider:{}", provider_name.to_lowercase())
 }
 
-/// Reads /ServiceProviderConfig and /ResourceTypes. The resource types are read with the
-/// credentials, so a wrong token is caught even on servers whose discovery needs none.
-async fn probe(client: &ScimClient) -> Result<ConnectionReport, DeskError> {
+/// Discovers the provider: its documents, then read-only probes with the credentials (a wrong
+/// token fails here even where discovery endpoints are public).
+async fn probe(
+    client: &ScimClient,
+) -> Result<(ConnectionReport, scim_client::Discovery), DeskError> {
     let started = Instant::now();
-    let spc = client.service_provider_config().await?;
+    let discovery = scim_client::discover(client, scim_client::Preset::Generic).await?;
+    // The directory itself must answer with these credentials, also when it is empty.
+    client
+        .list_page(&discovery.endpoint("User"), 1, 1, None)
+        .await?;
     let elapsed_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-    let types = client.resource_types().await?;
-    // An authenticated read: discovery may be public, the directory is not.
-    client.list_page("Users", 1, 1, None).await?;
-    let resource_types = types
-        .iter()
-        .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_string))
-        .collect();
-    Ok(ConnectionReport {
+    let report = ConnectionReport {
         base_url: client.base_url().to_string(),
         elapsed_ms,
-        capabilities: capabilities_of(&spc),
-        resource_types,
-    })
+        capabilities: capabilities_of(&discovery.profile),
+        resource_types: discovery
+            .resource_types
+            .iter()
+            .map(|t| t.name.clone())
+            .collect(),
+        notes: discovery.notes.clone(),
+    };
+    Ok((report, discovery))
 }
 
-fn supported(spc: &Value, key: &str) -> bool {
-    match spc.get(key).and_then(|v| v.get("supported")) {
-        Some(Value::Bool(b)) => *b,
-        // Some servers send "true" or 1.
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        Some(Value::Number(n)) => n.as_u64() == Some(1),
-        _ => false,
-    }
-}
-
-/// One line per capability from a ServiceProviderConfig document.
-pub(crate) fn capabilities_of(spc: &Value) -> Vec<Capability> {
-    let line = |name: &str, supported: bool, value: String| Capability {
-        name: name.to_string(),
-        value,
-        supported,
-    };
-    let yes_no = |b: bool| {
-        if b {
-            "supported".to_string()
-        } else {
-            "not supported".to_string()
-        }
-    };
-    let num = |k: &str, f: &str| spc.get(k).and_then(|v| v.get(f)).and_then(Value::as_u64);
-    let mut out = Vec::new();
-    let patch = supported(spc, "patch");
-    out.push(line("patch", patch, yes_no(patch)));
-    let filter = supported(spc, "filter");
-    out.push(line(
-        "filter",
-        filter,
-        match (filter, num("filter", "maxResults")) {
-            (true, Some(m)) => format!("supported (at most {m} results)"),
-            (b, _) => yes_no(b),
-        },
-    ));
-    let sort = supported(spc, "sort");
-    out.push(line("sort", sort, yes_no(sort)));
-    let etag = supported(spc, "etag");
-    out.push(line("etag", etag, yes_no(etag)));
-    let bulk = supported(spc, "bulk");
-    out.push(line(
-        "bulk",
-        bulk,
-        match (bulk, num("bulk", "maxOperations")) {
-            (true, Some(m)) => format!("supported (at most {m} operations)"),
-            (b, _) => yes_no(b),
-        },
-    ));
-    let change_password = supported(spc, "changePassword");
-    out.push(line(
-        "changePassword",
-        change_password,
-        yes_no(change_password),
-    ));
-    let pagination = spc.get("pagination");
-    let cursor = pagination
-        .and_then(|p| p.get("cursor"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let index = pagination
-        .and_then(|p| p.get("index"))
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
-    let modes = match (cursor, index) {
-        (true, true) => "cursor and index",
-        (true, false) => "cursor only",
-        (false, _) => "index",
-    };
-    out.push(line("paging", true, modes.to_string()));
-    let schemes: Vec<String> = spc
-        .get("authenticationSchemes")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| {
-                    s.get("type")
-                        .or_else(|| s.get("name"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })
-                .collect()
+/// One line per capability of a profile, e.g. `sort: not supported`.
+pub(crate) fn capabilities_of(profile: &scim_client::CapabilityProfile) -> Vec<Capability> {
+    profile
+        .describe()
+        .into_iter()
+        .map(|(name, value)| Capability {
+            supported: !value.starts_with("not") && !value.starts_with("none"),
+            name,
+            value,
         })
-        .unwrap_or_default();
-    out.push(line(
-        "authentication",
-        !schemes.is_empty(),
-        if schemes.is_empty() {
-            "not announced".to_string()
-        } else {
-            schemes.join(", ")
-        },
-    ));
-    out
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::secrets::MemoryStore;
+    use serde_json::Value;
 
     fn desk() -> (Desk, Arc<MemoryStore>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -452,18 +382,20 @@ mod tests {
     }
 
     #[test]
-    fn capabilities_read_lenient_documents() {
+    fn capabilities_come_from_the_profile_one_line_each() {
         let spc: Value = serde_json::from_str(
             r#"{"patch":{"supported":"true"},"filter":{"supported":1,"maxResults":200},
                 "sort":{"supported":false},"bulk":{"supported":true,"maxOperations":10}}"#,
         )
         .unwrap();
-        let caps = capabilities_of(&spc);
-        let get = |n: &str| caps.iter().find(|c| c.name == n).unwrap().value.clone();
-        assert_eq!(get("patch"), "supported");
-        assert_eq!(get("filter"), "supported (at most 200 results)");
-        assert_eq!(get("sort"), "not supported");
-        assert_eq!(get("bulk"), "supported (at most 10 operations)");
-        assert_eq!(get("paging"), "index");
+        let caps =
+            capabilities_of(&scim_client::CapabilityProfile::from_service_provider_config(&spc));
+        let get = |n: &str| caps.iter().find(|c| c.name == n).unwrap();
+        assert_eq!(get("patch").value, "supported");
+        assert_eq!(get("filter").value, "supported (at most 200 results)");
+        assert_eq!(get("sort").value, "not supported");
+        assert!(!get("sort").supported);
+        assert_eq!(get("bulk").value, "supported (at most 10 operations)");
+        assert!(get("paging").value.starts_with("index"));
     }
 }

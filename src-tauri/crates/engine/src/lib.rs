@@ -10,6 +10,7 @@ mod demo;
 mod desk;
 pub mod directory;
 mod error;
+pub mod history;
 pub mod paths;
 pub mod secrets;
 pub mod sync;

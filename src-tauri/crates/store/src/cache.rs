@@ -470,6 +470,77 @@ impl Database {
     }
 }
 
+/// How a resource differs between two snapshots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotChange {
+    pub kind: String,
+    pub id: String,
+    /// The resource in the older snapshot (None when added).
+    pub before: Option<Value>,
+    /// The resource in the newer snapshot (None when removed).
+    pub after: Option<Value>,
+}
+
+impl Database {
+    /// Resources added, removed or changed from snapshot `from` to snapshot `to`.
+    pub fn diff_snapshots(&self, from: i64, to: i64) -> Result<Vec<SnapshotChange>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.kind, a.id, a.raw, b.raw FROM resources a
+               LEFT JOIN resources b ON b.snapshot_id = ?2 AND b.kind = a.kind AND b.id = a.id
+              WHERE a.snapshot_id = ?1 AND (b.raw IS NULL OR b.raw <> a.raw)
+             UNION ALL
+             SELECT b.kind, b.id, NULL, b.raw FROM resources b
+              WHERE b.snapshot_id = ?2 AND NOT EXISTS
+                (SELECT 1 FROM resources a WHERE a.snapshot_id = ?1 AND a.kind = b.kind AND a.id = b.id)
+             ORDER BY 1, 2",
+        )?;
+        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(kind, id, a, b)| SnapshotChange {
+                kind,
+                id,
+                before: parse(a),
+                after: parse(b),
+            })
+            .collect())
+    }
+
+    /// One resource across the snapshots of a provider, oldest first: (snapshot, JSON or None).
+    pub fn resource_history(
+        &self,
+        provider_id: i64,
+        kind: &str,
+        id: &str,
+    ) -> Result<Vec<(SnapshotInfo, Option<Value>)>, StoreError> {
+        let mut out = Vec::new();
+        let mut snaps = self.snapshots(provider_id)?;
+        snaps.reverse();
+        for s in snaps {
+            let raw: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+                    params![s.id, kind, id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            out.push((s, raw.and_then(|r| serde_json::from_str(&r).ok())));
+        }
+        Ok(out)
+    }
+}
+
 /// Turns what a person types into an FTS5 query: each word a prefix match, quoted so that
 /// punctuation (`@`, `-`, `.`) is text, not syntax.
 pub fn fts_query(input: &str) -> String {
@@ -609,6 +680,41 @@ mod tests {
             )
             .unwrap();
         assert_eq!(fts, 2, "the search index follows");
+    }
+
+    #[test]
+    fn diffs_and_history_between_snapshots() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, pid) = db_with_provider(dir.path());
+        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        w.add_users(&[user(1), user(2), user(3)]).unwrap();
+        let a = w.finish(true, &json!({})).unwrap();
+        let mut changed = user(2);
+        changed["title"] = json!("Boss");
+        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        w.add_users(&[user(1), changed, user(4)]).unwrap();
+        let b = w.finish(true, &json!({})).unwrap();
+        let db = Database::open(&path).unwrap();
+        let d = db.diff_snapshots(a.id, b.id).unwrap();
+        let summary: Vec<(String, bool, bool)> = d
+            .iter()
+            .map(|c| (c.id.clone(), c.before.is_some(), c.after.is_some()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("u2".into(), true, true),
+                ("u3".into(), true, false),
+                ("u4".into(), false, true)
+            ]
+        );
+        assert_eq!(d[0].after.as_ref().unwrap()["title"], "Boss");
+        let h = db.resource_history(pid, "User", "u3").unwrap();
+        assert_eq!(h.len(), 2);
+        assert!(
+            h[0].1.is_some() && h[1].1.is_none(),
+            "u3 was removed in the second snapshot"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod cache;
 mod migrate;
 mod providers;
 
-pub use cache::{extract, Extracted, ResourceRow, SnapshotInfo, SnapshotWriter};
+pub use cache::{extract, Extracted, ResourceRow, SnapshotChange, SnapshotInfo, SnapshotWriter};
 pub use migrate::{applied_migrations, MIGRATIONS};
 pub use providers::{NewProvider, ProviderRow};
 

@@ -1,0 +1,163 @@
+//! What changed: between two snapshots of a provider, and one resource across snapshots.
+
+use scim_client::patch::{diff, PatchOpKind};
+use scim_client::{AttrPath, CapabilityProfile, Resource};
+use serde::Serialize;
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::{Desk, DeskError};
+
+/// One attribute that changed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AttributeChange {
+    /// "added", "removed" or "changed".
+    pub change: String,
+    /// The attribute path, e.g. `title`, `name.familyName`, `emails[type eq "work"].value`.
+    pub path: String,
+    #[ts(optional, type = "unknown")]
+    pub before: Option<Value>,
+    #[ts(optional, type = "unknown")]
+    pub after: Option<Value>,
+}
+
+/// One resource that differs between two snapshots.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceChange {
+    pub kind: String,
+    pub id: String,
+    /// userName or displayName, for people to read.
+    pub label: String,
+    /// "added", "removed" or "changed".
+    pub change: String,
+    pub attributes: Vec<AttributeChange>,
+}
+
+/// The difference between two snapshots.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotDiff {
+    pub provider: String,
+    pub from_snapshot: i32,
+    pub to_snapshot: i32,
+    pub changes: Vec<ResourceChange>,
+}
+
+fn label(v: &Value) -> String {
+    ["userName", "displayName", "id"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Attribute-level changes from `before` to `after` (meta excluded).
+pub fn attribute_changes(before: &Value, after: &Value) -> Vec<AttributeChange> {
+    let style = CapabilityProfile::default().patch;
+    let old = Resource::from_value(before.clone()).ok();
+    diff(before, after, &style)
+        .into_iter()
+        .map(|op| {
+            let path = op.path.clone().unwrap_or_default();
+            let before_value = AttrPath::parse(&path)
+                .ok()
+                .and_then(|p| old.as_ref().and_then(|r| r.path(&p)));
+            AttributeChange {
+                change: match op.op {
+                    PatchOpKind::Add => "added",
+                    PatchOpKind::Remove => "removed",
+                    PatchOpKind::Replace => "changed",
+                }
+                .to_string(),
+                path,
+                before: before_value,
+                after: op.value,
+            }
+        })
+        .collect()
+}
+
+impl Desk {
+    /// What changed in provider `name` from snapshot `from` to snapshot `to` (by default, the
+    /// two newest).
+    pub fn diff_snapshots(
+        &self,
+        name: &str,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<SnapshotDiff, DeskError> {
+        let db = self.db()?;
+        let provider = db.provider(name)?;
+        let snaps = db.snapshots(provider.id)?;
+        let to = to.or_else(|| snaps.first().map(|s| s.id));
+        let from = from.or_else(|| snaps.get(1).map(|s| s.id));
+        let (Some(from), Some(to)) = (from, to) else {
+            return Err(DeskError::NotFound(format!(
+                "\"{}\" needs two copies to compare; sync it again first.",
+                provider.name
+            )));
+        };
+        for id in [from, to] {
+            if !snaps.iter().any(|s| s.id == id) {
+                return Err(DeskError::NotFound(format!(
+                    "\"{}\" has no copy numbered {id}.",
+                    provider.name
+                )));
+            }
+        }
+        let changes = db
+            .diff_snapshots(from, to)?
+            .into_iter()
+            .map(|c| {
+                let (change, attributes, lab) = match (&c.before, &c.after) {
+                    (None, Some(a)) => ("added", Vec::new(), label(a)),
+                    (Some(b), None) => ("removed", Vec::new(), label(b)),
+                    (Some(b), Some(a)) => ("changed", attribute_changes(b, a), label(a)),
+                    (None, None) => ("changed", Vec::new(), c.id.clone()),
+                };
+                ResourceChange {
+                    kind: c.kind,
+                    id: c.id,
+                    label: lab,
+                    change: change.to_string(),
+                    attributes,
+                }
+            })
+            .collect();
+        Ok(SnapshotDiff {
+            provider: provider.name,
+            from_snapshot: i32::try_from(from).unwrap_or(i32::MAX),
+            to_snapshot: i32::try_from(to).unwrap_or(i32::MAX),
+            changes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn attribute_changes_name_paths_with_before_and_after() {
+        let before = json!({"id": "1", "userName": "a", "title": "Eng", "name": {"familyName": "Lee"},
+            "meta": {"version": "1"}});
+        let after = json!({"id": "1", "userName": "a", "title": "Lead", "name": {"familyName": "Li"},
+            "nickName": "x", "meta": {"version": "2"}});
+        let c = attribute_changes(&before, &after);
+        let lines: Vec<String> = c
+            .iter()
+            .map(|a| format!("{} {} {:?} -> {:?}", a.change, a.path, a.before, a.after))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "changed title Some(String(\"Eng\")) -> Some(String(\"Lead\"))",
+                "changed name.familyName Some(String(\"Lee\")) -> Some(String(\"Li\"))",
+                "added nickName None -> Some(String(\"x\"))",
+            ]
+        );
+    }
+}
