@@ -396,13 +396,6 @@ fn test(args: &[String]) -> Result {
         );
     }
     if built {
-        report.step("build the app binary for the GUI tests", || {
-            must(
-                Command::new("cargo")
-                    .current_dir(&r)
-                    .args(["build", "-p", "scim-desk"]),
-            )
-        });
         // All Rust tests (unit, bindings drift, harness, keyring, database, GUI) run inside a
         // private D-Bus session with an unlocked gnome-keyring and a virtual display.
         let exe = env::current_exe().map_err(|e| e.to_string())?;
@@ -629,6 +622,19 @@ fn test_in_session(args: &[String]) -> Result {
     }
     env::set_var("PATH", &path);
     env::set_var("SCIM_DESK_APP_BIN", r.join("target/debug/scim-desk"));
+    // Build every target at once, in this environment, with the features `cargo test
+    // --workspace` unifies: the app binary the GUI tests drive and the tests themselves come
+    // from one build instead of two.
+    let built = status(Command::new("cargo").current_dir(&r).args([
+        "build",
+        "--workspace",
+        "--all-targets",
+    ]));
+    if !matches!(built, Ok(s) if s.success()) {
+        let _ = xvfb.kill();
+        let _ = xvfb.wait();
+        return Err("the workspace did not build (see above)".into());
+    }
     // A hung test must not hang CI: the whole Rust test run has a hard limit.
     let mut cmd = Command::new("timeout");
     cmd.current_dir(&r).args([
