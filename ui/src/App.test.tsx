@@ -14,7 +14,7 @@ function renderApp() {
   );
 }
 
-const info = { version: "0.1.0", dataDir: "/tmp/x", demoAvailable: true, startDemo: false };
+const info = { version: "0.1.0", dataDir: "data-folder", demoAvailable: true, startDemo: false };
 
 describe("App", () => {
   it("shows the empty state with both ways to start", async () => {

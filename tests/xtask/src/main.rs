@@ -594,19 +594,33 @@ fn test_in_session(args: &[String]) -> Result {
             env::set_var(k, v);
         }
     }
-    // A virtual display for the real app window, on a number no other X server holds.
-    let display_number = (90..200)
-        .find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists())
-        .unwrap_or(97);
-    let display = format!(":{display_number}");
-    let display = display.as_str();
+    // A virtual display for the real app window. Xvfb picks a free display number itself and
+    // writes it to its standard output once it accepts connections (-displayfd).
     let mut xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1400x900x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("could not start Xvfb: {e}"))?;
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    let mut line = String::new();
+    if let Some(out) = xvfb.stdout.take() {
+        use std::io::BufRead;
+        let _ = std::io::BufReader::new(out).read_line(&mut line);
+    }
+    let display_number: u32 = line
+        .trim()
+        .parse()
+        .map_err(|_| format!("Xvfb did not report its display (it said {line:?})"))?;
+    let display = format!(":{display_number}");
+    let display = display.as_str();
     env::set_var("DISPLAY", display);
     // Keep WebKit's compositing on: with WEBKIT_DISABLE_COMPOSITING_MODE=1 WebKitWebDriver's
     // screenshot command never answers under Xvfb.

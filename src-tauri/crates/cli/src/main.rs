@@ -43,6 +43,25 @@ enum Command {
     Users(ListArgs),
     /// List groups: live from the provider, or from the latest snapshot with --offline.
     Groups(ListArgs),
+    /// One user or group by id: live from the provider, or from the latest snapshot.
+    Get {
+        name: String,
+        id: String,
+        /// Read a group instead of a user.
+        #[arg(long)]
+        group: bool,
+        #[arg(long)]
+        offline: bool,
+    },
+    /// One user or group across the snapshots: when it appeared, changed, disappeared.
+    History {
+        name: String,
+        id: String,
+        #[arg(long)]
+        group: bool,
+    },
+    /// Export the latest snapshot: JSON (users and groups) or CSV (users).
+    Export { name: String },
     /// What changed between two snapshots (by default the two newest).
     Diff {
         name: String,
@@ -417,6 +436,73 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                         );
                     }
                 }
+            }
+        }
+        Command::Get {
+            name,
+            id,
+            group,
+            offline,
+        } => {
+            let desk = open()?;
+            let kind = if group {
+                desk_engine::directory::Kind::Group
+            } else {
+                desk_engine::directory::Kind::User
+            };
+            let found = if offline {
+                desk.offline_resources(&name, kind, None, None)?
+                    .into_iter()
+                    .find(|v| v.get("id").and_then(|x| x.as_str()) == Some(id.as_str()))
+                    .ok_or_else(|| {
+                        DeskError::NotFound(format!(
+                            "The latest copy of \"{name}\" has no {} with id {id}.",
+                            kind.as_str().to_lowercase()
+                        ))
+                    })?
+            } else {
+                let endpoint = if group { "Groups" } else { "Users" };
+                runtime()?.block_on(desk.client(&name)?.get(endpoint, &id))?
+            };
+            print_json(&found)?;
+        }
+        Command::History { name, id, group } => {
+            let kind = if group {
+                desk_engine::directory::Kind::Group
+            } else {
+                desk_engine::directory::Kind::User
+            };
+            let versions = open()?.resource_history(&name, kind, &id)?;
+            if json {
+                print_json(&versions)?;
+            } else {
+                for v in versions {
+                    println!("snapshot {} ({}): {}", v.snapshot_id, v.taken_at, v.change);
+                    for a in v.attributes {
+                        println!("    {} {}", a.change, a.path);
+                    }
+                }
+            }
+        }
+        Command::Export { name } => {
+            let desk = open()?;
+            if cli.format == Format::Csv {
+                list(
+                    ListArgs {
+                        name,
+                        filter: None,
+                        sort: None,
+                        offline: true,
+                    },
+                    desk_engine::directory::Kind::User,
+                    Format::Csv,
+                )?;
+            } else {
+                let users =
+                    desk.offline_resources(&name, desk_engine::directory::Kind::User, None, None)?;
+                let groups =
+                    desk.offline_resources(&name, desk_engine::directory::Kind::Group, None, None)?;
+                print_json(&serde_json::json!({"users": users, "groups": groups}))?;
             }
         }
         Command::Users(args) => list(args, desk_engine::directory::Kind::User, cli.format)?,

@@ -283,3 +283,53 @@ async fn diff_shows_what_changed_between_two_syncs() {
 fn scim_client_patch_schema() -> &'static str {
     "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 }
+
+#[tokio::test]
+async fn get_history_and_export_read_the_cache() {
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("hist-{}", std::process::id());
+    let (server, n_groups) =
+        provider_with(ProviderKind::Scim2Server, 30, 5, data.path(), &name).await;
+    ok(cli(data.path(), &["sync", &name], &[]));
+    let users = json_list(&ok(cli(
+        data.path(),
+        &["--format", "json", "users", &name, "--offline"],
+        &[],
+    )));
+    let id = users[3]["id"].as_str().unwrap().to_string();
+    let live: Value =
+        serde_json::from_str(&ok(cli(data.path(), &["get", &name, &id], &[]))).unwrap();
+    let cached: Value = serde_json::from_str(&ok(cli(
+        data.path(),
+        &["get", &name, &id, "--offline"],
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(live["userName"], cached["userName"]);
+    let patch = serde_json::json!({"schemas": [scim_client_patch_schema()],
+        "Operations": [{"op": "replace", "path": "title", "value": "Archivist"}]});
+    server
+        .client()
+        .patch("Users", &id, &patch, None)
+        .await
+        .unwrap();
+    ok(cli(data.path(), &["sync", &name], &[]));
+    let hist = ok(cli(data.path(), &["history", &name, &id], &[]));
+    let lines: Vec<&str> = hist.lines().collect();
+    assert!(lines[0].ends_with(": added"), "{hist}");
+    assert!(lines[1].ends_with(": changed"), "{hist}");
+    assert!(lines[2].contains("changed title"), "{hist}");
+    let export: Value =
+        serde_json::from_str(&ok(cli(data.path(), &["export", &name], &[]))).unwrap();
+    assert_eq!(export["users"].as_array().unwrap().len(), 30);
+    assert_eq!(export["groups"].as_array().unwrap().len(), n_groups);
+    let csv = ok(cli(data.path(), &["--format", "csv", "export", &name], &[]));
+    assert_eq!(csv.lines().count(), 31, "header and one line per user");
+    let missing = cli(
+        data.path(),
+        &["--format", "json", "history", &name, "no-such-id"],
+        &[],
+    );
+    assert!(!missing.status.success());
+    let _ = cli(data.path(), &["provider", "remove", &name], &[]);
+}

@@ -153,6 +153,7 @@ mod bindings {
         crate::sync::SyncReport::export_all(&cfg).unwrap();
         crate::directory::DirectoryPage::export_all(&cfg).unwrap();
         crate::history::SnapshotDiff::export_all(&cfg).unwrap();
+        crate::history::ResourceVersion::export_all(&cfg).unwrap();
     }
 
     fn read_dir(dir: &Path) -> std::collections::BTreeMap<String, String> {

@@ -161,3 +161,57 @@ mod tests {
         );
     }
 }
+
+/// One version of a resource in the history view.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceVersion {
+    pub snapshot_id: i32,
+    pub taken_at: String,
+    /// "added", "changed", "unchanged" or "removed" compared with the previous snapshot.
+    pub change: String,
+    pub attributes: Vec<AttributeChange>,
+}
+
+impl Desk {
+    /// One resource across the snapshots of `name`, oldest first, with what changed each time.
+    pub fn resource_history(
+        &self,
+        name: &str,
+        kind: crate::directory::Kind,
+        id: &str,
+    ) -> Result<Vec<ResourceVersion>, DeskError> {
+        let db = self.db()?;
+        let provider = db.provider(name)?;
+        let history = db.resource_history(provider.id, kind.as_str(), id)?;
+        let mut out = Vec::new();
+        let mut previous: Option<Value> = None;
+        for (snap, value) in history {
+            let (change, attributes) = match (&previous, &value) {
+                (None, Some(_)) => ("added", Vec::new()),
+                (Some(_), None) => ("removed", Vec::new()),
+                (Some(b), Some(a)) if b == a => ("unchanged", Vec::new()),
+                (Some(b), Some(a)) => ("changed", attribute_changes(b, a)),
+                (None, None) => {
+                    previous = None;
+                    continue;
+                }
+            };
+            out.push(ResourceVersion {
+                snapshot_id: i32::try_from(snap.id).unwrap_or(i32::MAX),
+                taken_at: snap.finished_at,
+                change: change.to_string(),
+                attributes,
+            });
+            previous = value;
+        }
+        if out.is_empty() {
+            return Err(DeskError::NotFound(format!(
+                "No copy of \"{}\" holds a {} with id {id}.",
+                provider.name,
+                kind.as_str().to_lowercase()
+            )));
+        }
+        Ok(out)
+    }
+}
