@@ -3,7 +3,15 @@
 /**
  * What a finished sync stored.
  */
-export type SyncReport = { provider: string, snapshotId: number, users: number, groups: number, memberships: number, seconds: number, 
+export type SyncReport = { provider: string, 
+/**
+ * "full", or "incremental" (only what changed since the last snapshot was read).
+ */
+kind: string, 
+/**
+ * Resources read in full from the provider.
+ */
+fetched: number, snapshotId: number, users: number, groups: number, memberships: number, seconds: number, 
 /**
  * What discovery noticed about the provider, in plain words.
  */

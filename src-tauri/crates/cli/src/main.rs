@@ -38,7 +38,12 @@ enum Command {
     #[command(subcommand)]
     Provider(ProviderCmd),
     /// Pull a provider's users, groups and memberships into a new local snapshot.
-    Sync { name: String },
+    Sync {
+        name: String,
+        /// Read only what changed since the latest snapshot (full sync where not possible).
+        #[arg(long)]
+        incremental: bool,
+    },
     /// List users: live from the provider, or from the latest snapshot with --offline.
     Users(ListArgs),
     /// List groups: live from the provider, or from the latest snapshot with --offline.
@@ -355,7 +360,7 @@ fn read_secret(token_env: Option<String>, token_stdin: bool) -> Result<Option<St
 fn run(cli: Cli) -> Result<(), DeskError> {
     let json = cli.format == Format::Json;
     match cli.command {
-        Command::Sync { name } => {
+        Command::Sync { name, incremental } => {
             let desk = open()?;
             let cancel = desk_engine::sync::CancelFlag::new();
             let c2 = cancel.clone();
@@ -380,7 +385,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     let _ = std::io::stderr().flush();
                 }
             };
-            let report = rt.block_on(desk.sync(&name, &cancel, &progress));
+            let report = rt.block_on(desk.sync_with(&name, incremental, &cancel, &progress));
             if tty {
                 eprintln!();
             }
@@ -389,8 +394,10 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 print_json(&report)?;
             } else {
                 println!(
-                    "synced {:?}: {} users, {} groups, {} memberships in {:.1} s (snapshot {})",
+                    "synced {:?} ({}, {} read): {} users, {} groups, {} memberships in {:.1} s (snapshot {})",
                     report.provider,
+                    report.kind,
+                    report.fetched,
                     report.users,
                     report.groups,
                     report.memberships,

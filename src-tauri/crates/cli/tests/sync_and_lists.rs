@@ -333,3 +333,74 @@ async fn get_history_and_export_read_the_cache() {
     assert!(!missing.status.success());
     let _ = cli(data.path(), &["provider", "remove", &name], &[]);
 }
+
+#[tokio::test]
+async fn an_incremental_sync_reads_only_changes_and_finds_deletions() {
+    let data = tempfile::tempdir().unwrap();
+    let name = format!("inc-{}", std::process::id());
+    let (server, _) = provider_with(ProviderKind::Scim2Server, 120, 5, data.path(), &name).await;
+    ok(cli(data.path(), &["sync", &name], &[]));
+    let users = json_list(&ok(cli(
+        data.path(),
+        &[
+            "--format",
+            "json",
+            "users",
+            &name,
+            "--offline",
+            "--sort",
+            "userName",
+        ],
+        &[],
+    )));
+    let (changed, deleted) = (
+        users[0]["id"].as_str().unwrap().to_string(),
+        users[1]["id"].as_str().unwrap().to_string(),
+    );
+    // The provider's clock moves on by at least a second (lastModified has second precision).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let client = server.client();
+    let patch = serde_json::json!({"schemas": [scim_client_patch_schema()],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Zebulon Incremental"}]});
+    client.patch("Users", &changed, &patch, None).await.unwrap();
+    client.delete("Users", &deleted).await.unwrap();
+    client
+        .create(
+            "Users",
+            &serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "newcomer@example.com", "displayName": "Nora Newcomer"}),
+        )
+        .await
+        .unwrap();
+    let out = ok(cli(
+        data.path(),
+        &["--format", "json", "sync", &name, "--incremental"],
+        &[],
+    ));
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["kind"], "incremental", "{out}");
+    assert_eq!(report["users"], 120, "one deleted, one added: {out}");
+    assert!(
+        report["fetched"].as_u64().unwrap() < 20,
+        "only the changes were read in full: {out}"
+    );
+    let now = json_list(&ok(cli(
+        data.path(),
+        &["--format", "json", "users", &name, "--offline"],
+        &[],
+    )));
+    assert_eq!(now.len(), 120);
+    assert!(now
+        .iter()
+        .any(|u| u["displayName"] == "Zebulon Incremental"));
+    assert!(now.iter().any(|u| u["userName"] == "newcomer@example.com"));
+    assert!(!now.iter().any(|u| u["id"] == deleted.as_str()));
+    let diff: Value = serde_json::from_str(&ok(cli(
+        data.path(),
+        &["--format", "json", "diff", &name],
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(diff["changes"].as_array().unwrap().len(), 3, "{diff}");
+    let _ = cli(data.path(), &["provider", "remove", &name], &[]);
+}

@@ -43,6 +43,10 @@ pub struct SyncProgress {
 #[serde(rename_all = "camelCase")]
 pub struct SyncReport {
     pub provider: String,
+    /// "full", or "incremental" (only what changed since the last snapshot was read).
+    pub kind: String,
+    /// Resources read in full from the provider.
+    pub fetched: u32,
     pub snapshot_id: i32,
     pub users: u32,
     pub groups: u32,
@@ -69,6 +73,20 @@ impl CancelFlag {
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
+}
+
+/// The newest of the provider's lastModified values, written back exactly as it was sent.
+fn newest_time(values: &[String]) -> Option<String> {
+    use time::format_description::well_known::Rfc3339;
+    values
+        .iter()
+        .filter_map(|v| {
+            time::OffsetDateTime::parse(v, &Rfc3339)
+                .ok()
+                .map(|t| (t, v))
+        })
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, v)| v.clone())
 }
 
 fn u32_of(n: u64) -> u32 {
@@ -109,6 +127,20 @@ impl Desk {
         cancel: &CancelFlag,
         progress: &(dyn Fn(SyncProgress) + Send + Sync),
     ) -> Result<SyncReport, DeskError> {
+        self.sync_with(name, false, cancel, progress).await
+    }
+
+    /// Like [`Desk::sync`]; with `incremental`, reads only what changed since the latest
+    /// snapshot (`meta.lastModified ge` the newest time it holds, in the provider's own clock),
+    /// plus the list of ids to find deletions. Falls back to a full sync when the provider
+    /// cannot filter on lastModified, hides group members, or has no snapshot yet.
+    pub async fn sync_with(
+        &self,
+        name: &str,
+        incremental: bool,
+        cancel: &CancelFlag,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport, DeskError> {
         let started = Instant::now();
         let row = self.db()?.provider(name)?;
         let client = self.client(name)?;
@@ -137,8 +169,42 @@ impl Desk {
         )?;
         let client = client.with_headers(profile.required_headers.clone());
         let db_path = self.paths().database();
-        let mut writer = SnapshotWriter::begin(&db_path, row.id, "full")?;
-
+        let mut notes = discovery.notes.clone();
+        // Incremental: since the newest lastModified of the latest snapshot.
+        let base = if incremental {
+            self.db()?.latest_snapshot(row.id)?
+        } else {
+            None
+        };
+        let since = match &base {
+            Some(b) => newest_time(&self.db()?.last_modified_values(b.id)?),
+            None => None,
+        };
+        let since_filter = since.as_ref().map(|t| {
+            scim_client::AttrPath::new("meta")
+                .with_sub("lastModified")
+                .ge(t.as_str())
+        });
+        let incremental_ok = matches!((&base, &since_filter), (Some(_), Some(f))
+            if profile.accepts_filter(f) && profile.members_read == MembersRead::Inline);
+        if incremental && !incremental_ok {
+            notes.push(
+                "A full sync was made: this provider cannot list only what changed (or there \
+                 was no earlier copy)."
+                    .into(),
+            );
+        }
+        let (mut writer, since_filter) = match (incremental_ok, &base) {
+            (true, Some(b)) => (
+                SnapshotWriter::begin_from(&db_path, row.id, b.id)?,
+                since_filter,
+            ),
+            _ => (SnapshotWriter::begin(&db_path, row.id, "full")?, None),
+        };
+        let query = ListQuery {
+            filter: since_filter.as_ref().map(ToString::to_string),
+            ..Default::default()
+        };
         let check = |c: &CancelFlag| {
             if c.is_cancelled() {
                 Err(DeskError::Cancelled)
@@ -146,12 +212,13 @@ impl Desk {
                 Ok(())
             }
         };
+
         // Users.
         let mut user_ids: Vec<String> = Vec::new();
         let mut pager = Pager::new(
             &client,
             &discovery.endpoint("User"),
-            ListQuery::default(),
+            query.clone(),
             &profile,
         );
         while let Some(page) = pager.next_page().await? {
@@ -179,7 +246,7 @@ impl Desk {
         let mut pager = Pager::new(
             &client,
             &discovery.endpoint("Group"),
-            ListQuery::default(),
+            query.clone(),
             &profile,
         );
         while let Some(page) = pager.next_page().await? {
@@ -193,6 +260,39 @@ impl Desk {
             );
         }
         let groups = pager.received();
+        // Incremental: deletions show as ids missing from a list of ids.
+        if since_filter.is_some() {
+            for (kind, endpoint) in [
+                ("User", discovery.endpoint("User")),
+                ("Group", discovery.endpoint("Group")),
+            ] {
+                let ids_query = ListQuery {
+                    attributes: if profile.attributes_param {
+                        vec!["id".into()]
+                    } else {
+                        Vec::new()
+                    },
+                    ..Default::default()
+                };
+                let mut keep = std::collections::HashSet::new();
+                let mut pager = Pager::new(&client, &endpoint, ids_query, &profile);
+                while let Some(page) = pager.next_page().await? {
+                    check(cancel)?;
+                    keep.extend(
+                        page.iter().filter_map(|r| {
+                            r.get("id").and_then(Value::as_str).map(str::to_string)
+                        }),
+                    );
+                    group_meter.report(
+                        "Checking for deletions",
+                        pager.pages(),
+                        pager.received(),
+                        pager.total(),
+                    );
+                }
+                writer.retain_ids(kind, &keep)?;
+            }
+        }
         // Memberships hidden from group reads: one `members.value eq` query per user.
         if profile.members_read == MembersRead::FilterPerUser {
             let m = Meter {
@@ -239,18 +339,25 @@ impl Desk {
         meter.report("Saving", 0, users + groups, None);
         let discovery_doc = json!({
             "serviceProviderConfig": discovery.service_provider_config,
-            "notes": discovery.notes,
+            "notes": notes,
         });
+        let kind = if since_filter.is_some() {
+            "incremental"
+        } else {
+            "full"
+        };
         let info = writer.finish(true, &discovery_doc)?;
         self.db()?.prune_snapshots(row.id, KEEP_SNAPSHOTS)?;
         Ok(SyncReport {
             provider: row.name,
+            kind: kind.to_string(),
+            fetched: u32_of(users + groups),
             snapshot_id: i32::try_from(info.id).unwrap_or(i32::MAX),
-            users: u32_of(users),
-            groups: u32_of(groups),
+            users: u32_of(info.users.max(0) as u64),
+            groups: u32_of(info.groups.max(0) as u64),
             memberships: u32_of(info.memberships.max(0) as u64),
             seconds: started.elapsed().as_secs_f64(),
-            notes: discovery.notes,
+            notes,
         })
     }
 }

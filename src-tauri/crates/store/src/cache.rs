@@ -132,16 +132,111 @@ impl SnapshotWriter {
         })
     }
 
+    /// Starts an incremental snapshot: a copy of snapshot `base` that changes are applied to.
+    pub fn begin_from(path: &Path, provider_id: i64, base: i64) -> Result<Self, StoreError> {
+        let mut w = Self::begin(path, provider_id, "incremental")?;
+        let id = w.snapshot_id;
+        w.conn.execute(
+            "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name, display_name,
+                given_name, family_name, email, department, title, active, manager_id,
+                last_modified, version, raw)
+             SELECT ?1, kind, id, external_id, user_name, display_name, given_name, family_name,
+                email, department, title, active, manager_id, last_modified, version, raw
+             FROM resources WHERE snapshot_id = ?2 ORDER BY rowid",
+            params![id, base],
+        )?;
+        w.conn.execute(
+            "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
+                                        email, department)
+             SELECT rowid, user_name, display_name, given_name, family_name, email, department
+             FROM resources WHERE snapshot_id = ?1",
+            [id],
+        )?;
+        w.conn.execute(
+            "INSERT INTO memberships (snapshot_id, group_id, member_id, member_type)
+             SELECT ?1, group_id, member_id, member_type FROM memberships WHERE snapshot_id = ?2",
+            params![id, base],
+        )?;
+        let count = |kind: &str| -> Result<i64, StoreError> {
+            Ok(w.conn.query_row(
+                "SELECT count(*) FROM resources WHERE snapshot_id = ?1 AND kind = ?2",
+                params![id, kind],
+                |r| r.get(0),
+            )?)
+        };
+        let (users, groups) = (count("User")?, count("Group")?);
+        let memberships: i64 = w.conn.query_row(
+            "SELECT count(*) FROM memberships WHERE snapshot_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        w.users = users;
+        w.groups = groups;
+        w.memberships = memberships;
+        Ok(w)
+    }
+
+    /// Removes the resources of `kind` whose ids are not in `keep` (deletions found by an id
+    /// listing), with their memberships. Returns how many were removed.
+    pub fn retain_ids(
+        &mut self,
+        kind: &str,
+        keep: &std::collections::HashSet<String>,
+    ) -> Result<usize, StoreError> {
+        let ids: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id FROM resources WHERE snapshot_id = ?1 AND kind = ?2")?;
+            let rows = stmt
+                .query_map(params![self.snapshot_id, kind], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows
+        };
+        let mut removed = 0;
+        for id in ids.into_iter().filter(|id| !keep.contains(id)) {
+            self.conn.execute(
+                "DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+                params![self.snapshot_id, kind, id],
+            )?;
+            let column = if kind == "Group" {
+                "group_id"
+            } else {
+                "member_id"
+            };
+            let m = self.conn.execute(
+                &format!("DELETE FROM memberships WHERE snapshot_id = ?1 AND {column} = ?2"),
+                params![self.snapshot_id, id],
+            )?;
+            self.memberships -= m as i64;
+            removed += 1;
+        }
+        if kind == "Group" {
+            self.groups -= removed as i64;
+        } else {
+            self.users -= removed as i64;
+        }
+        Ok(removed)
+    }
+
     /// The id the snapshot will have once committed.
     pub fn snapshot_id(&self) -> i64 {
         self.snapshot_id
     }
 
-    fn insert(&mut self, kind: &str, v: &Value) -> Result<(), StoreError> {
+    /// Inserts or replaces one resource; true when it replaced an existing one.
+    fn insert(&mut self, kind: &str, v: &Value) -> Result<bool, StoreError> {
         let e = extract(v);
         let raw = v.to_string();
+        // Delete first (not INSERT OR REPLACE): the delete trigger keeps the search index right.
+        let existed = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+            )?
+            .execute(params![self.snapshot_id, kind, e.id])?
+            > 0;
         let mut stmt = self.conn.prepare_cached(
-            "INSERT OR REPLACE INTO resources (snapshot_id, kind, id, external_id, user_name,
+            "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name,
                 display_name, given_name, family_name, email, department, title, active,
                 manager_id, last_modified, version, raw)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
@@ -179,25 +274,35 @@ impl SnapshotWriter {
             e.email,
             e.department
         ])?;
-        Ok(())
+        Ok(existed)
     }
 
-    /// Adds users as received.
+    /// Adds (or replaces) users as received.
     pub fn add_users(&mut self, users: &[Value]) -> Result<(), StoreError> {
         for u in users {
-            self.insert("User", u)?;
-            self.users += 1;
+            if !self.insert("User", u)? {
+                self.users += 1;
+            }
         }
         Ok(())
     }
 
-    /// Adds groups as received, with the memberships their `members` list.
+    /// Adds (or replaces) groups as received, with the memberships their `members` list.
+    /// A replaced group's memberships are replaced too when the group carries `members`.
     pub fn add_groups(&mut self, groups: &[Value]) -> Result<(), StoreError> {
         for g in groups {
-            self.insert("Group", g)?;
-            self.groups += 1;
+            if !self.insert("Group", g)? {
+                self.groups += 1;
+            }
             let gid = s(get_ci(g, "id")).unwrap_or_default();
             if let Some(members) = get_ci(g, "members").and_then(Value::as_array) {
+                let removed = self
+                    .conn
+                    .prepare_cached(
+                        "DELETE FROM memberships WHERE snapshot_id = ?1 AND group_id = ?2",
+                    )?
+                    .execute(params![self.snapshot_id, gid])?;
+                self.memberships -= removed as i64;
                 for m in members {
                     if let Some(mid) = s(get_ci(m, "value")) {
                         let kind = s(get_ci(m, "type"));
@@ -316,6 +421,18 @@ impl Database {
     /// Consumes the database handle, returning its connection.
     pub fn into_connection(self) -> Connection {
         self.conn
+    }
+
+    /// The newest `meta.lastModified` of a snapshot, as the provider wrote it (its clock).
+    pub fn last_modified_values(&self, snapshot_id: i64) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT last_modified FROM resources
+              WHERE snapshot_id = ?1 AND last_modified IS NOT NULL",
+        )?;
+        let rows = stmt
+            .query_map([snapshot_id], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(rows)
     }
 
     /// The snapshots of a provider, newest first.
@@ -715,6 +832,49 @@ mod tests {
             h[0].1.is_some() && h[1].1.is_none(),
             "u3 was removed in the second snapshot"
         );
+    }
+
+    #[test]
+    fn an_incremental_snapshot_copies_then_applies_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, pid) = db_with_provider(dir.path());
+        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        w.add_users(&(0..5).map(user).collect::<Vec<_>>()).unwrap();
+        w.add_groups(&[
+            json!({"id": "g", "displayName": "G", "members": [{"value": "u1"}, {"value": "u2"}]}),
+        ])
+        .unwrap();
+        let base = w.finish(true, &json!({})).unwrap();
+        let mut w = SnapshotWriter::begin_from(&path, pid, base.id).unwrap();
+        let mut changed = user(1);
+        changed["displayName"] = json!("Zebedee Quux");
+        w.add_users(&[changed, user(9)]).unwrap();
+        w.add_groups(&[json!({"id": "g", "displayName": "G", "members": [{"value": "u9"}]})])
+            .unwrap();
+        let keep: std::collections::HashSet<String> = ["u0", "u1", "u3", "u4", "u9"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            w.retain_ids("User", &keep).unwrap(),
+            1,
+            "u2 was deleted at the provider"
+        );
+        let inc = w.finish(true, &json!({})).unwrap();
+        assert_eq!((inc.users, inc.groups, inc.memberships), (5, 1, 1));
+        let db = Database::open(&path).unwrap();
+        assert_eq!(db.group_members(inc.id, "g").unwrap(), ["u9"]);
+        let (_, n) = db
+            .resources(inc.id, "User", Some("zebedee"), None, 0, 10)
+            .unwrap();
+        assert_eq!(n, 1, "the search index follows replaced rows");
+        let (_, n) = db
+            .resources(inc.id, "User", Some("user2"), None, 0, 10)
+            .unwrap();
+        assert_eq!(n, 0, "deleted users leave the index");
+        let (_, n) = db.resources(base.id, "User", None, None, 0, 10).unwrap();
+        assert_eq!(n, 5, "the base snapshot is untouched");
+        assert_eq!(db.diff_snapshots(base.id, inc.id).unwrap().len(), 4);
     }
 
     #[test]
