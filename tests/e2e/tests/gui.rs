@@ -219,3 +219,31 @@ async fn try_the_demo_providers_starts_and_configures_two_providers() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused_with_a_clear_message() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    {
+        // A database another, newer SCIM Desk wrote: it knows a migration this build does not.
+        let db = desk_store::Database::open(&data.path().join("scim-desk.sqlite3")).unwrap();
+        db.conn()
+            .execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES ('29991231235959_future', 'x')",
+                [],
+            )
+            .unwrap();
+    }
+    let gui = Gui::start_with(data, &[]).await;
+    let err = gui.by_id("startup-error").await;
+    let text = err.text().await.unwrap();
+    assert!(text.contains("newer version of SCIM Desk"), "{text:?}");
+    let code = gui
+        .by_id("error-box")
+        .await
+        .attr("data-code")
+        .await
+        .unwrap();
+    assert_eq!(code.as_deref(), Some("database_too_new"));
+    gui.close().await;
+}
