@@ -132,18 +132,7 @@ async fn probe(client: &ScimClient, d: &mut Discovery) -> Result<(), ScimError> 
     }
     // Filters: a lookup that matches nothing must answer 200 with no resources.
     let probe_filter = r#"userName eq "scim-desk-probe-3f1c9a""#.to_string();
-    match client
-        .list(
-            &users,
-            &ListQuery {
-                filter: Some(probe_filter),
-                count: Some(1),
-                ..Default::default()
-            },
-            &first_page_request(d),
-        )
-        .await
-    {
+    match lookup(client, &users, probe_filter, d).await {
         Ok(p) if p.resources.is_empty() => {}
         Ok(_) => {
             d.profile.filter.supported = false;
@@ -180,17 +169,7 @@ async fn probe(client: &ScimClient, d: &mut Discovery) -> Result<(), ScimError> 
             .collect();
         if swapped != user_name {
             let f = AttrPath::new("userName").eq(swapped.as_str()).to_string();
-            let p = client
-                .list(
-                    &users,
-                    &ListQuery {
-                        filter: Some(f),
-                        count: Some(1),
-                        ..Default::default()
-                    },
-                    &first_page_request(d),
-                )
-                .await?;
+            let p = lookup(client, &users, f, d).await?;
             if p.resources.is_empty() {
                 d.profile.filter.user_name_eq_case_sensitive = true;
                 d.notes
@@ -208,17 +187,7 @@ async fn probe(client: &ScimClient, d: &mut Discovery) -> Result<(), ScimError> 
             .with_urn(ENTERPRISE_USER_SCHEMA)
             .eq(dep)
             .to_string();
-        let p = client
-            .list(
-                &users,
-                &ListQuery {
-                    filter: Some(f),
-                    count: Some(1),
-                    ..Default::default()
-                },
-                &first_page_request(d),
-            )
-            .await;
+        let p = lookup(client, &users, f, d).await;
         match p {
             Ok(p) if !p.resources.is_empty() => {}
             Ok(_) | Err(ScimError::Http { status: 400, .. }) => {
@@ -233,6 +202,21 @@ async fn probe(client: &ScimClient, d: &mut Discovery) -> Result<(), ScimError> 
         }
     }
     Ok(())
+}
+
+/// A one-result filtered read of the first page, as the probes use.
+async fn lookup(
+    client: &ScimClient,
+    users: &str,
+    filter: String,
+    d: &Discovery,
+) -> Result<crate::ListPage, ScimError> {
+    let q = ListQuery {
+        filter: Some(filter),
+        count: Some(1),
+        ..Default::default()
+    };
+    client.list(users, &q, &first_page_request(d)).await
 }
 
 fn first_page_request(d: &Discovery) -> PageRequest {
