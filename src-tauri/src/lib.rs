@@ -138,10 +138,7 @@ fn cached_page(
     offset: u32,
     limit: u32,
 ) -> Result<desk_engine::directory::DirectoryPage, IpcError> {
-    let kind = match kind.as_str() {
-        "Group" => desk_engine::directory::Kind::Group,
-        _ => desk_engine::directory::Kind::User,
-    };
+    let kind = desk_engine::directory::Kind::parse(&kind);
     state
         .desk()?
         .cached_page(

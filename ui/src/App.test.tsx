@@ -14,6 +14,20 @@ function renderApp() {
   );
 }
 
+/** A provider as `list_providers` returns it, with `fields` changed. */
+function provider(fields: Partial<ProviderSummary>): ProviderSummary {
+  return {
+    name: "HR",
+    baseUrl: "https://x/scim/v2",
+    authKind: "bearer",
+    hasSecret: true,
+    tlsSkipVerify: false,
+    isDemo: false,
+    createdAt: "2026-11-28T00:00:00Z",
+    ...fields,
+  };
+}
+
 const info = { version: "0.1.0", dataDir: "data-folder", demoAvailable: true, startDemo: false };
 
 describe("App", () => {
@@ -27,15 +41,7 @@ describe("App", () => {
   });
 
   it("renders provider names as text, never as HTML", async () => {
-    const evil: ProviderSummary = {
-      name: "<img src=x onerror=alert(1)>",
-      baseUrl: "https://x/scim/v2",
-      authKind: "bearer",
-      hasSecret: true,
-      tlsSkipVerify: false,
-      isDemo: false,
-      createdAt: "2026-11-28T00:00:00Z",
-    };
+    const evil = provider({ name: "<img src=x onerror=alert(1)>" });
     mockIPC((cmd) =>
       cmd === "app_info"
         ? info
@@ -69,16 +75,7 @@ describe("App", () => {
   });
 
   it("lists the cached users of a synced provider, as text", async () => {
-    const synced: ProviderSummary = {
-      name: "HR",
-      baseUrl: "https://x/scim/v2",
-      authKind: "bearer",
-      hasSecret: true,
-      tlsSkipVerify: false,
-      isDemo: false,
-      createdAt: "2026-11-28T00:00:00Z",
-      lastSyncAt: "2026-11-28T10:00:00Z",
-    };
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
     const seen: unknown[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "app_info") return info;

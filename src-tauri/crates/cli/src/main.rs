@@ -452,11 +452,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             offline,
         } => {
             let desk = open()?;
-            let kind = if group {
-                desk_engine::directory::Kind::Group
-            } else {
-                desk_engine::directory::Kind::User
-            };
+            let kind = desk_engine::directory::Kind::from_group_flag(group);
             let found = if offline {
                 desk.offline_resources(&name, kind, None, None)?
                     .into_iter()
@@ -474,11 +470,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             print_json(&found)?;
         }
         Command::History { name, id, group } => {
-            let kind = if group {
-                desk_engine::directory::Kind::Group
-            } else {
-                desk_engine::directory::Kind::User
-            };
+            let kind = desk_engine::directory::Kind::from_group_flag(group);
             let versions = open()?.resource_history(&name, kind, &id)?;
             if json {
                 print_json(&versions)?;

@@ -144,20 +144,18 @@ impl ScimClient {
         count: u64,
         filter: Option<&str>,
     ) -> Result<ListPage, ScimError> {
-        let mut q = vec![
-            ("startIndex", start_index.to_string()),
-            ("count", count.to_string()),
-        ];
-        if let Some(f) = filter {
-            q.push(("filter", f.to_string()));
-        }
-        let v = self.get_json(endpoint, &q).await?;
-        Ok(list_page_of(&v))
+        let query = crate::ListQuery {
+            filter: filter.map(str::to_string),
+            count: Some(u32::try_from(count).unwrap_or(u32::MAX)),
+            ..Default::default()
+        };
+        self.list(endpoint, &query, &crate::PageRequest::Index(start_index))
+            .await
     }
 
     /// GET one resource by endpoint and id.
     pub async fn get(&self, endpoint: &str, id: &str) -> Result<Value, ScimError> {
-        let path = format!("{}/{}", endpoint.trim_end_matches('/'), id);
+        let path = crate::ops::id_path(endpoint, id);
         self.get_json(&path, &[]).await
     }
 
@@ -179,8 +177,7 @@ impl ScimClient {
 
     /// DELETE a resource.
     pub async fn delete(&self, endpoint: &str, id: &str) -> Result<(), ScimError> {
-        let url = self.endpoint_url(&format!("{}/{}", endpoint.trim_end_matches('/'), id))?;
-        self.send(Method::DELETE, url, None).await.map(|_| ())
+        self.delete_if(endpoint, id, None).await
     }
 
     async fn get_json(&self, endpoint: &str, query: &[(&str, String)]) -> Result<Value, ScimError> {

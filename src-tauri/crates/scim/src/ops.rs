@@ -105,7 +105,8 @@ impl ListQuery {
     }
 }
 
-fn id_path(endpoint: &str, id: &str) -> String {
+/// `endpoint/id` with the (opaque) id escaped for a URL path.
+pub(crate) fn id_path(endpoint: &str, id: &str) -> String {
     // Ids are opaque strings: escape what would break the path.
     let escaped: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
     format!(
