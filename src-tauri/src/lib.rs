@@ -127,29 +127,11 @@ fn cancel_sync(running: State<'_, RunningSyncs>, name: String) {
 }
 
 #[tauri::command]
-#[allow(clippy::too_many_arguments)] // each argument is one field of the view's request
 fn cached_page(
     state: State<'_, DeskState>,
-    name: String,
-    kind: String,
-    search: Option<String>,
-    sort: Option<String>,
-    descending: bool,
-    offset: u32,
-    limit: u32,
+    query: desk_engine::directory::DirectoryQuery,
 ) -> Result<desk_engine::directory::DirectoryPage, IpcError> {
-    let kind = desk_engine::directory::Kind::parse(&kind);
-    state
-        .desk()?
-        .cached_page(
-            &name,
-            kind,
-            search.as_deref(),
-            sort.as_deref().map(|s| (s, descending)),
-            offset,
-            limit,
-        )
-        .map_err(ipc)
+    state.desk()?.directory_page(&query).map_err(ipc)
 }
 
 fn open_desk() -> Result<Arc<Desk>, IpcError> {

@@ -98,7 +98,7 @@ describe("App", () => {
     expect(container.querySelector("tbody b")).toBeNull();
     expect(rows[0]?.textContent).toContain("inactive");
     expect(screen.getByTestId("result-count").textContent).toContain("1 users");
-    expect(seen[0]).toMatchObject({ name: "HR", kind: "User", offset: 0, limit: 100 });
+    expect(seen[0]).toMatchObject({ query: { provider: "HR", kind: "User", offset: 0 } });
   });
 
   it("shows the startup error when the engine could not open", async () => {

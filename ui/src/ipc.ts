@@ -12,6 +12,7 @@ import type { ProviderInput } from "./bindings/ProviderInput";
 import type { ProviderSummary } from "./bindings/ProviderSummary";
 import type { SyncProgress } from "./bindings/SyncProgress";
 import type { DirectoryPage } from "./bindings/DirectoryPage";
+import type { DirectoryQuery } from "./bindings/DirectoryQuery";
 import type { SyncReport } from "./bindings/SyncReport";
 
 export type {
@@ -26,18 +27,9 @@ export type {
   SyncProgress,
   SyncReport,
   DirectoryPage,
+  DirectoryQuery,
 };
 
-/** What the Users and Groups views ask the cache for. */
-export interface PageRequest {
-  name: string;
-  kind: "User" | "Group";
-  search?: string;
-  sort?: string;
-  descending: boolean;
-  offset: number;
-  limit: number;
-}
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "invalid_input",
@@ -107,7 +99,7 @@ export const ipc = {
   testConnection: (input: ProviderInput) => call<ConnectionReport>("test_connection", { input }),
   testProvider: (name: string) => call<ConnectionReport>("test_provider", { name }),
   startDemo: () => call<DemoReport>("start_demo"),
-  cachedPage: (r: PageRequest) => call<DirectoryPage>("cached_page", { ...r }),
+  cachedPage: (query: DirectoryQuery) => call<DirectoryPage>("cached_page", { query }),
   syncProvider: (name: string) => call<SyncReport>("sync_provider", { name }),
   cancelSync: (name: string) => call<void>("cancel_sync", { name }),
   onSyncProgress: (handler: (p: SyncProgress) => void): Promise<UnlistenFn> =>

@@ -21,7 +21,7 @@ export function DirectoryView({ provider, kind, version }: Props) {
     queryKey: ["cached", provider.name, kind, search, offset, version],
     queryFn: () =>
       ipc.cachedPage({
-        name: provider.name,
+        provider: provider.name,
         kind,
         search: search || undefined,
         sort: kind === "User" ? "user_name" : "display_name",

@@ -152,6 +152,12 @@ mod bindings {
         crate::sync::SyncProgress::export_all(&cfg).unwrap();
         crate::sync::SyncReport::export_all(&cfg).unwrap();
         crate::directory::DirectoryPage::export_all(&cfg).unwrap();
+        crate::directory::DirectoryQuery::export_all(&cfg).unwrap();
+        crate::edit::EditRequest::export_all(&cfg).unwrap();
+        crate::detail::ResourceDetail::export_all(&cfg).unwrap();
+        crate::edit::EditPreview::export_all(&cfg).unwrap();
+        crate::edit::SaveOutcome::export_all(&cfg).unwrap();
+        crate::edit::MembershipChange::export_all(&cfg).unwrap();
         crate::history::SnapshotDiff::export_all(&cfg).unwrap();
         crate::history::ResourceVersion::export_all(&cfg).unwrap();
     }

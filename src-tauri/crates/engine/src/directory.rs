@@ -59,6 +59,99 @@ fn filter_of(filter: Option<&str>) -> Result<Option<scim_client::Filter>, DeskEr
         .transpose()
 }
 
+/// The cache column an attribute path sorts on, for the paths that have one.
+pub fn sort_column(attr: &str) -> Option<&'static str> {
+    let p = scim_client::AttrPath::parse(attr).ok()?;
+    let name = p.name.to_ascii_lowercase();
+    let sub = p.sub.as_deref().map(str::to_ascii_lowercase);
+    Some(match (name.as_str(), sub.as_deref()) {
+        ("username", None) => "user_name",
+        ("displayname", None) => "display_name",
+        ("name", Some("givenname")) => "given_name",
+        ("name", Some("familyname")) => "family_name",
+        ("emails", None | Some("value")) => "email",
+        ("department", None) => "department",
+        ("title", None) => "title",
+        ("active", None) => "active",
+        ("externalid", None) => "external_id",
+        ("meta", Some("lastmodified")) => "last_modified",
+        _ => return None,
+    })
+}
+
+/// What to read from a cached snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct CacheRead<'a> {
+    pub search: Option<&'a str>,
+    pub filter: Option<&'a str>,
+    /// An attribute path (`name.familyName`) or a cache column (`family_name`), and descending.
+    pub sort: Option<(&'a str, bool)>,
+    pub offset: u64,
+    /// 0: everything.
+    pub limit: u64,
+}
+
+/// Reads one window of a snapshot: filters that translate to SQL run in SQLite (indexes, no
+/// JSON parsing in Rust); the rest are evaluated here over the rows the search leaves.
+pub(crate) fn read_cache(
+    db: &desk_store::Database,
+    snapshot_id: i64,
+    kind: Kind,
+    read: &CacheRead<'_>,
+) -> Result<(Vec<desk_store::ResourceRow>, u64), DeskError> {
+    let filter = filter_of(read.filter)?;
+    let column = read.sort.and_then(|(attr, desc)| {
+        let col = if desk_store::cache::SORT_COLUMNS.contains(&attr) {
+            Some(attr)
+        } else {
+            sort_column(attr)
+        };
+        col.map(|c| (c, desc))
+    });
+    let sql_ok = filter
+        .as_ref()
+        .is_none_or(|f| desk_store::query::to_sql(f, 1).is_some());
+    let limit = if read.limit == 0 {
+        i64::MAX as u64
+    } else {
+        read.limit
+    };
+    let mut q = desk_store::ResourceQuery {
+        snapshot_id,
+        kind: kind.as_str(),
+        search: read.search.filter(|s| !s.trim().is_empty()),
+        filter: filter.as_ref().filter(|_| sql_ok),
+        sort: column,
+        offset: read.offset,
+        limit,
+    };
+    let in_memory_sort = read.sort.is_some() && column.is_none();
+    if sql_ok && !in_memory_sort {
+        return Ok(db.resources(&q)?);
+    }
+    // The evaluator's path: every row the search leaves, filtered and sorted here.
+    q.offset = 0;
+    q.limit = i64::MAX as u64;
+    let (mut rows, _) = db.resources(&q)?;
+    if let (Some(f), false) = (&filter, sql_ok) {
+        let case_exact = scim_client::filter::default_case_exact;
+        rows.retain(|r| matches(f, &r.raw, &case_exact));
+    }
+    if let (Some((attr, desc)), true) = (read.sort, in_memory_sort) {
+        rows.sort_by_cached_key(|r| sort_value(&r.raw, attr));
+        if desc {
+            rows.reverse();
+        }
+    }
+    let total = rows.len() as u64;
+    let rows = rows
+        .into_iter()
+        .skip(usize::try_from(read.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok((rows, total))
+}
+
 impl Desk {
     /// Resources of the latest snapshot of `name`, filtered with the SCIM filter language and
     /// sorted by an attribute path, all on this computer.
@@ -69,7 +162,6 @@ impl Desk {
         filter: Option<&str>,
         sort_by: Option<&str>,
     ) -> Result<Vec<Value>, DeskError> {
-        let filter = filter_of(filter)?;
         let db = self.db()?;
         let provider = db.provider(name)?;
         let snapshot = db.latest_snapshot(provider.id)?.ok_or_else(|| {
@@ -79,18 +171,17 @@ impl Desk {
                 provider.name, provider.name
             ))
         })?;
-        let case_exact = scim_client::filter::default_case_exact;
-        let mut out = Vec::new();
-        db.for_each_resource(snapshot.id, kind.as_str(), |v| {
-            if filter.as_ref().is_none_or(|f| matches(f, &v, &case_exact)) {
-                out.push(v);
-            }
-            Ok(())
-        })?;
-        if let Some(attr) = sort_by {
-            out.sort_by_cached_key(|v| sort_value(v, attr));
-        }
-        Ok(out)
+        let (rows, _) = read_cache(
+            &db,
+            snapshot.id,
+            kind,
+            &CacheRead {
+                filter,
+                sort: sort_by.map(|s| (s, false)),
+                ..Default::default()
+            },
+        )?;
+        Ok(rows.into_iter().map(|r| r.raw).collect())
     }
 
     /// The saved capability profile of a provider (detected at its last sync or test).
@@ -102,15 +193,12 @@ impl Desk {
             .and_then(|p| serde_json::from_str(&p).ok()))
     }
 
-    /// Resources read live from the provider.
-    pub async fn live_resources(
+    /// A client for `name` carrying the headers its profile requires, and that profile (the
+    /// saved one, or discovered now when there is none yet).
+    pub async fn client_with_profile(
         &self,
         name: &str,
-        kind: Kind,
-        filter: Option<&str>,
-        sort_by: Option<&str>,
-    ) -> Result<Vec<Value>, DeskError> {
-        let parsed = filter_of(filter)?;
+    ) -> Result<(scim_client::ScimClient, CapabilityProfile), DeskError> {
         let client = self.client(name)?;
         let profile = match self.saved_profile(name)? {
             Some(p) => p,
@@ -120,7 +208,22 @@ impl Desk {
                     .profile
             }
         };
-        let client = client.with_headers(profile.required_headers.clone());
+        Ok((
+            client.with_headers(profile.required_headers.clone()),
+            profile,
+        ))
+    }
+
+    /// Resources read live from the provider.
+    pub async fn live_resources(
+        &self,
+        name: &str,
+        kind: Kind,
+        filter: Option<&str>,
+        sort_by: Option<&str>,
+    ) -> Result<Vec<Value>, DeskError> {
+        let parsed = filter_of(filter)?;
+        let (client, profile) = self.client_with_profile(name).await?;
         let send_filter = parsed.as_ref().is_some_and(|f| profile.accepts_filter(f));
         let query = ListQuery {
             filter: if send_filter {
@@ -173,6 +276,44 @@ pub struct DirectoryRow {
     pub external_id: Option<String>,
 }
 
+/// What the Users or Groups view asks of the cache.
+#[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryQuery {
+    pub provider: String,
+    /// `User` or `Group`.
+    pub kind: String,
+    /// Full-text quick search.
+    #[ts(optional)]
+    pub search: Option<String>,
+    /// A SCIM filter (`title co "lead" and active eq true`).
+    #[ts(optional)]
+    pub filter: Option<String>,
+    /// A column (`family_name`) or an attribute path (`name.familyName`).
+    #[ts(optional)]
+    pub sort: Option<String>,
+    pub descending: bool,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl Desk {
+    /// [`Desk::cached_page`] for a view's query.
+    pub fn directory_page(&self, q: &DirectoryQuery) -> Result<DirectoryPage, DeskError> {
+        self.cached_page(
+            &q.provider,
+            Kind::parse(&q.kind),
+            &CacheRead {
+                search: q.search.as_deref(),
+                filter: q.filter.as_deref().filter(|f| !f.trim().is_empty()),
+                sort: q.sort.as_deref().map(|s| (s, q.descending)),
+                offset: u64::from(q.offset),
+                limit: u64::from(q.limit),
+            },
+        )
+    }
+}
+
 /// A page of the cached directory.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
@@ -187,18 +328,17 @@ pub struct DirectoryPage {
 }
 
 impl Desk {
-    /// One page of the latest snapshot of `name`, with an optional full-text search.
+    /// One page of the latest snapshot of `name`, with an optional full-text search and SCIM
+    /// filter.
     pub fn cached_page(
         &self,
         name: &str,
         kind: Kind,
-        search: Option<&str>,
-        sort: Option<(&str, bool)>,
-        offset: u32,
-        limit: u32,
+        read: &CacheRead<'_>,
     ) -> Result<DirectoryPage, DeskError> {
         let db = self.db()?;
         let provider = db.provider(name)?;
+        let offset = u32::try_from(read.offset).unwrap_or(u32::MAX);
         let Some(snapshot) = db.latest_snapshot(provider.id)? else {
             return Ok(DirectoryPage {
                 total: 0,
@@ -207,14 +347,11 @@ impl Desk {
                 snapshot_at: None,
             });
         };
-        let (rows, total) = db.resources(
-            snapshot.id,
-            kind.as_str(),
-            search.filter(|s| !s.trim().is_empty()),
-            sort,
-            u64::from(offset),
-            u64::from(limit.min(1000)),
-        )?;
+        let read = CacheRead {
+            limit: read.limit.clamp(1, 1000),
+            ..read.clone()
+        };
+        let (rows, total) = read_cache(&db, snapshot.id, kind, &read)?;
         Ok(DirectoryPage {
             total: u32::try_from(total).unwrap_or(u32::MAX),
             offset,

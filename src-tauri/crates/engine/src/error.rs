@@ -57,6 +57,9 @@ pub enum DeskError {
     DemoFailed(#[from] desk_harness::ServerError),
     #[error("the operation was cancelled; nothing was changed")]
     Cancelled,
+    /// A write refused because the record changed meanwhile.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -104,6 +107,7 @@ impl DeskError {
             DeskError::Secret(_) => ErrorCode::KeyringUnavailable,
             DeskError::DemoUnavailable(_) | DeskError::DemoFailed(_) => ErrorCode::DemoUnavailable,
             DeskError::Cancelled => ErrorCode::Cancelled,
+            DeskError::Conflict(_) => ErrorCode::EditConflict,
             DeskError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -140,6 +144,12 @@ impl DeskError {
                          no longer exists. Check the base address (it usually ends in /scim/v2).",
                         host_of(url)
                     ),
+                    409 => "The provider already has a record with this user name (or another \
+                            value that must be unique). Choose a different one and try again."
+                        .to_string(),
+                    400 => "The provider refused the change as invalid. The technical detail \
+                            below names the value it did not accept."
+                        .to_string(),
                     429 => "The provider asked SCIM Desk to slow down. Wait a minute, then try \
                             again."
                         .to_string(),

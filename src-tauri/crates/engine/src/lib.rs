@@ -8,7 +8,9 @@
 pub mod api;
 mod demo;
 mod desk;
+pub mod detail;
 pub mod directory;
+pub mod edit;
 mod error;
 pub mod history;
 pub mod paths;

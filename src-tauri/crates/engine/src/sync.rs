@@ -339,6 +339,8 @@ impl Desk {
         meter.report("Saving", 0, users + groups, None);
         let discovery_doc = json!({
             "serviceProviderConfig": discovery.service_provider_config,
+            "resourceTypes": discovery.resource_type_documents,
+            "schemas": discovery.schema_documents,
             "notes": notes,
         });
         let kind = if since_filter.is_some() {

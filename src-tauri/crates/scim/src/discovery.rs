@@ -25,6 +25,10 @@ pub struct Discovery {
     pub service_provider_config: Value,
     pub resource_types: Vec<ResourceType>,
     pub schemas: SchemaSet,
+    /// The /Schemas documents as received (empty when the provider serves none).
+    pub schema_documents: Vec<Value>,
+    /// The /ResourceTypes documents as received.
+    pub resource_type_documents: Vec<Value>,
     pub profile: CapabilityProfile,
     /// What the probes found that the documents did not say, in plain words.
     pub notes: Vec<String>,
@@ -65,24 +69,31 @@ pub async fn discover(client: &ScimClient, preset: Preset) -> Result<Discovery, 
     let mut profile = CapabilityProfile::from_service_provider_config(&spc);
     profile.apply_preset(preset);
     // Some providers serve no /ResourceTypes or /Schemas: fall back to the RFC defaults.
-    let resource_types: Vec<ResourceType> = match client.resource_types().await {
-        Ok(list) => list.iter().filter_map(resource_type_of).collect(),
+    let resource_type_documents = match client.resource_types().await {
+        Ok(list) => list,
         Err(ScimError::Http {
             status: 404 | 501, ..
         }) => Vec::new(),
         Err(e) => return Err(e),
     };
-    let schemas = match client.schemas().await {
-        Ok(list) => SchemaSet::from_documents(&list),
+    let resource_types: Vec<ResourceType> = resource_type_documents
+        .iter()
+        .filter_map(resource_type_of)
+        .collect();
+    let schema_documents = match client.schemas().await {
+        Ok(list) => list,
         Err(ScimError::Http {
             status: 404 | 501, ..
-        }) => SchemaSet::default(),
+        }) => Vec::new(),
         Err(e) => return Err(e),
     };
+    let schemas = SchemaSet::from_documents(&schema_documents);
     let mut d = Discovery {
         service_provider_config: spc,
         resource_types,
         schemas,
+        schema_documents,
+        resource_type_documents,
         profile,
         notes: Vec::new(),
     };

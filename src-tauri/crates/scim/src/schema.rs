@@ -22,6 +22,20 @@ pub enum AttrType {
 }
 
 impl AttrType {
+    /// The type as /Schemas writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttrType::String => "string",
+            AttrType::Boolean => "boolean",
+            AttrType::Decimal => "decimal",
+            AttrType::Integer => "integer",
+            AttrType::DateTime => "dateTime",
+            AttrType::Binary => "binary",
+            AttrType::Reference => "reference",
+            AttrType::Complex => "complex",
+        }
+    }
+
     fn parse(s: &str) -> AttrType {
         match s.to_ascii_lowercase().as_str() {
             "boolean" => AttrType::Boolean,
@@ -43,6 +57,18 @@ pub enum Mutability {
     ReadWrite,
     Immutable,
     WriteOnly,
+}
+
+impl Mutability {
+    /// The mutability as /Schemas writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mutability::ReadOnly => "readOnly",
+            Mutability::ReadWrite => "readWrite",
+            Mutability::Immutable => "immutable",
+            Mutability::WriteOnly => "writeOnly",
+        }
+    }
 }
 
 /// One attribute definition.
@@ -149,6 +175,12 @@ pub enum CheckMode {
 
 fn find<'a>(attrs: &'a [AttributeDef], name: &str) -> Option<&'a AttributeDef> {
     attrs.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+}
+
+/// The core User, Group and Enterprise User schemas of RFC 7643, as /Schemas documents; used
+/// when a provider serves none.
+pub fn rfc7643_documents() -> Vec<Value> {
+    serde_json::from_str(include_str!("rfc7643_schemas.json")).unwrap_or_default()
 }
 
 impl SchemaSet {

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
@@ -92,6 +93,90 @@ pub fn extract(v: &Value) -> Extracted {
         last_modified: meta.and_then(|m| s(get_ci(m, "lastModified"))),
         version: meta.and_then(|m| s(get_ci(m, "version"))),
     }
+}
+
+/// Inserts or replaces one resource; true when it replaced an existing one.
+fn insert_resource(
+    conn: &Connection,
+    snapshot_id: i64,
+    kind: &str,
+    v: &Value,
+) -> Result<bool, StoreError> {
+    let e = extract(v);
+    let raw = v.to_string();
+    // Delete first (not INSERT OR REPLACE): the delete trigger keeps the search index right.
+    let existed = conn
+        .prepare_cached("DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3")?
+        .execute(params![snapshot_id, kind, e.id])?
+        > 0;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name,
+            display_name, given_name, family_name, email, department, title, active,
+            manager_id, last_modified, version, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    stmt.execute(params![
+        snapshot_id,
+        kind,
+        e.id,
+        e.external_id,
+        e.user_name,
+        e.display_name,
+        e.given_name,
+        e.family_name,
+        e.email,
+        e.department,
+        e.title,
+        e.active,
+        e.manager_id,
+        e.last_modified,
+        e.version,
+        raw
+    ])?;
+    let rowid = conn.last_insert_rowid();
+    let mut fts = conn.prepare_cached(
+        "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
+                                    email, department)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    fts.execute(params![
+        rowid,
+        e.user_name,
+        e.display_name,
+        e.given_name,
+        e.family_name,
+        e.email,
+        e.department
+    ])?;
+    Ok(existed)
+}
+
+/// Replaces a group's memberships with its `members` list, when it carries one.
+/// Returns (removed, added).
+fn replace_memberships(
+    conn: &Connection,
+    snapshot_id: i64,
+    group: &Value,
+) -> Result<(i64, i64), StoreError> {
+    let gid = s(get_ci(group, "id")).unwrap_or_default();
+    let Some(members) = get_ci(group, "members").and_then(Value::as_array) else {
+        return Ok((0, 0));
+    };
+    let removed = conn
+        .prepare_cached("DELETE FROM memberships WHERE snapshot_id = ?1 AND group_id = ?2")?
+        .execute(params![snapshot_id, gid])? as i64;
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO memberships (snapshot_id, group_id, member_id, member_type)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut added = 0;
+    for m in members {
+        if let Some(mid) = s(get_ci(m, "value")) {
+            let kind = s(get_ci(m, "type"));
+            added += stmt.execute(params![snapshot_id, gid, mid, kind])? as i64;
+        }
+    }
+    Ok((removed, added))
 }
 
 /// Writes one snapshot on its own connection, inside one transaction. Nothing is visible to
@@ -225,56 +310,7 @@ impl SnapshotWriter {
 
     /// Inserts or replaces one resource; true when it replaced an existing one.
     fn insert(&mut self, kind: &str, v: &Value) -> Result<bool, StoreError> {
-        let e = extract(v);
-        let raw = v.to_string();
-        // Delete first (not INSERT OR REPLACE): the delete trigger keeps the search index right.
-        let existed = self
-            .conn
-            .prepare_cached(
-                "DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
-            )?
-            .execute(params![self.snapshot_id, kind, e.id])?
-            > 0;
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name,
-                display_name, given_name, family_name, email, department, title, active,
-                manager_id, last_modified, version, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )?;
-        stmt.execute(params![
-            self.snapshot_id,
-            kind,
-            e.id,
-            e.external_id,
-            e.user_name,
-            e.display_name,
-            e.given_name,
-            e.family_name,
-            e.email,
-            e.department,
-            e.title,
-            e.active,
-            e.manager_id,
-            e.last_modified,
-            e.version,
-            raw
-        ])?;
-        let rowid = self.conn.last_insert_rowid();
-        let mut fts = self.conn.prepare_cached(
-            "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
-                                        email, department)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        fts.execute(params![
-            rowid,
-            e.user_name,
-            e.display_name,
-            e.given_name,
-            e.family_name,
-            e.email,
-            e.department
-        ])?;
-        Ok(existed)
+        insert_resource(&self.conn, self.snapshot_id, kind, v)
     }
 
     /// Adds (or replaces) users as received.
@@ -294,22 +330,8 @@ impl SnapshotWriter {
             if !self.insert("Group", g)? {
                 self.groups += 1;
             }
-            let gid = s(get_ci(g, "id")).unwrap_or_default();
-            if let Some(members) = get_ci(g, "members").and_then(Value::as_array) {
-                let removed = self
-                    .conn
-                    .prepare_cached(
-                        "DELETE FROM memberships WHERE snapshot_id = ?1 AND group_id = ?2",
-                    )?
-                    .execute(params![self.snapshot_id, gid])?;
-                self.memberships -= removed as i64;
-                for m in members {
-                    if let Some(mid) = s(get_ci(m, "value")) {
-                        let kind = s(get_ci(m, "type"));
-                        self.add_membership(&gid, &mid, kind.as_deref())?;
-                    }
-                }
-            }
+            let (removed, added) = replace_memberships(&self.conn, self.snapshot_id, g)?;
+            self.memberships += added - removed;
         }
         Ok(())
     }
@@ -403,6 +425,21 @@ pub struct ResourceRow {
     pub raw: Value,
 }
 
+/// One page of a list view: which snapshot and kind, search, filter, sort and window.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceQuery<'a> {
+    pub snapshot_id: i64,
+    pub kind: &'a str,
+    /// Full-text quick search (FTS5 over names, userName, emails, displayName, department).
+    pub search: Option<&'a str>,
+    /// A SCIM filter; it must translate to SQL (see [`crate::query::to_sql`]).
+    pub filter: Option<&'a scim_client::Filter>,
+    /// A column of [`SORT_COLUMNS`] and descending.
+    pub sort: Option<(&'a str, bool)>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
 /// Sortable columns of the list views.
 pub const SORT_COLUMNS: &[&str] = &[
     "user_name",
@@ -472,59 +509,56 @@ impl Database {
         Ok(n)
     }
 
-    /// Resources of a snapshot: optional full-text `search`, sorted, one page.
+    /// Resources of a snapshot: optional full-text search and SQL filter, sorted, one page.
     /// Returns the page and the total count.
-    pub fn resources(
-        &self,
-        snapshot_id: i64,
-        kind: &str,
-        search: Option<&str>,
-        sort: Option<(&str, bool)>,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<ResourceRow>, u64), StoreError> {
-        let order = match sort {
+    pub fn resources(&self, q: &ResourceQuery<'_>) -> Result<(Vec<ResourceRow>, u64), StoreError> {
+        let order = match q.sort {
             Some((col, desc)) if SORT_COLUMNS.contains(&col) => {
                 format!(
-                    "ORDER BY r.{col} COLLATE NOCASE {}",
+                    "ORDER BY r.{col} COLLATE NOCASE {}, r.rowid",
                     if desc { "DESC" } else { "ASC" }
                 )
             }
             _ => "ORDER BY r.rowid".to_string(),
         };
-        let fts = search.map(fts_query).filter(|q| !q.is_empty());
-        let (from, filter) = match &fts {
-            Some(_) => (
-                "resources r JOIN resources_fts f ON f.rowid = r.rowid",
-                "AND resources_fts MATCH ?3",
-            ),
-            None => ("resources r", ""),
-        };
-        let count_sql = format!(
-            "SELECT count(*) FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2 {filter}"
-        );
-        let total: i64 = match &fts {
-            Some(q) => self
-                .conn
-                .query_row(&count_sql, params![snapshot_id, kind, q], |r| r.get(0))?,
-            None => self
-                .conn
-                .query_row(&count_sql, params![snapshot_id, kind], |r| r.get(0))?,
-        };
+        let mut params: Vec<SqlValue> = vec![
+            SqlValue::Integer(q.snapshot_id),
+            SqlValue::Text(q.kind.to_string()),
+        ];
+        let fts = q.search.map(fts_query).filter(|s| !s.is_empty());
+        let mut from = "resources r";
+        let mut filter = String::new();
+        if let Some(text) = fts {
+            from = "resources r JOIN resources_fts f ON f.rowid = r.rowid";
+            params.push(SqlValue::Text(text));
+            filter.push_str(&format!(" AND resources_fts MATCH ?{}", params.len()));
+        }
+        if let Some(f) = q.filter {
+            let sql = crate::query::to_sql(f, params.len() + 1);
+            match sql {
+                Some(sql) => {
+                    filter.push_str(&format!(" AND {}", sql.clause));
+                    params.extend(sql.params);
+                }
+                None => return Err(StoreError::FilterNotTranslatable),
+            }
+        }
+        let count_sql =
+            format!("SELECT count(*) FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2{filter}");
+        let total: i64 =
+            self.conn
+                .query_row(&count_sql, rusqlite::params_from_iter(params.iter()), |r| {
+                    r.get(0)
+                })?;
         let sql = format!(
-            "SELECT r.raw FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2 {filter} {order}
-             LIMIT {limit} OFFSET {offset}"
+            "SELECT r.raw FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2{filter} {order}
+             LIMIT {} OFFSET {}",
+            q.limit, q.offset
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let map = |r: &rusqlite::Row<'_>| r.get::<_, String>(0);
-        let raws: Vec<String> = match &fts {
-            Some(q) => stmt
-                .query_map(params![snapshot_id, kind, q], map)?
-                .collect::<Result<_, _>>()?,
-            None => stmt
-                .query_map(params![snapshot_id, kind], map)?
-                .collect::<Result<_, _>>()?,
-        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let raws: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         let rows = raws
             .into_iter()
             .map(|raw| {
@@ -536,6 +570,123 @@ impl Database {
             })
             .collect();
         Ok((rows, total.max(0) as u64))
+    }
+
+    /// Writes a resource the app just saved on the provider into snapshot `snapshot_id` (the
+    /// latest), so the views show it at once. Group memberships follow its `members`.
+    pub fn cache_upsert(&self, snapshot_id: i64, kind: &str, v: &Value) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let existed = insert_resource(&tx, snapshot_id, kind, v)?;
+        let (removed, added) = if kind == "Group" {
+            replace_memberships(&tx, snapshot_id, v)?
+        } else {
+            (0, 0)
+        };
+        let col = if kind == "Group" { "groups" } else { "users" };
+        tx.execute(
+            &format!(
+                "UPDATE snapshots SET {col} = {col} + ?2, memberships = memberships + ?3
+                  WHERE id = ?1"
+            ),
+            params![snapshot_id, i64::from(!existed), added - removed],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes a resource the app just deleted on the provider from snapshot `snapshot_id`,
+    /// with its memberships.
+    pub fn cache_remove(&self, snapshot_id: i64, kind: &str, id: &str) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let n = tx.execute(
+            "DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+            params![snapshot_id, kind, id],
+        )? as i64;
+        let column = if kind == "Group" {
+            "group_id"
+        } else {
+            "member_id"
+        };
+        let m = tx.execute(
+            &format!("DELETE FROM memberships WHERE snapshot_id = ?1 AND {column} = ?2"),
+            params![snapshot_id, id],
+        )? as i64;
+        let col = if kind == "Group" { "groups" } else { "users" };
+        tx.execute(
+            &format!(
+                "UPDATE snapshots SET {col} = {col} - ?2, memberships = memberships - ?3
+                  WHERE id = ?1"
+            ),
+            params![snapshot_id, n, m],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies a membership change the app just made to snapshot `snapshot_id` (for providers
+    /// whose group responses do not list members).
+    pub fn cache_membership(
+        &self,
+        snapshot_id: i64,
+        group_id: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut delta = 0i64;
+        for m in add {
+            delta += tx.execute(
+                "INSERT OR IGNORE INTO memberships (snapshot_id, group_id, member_id, member_type)
+                 VALUES (?1, ?2, ?3, 'User')",
+                params![snapshot_id, group_id, m],
+            )? as i64;
+        }
+        for m in remove {
+            delta -= tx.execute(
+                "DELETE FROM memberships WHERE snapshot_id = ?1 AND group_id = ?2 AND member_id = ?3",
+                params![snapshot_id, group_id, m],
+            )? as i64;
+        }
+        tx.execute(
+            "UPDATE snapshots SET memberships = memberships + ?2 WHERE id = ?1",
+            params![snapshot_id, delta],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The discovery documents stored with a snapshot (ServiceProviderConfig, ResourceTypes,
+    /// Schemas, notes).
+    pub fn snapshot_discovery(&self, snapshot_id: i64) -> Result<Value, StoreError> {
+        let raw: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT discovery FROM snapshots WHERE id = ?1",
+                [snapshot_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(raw
+            .and_then(|r| serde_json::from_str(&r).ok())
+            .unwrap_or(Value::Null))
+    }
+
+    /// One resource of a snapshot by id.
+    pub fn cached_resource(
+        &self,
+        snapshot_id: i64,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<Value>, StoreError> {
+        let raw: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+                params![snapshot_id, kind, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
     }
 
     /// Every resource of a kind in a snapshot, streamed to `f` (offline filters, exports).
@@ -670,6 +821,28 @@ pub fn fts_query(input: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    impl Database {
+        fn resources_page(
+            &self,
+            snapshot_id: i64,
+            kind: &str,
+            search: Option<&str>,
+            sort: Option<(&str, bool)>,
+            offset: u64,
+            limit: u64,
+        ) -> Result<(Vec<ResourceRow>, u64), StoreError> {
+            self.resources(&ResourceQuery {
+                snapshot_id,
+                kind,
+                search,
+                filter: None,
+                sort,
+                offset,
+                limit,
+            })
+        }
+    }
+
     use super::*;
     use crate::NewProvider;
     use serde_json::json;
@@ -715,7 +888,7 @@ mod tests {
         let latest = db.latest_snapshot(pid).unwrap().unwrap();
         assert_eq!(latest.id, info.id);
         let (page, total) = db
-            .resources(latest.id, "User", None, Some(("user_name", true)), 0, 10)
+            .resources_page(latest.id, "User", None, Some(("user_name", true)), 0, 10)
             .unwrap();
         assert_eq!(total, 50);
         assert_eq!(page.len(), 10);
@@ -725,15 +898,15 @@ mod tests {
         );
         // Full text: prefix words, diacritics folded, punctuation is text.
         let (hits, n) = db
-            .resources(latest.id, "User", Some("jurg mull"), None, 0, 100)
+            .resources_page(latest.id, "User", Some("jurg mull"), None, 0, 100)
             .unwrap();
         assert_eq!(n, 50, "{hits:?}");
         let (_, n) = db
-            .resources(latest.id, "User", Some("j7@example.com"), None, 0, 100)
+            .resources_page(latest.id, "User", Some("j7@example.com"), None, 0, 100)
             .unwrap();
         assert_eq!(n, 1);
         let (_, n) = db
-            .resources(latest.id, "User", Some("engineering"), None, 0, 100)
+            .resources_page(latest.id, "User", Some("engineering"), None, 0, 100)
             .unwrap();
         assert_eq!(n, 25);
         assert_eq!(db.group_members(latest.id, "g1").unwrap(), ["u0", "u2"]);
@@ -755,7 +928,7 @@ mod tests {
         let latest = db.latest_snapshot(pid).unwrap().unwrap();
         assert_eq!(latest.id, first.id, "the failed sync left no snapshot");
         assert_eq!(
-            db.resources(latest.id, "User", None, None, 0, 100)
+            db.resources_page(latest.id, "User", None, None, 0, 100)
                 .unwrap()
                 .1,
             1
@@ -865,14 +1038,16 @@ mod tests {
         let db = Database::open(&path).unwrap();
         assert_eq!(db.group_members(inc.id, "g").unwrap(), ["u9"]);
         let (_, n) = db
-            .resources(inc.id, "User", Some("zebedee"), None, 0, 10)
+            .resources_page(inc.id, "User", Some("zebedee"), None, 0, 10)
             .unwrap();
         assert_eq!(n, 1, "the search index follows replaced rows");
         let (_, n) = db
-            .resources(inc.id, "User", Some("user2"), None, 0, 10)
+            .resources_page(inc.id, "User", Some("user2"), None, 0, 10)
             .unwrap();
         assert_eq!(n, 0, "deleted users leave the index");
-        let (_, n) = db.resources(base.id, "User", None, None, 0, 10).unwrap();
+        let (_, n) = db
+            .resources_page(base.id, "User", None, None, 0, 10)
+            .unwrap();
         assert_eq!(n, 5, "the base snapshot is untouched");
         assert_eq!(db.diff_snapshots(base.id, inc.id).unwrap().len(), 4);
     }

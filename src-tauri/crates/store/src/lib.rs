@@ -4,11 +4,16 @@
 //! the cached directory snapshots, the audit log and migration journals. Everything here is plain
 //! rusqlite: the schema is owned by embedded, timestamp-named migrations ([`migrate`]).
 
+pub mod audit;
 pub mod cache;
 mod migrate;
 mod providers;
+pub mod query;
 
-pub use cache::{extract, Extracted, ResourceRow, SnapshotChange, SnapshotInfo, SnapshotWriter};
+pub use audit::{os_user, AuditEntry, AuditQuery, NewAudit};
+pub use cache::{
+    extract, Extracted, ResourceQuery, ResourceRow, SnapshotChange, SnapshotInfo, SnapshotWriter,
+};
 pub use migrate::{applied_migrations, MIGRATIONS};
 pub use providers::{NewProvider, ProviderRow};
 
@@ -30,6 +35,8 @@ pub enum StoreError {
     DuplicateProvider(String),
     #[error("no provider named {0:?}")]
     ProviderNotFound(String),
+    #[error("this filter names attributes the cache has no column for")]
+    FilterNotTranslatable,
 }
 
 /// An open database with its migrations applied.
@@ -53,6 +60,7 @@ impl Database {
 
     fn init(mut conn: Connection, file: bool) -> Result<Self, StoreError> {
         apply_pragmas(&conn, file)?;
+        query::register_functions(&conn)?;
         migrate::run(&mut conn)?;
         Ok(Self { conn })
     }

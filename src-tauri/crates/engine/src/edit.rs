@@ -1,0 +1,698 @@
+//! Writing to a provider: preview, save (PATCH, or PUT where PATCH is missing; If-Match when the
+//! provider has ETags), conflicts (412, or a changed record found by reading it first), undo,
+//! create, delete and group membership. Every write lands in the audit log and, on success, in
+//! the latest snapshot, so the views show it at once.
+
+use std::collections::BTreeMap;
+
+use scim_client::patch::{diff, requests, PatchOpKind, PatchOperation};
+use scim_client::{CapabilityProfile, ScimClient, ScimError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use ts_rs::TS;
+
+use crate::directory::Kind;
+use crate::history::{attribute_changes, AttributeChange};
+use crate::{Desk, DeskError};
+use desk_store::NewAudit;
+
+/// A change the person wants to make to one resource.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EditRequest {
+    pub provider: String,
+    /// `User` or `Group`.
+    pub kind: String,
+    pub id: String,
+    /// The resource as it was shown (with its `meta.version`): the base of the change.
+    #[ts(type = "unknown")]
+    pub before: Value,
+    /// The resource as the person wants it.
+    #[ts(type = "unknown")]
+    pub after: Value,
+}
+
+/// What a save will send, for the review dialog.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EditPreview {
+    /// `PATCH` or `PUT`.
+    pub method: String,
+    /// The request path, e.g. `/Users/2819c223`.
+    pub path: String,
+    /// The request bodies, in the order they are sent.
+    #[ts(type = "unknown[]")]
+    pub bodies: Vec<Value>,
+    /// The If-Match header sent with the first request, when the provider has ETags.
+    #[ts(optional)]
+    pub if_match: Option<String>,
+    /// The difference, attribute by attribute.
+    pub changes: Vec<AttributeChange>,
+    /// Things the person should know before saving (a provider that accepts one writer only…).
+    pub warnings: Vec<String>,
+}
+
+/// One attribute of a conflict: the value shown when editing began (base), the person's value
+/// (mine) and the provider's current value (theirs).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConflictField {
+    pub path: String,
+    #[ts(optional, type = "unknown")]
+    pub base: Option<Value>,
+    #[ts(optional, type = "unknown")]
+    pub mine: Option<Value>,
+    #[ts(optional, type = "unknown")]
+    pub theirs: Option<Value>,
+}
+
+/// The outcome of a save.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum SaveOutcome {
+    /// Saved; `resource` is the provider's stored state.
+    #[serde(rename_all = "camelCase")]
+    Saved {
+        #[ts(type = "unknown")]
+        resource: Value,
+        audit_id: i32,
+    },
+    /// Someone changed the record on the provider since it was read. Nothing was written.
+    #[serde(rename_all = "camelCase")]
+    Conflict {
+        #[ts(type = "unknown")]
+        theirs: Value,
+        fields: Vec<ConflictField>,
+    },
+}
+
+/// Members to add to and remove from a group.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipChange {
+    pub provider: String,
+    pub group_id: String,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+fn endpoint(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "Users",
+        Kind::Group => "Groups",
+    }
+}
+
+fn version_of(v: &Value) -> Option<String> {
+    v.get("meta")
+        .and_then(|m| m.get("version"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// Attributes a client never sends in a PUT.
+fn without_read_only(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.retain(|k, _| !["meta", "groups"].iter().any(|r| r.eq_ignore_ascii_case(k)));
+    }
+    v
+}
+
+/// Flattens a resource to attribute paths: top-level attributes, sub-attributes of complex
+/// single-valued attributes (`name.familyName`) and of extensions (`urn:…:User:department`).
+/// Multi-valued attributes stay whole. `meta`, `id` and `schemas` are left out.
+pub fn flatten(v: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    let Some(m) = v.as_object() else {
+        return out;
+    };
+    for (k, val) in m {
+        if ["meta", "id", "schemas", "groups"]
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(k))
+        {
+            continue;
+        }
+        match val {
+            Value::Object(sub) => {
+                let sep = if k.to_ascii_lowercase().starts_with("urn:") {
+                    ":"
+                } else {
+                    "."
+                };
+                for (s, sv) in sub {
+                    out.insert(format!("{k}{sep}{s}"), sv.clone());
+                }
+            }
+            Value::Null => {}
+            other => {
+                out.insert(k.clone(), other.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Sets (or with `None` removes) one flattened path in a resource.
+fn set_path(v: &mut Value, path: &str, value: Option<Value>) {
+    let Some(root) = v.as_object_mut() else {
+        return;
+    };
+    // An extension URN contains ':'; its attribute is after the last one.
+    let split = if path.to_ascii_lowercase().starts_with("urn:") {
+        path.rfind(':').map(|i| (&path[..i], &path[i + 1..]))
+    } else {
+        path.split_once('.')
+    };
+    match split {
+        Some((parent, child)) => {
+            let entry = root
+                .entry(parent.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(obj) = entry.as_object_mut() {
+                match value {
+                    Some(x) => {
+                        obj.insert(child.to_string(), x);
+                    }
+                    None => {
+                        obj.remove(child);
+                    }
+                }
+            }
+        }
+        None => match value {
+            Some(x) => {
+                root.insert(path.to_string(), x);
+            }
+            None => {
+                root.remove(path);
+            }
+        },
+    }
+}
+
+/// The attributes where base, mine and theirs are not all equal.
+pub fn conflict_fields(base: &Value, mine: &Value, theirs: &Value) -> Vec<ConflictField> {
+    let (b, m, t) = (flatten(base), flatten(mine), flatten(theirs));
+    let mut keys: Vec<&String> = b.keys().chain(m.keys()).chain(t.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| !(b.get(*k) == m.get(*k) && m.get(*k) == t.get(*k)))
+        .map(|k| ConflictField {
+            path: k.clone(),
+            base: b.get(k).cloned(),
+            mine: m.get(k).cloned(),
+            theirs: t.get(k).cloned(),
+        })
+        .collect()
+}
+
+/// The provider's current record with the person's values for `take_mine` (paths of
+/// [`ConflictField`]) and, for every other attribute the person changed and the provider did
+/// not, the person's value too. The result is what to save with `theirs` as the new base.
+pub fn merge(base: &Value, mine: &Value, theirs: &Value, take_mine: &[String]) -> Value {
+    let (b, m, t) = (flatten(base), flatten(mine), flatten(theirs));
+    let mut out = theirs.clone();
+    for f in conflict_fields(base, mine, theirs) {
+        let mine_changed = b.get(&f.path) != m.get(&f.path);
+        let theirs_changed = b.get(&f.path) != t.get(&f.path);
+        let pick_mine = take_mine.contains(&f.path) || (mine_changed && !theirs_changed);
+        if pick_mine {
+            set_path(&mut out, &f.path, m.get(&f.path).cloned());
+        }
+    }
+    out
+}
+
+/// True when `a` and `b` differ on an attribute path that `mine` changes.
+fn overlapping_change(base: &Value, mine: &Value, current: &Value) -> bool {
+    let (b, m, c) = (flatten(base), flatten(mine), flatten(current));
+    m.keys()
+        .chain(b.keys())
+        .any(|k| b.get(k) != m.get(k) && b.get(k) != c.get(k) && m.get(k) != c.get(k))
+}
+
+struct Plan {
+    method: &'static str,
+    bodies: Vec<Value>,
+}
+
+fn plan(profile: &CapabilityProfile, before: &Value, after: &Value) -> Plan {
+    if profile.patch.supported {
+        // `diff` writes extension changes attribute by attribute, which also suits providers
+        // that refuse a whole extension object (SCIMMY).
+        let ops = diff(before, after, &profile.patch);
+        Plan {
+            method: "PATCH",
+            bodies: requests(&ops, profile),
+        }
+    } else {
+        Plan {
+            method: "PUT",
+            bodies: vec![without_read_only(after)],
+        }
+    }
+}
+
+impl Desk {
+    async fn writer(&self, provider: &str) -> Result<(ScimClient, CapabilityProfile), DeskError> {
+        self.client_with_profile(provider).await
+    }
+
+    fn warnings(profile: &CapabilityProfile) -> Vec<String> {
+        let mut w = Vec::new();
+        if profile.single_writer {
+            w.push(
+                "This provider accepts changes from one system only; a change made here may be \
+                 overwritten by that system."
+                    .to_string(),
+            );
+        }
+        if !profile.etag {
+            w.push(
+                "This provider has no version tags: SCIM Desk reads the record again just before \
+                 saving to make sure nobody changed it meanwhile."
+                    .to_string(),
+            );
+        }
+        w
+    }
+
+    /// What saving `req` will send, without sending anything.
+    pub async fn preview_edit(&self, req: &EditRequest) -> Result<EditPreview, DeskError> {
+        let profile = match self.saved_profile(&req.provider)? {
+            Some(p) => p,
+            None => self.writer(&req.provider).await?.1,
+        };
+        let kind = Kind::parse(&req.kind);
+        let p = plan(&profile, &req.before, &req.after);
+        Ok(EditPreview {
+            method: p.method.to_string(),
+            path: format!("/{}/{}", endpoint(kind), req.id),
+            bodies: p.bodies,
+            if_match: version_of(&req.before).filter(|_| profile.etag),
+            changes: attribute_changes(&req.before, &req.after),
+            warnings: Self::warnings(&profile),
+        })
+    }
+
+    fn audit(&self, entry: &NewAudit<'_>) -> Result<i64, DeskError> {
+        Ok(self.db()?.append_audit(entry)?)
+    }
+
+    fn cache_saved(&self, provider: &str, kind: Kind, v: &Value) -> Result<(), DeskError> {
+        let db = self.db()?;
+        let row = db.provider(provider)?;
+        if let Some(s) = db.latest_snapshot(row.id)? {
+            db.cache_upsert(s.id, kind.as_str(), v)?;
+        }
+        Ok(())
+    }
+
+    /// Saves `req` on the provider: the smallest PATCH it accepts (PUT where PATCH is missing),
+    /// with If-Match when it has ETags. Without ETags the record is read first and a change by
+    /// someone else to an attribute the person also changed is a conflict. Nothing is written
+    /// on a conflict.
+    pub async fn save_edit(&self, req: &EditRequest) -> Result<SaveOutcome, DeskError> {
+        self.save_as(req, "update").await
+    }
+
+    async fn save_as(&self, req: &EditRequest, operation: &str) -> Result<SaveOutcome, DeskError> {
+        let kind = Kind::parse(&req.kind);
+        let ep = endpoint(kind);
+        let (client, profile) = self.writer(&req.provider).await?;
+        if !profile.etag {
+            let current = client.get(ep, &req.id).await?;
+            if overlapping_change(&req.before, &req.after, &current) {
+                return Ok(SaveOutcome::Conflict {
+                    fields: conflict_fields(&req.before, &req.after, &current),
+                    theirs: current,
+                });
+            }
+        }
+        let p = plan(&profile, &req.before, &req.after);
+        let mut if_match = version_of(&req.before).filter(|_| profile.etag);
+        let mut stored = req.before.clone();
+        let mut result: Result<(), ScimError> = Ok(());
+        for body in &p.bodies {
+            let sent = if p.method == "PATCH" {
+                client.patch(ep, &req.id, body, if_match.as_deref()).await
+            } else {
+                client.replace(ep, &req.id, body, if_match.as_deref()).await
+            };
+            match sent {
+                Ok(v) => {
+                    if profile.etag {
+                        if_match = version_of(&v);
+                    }
+                    stored = v;
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        match result {
+            Ok(()) => {
+                let audit_id = self.audit(&NewAudit {
+                    provider: &req.provider,
+                    resource_kind: kind.as_str(),
+                    resource_id: Some(&req.id),
+                    operation,
+                    before: Some(&req.before),
+                    after: Some(&stored),
+                    http_status: Some(200),
+                })?;
+                self.cache_saved(&req.provider, kind, &stored)?;
+                Ok(SaveOutcome::Saved {
+                    resource: stored,
+                    audit_id: i32::try_from(audit_id).unwrap_or(i32::MAX),
+                })
+            }
+            Err(ScimError::PreconditionFailed { current, .. }) => {
+                let theirs = match current {
+                    Some(c) => *c,
+                    None => client.get(ep, &req.id).await?,
+                };
+                self.audit(&NewAudit {
+                    provider: &req.provider,
+                    resource_kind: kind.as_str(),
+                    resource_id: Some(&req.id),
+                    operation: &format!("{operation} (conflict)"),
+                    before: Some(&req.before),
+                    after: None,
+                    http_status: Some(412),
+                })?;
+                Ok(SaveOutcome::Conflict {
+                    fields: conflict_fields(&req.before, &req.after, &theirs),
+                    theirs,
+                })
+            }
+            Err(e) => {
+                self.audit(&NewAudit {
+                    provider: &req.provider,
+                    resource_kind: kind.as_str(),
+                    resource_id: Some(&req.id),
+                    operation: &format!("{operation} (failed)"),
+                    before: Some(&req.before),
+                    after: None,
+                    http_status: e.status(),
+                })?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Reverts the last edit saved through SCIM Desk on `provider` (not already undone), with
+    /// the saved version as the base: a change made on the provider since is a conflict.
+    pub async fn undo_last(&self, provider: &str) -> Result<SaveOutcome, DeskError> {
+        let entry = self.db()?.last_undoable(provider)?.ok_or_else(|| {
+            DeskError::NotFound("There is no saved change to undo on this provider.".into())
+        })?;
+        let (Some(before), Some(after), Some(id)) = (entry.before, entry.after, entry.resource_id)
+        else {
+            return Err(DeskError::NotFound(
+                "The last change cannot be undone: its record is incomplete.".into(),
+            ));
+        };
+        let req = EditRequest {
+            provider: provider.to_string(),
+            kind: entry.resource_kind,
+            id,
+            before: after,
+            after: before,
+        };
+        let out = self.save_as(&req, &format!("undo #{}", entry.id)).await?;
+        Ok(out)
+    }
+
+    /// Creates a user or group; returns the stored resource.
+    pub async fn create_resource(
+        &self,
+        provider: &str,
+        kind: Kind,
+        resource: &Value,
+    ) -> Result<Value, DeskError> {
+        let (client, _) = self.writer(provider).await?;
+        match client.create(endpoint(kind), resource).await {
+            Ok(created) => {
+                let id = created
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                self.audit(&NewAudit {
+                    provider,
+                    resource_kind: kind.as_str(),
+                    resource_id: id.as_deref(),
+                    operation: "create",
+                    before: None,
+                    after: Some(&created),
+                    http_status: Some(201),
+                })?;
+                self.cache_saved(provider, kind, &created)?;
+                Ok(created)
+            }
+            Err(e) => {
+                self.audit(&NewAudit {
+                    provider,
+                    resource_kind: kind.as_str(),
+                    resource_id: None,
+                    operation: "create (failed)",
+                    before: None,
+                    after: Some(resource),
+                    http_status: e.status(),
+                })?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Deletes a user or group (If-Match with the version shown, when the provider has ETags).
+    pub async fn delete_resource(
+        &self,
+        provider: &str,
+        kind: Kind,
+        before: &Value,
+    ) -> Result<(), DeskError> {
+        let id = before
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| DeskError::InvalidInput("The record has no id.".into()))?;
+        let (client, profile) = self.writer(provider).await?;
+        let if_match = version_of(before).filter(|_| profile.etag);
+        match client
+            .delete_if(endpoint(kind), id, if_match.as_deref())
+            .await
+        {
+            Ok(()) => {
+                self.audit(&NewAudit {
+                    provider,
+                    resource_kind: kind.as_str(),
+                    resource_id: Some(id),
+                    operation: "delete",
+                    before: Some(before),
+                    after: None,
+                    http_status: Some(204),
+                })?;
+                let db = self.db()?;
+                let row = db.provider(provider)?;
+                if let Some(s) = db.latest_snapshot(row.id)? {
+                    db.cache_remove(s.id, kind.as_str(), id)?;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.audit(&NewAudit {
+                    provider,
+                    resource_kind: kind.as_str(),
+                    resource_id: Some(id),
+                    operation: "delete (failed)",
+                    before: Some(before),
+                    after: None,
+                    http_status: e.status(),
+                })?;
+                Err(match e {
+                    ScimError::PreconditionFailed { .. } => DeskError::Conflict(
+                        "This record was changed on the provider since you opened it. Nothing \
+                         was deleted; sync, check the record, and try again."
+                            .into(),
+                    ),
+                    other => other.into(),
+                })
+            }
+        }
+    }
+
+    /// Adds and removes group members, in requests split to the provider's limits (PUT of the
+    /// whole group where PATCH is missing).
+    pub async fn change_membership(&self, change: &MembershipChange) -> Result<Value, DeskError> {
+        let (client, profile) = self.writer(&change.provider).await?;
+        let before = client.get("Groups", &change.group_id).await?;
+        let stored = if profile.patch.supported {
+            let mut ops = Vec::new();
+            if !change.add.is_empty() {
+                ops.push(PatchOperation {
+                    op: PatchOpKind::Add,
+                    path: Some("members".into()),
+                    value: Some(Value::Array(
+                        change.add.iter().map(|id| json!({"value": id})).collect(),
+                    )),
+                });
+            }
+            for id in &change.remove {
+                ops.push(PatchOperation {
+                    op: PatchOpKind::Remove,
+                    path: Some(format!("members[value eq {}]", Value::String(id.clone()))),
+                    value: None,
+                });
+            }
+            let mut last = before.clone();
+            for body in requests(&ops, &profile) {
+                match client.patch("Groups", &change.group_id, &body, None).await {
+                    Ok(v) => last = v,
+                    Err(e) => {
+                        self.audit(&NewAudit {
+                            provider: &change.provider,
+                            resource_kind: Kind::Group.as_str(),
+                            resource_id: Some(&change.group_id),
+                            operation: "members (failed)",
+                            before: Some(&before),
+                            after: None,
+                            http_status: e.status(),
+                        })?;
+                        return Err(e.into());
+                    }
+                }
+            }
+            last
+        } else {
+            let mut after = before.clone();
+            let mut members: Vec<Value> = before
+                .get("members")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            members.retain(|m| {
+                m.get("value")
+                    .and_then(Value::as_str)
+                    .is_none_or(|id| !change.remove.iter().any(|r| r == id))
+            });
+            for id in &change.add {
+                members.push(json!({"value": id}));
+            }
+            after["members"] = Value::Array(members);
+            client
+                .replace("Groups", &change.group_id, &without_read_only(&after), None)
+                .await?
+        };
+        self.audit(&NewAudit {
+            provider: &change.provider,
+            resource_kind: Kind::Group.as_str(),
+            resource_id: Some(&change.group_id),
+            operation: "members",
+            before: Some(&before),
+            after: Some(&stored),
+            http_status: Some(200),
+        })?;
+        let db = self.db()?;
+        let row = db.provider(&change.provider)?;
+        if let Some(s) = db.latest_snapshot(row.id)? {
+            db.cache_upsert(s.id, "Group", &stored)?;
+            db.cache_membership(s.id, &change.group_id, &change.add, &change.remove)?;
+        }
+        Ok(stored)
+    }
+
+    /// The audit log, newest first (all providers when `provider` is `None`).
+    pub fn audit_entries(
+        &self,
+        provider: Option<&str>,
+        resource: Option<(Kind, &str)>,
+        limit: u32,
+    ) -> Result<Vec<desk_store::AuditEntry>, DeskError> {
+        Ok(self.db()?.audit_entries(&desk_store::AuditQuery {
+            provider,
+            resource_kind: resource.map(|(k, _)| k.as_str()),
+            resource_id: resource.map(|(_, id)| id),
+            limit,
+        })?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(family: &str, title: &str, dept: &str) -> Value {
+        json!({"id": "u1", "userName": "ana", "name": {"givenName": "Ana", "familyName": family},
+               "title": title,
+               "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": dept},
+               "meta": {"version": "W/\"1\""}})
+    }
+
+    #[test]
+    fn conflict_fields_list_only_what_differs() {
+        let base = user("Silva", "Engineer", "R&D");
+        let mine = user("Souza", "Engineer", "R&D");
+        let theirs = user("Silva", "Lead", "R&D");
+        let f = conflict_fields(&base, &mine, &theirs);
+        let paths: Vec<&str> = f.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["name.familyName", "title"]);
+    }
+
+    #[test]
+    fn merge_keeps_both_sides_changes_and_the_chosen_ones() {
+        let base = user("Silva", "Engineer", "R&D");
+        let mine = user("Souza", "Engineer", "Sales");
+        let theirs = user("Silva", "Lead", "Support");
+        // Not chosen: department stays theirs; familyName only I changed: mine.
+        let merged = merge(&base, &mine, &theirs, &[]);
+        assert_eq!(merged["name"]["familyName"], "Souza");
+        assert_eq!(merged["title"], "Lead");
+        let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        assert_eq!(merged[ent]["department"], "Support");
+        let chosen = merge(&base, &mine, &theirs, &[format!("{ent}:department")]);
+        assert_eq!(chosen[ent]["department"], "Sales");
+    }
+
+    #[test]
+    fn overlap_only_when_both_changed_the_same_attribute_differently() {
+        let base = user("Silva", "Engineer", "R&D");
+        let mine = user("Souza", "Engineer", "R&D");
+        assert!(!overlapping_change(
+            &base,
+            &mine,
+            &user("Silva", "Lead", "R&D")
+        ));
+        assert!(overlapping_change(
+            &base,
+            &mine,
+            &user("Santos", "Engineer", "R&D")
+        ));
+        // Both made the same change: no conflict.
+        assert!(!overlapping_change(
+            &base,
+            &mine,
+            &user("Souza", "Engineer", "R&D")
+        ));
+    }
+
+    #[test]
+    fn put_where_patch_is_missing() {
+        let mut profile = CapabilityProfile::default();
+        profile.patch.supported = false;
+        let p = plan(&profile, &user("Silva", "E", "R"), &user("Souza", "E", "R"));
+        assert_eq!(p.method, "PUT");
+        assert!(p.bodies[0].get("meta").is_none());
+        profile.patch.supported = true;
+        let p = plan(&profile, &user("Silva", "E", "R"), &user("Souza", "E", "R"));
+        assert_eq!(p.method, "PATCH");
+        assert_eq!(
+            p.bodies[0]["Operations"][0]["path"],
+            json!("name.familyName")
+        );
+    }
+}

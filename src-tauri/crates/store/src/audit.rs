@@ -1,0 +1,193 @@
+//! The audit log: every write the app or the CLI made to a provider, with who, when, what was
+//! there before, what is there after and the provider's HTTP status. Rows are only appended.
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{Database, StoreError};
+
+/// A write about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewAudit<'a> {
+    pub provider: &'a str,
+    /// `User` or `Group`.
+    pub resource_kind: &'a str,
+    pub resource_id: Option<&'a str>,
+    /// `create`, `update`, `delete`, `undo`, `members` …
+    pub operation: &'a str,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+    /// The provider's answer; `None` when no answer came (a dropped connection).
+    pub http_status: Option<u16>,
+}
+
+/// One recorded write.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// The account signed in to this computer.
+    pub os_user: String,
+    pub provider: String,
+    pub resource_kind: String,
+    pub resource_id: Option<String>,
+    pub operation: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub http_status: Option<u16>,
+}
+
+/// Which entries to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery<'a> {
+    pub provider: Option<&'a str>,
+    pub resource_kind: Option<&'a str>,
+    pub resource_id: Option<&'a str>,
+    /// Newest first, at most this many (0: all).
+    pub limit: u32,
+}
+
+/// The account signed in to this computer, as the OS reports it.
+pub fn os_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+impl Database {
+    /// Records one write; returns its id.
+    pub fn append_audit(&self, e: &NewAudit<'_>) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO audit_log (at, os_user, provider, resource_kind, resource_id, operation,
+                                    before, after, http_status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                crate::now_rfc3339(),
+                os_user(),
+                e.provider,
+                e.resource_kind,
+                e.resource_id,
+                e.operation,
+                e.before.map(Value::to_string),
+                e.after.map(Value::to_string),
+                e.http_status,
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The newest successful edit (`update`) on `provider` that no later `undo #<id>` entry
+    /// reverted.
+    pub fn last_undoable(&self, provider: &str) -> Result<Option<AuditEntry>, StoreError> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT a.id FROM audit_log a
+                  WHERE a.provider = ?1 AND a.operation = 'update'
+                    AND a.http_status BETWEEN 200 AND 299
+                    AND NOT EXISTS (SELECT 1 FROM audit_log u
+                                     WHERE u.provider = a.provider
+                                       AND u.operation = 'undo #' || a.id
+                                       AND u.http_status BETWEEN 200 AND 299)
+                  ORDER BY a.id DESC LIMIT 1",
+                [provider],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else { return Ok(None) };
+        Ok(self
+            .audit_entries(&AuditQuery {
+                provider: Some(provider),
+                ..Default::default()
+            })?
+            .into_iter()
+            .find(|e| e.id == id))
+    }
+
+    /// Recorded writes, newest first.
+    pub fn audit_entries(&self, q: &AuditQuery<'_>) -> Result<Vec<AuditEntry>, StoreError> {
+        let limit = if q.limit == 0 { -1 } else { i64::from(q.limit) };
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, os_user, provider, resource_kind, resource_id, operation, before,
+                    after, http_status
+               FROM audit_log
+              WHERE (?1 IS NULL OR provider = ?1)
+                AND (?2 IS NULL OR resource_kind = ?2)
+                AND (?3 IS NULL OR resource_id = ?3)
+              ORDER BY id DESC LIMIT ?4",
+        )?;
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        let rows = stmt
+            .query_map(
+                params![q.provider, q.resource_kind, q.resource_id, limit],
+                |r| {
+                    Ok(AuditEntry {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        os_user: r.get(2)?,
+                        provider: r.get(3)?,
+                        resource_kind: r.get(4)?,
+                        resource_id: r.get(5)?,
+                        operation: r.get(6)?,
+                        before: json(r.get(7)?),
+                        after: json(r.get(8)?),
+                        http_status: r.get(9)?,
+                    })
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn appends_and_reads_newest_first_with_filters() {
+        let db = Database::open_in_memory().unwrap();
+        let before = json!({"id": "u1", "name": {"familyName": "Old"}});
+        let after = json!({"id": "u1", "name": {"familyName": "New"}});
+        db.append_audit(&NewAudit {
+            provider: "acme",
+            resource_kind: "User",
+            resource_id: Some("u1"),
+            operation: "update",
+            before: Some(&before),
+            after: Some(&after),
+            http_status: Some(200),
+        })
+        .unwrap();
+        db.append_audit(&NewAudit {
+            provider: "other",
+            resource_kind: "Group",
+            resource_id: Some("g1"),
+            operation: "delete",
+            before: None,
+            after: None,
+            http_status: Some(204),
+        })
+        .unwrap();
+        let all = db.audit_entries(&AuditQuery::default()).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].operation, "delete");
+        let mine = db
+            .audit_entries(&AuditQuery {
+                provider: Some("acme"),
+                resource_id: Some("u1"),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].before.as_ref(), Some(&before));
+        assert_eq!(mine[0].after.as_ref(), Some(&after));
+        assert_eq!(mine[0].http_status, Some(200));
+        assert!(!mine[0].os_user.is_empty());
+    }
+}

@@ -1,0 +1,358 @@
+//! SCIM filters over the cache, translated to SQL where every attribute the filter names has a
+//! column (or, for `emails`, a JSON array SQLite can walk). Filters naming other attributes
+//! return `None` and are evaluated in Rust by the caller; both paths give the same answers
+//! (see the equivalence tests).
+//!
+//! Semantics follow the evaluator in `scim_client::filter`: attribute names ignore case; string
+//! comparisons ignore case except on `id` and `externalId`; `ne` holds when the attribute is
+//! absent; date-times compare as instants; a value of the wrong type never matches. Every
+//! predicate is two-valued (never SQL NULL), so `not` behaves as in the evaluator.
+//!
+//! Case folding: for ASCII literals SQLite's own `NOCASE`/`LIKE` are used (index-friendly and
+//! fast); literals with other letters go through `scim_fold`, a Rust function registered on the
+//! connection that lowercases like the evaluator does.
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::Connection;
+use scim_client::filter::{AttrPath, CompValue, CompareOp, Filter};
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// A WHERE clause over `resources r` and its parameters (numbered from `first_param`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlFilter {
+    pub clause: String,
+    pub params: Vec<SqlValue>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum ColType {
+    Text { exact: bool },
+    Time,
+    Bool,
+}
+
+/// Where a filter path lives in SQL.
+#[derive(Clone, Copy)]
+enum Target {
+    Column(&'static str, ColType),
+    /// A sub-attribute of each value of the `emails` array.
+    Email(&'static str, ColType),
+}
+
+fn eq(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+fn target(path: &AttrPath) -> Option<Target> {
+    let text = ColType::Text { exact: false };
+    let urn = path.urn.as_deref();
+    if let Some(urn) = urn {
+        if eq(urn, ENTERPRISE) {
+            return match (path.name.as_str(), path.sub.as_deref()) {
+                (n, None) if eq(n, "department") => Some(Target::Column("department", text)),
+                (n, Some(s)) if eq(n, "manager") && eq(s, "value") => {
+                    Some(Target::Column("manager_id", ColType::Text { exact: false }))
+                }
+                _ => None,
+            };
+        }
+        if !urn.to_ascii_lowercase().ends_with(":core:2.0:user")
+            && !urn.to_ascii_lowercase().ends_with(":core:2.0:group")
+        {
+            return None;
+        }
+    }
+    let name = path.name.as_str();
+    match path.sub.as_deref() {
+        None => {
+            let col = |c, t| Some(Target::Column(c, t));
+            if eq(name, "id") {
+                col("id", ColType::Text { exact: true })
+            } else if eq(name, "externalId") {
+                col("external_id", ColType::Text { exact: true })
+            } else if eq(name, "userName") {
+                col("user_name", text)
+            } else if eq(name, "displayName") {
+                col("display_name", text)
+            } else if eq(name, "title") {
+                col("title", text)
+            } else if eq(name, "active") {
+                col("active", ColType::Bool)
+            } else if eq(name, "emails") {
+                Some(Target::Email("value", text))
+            } else {
+                None
+            }
+        }
+        Some(sub) => {
+            if eq(name, "name") && eq(sub, "givenName") {
+                Some(Target::Column("given_name", text))
+            } else if eq(name, "name") && eq(sub, "familyName") {
+                Some(Target::Column("family_name", text))
+            } else if eq(name, "meta") && eq(sub, "lastModified") {
+                Some(Target::Column("last_modified", ColType::Time))
+            } else if eq(name, "emails") && (eq(sub, "value") || eq(sub, "type")) {
+                let s = if eq(sub, "value") { "value" } else { "type" };
+                Some(Target::Email(s, text))
+            } else if eq(name, "emails") && eq(sub, "primary") {
+                Some(Target::Email("primary", ColType::Bool))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+struct Builder {
+    params: Vec<SqlValue>,
+    first: usize,
+}
+
+impl Builder {
+    fn param(&mut self, v: SqlValue) -> String {
+        self.params.push(v);
+        format!("?{}", self.first + self.params.len() - 1)
+    }
+
+    fn filter(&mut self, f: &Filter) -> Option<String> {
+        Some(match f {
+            Filter::And(a, b) => format!("({} AND {})", self.filter(a)?, self.filter(b)?),
+            Filter::Or(a, b) => format!("({} OR {})", self.filter(a)?, self.filter(b)?),
+            Filter::Not(a) => format!("(NOT {})", self.filter(a)?),
+            Filter::Present(path) => match target(path)? {
+                Target::Column(c, ColType::Bool) => format!("(r.{c} IS NOT NULL)"),
+                Target::Column(c, _) => format!("(ifnull(r.{c} <> '', 0))"),
+                Target::Email(sub, _) => {
+                    let v = email_col(sub);
+                    self.any_email(&format!("({v} IS NOT NULL AND {v} <> '')"))
+                }
+            },
+            Filter::Compare { path, op, value } => {
+                let t = target(path)?;
+                let (col, ty) = match t {
+                    Target::Column(c, ty) => (format!("r.{c}"), ty),
+                    Target::Email(sub, ty) => (email_col(sub), ty),
+                };
+                let (pred, negate) = match (op, value) {
+                    (CompareOp::Eq, CompValue::Null) => {
+                        (format!("({col} IS NOT NULL AND {col} <> '')"), true)
+                    }
+                    (CompareOp::Ne, CompValue::Null) => {
+                        (format!("({col} IS NOT NULL AND {col} <> '')"), false)
+                    }
+                    (CompareOp::Ne, v) => (self.compare(&col, ty, CompareOp::Eq, v), true),
+                    (op, v) => (self.compare(&col, ty, *op, v), false),
+                };
+                let any = match t {
+                    Target::Column(..) => format!("ifnull({pred}, 0)"),
+                    Target::Email(..) => self.any_email(&pred),
+                };
+                if negate {
+                    format!("(NOT {any})")
+                } else {
+                    format!("({any})")
+                }
+            }
+            Filter::ValuePath { path, filter } => {
+                if !(path.urn.is_none() && eq(&path.name, "emails") && path.sub.is_none()) {
+                    return None;
+                }
+                // Every path inside is relative to one email: translate it with `e.` columns.
+                let inner = self.email_inner(filter)?;
+                format!("(EXISTS (SELECT 1 FROM json_each(r.raw, '$.emails') e WHERE {inner}))")
+            }
+        })
+    }
+
+    /// A predicate on one email (`e`) that holds for any email of the resource.
+    fn any_email(&self, pred: &str) -> String {
+        format!("EXISTS (SELECT 1 FROM json_each(r.raw, '$.emails') e WHERE ifnull({pred}, 0))")
+    }
+
+    fn email_inner(&mut self, f: &Filter) -> Option<String> {
+        let sub_of = |p: &AttrPath| -> Option<(&'static str, ColType)> {
+            if p.urn.is_some() || p.sub.is_some() {
+                return None;
+            }
+            let n = p.name.as_str();
+            if eq(n, "value") {
+                Some(("value", ColType::Text { exact: false }))
+            } else if eq(n, "type") {
+                Some(("type", ColType::Text { exact: false }))
+            } else if eq(n, "primary") {
+                Some(("primary", ColType::Bool))
+            } else {
+                None
+            }
+        };
+        Some(match f {
+            Filter::And(a, b) => format!("({} AND {})", self.email_inner(a)?, self.email_inner(b)?),
+            Filter::Or(a, b) => format!("({} OR {})", self.email_inner(a)?, self.email_inner(b)?),
+            Filter::Not(a) => format!("(NOT {})", self.email_inner(a)?),
+            Filter::Present(p) => {
+                let (sub, _) = sub_of(p)?;
+                format!("(ifnull(json_extract(e.value, '$.{sub}') <> '', 0))")
+            }
+            Filter::Compare { path, op, value } => {
+                let (sub, ty) = sub_of(path)?;
+                let col = format!("json_extract(e.value, '$.{sub}')");
+                match (op, value) {
+                    (CompareOp::Eq, CompValue::Null) => {
+                        format!("(NOT ifnull({col} <> '', 0))")
+                    }
+                    (CompareOp::Ne, CompValue::Null) => format!("(ifnull({col} <> '', 0))"),
+                    (CompareOp::Ne, v) => format!(
+                        "(NOT ifnull({}, 0))",
+                        self.compare(&col, ty, CompareOp::Eq, v)
+                    ),
+                    (op, v) => format!("(ifnull({}, 0))", self.compare(&col, ty, *op, v)),
+                }
+            }
+            Filter::ValuePath { .. } => return None,
+        })
+    }
+
+    /// `col op value` for one value; SQL NULL when the column is NULL.
+    fn compare(&mut self, col: &str, ty: ColType, op: CompareOp, value: &CompValue) -> String {
+        match (ty, value) {
+            (ColType::Bool, CompValue::Bool(b)) => {
+                let sql_op = match op {
+                    CompareOp::Eq => "=",
+                    CompareOp::Ne => "<>",
+                    _ => return "0".into(),
+                };
+                // JSON booleans come out of json_extract as 0/1; the column stores 0/1.
+                format!("({col} {sql_op} {})", i32::from(*b))
+            }
+            (ColType::Time, CompValue::String(s)) if is_time(s) => {
+                let p = self.param(SqlValue::Text(s.clone()));
+                match sql_cmp(op) {
+                    Some(o) => format!("(julianday({col}) {o} julianday({p}))"),
+                    None => self.text(col, false, op, s),
+                }
+            }
+            (ColType::Text { exact }, CompValue::String(s)) => self.text(col, exact, op, s),
+            (ColType::Time, CompValue::String(s)) => self.text(col, false, op, s),
+            _ => "0".into(),
+        }
+    }
+
+    fn text(&mut self, col: &str, exact: bool, op: CompareOp, s: &str) -> String {
+        // Text compared with text only (a number in the column is no match, as in the evaluator).
+        let guard = format!("typeof({col}) = 'text'");
+        // Orderings compare folded strings (SQLite's NOCASE orders 'İ' after 'm', the
+        // evaluator's lowercase before it); equality and LIKE keep the index-friendly path for
+        // ASCII literals.
+        let ordering = matches!(
+            op,
+            CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
+        );
+        let ascii = s.is_ascii() && !ordering;
+        let (lhs, lit) = if exact || ascii {
+            (col.to_string(), s.to_string())
+        } else {
+            (format!("scim_fold({col})"), s.to_lowercase())
+        };
+        let nocase = if !exact && ascii {
+            " COLLATE NOCASE"
+        } else {
+            ""
+        };
+        let pred = match op {
+            CompareOp::Co | CompareOp::Sw | CompareOp::Ew if exact || !ascii => {
+                // LIKE ignores ASCII case only: exact and folded matches go through instr/substr.
+                let lp = self.param(SqlValue::Text(lit));
+                match op {
+                    CompareOp::Co => format!("(instr({lhs}, {lp}) > 0)"),
+                    CompareOp::Sw => format!("(substr({lhs}, 1, length({lp})) = {lp})"),
+                    _ => format!(
+                        "(length({lhs}) >= length({lp}) AND substr({lhs}, -length({lp})) = {lp})"
+                    ),
+                }
+            }
+            CompareOp::Co | CompareOp::Sw | CompareOp::Ew => {
+                let escaped = like_escape(&lit);
+                let pattern = match op {
+                    CompareOp::Co => format!("%{escaped}%"),
+                    CompareOp::Sw => format!("{escaped}%"),
+                    _ => format!("%{escaped}"),
+                };
+                let p = self.param(SqlValue::Text(pattern));
+                format!("({lhs} LIKE {p} ESCAPE '\\')")
+            }
+            other => {
+                let p = self.param(SqlValue::Text(lit));
+                match sql_cmp(other) {
+                    Some(o) => format!("({lhs} {o} {p}{nocase})"),
+                    None => "0".into(),
+                }
+            }
+        };
+        format!("({guard} AND {pred})")
+    }
+}
+
+/// One sub-attribute of the email `e`.
+fn email_col(sub: &str) -> String {
+    format!("json_extract(e.value, '$.{sub}')")
+}
+
+fn sql_cmp(op: CompareOp) -> Option<&'static str> {
+    Some(match op {
+        CompareOp::Eq => "=",
+        CompareOp::Ne => "<>",
+        CompareOp::Gt => ">",
+        CompareOp::Ge => ">=",
+        CompareOp::Lt => "<",
+        CompareOp::Le => "<=",
+        _ => return None,
+    })
+}
+
+fn is_time(s: &str) -> bool {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
+}
+
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The SQL for `filter`, parameters numbered from `?{first_param}`; `None` when the filter
+/// names an attribute without a column (evaluate it in Rust then).
+pub fn to_sql(filter: &Filter, first_param: usize) -> Option<SqlFilter> {
+    let mut b = Builder {
+        params: Vec::new(),
+        first: first_param,
+    };
+    let clause = b.filter(filter)?;
+    Some(SqlFilter {
+        clause,
+        params: b.params,
+    })
+}
+
+/// Registers `scim_fold(text)`: Unicode lowercase, as the evaluator folds case.
+pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        "scim_fold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                rusqlite::types::ValueRef::Text(t) => {
+                    Some(String::from_utf8_lossy(t).to_lowercase())
+                }
+                _ => None,
+            })
+        },
+    )
+}
