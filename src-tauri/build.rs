@@ -13,6 +13,16 @@ const COMMANDS: &[&str] = &[
     "sync_provider",
     "cancel_sync",
     "cached_page",
+    "resource_detail",
+    "new_resource_form",
+    "preview_edit",
+    "save_edit",
+    "merge_conflict",
+    "undo_last",
+    "create_resource",
+    "delete_resource",
+    "change_membership",
+    "audit_log",
 ];
 
 fn main() {

@@ -8,6 +8,9 @@ use std::sync::Arc;
 use desk_engine::api::{
     AppInfo, ConnectionReport, DemoProgress, DemoReport, IpcError, ProviderInput, ProviderSummary,
 };
+use desk_engine::detail::{AuditRow, FormSection, ResourceDetail};
+use desk_engine::directory::Kind;
+use desk_engine::edit::{EditPreview, EditRequest, MembershipChange, MergeRequest, SaveOutcome};
 use desk_engine::secrets::KeyringStore;
 use desk_engine::sync::{CancelFlag, SyncProgress, SyncReport};
 use desk_engine::{DataPaths, Desk, DeskError};
@@ -134,6 +137,115 @@ fn cached_page(
     state.desk()?.directory_page(&query).map_err(ipc)
 }
 
+#[tauri::command]
+fn resource_detail(
+    state: State<'_, DeskState>,
+    provider: String,
+    kind: String,
+    id: String,
+) -> Result<ResourceDetail, IpcError> {
+    state
+        .desk()?
+        .resource_detail(&provider, Kind::parse(&kind), &id)
+        .map_err(ipc)
+}
+
+#[tauri::command]
+fn new_resource_form(
+    state: State<'_, DeskState>,
+    provider: String,
+    kind: String,
+) -> Result<Vec<FormSection>, IpcError> {
+    state
+        .desk()?
+        .new_resource_form(&provider, Kind::parse(&kind))
+        .map_err(ipc)
+}
+
+#[tauri::command]
+async fn preview_edit(
+    state: State<'_, DeskState>,
+    request: EditRequest,
+) -> Result<EditPreview, IpcError> {
+    let desk = state.desk()?;
+    desk.preview_edit(&request).await.map_err(ipc)
+}
+
+#[tauri::command]
+async fn save_edit(
+    state: State<'_, DeskState>,
+    request: EditRequest,
+) -> Result<SaveOutcome, IpcError> {
+    let desk = state.desk()?;
+    desk.save_edit(&request).await.map_err(ipc)
+}
+
+#[tauri::command]
+fn merge_conflict(request: MergeRequest) -> serde_json::Value {
+    desk_engine::edit::merge(
+        &request.base,
+        &request.mine,
+        &request.theirs,
+        &request.take_mine,
+    )
+}
+
+#[tauri::command]
+async fn undo_last(state: State<'_, DeskState>, provider: String) -> Result<SaveOutcome, IpcError> {
+    let desk = state.desk()?;
+    desk.undo_last(&provider).await.map_err(ipc)
+}
+
+#[tauri::command]
+async fn create_resource(
+    state: State<'_, DeskState>,
+    provider: String,
+    kind: String,
+    resource: serde_json::Value,
+) -> Result<serde_json::Value, IpcError> {
+    let desk = state.desk()?;
+    desk.create_resource(&provider, Kind::parse(&kind), &resource)
+        .await
+        .map_err(ipc)
+}
+
+#[tauri::command]
+async fn delete_resource(
+    state: State<'_, DeskState>,
+    provider: String,
+    kind: String,
+    before: serde_json::Value,
+) -> Result<(), IpcError> {
+    let desk = state.desk()?;
+    desk.delete_resource(&provider, Kind::parse(&kind), &before)
+        .await
+        .map_err(ipc)
+}
+
+#[tauri::command]
+async fn change_membership(
+    state: State<'_, DeskState>,
+    change: MembershipChange,
+) -> Result<serde_json::Value, IpcError> {
+    let desk = state.desk()?;
+    desk.change_membership(&change).await.map_err(ipc)
+}
+
+#[tauri::command]
+fn audit_log(
+    state: State<'_, DeskState>,
+    provider: Option<String>,
+    limit: u32,
+) -> Result<Vec<AuditRow>, IpcError> {
+    Ok(state
+        .desk()?
+        .audit_entries(provider.as_deref(), None, limit)
+        .map_err(ipc)?
+        .into_iter()
+        .map(AuditRow::from)
+        .collect())
+}
+
 fn open_desk() -> Result<Arc<Desk>, IpcError> {
     let paths = DataPaths::from_env().map_err(ipc)?;
     let secrets = Arc::new(KeyringStore::for_this_build());
@@ -159,6 +271,16 @@ pub fn run() {
             sync_provider,
             cancel_sync,
             cached_page,
+            resource_detail,
+            new_resource_form,
+            preview_edit,
+            save_edit,
+            merge_conflict,
+            undo_last,
+            create_resource,
+            delete_resource,
+            change_membership,
+            audit_log,
         ])
         .build(tauri::generate_context!());
     let app = match app {

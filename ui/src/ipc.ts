@@ -13,6 +13,15 @@ import type { ProviderSummary } from "./bindings/ProviderSummary";
 import type { SyncProgress } from "./bindings/SyncProgress";
 import type { DirectoryPage } from "./bindings/DirectoryPage";
 import type { DirectoryQuery } from "./bindings/DirectoryQuery";
+import type { ResourceDetail } from "./bindings/ResourceDetail";
+import type { FormSection } from "./bindings/FormSection";
+import type { EditRequest } from "./bindings/EditRequest";
+import type { EditPreview } from "./bindings/EditPreview";
+import type { SaveOutcome } from "./bindings/SaveOutcome";
+import type { MergeRequest } from "./bindings/MergeRequest";
+import type { MembershipChange } from "./bindings/MembershipChange";
+import type { AuditRow } from "./bindings/AuditRow";
+import type { ConflictField } from "./bindings/ConflictField";
 import type { SyncReport } from "./bindings/SyncReport";
 
 export type {
@@ -28,7 +37,18 @@ export type {
   SyncReport,
   DirectoryPage,
   DirectoryQuery,
+  ResourceDetail,
+  FormSection,
+  EditRequest,
+  EditPreview,
+  SaveOutcome,
+  MergeRequest,
+  MembershipChange,
+  AuditRow,
+  ConflictField,
 };
+
+export type Kind = "User" | "Group";
 
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
@@ -100,6 +120,20 @@ export const ipc = {
   testProvider: (name: string) => call<ConnectionReport>("test_provider", { name }),
   startDemo: () => call<DemoReport>("start_demo"),
   cachedPage: (query: DirectoryQuery) => call<DirectoryPage>("cached_page", { query }),
+  resourceDetail: (provider: string, kind: Kind, id: string) =>
+    call<ResourceDetail>("resource_detail", { provider, kind, id }),
+  newResourceForm: (provider: string, kind: Kind) =>
+    call<FormSection[]>("new_resource_form", { provider, kind }),
+  previewEdit: (request: EditRequest) => call<EditPreview>("preview_edit", { request }),
+  saveEdit: (request: EditRequest) => call<SaveOutcome>("save_edit", { request }),
+  mergeConflict: (request: MergeRequest) => call<unknown>("merge_conflict", { request }),
+  undoLast: (provider: string) => call<SaveOutcome>("undo_last", { provider }),
+  createResource: (provider: string, kind: Kind, resource: unknown) =>
+    call<unknown>("create_resource", { provider, kind, resource }),
+  deleteResource: (provider: string, kind: Kind, before: unknown) =>
+    call<void>("delete_resource", { provider, kind, before }),
+  changeMembership: (change: MembershipChange) => call<unknown>("change_membership", { change }),
+  auditLog: (provider: string | null, limit: number) => call<AuditRow[]>("audit_log", { provider, limit }),
   syncProvider: (name: string) => call<SyncReport>("sync_provider", { name }),
   cancelSync: (name: string) => call<void>("cancel_sync", { name }),
   onSyncProgress: (handler: (p: SyncProgress) => void): Promise<UnlistenFn> =>

@@ -171,6 +171,17 @@ impl Gui {
         e.send_keys(text).await.expect("type");
     }
 
+    /// Replaces the text of a filled-in field as a person would: End, Backspace over the old
+    /// text, then the new text (real key events, so the page sees every change).
+    pub async fn replace_text(&self, id: &str, text: &str) {
+        let e = self.by_id(id).await;
+        let old = e.prop("value").await.ok().flatten().unwrap_or_default();
+        let mut keys = String::from("\u{E010}");
+        keys.extend(std::iter::repeat_n('\u{E003}', old.chars().count()));
+        keys.push_str(text);
+        e.send_keys(&keys).await.expect("type");
+    }
+
     /// Saves a PNG of the window to `target/screenshots/NAME.png` (and, with
     /// `UPDATE_SCREENSHOTS=1`, to `tests/screenshots/NAME.png` for the README).
     pub async fn screenshot(&self, name: &str) -> PathBuf {

@@ -1,131 +1,337 @@
-import { useState } from "react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { ipc, toCommandError, type ProviderSummary } from "../ipc";
+import { useEffect, useRef, useState } from "react";
+import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { ipc, toCommandError, type DirectoryPage, type Kind, type ProviderSummary } from "../ipc";
+import type { DirectoryRow } from "../bindings/DirectoryRow";
 import { testIds } from "../testIds";
 import { ErrorBox } from "./ErrorBox";
+import { DetailPanel } from "./DetailPanel";
+import { FilterBar } from "./FilterBar";
+import { NewRecordDialog } from "./NewRecordDialog";
 
-const PAGE = 100;
+/** Rows fetched per request; the grid asks for the blocks it shows. */
+const BLOCK = 200;
+const ROW_HEIGHT = 32;
+
+interface Column {
+  key: keyof DirectoryRow;
+  label: string;
+  sort: string;
+}
+
+const USER_COLUMNS: Column[] = [
+  { key: "userName", label: "User name", sort: "user_name" },
+  { key: "displayName", label: "Name", sort: "display_name" },
+  { key: "email", label: "Email", sort: "email" },
+  { key: "department", label: "Department", sort: "department" },
+  { key: "title", label: "Title", sort: "title" },
+  { key: "active", label: "Status", sort: "active" },
+  { key: "externalId", label: "External id", sort: "external_id" },
+];
+const GROUP_COLUMNS: Column[] = [
+  { key: "displayName", label: "Group", sort: "display_name" },
+  { key: "externalId", label: "External id", sort: "external_id" },
+];
+const DEFAULT_HIDDEN = new Set(["externalId"]);
+
+interface View {
+  name: string;
+  search: string;
+  filter: string;
+  sort: string;
+  descending: boolean;
+  columns: string[];
+}
+
+function load<T>(key: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 interface Props {
   provider: ProviderSummary;
-  kind: "User" | "Group";
+  kind: Kind;
   /** Changes after every sync, so the view reloads. */
   version: string;
+  /** Offline: browsing only. */
+  readOnly: boolean;
 }
 
-/** A page of the cached directory with quick search (full text over the local snapshot). */
-export function DirectoryView({ provider, kind, version }: Props) {
+/** The cached directory: a virtualized grid with search, filter, sort, columns and details. */
+export function DirectoryView({ provider, kind, version, readOnly }: Props) {
+  const all = kind === "User" ? USER_COLUMNS : GROUP_COLUMNS;
+  const storeKey = `views:${kind}`;
   const [search, setSearch] = useState("");
-  const [offset, setOffset] = useState(0);
-  const page = useQuery({
-    queryKey: ["cached", provider.name, kind, search, offset, version],
-    queryFn: () =>
-      ipc.cachedPage({
-        provider: provider.name,
-        kind,
-        search: search || undefined,
-        sort: kind === "User" ? "user_name" : "display_name",
-        descending: false,
-        offset,
-        limit: PAGE,
-      }),
+  const [filter, setFilter] = useState("");
+  const [sort, setSort] = useState(kind === "User" ? "user_name" : "display_name");
+  const [descending, setDescending] = useState(false);
+  const [visible, setVisible] = useState<string[]>(() =>
+    load(`columns:${kind}`, all.filter((c) => !DEFAULT_HIDDEN.has(c.key)).map((c) => c.key)),
+  );
+  const [views, setViews] = useState<View[]>(() => load(storeKey, []));
+  const [selected, setSelected] = useState<string | null>(null);
+  const [cursor, setCursor] = useState(0);
+  const [creating, setCreating] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => localStorage.setItem(`columns:${kind}`, JSON.stringify(visible)), [kind, visible]);
+
+  const base = { provider: provider.name, kind, search: search || undefined, filter: filter || undefined, sort, descending };
+  const key = ["cached", provider.name, kind, search, filter, sort, descending, version];
+  const head = useQuery({
+    queryKey: [...key, 0],
+    queryFn: () => ipc.cachedPage({ ...base, offset: 0, limit: BLOCK }),
     placeholderData: keepPreviousData,
   });
+  const total = head.data?.total ?? 0;
+  // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler here; the virtualizer re-renders the grid itself
+  const virtual = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    // The first paint (and a window that has not measured yet) shows a screenful at once.
+    initialRect: { width: 800, height: 600 },
+  });
+  const items = virtual.getVirtualItems();
+  const firstBlock = Math.floor((items[0]?.index ?? 0) / BLOCK);
+  const lastBlock = Math.floor((items[items.length - 1]?.index ?? 0) / BLOCK);
+  const blocks: number[] = [];
+  for (let b = Math.max(1, firstBlock); b <= lastBlock; b++) blocks.push(b);
+  const more = useQueries({
+    queries: blocks.map((b) => ({
+      queryKey: [...key, b],
+      queryFn: () => ipc.cachedPage({ ...base, offset: b * BLOCK, limit: BLOCK }),
+      staleTime: 30_000,
+    })),
+  });
+  const pages = new Map<number, DirectoryPage>();
+  if (head.data) pages.set(0, head.data);
+  blocks.forEach((b, i) => {
+    const d = more[i]?.data;
+    if (d) pages.set(b, d);
+  });
+  const rowAt = (i: number): DirectoryRow | undefined => pages.get(Math.floor(i / BLOCK))?.rows[i % BLOCK];
 
-  if (page.isError) return <ErrorBox error={toCommandError(page.error)} title="The cached directory could not be read" />;
-  if (page.isPending) return <p className="muted pad">Loading the cached directory…</p>;
-  const data = page.data;
-  if (!data.snapshotAt) {
+  // Keyboard: "/" searches, arrows move, Enter opens, Escape closes.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const inField = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
+      if (e.key === "/" && !inField) {
+        e.preventDefault();
+        searchRef.current?.focus();
+      } else if (e.key === "Escape" && selected && !document.querySelector(".overlay")) {
+        setSelected(null);
+      } else if (!inField && (e.key === "ArrowDown" || e.key === "ArrowUp" || e.key === "j" || e.key === "k")) {
+        e.preventDefault();
+        const next = Math.max(0, Math.min(total - 1, cursor + (e.key === "ArrowDown" || e.key === "j" ? 1 : -1)));
+        setCursor(next);
+        virtual.scrollToIndex(next);
+        const r = rowAt(next);
+        if (selected && r) setSelected(r.id);
+      } else if (!inField && e.key === "Enter") {
+        const r = rowAt(cursor);
+        if (r) setSelected(r.id);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
+
+  if (head.isError && !head.data && !filter)
+    return <ErrorBox error={toCommandError(head.error)} title="The cached directory could not be read" />;
+  if (head.isPending) return <p className="muted pad">Loading the cached directory…</p>;
+  const noun = kind === "User" ? "users" : "groups";
+  if (head.data && !head.data.snapshotAt) {
     return (
       <div className="empty center">
         <p className="empty-title">{kind === "User" ? "No cached users yet" : "No cached groups yet"}</p>
         <p className="muted">
-          SCIM Desk keeps a copy of each directory on this computer so you can browse it offline.
-          Use “Sync now” to make the first copy of {provider.name}.
+          SCIM Desk keeps a copy of each directory on this computer so you can browse it offline. Use “Sync now” to
+          make the first copy of {provider.name}.
         </p>
       </div>
     );
   }
-  const noun = kind === "User" ? "users" : "groups";
+  const cols = all.filter((c) => visible.includes(c.key));
+  const filterError = head.isError ? toCommandError(head.error) : null;
+  const saveView = () => {
+    const name = window.prompt("Name this view (search, filter, sort and columns are saved):");
+    if (!name) return;
+    const next = [...views.filter((v) => v.name !== name), { name, search, filter, sort, descending, columns: visible }];
+    setViews(next);
+    localStorage.setItem(storeKey, JSON.stringify(next));
+  };
+  const applyView = (name: string) => {
+    const v = views.find((x) => x.name === name);
+    if (!v) return;
+    setSearch(v.search);
+    setFilter(v.filter);
+    setSort(v.sort);
+    setDescending(v.descending);
+    setVisible(v.columns);
+  };
+
   return (
-    <div className="directory">
-      <div className="directory-bar">
-        <input
-          type="search"
-          className="search"
-          placeholder={kind === "User" ? "Search names, user names, emails, departments" : "Search group names"}
-          aria-label={`Search ${noun}`}
-          value={search}
-          onChange={(e) => {
-            setSearch(e.target.value);
-            setOffset(0);
-          }}
-          data-testid={testIds.quickSearch}
-        />
-        <span className="muted" data-testid={testIds.resultCount}>
-          {data.total.toLocaleString()} {noun}
-          {search ? " found" : ""} · copy from {new Date(data.snapshotAt).toLocaleString()}
-        </span>
-      </div>
-      {data.rows.length === 0 ? (
-        <p className="muted pad">No {noun} match “{search}”.</p>
-      ) : (
-        <table className="grid" data-testid={testIds.directoryTable}>
-          <thead>
-            <tr>
-              {kind === "User" ? (
-                <>
-                  <th scope="col">User name</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Department</th>
-                  <th scope="col">Title</th>
-                  <th scope="col">Status</th>
-                </>
-              ) : (
-                <>
-                  <th scope="col">Group</th>
-                  <th scope="col">External id</th>
-                </>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {data.rows.map((r) => (
-              <tr key={r.id} data-testid={testIds.directoryRow}>
-                {kind === "User" ? (
-                  <>
-                    <td>{r.userName}</td>
-                    <td>{r.displayName}</td>
-                    <td>{r.email}</td>
-                    <td>{r.department}</td>
-                    <td>{r.title}</td>
-                    <td>{r.active === false ? <span className="tag warn">inactive</span> : "active"}</td>
-                  </>
-                ) : (
-                  <>
-                    <td>{r.displayName}</td>
-                    <td className="mono">{r.externalId}</td>
-                  </>
-                )}
-              </tr>
+    <div className={selected ? "directory with-detail" : "directory"}>
+      <div className="directory-main">
+        <div className="directory-bar">
+          <input
+            ref={searchRef}
+            type="search"
+            className="search"
+            placeholder={kind === "User" ? "Search names, user names, emails, departments  ( / )" : "Search group names  ( / )"}
+            aria-label={`Search ${noun}`}
+            value={search}
+            onChange={(e) => {
+              setSearch(e.target.value);
+              virtual.scrollToIndex(0);
+            }}
+            data-testid={testIds.quickSearch}
+          />
+          <details className="menu">
+            <summary data-testid={testIds.columnChooser}>Columns</summary>
+            <div className="menu-body">
+              {all.map((c) => (
+                <label key={c.key} className="inline">
+                  <input
+                    type="checkbox"
+                    checked={visible.includes(c.key)}
+                    onChange={(e) =>
+                      setVisible(e.target.checked ? [...visible, c.key] : visible.filter((k) => k !== c.key))
+                    }
+                    data-testid={`column-${c.key}`}
+                  />
+                  {c.label}
+                </label>
+              ))}
+            </div>
+          </details>
+          <select aria-label="Saved views" value="" onChange={(e) => applyView(e.target.value)}>
+            <option value="">Saved views…</option>
+            {views.map((v) => (
+              <option key={v.name} value={v.name}>
+                {v.name}
+              </option>
             ))}
-          </tbody>
-        </table>
-      )}
-      {data.total > PAGE && (
-        <div className="pager">
-          <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-            Previous
+          </select>
+          <button type="button" onClick={saveView}>
+            Save view
           </button>
-          <span className="muted">
-            {(offset + 1).toLocaleString()}–{Math.min(offset + PAGE, data.total).toLocaleString()} of{" "}
-            {data.total.toLocaleString()}
-          </span>
-          <button type="button" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>
-            Next
-          </button>
+          {!readOnly && (
+            <button type="button" className="primary" onClick={() => setCreating(true)} data-testid={testIds.newRecord}>
+              New {kind === "User" ? "user" : "group"}
+            </button>
+          )}
         </div>
+        <FilterBar kind={kind} value={filter} onChange={setFilter} error={filterError} />
+        <p className="muted small result-line" data-testid={testIds.resultCount}>
+          {total.toLocaleString()} {noun}
+          {search || filter ? " found" : ""}
+          {head.data?.snapshotAt && <> · copy from {new Date(head.data.snapshotAt).toLocaleString()}</>}
+        </p>
+        {total === 0 ? (
+          <p className="muted pad">No {noun} match.</p>
+        ) : (
+          <div className="grid-wrap" role="grid" aria-rowcount={total} aria-label={noun} data-testid={testIds.directoryTable}>
+            <div className="grid-head" role="row" style={{ gridTemplateColumns: `repeat(${cols.length}, minmax(0, 1fr))` }}>
+              {cols.map((c) => (
+                <button
+                  key={c.key}
+                  type="button"
+                  role="columnheader"
+                  aria-sort={sort === c.sort ? (descending ? "descending" : "ascending") : "none"}
+                  className="th"
+                  onClick={() => {
+                    if (sort === c.sort) setDescending(!descending);
+                    else {
+                      setSort(c.sort);
+                      setDescending(false);
+                    }
+                  }}
+                  data-testid={`sort-${c.key}`}
+                >
+                  {c.label}
+                  {sort === c.sort ? (descending ? " ▼" : " ▲") : ""}
+                </button>
+              ))}
+            </div>
+            <div className="grid-body" ref={scrollRef} data-testid={testIds.gridScroll}>
+              <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
+                {items.map((item) => {
+                  const r = rowAt(item.index);
+                  return (
+                    <div
+                      key={item.key}
+                      role="row"
+                      aria-rowindex={item.index + 1}
+                      aria-selected={r !== undefined && r.id === selected}
+                      className={
+                        "grid-row" +
+                        (r && r.id === selected ? " selected" : "") +
+                        (item.index === cursor ? " cursor" : "")
+                      }
+                      style={{
+                        transform: `translateY(${item.start}px)`,
+                        height: ROW_HEIGHT,
+                        gridTemplateColumns: `repeat(${cols.length}, minmax(0, 1fr))`,
+                      }}
+                      onClick={() => {
+                        setCursor(item.index);
+                        if (r) setSelected(r.id);
+                      }}
+                      data-testid={r ? testIds.directoryRow : undefined}
+                      data-row-index={item.index}
+                    >
+                      {r
+                        ? cols.map((c) => (
+                            <span key={c.key} role="gridcell" className={c.key === "externalId" ? "mono" : undefined}>
+                              {c.key === "active" ? (
+                                r.active === false ? (
+                                  <span className="tag warn">inactive</span>
+                                ) : (
+                                  "active"
+                                )
+                              ) : (
+                                String(r[c.key] ?? "")
+                              )}
+                            </span>
+                          ))
+                        : cols.map((c) => <span key={c.key} className="skeleton" />)}
+                    </div>
+                  );
+                })}
+              </div>
+            </div>
+          </div>
+        )}
+      </div>
+      {selected && (
+        <DetailPanel
+          key={selected}
+          provider={provider.name}
+          kind={kind}
+          id={selected}
+          readOnly={readOnly}
+          onClose={() => setSelected(null)}
+          onDeleted={() => setSelected(null)}
+        />
+      )}
+      {creating && (
+        <NewRecordDialog
+          provider={provider.name}
+          kind={kind}
+          onClose={() => setCreating(false)}
+          onCreated={(id) => {
+            setCreating(false);
+            setSelected(id);
+          }}
+        />
       )}
     </div>
   );

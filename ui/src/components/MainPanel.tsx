@@ -22,6 +22,7 @@ interface Props {
 export function MainPanel({ provider, reachability, onReachability, onRemoved, onSynced, onAdd }: Props) {
   const [tab, setTab] = useState<Tab>("users");
   const [syncProgress, setSyncProgress] = useState<SyncProgress | null>(null);
+  const [workOffline, setWorkOffline] = useState(false);
   const sync = useMutation({
     mutationFn: async (name: string) => {
       const unlisten = await ipc.onSyncProgress((p) => {
@@ -109,6 +110,10 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
           >
             {test.isPending ? "Testing…" : "Test connection"}
           </button>
+          <label className="inline small">
+            <input type="checkbox" checked={workOffline} onChange={(e) => setWorkOffline(e.target.checked)} />
+            Work offline
+          </label>
           <button
             type="button"
             className="danger"
@@ -147,6 +152,18 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
       )}
       {test.isError && <ErrorBox error={toCommandError(test.error)} title="Connection failed" />}
       {remove.isError && <ErrorBox error={toCommandError(remove.error)} title="Not removed" />}
+      {(workOffline || reachability.state === "offline") && (
+        <div className="banner" role="status" data-testid={testIds.offlineBanner}>
+          <strong>Offline</strong>: you are looking at the copy on this computer
+          {provider.lastSyncAt ? ` from ${new Date(provider.lastSyncAt).toLocaleString()}` : ""}. Browsing, search,
+          filters and history work; changes need a connection to {provider.name}.
+          {workOffline && (
+            <button type="button" className="link" onClick={() => setWorkOffline(false)}>
+              Go online
+            </button>
+          )}
+        </div>
+      )}
       <Tabs tab={tab} onTab={setTab} />
       <section className="tab-body" role="tabpanel" aria-label={tab === "users" ? "Users" : "Groups"}>
         {reachability.state === "online" && reachability.report && (
@@ -157,6 +174,7 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
           provider={provider}
           kind={tab === "users" ? "User" : "Group"}
           version={provider.lastSyncAt ?? "never"}
+          readOnly={workOffline || reachability.state === "offline"}
         />
       </section>
     </main>

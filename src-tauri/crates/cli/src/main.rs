@@ -67,6 +67,29 @@ enum Command {
     },
     /// Export the latest snapshot: JSON (users and groups) or CSV (users).
     Export { name: String },
+    /// Change attributes of one user or group: `set HR 2819c223 title="Head of People"
+    /// name.familyName=Okafor`. Shows the request and asks first (unless --yes).
+    Set {
+        name: String,
+        id: String,
+        /// ATTRIBUTE=VALUE pairs; the value is JSON when it parses as JSON, text otherwise.
+        #[arg(required = true)]
+        changes: Vec<String>,
+        #[arg(long)]
+        group: bool,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Revert the last edit saved through SCIM Desk on a provider.
+    Undo {
+        name: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// The audit log of writes made through SCIM Desk.
+    #[command(subcommand)]
+    Audit(AuditCmd),
     /// What changed between two snapshots (by default the two newest).
     Diff {
         name: String,
@@ -76,6 +99,16 @@ enum Command {
         /// The newer snapshot number.
         #[arg(long)]
         to: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Print every entry (newest first) as CSV (default) or JSON (--format json).
+    Export {
+        /// Only this provider's entries.
+        #[arg(long)]
+        provider: Option<String>,
     },
 }
 
@@ -504,6 +537,129 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 print_json(&serde_json::json!({"users": users, "groups": groups}))?;
             }
         }
+        Command::Set {
+            name,
+            id,
+            changes,
+            group,
+            yes,
+        } => {
+            let desk = open()?;
+            let kind = desk_engine::directory::Kind::from_group_flag(group);
+            let endpoint = if group { "Groups" } else { "Users" };
+            let rt = runtime()?;
+            let before = rt.block_on(desk.client(&name)?.get(endpoint, &id))?;
+            let mut after = before.clone();
+            for c in &changes {
+                let (path, value) = c.split_once('=').ok_or_else(|| {
+                    DeskError::InvalidInput(format!(
+                        "\"{c}\" is not ATTRIBUTE=VALUE (for example title=\"Head of People\")."
+                    ))
+                })?;
+                let value = serde_json::from_str(value)
+                    .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+                set_path(&mut after, path.trim(), value)?;
+            }
+            let request = desk_engine::edit::EditRequest {
+                provider: name.clone(),
+                kind: kind.as_str().into(),
+                id: id.clone(),
+                before,
+                after,
+            };
+            let preview = rt.block_on(desk.preview_edit(&request))?;
+            if preview.changes.is_empty() {
+                eprintln!("Nothing to change.");
+                return Ok(());
+            }
+            eprintln!("{} {}", preview.method, preview.path);
+            for b in &preview.bodies {
+                eprintln!("{}", serde_json::to_string_pretty(b).unwrap_or_default());
+            }
+            if !yes && !confirm("Send this change?")? {
+                return Err(DeskError::Cancelled);
+            }
+            match rt.block_on(desk.save_edit(&request))? {
+                desk_engine::edit::SaveOutcome::Saved { resource, .. } => {
+                    if json {
+                        print_json(&resource)?;
+                    } else {
+                        println!("Saved.");
+                    }
+                }
+                desk_engine::edit::SaveOutcome::Conflict { fields, .. } => {
+                    for f in fields {
+                        eprintln!("  {}: yours {:?}, theirs {:?}", f.path, f.mine, f.theirs);
+                    }
+                    return Err(DeskError::Conflict(
+                        "The record changed on the provider since it was read; nothing was saved."
+                            .into(),
+                    ));
+                }
+            }
+        }
+        Command::Undo { name, yes } => {
+            let desk = open()?;
+            if !yes && !confirm("Revert the last change saved through SCIM Desk?")? {
+                return Err(DeskError::Cancelled);
+            }
+            match runtime()?.block_on(desk.undo_last(&name))? {
+                desk_engine::edit::SaveOutcome::Saved { .. } => println!("Reverted."),
+                desk_engine::edit::SaveOutcome::Conflict { .. } => {
+                    return Err(DeskError::Conflict(
+                        "The record changed on the provider after that edit; nothing was reverted."
+                            .into(),
+                    ))
+                }
+            }
+        }
+        Command::Audit(AuditCmd::Export { provider }) => {
+            let entries = open()?.audit_entries(provider.as_deref(), None, 0)?;
+            if json {
+                print_json(&entries)?;
+            } else {
+                let mut w = csv::Writer::from_writer(std::io::stdout());
+                let write = |w: &mut csv::Writer<std::io::Stdout>, row: &[String]| {
+                    w.write_record(row)
+                        .map_err(|e| DeskError::Internal(format!("writing CSV failed: {e}")))
+                };
+                let header = [
+                    "id",
+                    "at",
+                    "os_user",
+                    "provider",
+                    "resource_kind",
+                    "resource_id",
+                    "operation",
+                    "http_status",
+                    "before",
+                    "after",
+                ];
+                write(&mut w, &header.map(String::from))?;
+                for e in entries {
+                    let j = |v: &Option<serde_json::Value>| {
+                        v.as_ref().map(ToString::to_string).unwrap_or_default()
+                    };
+                    write(
+                        &mut w,
+                        &[
+                            e.id.to_string(),
+                            e.at.clone(),
+                            e.os_user.clone(),
+                            e.provider.clone(),
+                            e.resource_kind.clone(),
+                            e.resource_id.clone().unwrap_or_default(),
+                            e.operation.clone(),
+                            e.http_status.map(|s| s.to_string()).unwrap_or_default(),
+                            j(&e.before),
+                            j(&e.after),
+                        ],
+                    )?;
+                }
+                w.flush()
+                    .map_err(|e| DeskError::Internal(format!("writing CSV failed: {e}")))?;
+            }
+        }
         Command::Users(args) => list(args, desk_engine::directory::Kind::User, cli.format)?,
         Command::Groups(args) => list(args, desk_engine::directory::Kind::Group, cli.format)?,
         Command::Provider(cmd) => {
@@ -586,4 +742,60 @@ fn run(cli: Cli) -> Result<(), DeskError> {
         }
     }
     Ok(())
+}
+
+/// Sets `name`, `name.sub` or `urn:…:attr` in a resource.
+fn set_path(
+    v: &mut serde_json::Value,
+    path: &str,
+    value: serde_json::Value,
+) -> Result<(), DeskError> {
+    let bad = || DeskError::InvalidInput(format!("\"{path}\" is not an attribute path."));
+    let root = v.as_object_mut().ok_or_else(bad)?;
+    let (parent, child) = if path.to_ascii_lowercase().starts_with("urn:") {
+        let i = path.rfind(':').ok_or_else(bad)?;
+        (Some(&path[..i]), &path[i + 1..])
+    } else {
+        match path.split_once('.') {
+            Some((p, c)) => (Some(p), c),
+            None => (None, path),
+        }
+    };
+    match parent {
+        None => {
+            root.insert(child.to_string(), value);
+        }
+        Some(p) => {
+            let key = root
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(p))
+                .cloned()
+                .unwrap_or_else(|| p.to_string());
+            let entry = root
+                .entry(key)
+                .or_insert_with(|| serde_json::Value::Object(Default::default()));
+            entry
+                .as_object_mut()
+                .ok_or_else(bad)?
+                .insert(child.to_string(), value);
+        }
+    }
+    Ok(())
+}
+
+/// Asks a yes/no question on the terminal; `false` when there is no terminal to ask on.
+fn confirm(question: &str) -> Result<bool, DeskError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(DeskError::InvalidInput(
+            "Confirmation is needed and there is no terminal to ask on: add --yes.".into(),
+        ));
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| DeskError::Internal(format!("reading the answer failed: {e}")))?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes"))
 }

@@ -158,6 +158,9 @@ mod bindings {
         crate::edit::EditPreview::export_all(&cfg).unwrap();
         crate::edit::SaveOutcome::export_all(&cfg).unwrap();
         crate::edit::MembershipChange::export_all(&cfg).unwrap();
+        crate::edit::MergeRequest::export_all(&cfg).unwrap();
+        crate::detail::FormSection::export_all(&cfg).unwrap();
+        crate::detail::AuditRow::export_all(&cfg).unwrap();
         crate::history::SnapshotDiff::export_all(&cfg).unwrap();
         crate::history::ResourceVersion::export_all(&cfg).unwrap();
     }

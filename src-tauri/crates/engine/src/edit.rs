@@ -86,6 +86,20 @@ pub enum SaveOutcome {
     },
 }
 
+/// The person's choices in the conflict view: which fields keep their value.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeRequest {
+    #[ts(type = "unknown")]
+    pub base: Value,
+    #[ts(type = "unknown")]
+    pub mine: Value,
+    #[ts(type = "unknown")]
+    pub theirs: Value,
+    /// Paths of [`ConflictField`] where the person keeps their own value.
+    pub take_mine: Vec<String>,
+}
+
 /// Members to add to and remove from a group.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { combine, comparison, operatorsFor, USER_FILTER_ATTRIBUTES } from "./filterBuilder";
+import { changedPaths, getValue, pruneEmpty, setValue, validate, visibleAttributes, type JsonObject } from "./resource";
+import type { FormSection } from "./bindings/FormSection";
+
+const attr = (path: string) => USER_FILTER_ATTRIBUTES.find((a) => a.path === path)!;
+
+describe("filter builder", () => {
+  it("quotes strings with JSON escaping and writes booleans bare", () => {
+    expect(comparison(attr("name.familyName"), "co", 'O"Brien')).toBe('name.familyName co "O\\"Brien"');
+    expect(comparison(attr("active"), "eq", "false")).toBe("active eq false");
+    expect(comparison(attr("title"), "pr", "ignored")).toBe("title pr");
+  });
+  it("turns a picked date into an instant", () => {
+    expect(comparison(attr("meta.lastModified"), "ge", "2026-11-01")).toBe('meta.lastModified ge "2026-11-01T00:00:00Z"');
+  });
+  it("combines with and, keeping an or on the left together", () => {
+    expect(combine("", "a pr")).toBe("a pr");
+    expect(combine('a eq "1" or b eq "2"', "c pr")).toBe('(a eq "1" or b eq "2") and c pr');
+    expect(combine("a pr", "c pr")).toBe("a pr and c pr");
+  });
+  it("offers operators that fit the type", () => {
+    expect(operatorsFor("boolean")).toEqual(["eq", "ne", "pr"]);
+    expect(operatorsFor("string")).toContain("co");
+  });
+});
+
+const ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const attrDef = (name: string, more: Partial<FormSection["attributes"][number]> = {}) => ({
+  name,
+  type: "string",
+  multiValued: false,
+  required: false,
+  mutability: "readWrite",
+  caseExact: false,
+  canonicalValues: [],
+  referenceTypes: [],
+  description: "",
+  subAttributes: [],
+  ...more,
+});
+const core: FormSection = {
+  schema: "urn:ietf:params:scim:schemas:core:2.0:User",
+  name: "User",
+  extension: false,
+  attributes: [
+    attrDef("id", { mutability: "readOnly" }),
+    attrDef("userName", { required: true }),
+    attrDef("name", { type: "complex", subAttributes: [attrDef("givenName"), attrDef("familyName")] }),
+    attrDef("emails", { type: "complex", multiValued: true, subAttributes: [attrDef("value"), attrDef("type")] }),
+    attrDef("password", { mutability: "writeOnly" }),
+  ],
+};
+const ent: FormSection = { schema: ENT, name: "EnterpriseUser", extension: true, attributes: [attrDef("department")] };
+
+describe("form values", () => {
+  const user: JsonObject = {
+    id: "1",
+    UserName: "ann",
+    name: { givenName: "Ann", familyName: "Lee" },
+    emails: [{ value: "ann@example.com", type: "work" }],
+  };
+  it("hides server-owned and write-only attributes", () => {
+    expect(visibleAttributes(core).map((a) => a.name)).toEqual(["userName", "name", "emails"]);
+  });
+  it("reads names ignoring case and writes extensions under their URN", () => {
+    expect(getValue(user, core, "userName")).toBe("ann");
+    const next = setValue(user, ent, "department", "Sales");
+    expect((next[ENT] as JsonObject).department).toBe("Sales");
+    expect(next.schemas).toContain(ENT);
+    expect(user[ENT]).toBeUndefined();
+  });
+  it("lists changed paths, sub-attributes of complex ones one by one", () => {
+    let after = setValue(user, core, "name", { givenName: "Ann", familyName: "Smith" });
+    after = setValue(after, core, "emails", [{ value: "ann.smith@example.com", type: "work" }]);
+    after = setValue(after, ent, "department", "Sales");
+    expect(changedPaths(user, after, [core, ent])).toEqual(["name.familyName", "emails", `${ENT}:department`]);
+    expect(changedPaths(user, structuredClone(user), [core, ent])).toEqual([]);
+  });
+  it("requires what the schema requires", () => {
+    expect(validate(setValue(user, core, "userName", ""), [core])).toEqual(["User name is required."]);
+    expect(validate(user, [core])).toEqual([]);
+  });
+  it("sends only what was filled in for a new record", () => {
+    expect(pruneEmpty({ userName: "x", name: { givenName: "", familyName: "" }, emails: [{ value: "", type: "work", primary: true }], active: false })).toEqual({
+      userName: "x",
+      active: false,
+    });
+  });
+});
