@@ -88,9 +88,6 @@ function Editor({
   const [confirm, setConfirm] = useState<"delete" | "deactivate" | null>(null);
   const refresh = useCacheRefresh();
   const who = displayLabel(original);
-  useEffect(() => {
-    if (changedPaths(original, draft, detail.sections).length > 0) setSaved(false);
-  }, [original, draft, detail, setSaved]);
   const changed = useMemo(() => new Set(changedPaths(original, draft, detail.sections)), [original, draft, detail]);
   const problems = useMemo(() => validate(draft, detail.sections), [draft, detail]);
 
@@ -191,7 +188,7 @@ function Editor({
           ×
         </button>
       </header>
-      {saved && (
+      {saved && changed.size === 0 && (
         <p className="ok-line" data-testid={testIds.savedLine}>
           Saved to {provider}.{" "}
           <button type="button" className="link" onClick={() => undo.mutate()} data-testid={testIds.undo}>

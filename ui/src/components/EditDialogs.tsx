@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { ConflictField, EditPreview } from "../ipc";
 import { same, type Json } from "../resource";
 import { testIds } from "../testIds";
+import { Modal } from "./Modal";
 
 function show(v: unknown): string {
   if (v === undefined || v === null) return "—";
@@ -24,70 +25,60 @@ export function ReviewDialog({
   onCancel: () => void;
 }) {
   return (
-    <div className="overlay" role="presentation">
-      <div
-        className="dialog wide"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="review-title"
-        data-testid={testIds.reviewDialog}
-        onKeyDown={(e) => e.key === "Escape" && onCancel()}
+    <Modal title={`Review the change to ${who}`} testId={testIds.reviewDialog} wide onClose={onCancel}>
+    {preview.changes.length === 0 ? (
+      <p className="muted">Nothing changed.</p>
+    ) : (
+      <table className="grid compact" data-testid={testIds.reviewChanges}>
+        <thead>
+          <tr>
+            <th scope="col">Attribute</th>
+            <th scope="col">Now</th>
+            <th scope="col">After saving</th>
+          </tr>
+        </thead>
+        <tbody>
+          {preview.changes.map((c, i) => (
+            <tr key={i}>
+              <td className="mono">{c.path}</td>
+              <td className="old">{show(c.before)}</td>
+              <td className="new">{show(c.after)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+    {preview.warnings.map((w) => (
+      <p key={w} className="muted small">
+        {w}
+      </p>
+    ))}
+    <details>
+      <summary>
+        The request SCIM Desk will send ({preview.method} {preview.path})
+      </summary>
+      <pre className="mono request" data-testid={testIds.reviewRequest}>
+        {`${preview.method} ${preview.path}\n${preview.ifMatch ? `If-Match: ${preview.ifMatch}\n` : ""}\n${preview.bodies
+          .map((b) => JSON.stringify(b, null, 2))
+          .join("\n\n")}`}
+      </pre>
+    </details>
+    <div className="dialog-actions">
+      <button type="button" onClick={onCancel} disabled={busy}>
+        Back to editing
+      </button>
+      <button
+        type="button"
+        className="primary"
+        onClick={onConfirm}
+        disabled={busy || preview.changes.length === 0}
+        data-testid={testIds.confirmSave}
+        autoFocus
       >
-        <h2 id="review-title">Review the change to {who}</h2>
-        {preview.changes.length === 0 ? (
-          <p className="muted">Nothing changed.</p>
-        ) : (
-          <table className="grid compact" data-testid={testIds.reviewChanges}>
-            <thead>
-              <tr>
-                <th scope="col">Attribute</th>
-                <th scope="col">Now</th>
-                <th scope="col">After saving</th>
-              </tr>
-            </thead>
-            <tbody>
-              {preview.changes.map((c, i) => (
-                <tr key={i}>
-                  <td className="mono">{c.path}</td>
-                  <td className="old">{show(c.before)}</td>
-                  <td className="new">{show(c.after)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {preview.warnings.map((w) => (
-          <p key={w} className="muted small">
-            {w}
-          </p>
-        ))}
-        <details>
-          <summary>
-            The request SCIM Desk will send ({preview.method} {preview.path})
-          </summary>
-          <pre className="mono request" data-testid={testIds.reviewRequest}>
-            {`${preview.method} ${preview.path}\n${preview.ifMatch ? `If-Match: ${preview.ifMatch}\n` : ""}\n${preview.bodies
-              .map((b) => JSON.stringify(b, null, 2))
-              .join("\n\n")}`}
-          </pre>
-        </details>
-        <div className="dialog-actions">
-          <button type="button" onClick={onCancel} disabled={busy}>
-            Back to editing
-          </button>
-          <button
-            type="button"
-            className="primary"
-            onClick={onConfirm}
-            disabled={busy || preview.changes.length === 0}
-            data-testid={testIds.confirmSave}
-            autoFocus
-          >
-            {busy ? "Saving…" : "Save to provider"}
-          </button>
-        </div>
-      </div>
+        {busy ? "Saving…" : "Save to provider"}
+      </button>
     </div>
+    </Modal>
   );
 }
 
@@ -112,90 +103,80 @@ export function ConflictDialog({
   );
   const [mine, setMine] = useState<Set<string>>(() => new Set(contested.map((f) => f.path)));
   return (
-    <div className="overlay" role="presentation">
-      <div
-        className="dialog wide"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="conflict-title"
-        data-testid={testIds.conflictDialog}
-        onKeyDown={(e) => e.key === "Escape" && onCancel()}
-      >
-        <h2 id="conflict-title">Someone else changed this record</h2>
-        <p className="muted">
-          Nothing was saved. The provider has a newer version than the one you started from. Choose,
-          for each attribute both of you changed, which value to keep. Changes only one side made are
-          kept as they are.
-        </p>
-        <table className="grid compact">
-          <thead>
-            <tr>
-              <th scope="col">Attribute</th>
-              <th scope="col">When you opened it</th>
-              <th scope="col">Yours</th>
-              <th scope="col">On the provider now</th>
+    <Modal title="Someone else changed this record" testId={testIds.conflictDialog} wide onClose={onCancel}>
+    <p className="muted">
+      Nothing was saved. The provider has a newer version than the one you started from. Choose,
+      for each attribute both of you changed, which value to keep. Changes only one side made are
+      kept as they are.
+    </p>
+    <table className="grid compact">
+      <thead>
+        <tr>
+          <th scope="col">Attribute</th>
+          <th scope="col">When you opened it</th>
+          <th scope="col">Yours</th>
+          <th scope="col">On the provider now</th>
+        </tr>
+      </thead>
+      <tbody>
+        {fields.map((f) => {
+          const choice = contested.some((c) => c.path === f.path);
+          return (
+            <tr key={f.path} data-testid={testIds.conflictField}>
+              <td className="mono">{f.path}</td>
+              <td className="old">{show(f.base)}</td>
+              <td>
+                {choice ? (
+                  <label className="inline">
+                    <input
+                      type="radio"
+                      name={`c-${f.path}`}
+                      checked={mine.has(f.path)}
+                      onChange={() => setMine(new Set([...mine, f.path]))}
+                      data-testid={`keep-mine-${f.path}`}
+                    />
+                    {show(f.mine)}
+                  </label>
+                ) : (
+                  show(f.mine)
+                )}
+              </td>
+              <td>
+                {choice ? (
+                  <label className="inline">
+                    <input
+                      type="radio"
+                      name={`c-${f.path}`}
+                      checked={!mine.has(f.path)}
+                      onChange={() => setMine(new Set([...mine].filter((p) => p !== f.path)))}
+                      data-testid={`keep-theirs-${f.path}`}
+                    />
+                    {show(f.theirs)}
+                  </label>
+                ) : (
+                  show(f.theirs)
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {fields.map((f) => {
-              const choice = contested.some((c) => c.path === f.path);
-              return (
-                <tr key={f.path} data-testid={testIds.conflictField}>
-                  <td className="mono">{f.path}</td>
-                  <td className="old">{show(f.base)}</td>
-                  <td>
-                    {choice ? (
-                      <label className="inline">
-                        <input
-                          type="radio"
-                          name={`c-${f.path}`}
-                          checked={mine.has(f.path)}
-                          onChange={() => setMine(new Set([...mine, f.path]))}
-                          data-testid={`keep-mine-${f.path}`}
-                        />
-                        {show(f.mine)}
-                      </label>
-                    ) : (
-                      show(f.mine)
-                    )}
-                  </td>
-                  <td>
-                    {choice ? (
-                      <label className="inline">
-                        <input
-                          type="radio"
-                          name={`c-${f.path}`}
-                          checked={!mine.has(f.path)}
-                          onChange={() => setMine(new Set([...mine].filter((p) => p !== f.path)))}
-                          data-testid={`keep-theirs-${f.path}`}
-                        />
-                        {show(f.theirs)}
-                      </label>
-                    ) : (
-                      show(f.theirs)
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        <div className="dialog-actions">
-          <button type="button" onClick={onCancel} disabled={busy}>
-            Keep editing
-          </button>
-          <button
-            type="button"
-            className="primary"
-            onClick={() => onResolve([...mine])}
-            disabled={busy}
-            data-testid={testIds.resolveConflict}
-          >
-            Review the merged version
-          </button>
-        </div>
-      </div>
+          );
+        })}
+      </tbody>
+    </table>
+    <div className="dialog-actions">
+      <button type="button" onClick={onCancel} disabled={busy}>
+        Keep editing
+      </button>
+      <button
+        type="button"
+        className="primary"
+        onClick={() => onResolve([...mine])}
+        disabled={busy}
+        data-testid={testIds.resolveConflict}
+      >
+        Review the merged version
+      </button>
     </div>
+    </Modal>
   );
 }
 
@@ -218,32 +199,22 @@ export function ConfirmDialog({
   onCancel: () => void;
 }) {
   return (
-    <div className="overlay" role="presentation">
-      <div
-        className="dialog"
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby="confirm-title"
-        data-testid={testIds.confirmDialog}
-        onKeyDown={(e) => e.key === "Escape" && onCancel()}
+    <Modal title={title} testId={testIds.confirmDialog} alert onClose={onCancel}>
+    <p>{body}</p>
+    <div className="dialog-actions">
+      <button type="button" onClick={onCancel} disabled={busy} autoFocus>
+        Cancel
+      </button>
+      <button
+        type="button"
+        className={danger ? "primary danger-fill" : "primary"}
+        onClick={onConfirm}
+        disabled={busy}
+        data-testid={testIds.confirmAction}
       >
-        <h2 id="confirm-title">{title}</h2>
-        <p>{body}</p>
-        <div className="dialog-actions">
-          <button type="button" onClick={onCancel} disabled={busy} autoFocus>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className={danger ? "primary danger-fill" : "primary"}
-            onClick={onConfirm}
-            disabled={busy}
-            data-testid={testIds.confirmAction}
-          >
-            {busy ? "Working…" : action}
-          </button>
-        </div>
-      </div>
+        {busy ? "Working…" : action}
+      </button>
     </div>
+    </Modal>
   );
 }

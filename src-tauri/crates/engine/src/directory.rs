@@ -108,9 +108,6 @@ pub(crate) fn read_cache(
         };
         col.map(|c| (c, desc))
     });
-    let sql_ok = filter
-        .as_ref()
-        .is_none_or(|f| desk_store::query::to_sql(f, 1).is_some());
     let limit = if read.limit == 0 {
         i64::MAX as u64
     } else {
@@ -120,20 +117,24 @@ pub(crate) fn read_cache(
         snapshot_id,
         kind: kind.as_str(),
         search: read.search.filter(|s| !s.trim().is_empty()),
-        filter: filter.as_ref().filter(|_| sql_ok),
+        filter: filter.as_ref(),
         sort: column,
         offset: read.offset,
         limit,
     };
     let in_memory_sort = read.sort.is_some() && column.is_none();
-    if sql_ok && !in_memory_sort {
-        return Ok(db.resources(&q)?);
+    if !in_memory_sort {
+        match db.resources(&q) {
+            Err(desk_store::StoreError::FilterNotTranslatable) => {}
+            other => return Ok(other?),
+        }
     }
     // The evaluator's path: every row the search leaves, filtered and sorted here.
+    q.filter = None;
     q.offset = 0;
     q.limit = i64::MAX as u64;
     let (mut rows, _) = db.resources(&q)?;
-    if let (Some(f), false) = (&filter, sql_ok) {
+    if let Some(f) = &filter {
         let case_exact = scim_client::filter::default_case_exact;
         rows.retain(|r| matches(f, &r.raw, &case_exact));
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use scim_client::patch::{diff, requests, PatchOpKind, PatchOperation};
-use scim_client::{CapabilityProfile, ScimClient, ScimError};
+use scim_client::{CapabilityProfile, ScimError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use ts_rs::TS;
@@ -271,10 +271,6 @@ fn plan(profile: &CapabilityProfile, before: &Value, after: &Value) -> Plan {
 }
 
 impl Desk {
-    async fn writer(&self, provider: &str) -> Result<(ScimClient, CapabilityProfile), DeskError> {
-        self.client_with_profile(provider).await
-    }
-
     fn warnings(profile: &CapabilityProfile) -> Vec<String> {
         let mut w = Vec::new();
         if profile.single_writer {
@@ -296,10 +292,7 @@ impl Desk {
 
     /// What saving `req` will send, without sending anything.
     pub async fn preview_edit(&self, req: &EditRequest) -> Result<EditPreview, DeskError> {
-        let profile = match self.saved_profile(&req.provider)? {
-            Some(p) => p,
-            None => self.writer(&req.provider).await?.1,
-        };
+        let (_, profile) = self.client_with_profile(&req.provider).await?;
         let kind = Kind::parse(&req.kind);
         let p = plan(&profile, &req.before, &req.after);
         Ok(EditPreview {
@@ -336,7 +329,7 @@ impl Desk {
     async fn save_as(&self, req: &EditRequest, operation: &str) -> Result<SaveOutcome, DeskError> {
         let kind = Kind::parse(&req.kind);
         let ep = endpoint(kind);
-        let (client, profile) = self.writer(&req.provider).await?;
+        let (client, profile) = self.client_with_profile(&req.provider).await?;
         if !profile.etag {
             let current = client.get(ep, &req.id).await?;
             if overlapping_change(&req.before, &req.after, &current) {
@@ -450,7 +443,7 @@ impl Desk {
         kind: Kind,
         resource: &Value,
     ) -> Result<Value, DeskError> {
-        let (client, _) = self.writer(provider).await?;
+        let (client, _) = self.client_with_profile(provider).await?;
         match client.create(endpoint(kind), resource).await {
             Ok(created) => {
                 let id = created
@@ -495,7 +488,7 @@ impl Desk {
             .get("id")
             .and_then(Value::as_str)
             .ok_or_else(|| DeskError::InvalidInput("The record has no id.".into()))?;
-        let (client, profile) = self.writer(provider).await?;
+        let (client, profile) = self.client_with_profile(provider).await?;
         let if_match = version_of(before).filter(|_| profile.etag);
         match client
             .delete_if(endpoint(kind), id, if_match.as_deref())
@@ -543,7 +536,7 @@ impl Desk {
     /// Adds and removes group members, in requests split to the provider's limits (PUT of the
     /// whole group where PATCH is missing).
     pub async fn change_membership(&self, change: &MembershipChange) -> Result<Value, DeskError> {
-        let (client, profile) = self.writer(&change.provider).await?;
+        let (client, profile) = self.client_with_profile(&change.provider).await?;
         let before = client.get("Groups", &change.group_id).await?;
         let stored = if profile.patch.supported {
             let mut ops = Vec::new();
