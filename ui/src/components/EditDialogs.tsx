@@ -102,6 +102,12 @@ export function ConflictDialog({
       !same(f.mine as Json, f.theirs as Json),
   );
   const [mine, setMine] = useState<Set<string>>(() => new Set(contested.map((f) => f.path)));
+  const keep = (path: string, side: "mine" | "theirs") => {
+    const next = new Set(mine);
+    if (side === "mine") next.add(path);
+    else next.delete(path);
+    setMine(next);
+  };
   return (
     <Modal title="Someone else changed this record" testId={testIds.conflictDialog} wide onClose={onCancel}>
     <p className="muted">
@@ -125,38 +131,24 @@ export function ConflictDialog({
             <tr key={f.path} data-testid={testIds.conflictField}>
               <td className="mono">{f.path}</td>
               <td className="old">{show(f.base)}</td>
-              <td>
-                {choice ? (
-                  <label className="inline">
-                    <input
-                      type="radio"
-                      name={`c-${f.path}`}
-                      checked={mine.has(f.path)}
-                      onChange={() => setMine(new Set([...mine, f.path]))}
-                      data-testid={`keep-mine-${f.path}`}
-                    />
-                    {show(f.mine)}
-                  </label>
-                ) : (
-                  show(f.mine)
-                )}
-              </td>
-              <td>
-                {choice ? (
-                  <label className="inline">
-                    <input
-                      type="radio"
-                      name={`c-${f.path}`}
-                      checked={!mine.has(f.path)}
-                      onChange={() => setMine(new Set([...mine].filter((p) => p !== f.path)))}
-                      data-testid={`keep-theirs-${f.path}`}
-                    />
-                    {show(f.theirs)}
-                  </label>
-                ) : (
-                  show(f.theirs)
-                )}
-              </td>
+              {(["mine", "theirs"] as const).map((side) => (
+                <td key={side}>
+                  {choice ? (
+                    <label className="inline">
+                      <input
+                        type="radio"
+                        name={`c-${f.path}`}
+                        checked={mine.has(f.path) === (side === "mine")}
+                        onChange={() => keep(f.path, side)}
+                        data-testid={`keep-${side}-${f.path}`}
+                      />
+                      {show(f[side])}
+                    </label>
+                  ) : (
+                    show(f[side])
+                  )}
+                </td>
+              ))}
             </tr>
           );
         })}
