@@ -6,6 +6,9 @@
 //! reaches at any concurrency (1 to 6 requests in flight), reading the same pages without
 //! parsing them. Prints a Markdown table.
 
+mod ingest;
+mod search;
+
 use std::time::Instant;
 
 use desk_harness::sample::generate;
@@ -133,6 +136,26 @@ async fn main() {
             let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
             pull(users, rounds).await;
         }
-        _ => eprintln!("usage: desk-bench pull [USERS] [ROUNDS]"),
+        Some("search") => {
+            let users = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+            let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20);
+            search::run(users, rounds).await;
+        }
+        Some("ingest") => {
+            let sizes: Vec<usize> = args
+                .get(1)
+                .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
+                .unwrap_or_else(|| vec![10_000, 100_000]);
+            let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
+            ingest::run(&sizes, rounds).await;
+        }
+        Some("ingest-client") => {
+            let base = args.get(1).cloned().unwrap_or_default();
+            let n = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
+            ingest::client(&base, n).await;
+        }
+        _ => eprintln!(
+            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS]"
+        ),
     }
 }

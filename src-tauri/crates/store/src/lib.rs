@@ -65,6 +65,14 @@ impl Database {
         Ok(Self { conn })
     }
 
+    /// Copies committed pages from the write-ahead log into the database file without waiting
+    /// for readers (a sync's writer leaves this to be done after it publishes).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// The underlying connection, for crates that own their own tables.
     pub fn conn(&self) -> &Connection {
         &self.conn

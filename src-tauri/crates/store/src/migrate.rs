@@ -19,6 +19,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261128160000_cache",
         include_str!("../migrations/20261128160000_cache.sql"),
     ),
+    (
+        "20261128190000_fast_filters",
+        include_str!("../migrations/20261128190000_fast_filters.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

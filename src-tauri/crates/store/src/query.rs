@@ -108,6 +108,9 @@ fn target(path: &AttrPath) -> Option<Target> {
 struct Builder {
     params: Vec<SqlValue>,
     first: usize,
+    /// How many `not`s enclose the current term. Outside any, SQL NULL and false filter the
+    /// same, so column comparisons stay bare and the planner can use the indexes.
+    negated: u32,
 }
 
 impl Builder {
@@ -120,7 +123,33 @@ impl Builder {
         Some(match f {
             Filter::And(a, b) => format!("({} AND {})", self.filter(a)?, self.filter(b)?),
             Filter::Or(a, b) => format!("({} OR {})", self.filter(a)?, self.filter(b)?),
-            Filter::Not(a) => format!("(NOT {})", self.filter(a)?),
+            Filter::Not(a) => {
+                self.negated += 1;
+                let inner = self.filter(a);
+                self.negated -= 1;
+                format!("(NOT {})", inner?)
+            }
+            Filter::Present(path) if is_any_email(path) => "(ifnull(r.emails <> '', 0))".into(),
+            Filter::Compare {
+                path,
+                op:
+                    op @ (CompareOp::Eq | CompareOp::Ne | CompareOp::Co | CompareOp::Sw | CompareOp::Ew),
+                value: CompValue::String(v),
+            } if is_any_email(path) && !v.contains('\n') => {
+                let pred = self.any_line(
+                    if *op == CompareOp::Ne {
+                        CompareOp::Eq
+                    } else {
+                        *op
+                    },
+                    v,
+                );
+                if *op == CompareOp::Ne {
+                    format!("(NOT {pred})")
+                } else {
+                    pred
+                }
+            }
             Filter::Present(path) => match target(path)? {
                 Target::Column(c, ColType::Bool) => format!("(r.{c} IS NOT NULL)"),
                 Target::Column(c, _) => format!("(ifnull(r.{c} <> '', 0))"),
@@ -146,6 +175,7 @@ impl Builder {
                     (op, v) => (self.compare(&col, ty, *op, v), false),
                 };
                 let any = match t {
+                    Target::Column(..) if !negate && self.negated == 0 => pred,
                     Target::Column(..) => format!("ifnull({pred}, 0)"),
                     Target::Email(..) => self.any_email(&pred),
                 };
@@ -164,6 +194,32 @@ impl Builder {
                 format!("(EXISTS (SELECT 1 FROM json_each(r.raw, '$.emails') e WHERE {inner}))")
             }
         })
+    }
+
+    /// `emails` (newline-separated values) has a line that `op` matches, ignoring case.
+    fn any_line(&mut self, op: CompareOp, v: &str) -> String {
+        let wrapped = "(char(10) || r.emails || char(10))";
+        if v.is_ascii() {
+            let e = like_escape(v);
+            let pattern = match op {
+                CompareOp::Eq => format!("%\n{e}\n%"),
+                CompareOp::Sw => format!("%\n{e}%"),
+                CompareOp::Ew => format!("%{e}\n%"),
+                _ => format!("%{e}%"),
+            };
+            let p = self.param(SqlValue::Text(pattern));
+            format!("(ifnull({wrapped} LIKE {p} ESCAPE '\\', 0))")
+        } else {
+            let lower = v.to_lowercase();
+            let needle = match op {
+                CompareOp::Eq => format!("\n{lower}\n"),
+                CompareOp::Sw => format!("\n{lower}"),
+                CompareOp::Ew => format!("{lower}\n"),
+                _ => lower,
+            };
+            let p = self.param(SqlValue::Text(needle));
+            format!("(ifnull(instr(scim_fold({wrapped}), {p}) > 0, 0))")
+        }
     }
 
     /// A predicate on one email (`e`) that holds for any email of the resource.
@@ -294,6 +350,13 @@ impl Builder {
     }
 }
 
+/// `emails` or `emails.value` at the top level: any email value.
+fn is_any_email(path: &AttrPath) -> bool {
+    path.urn.is_none()
+        && eq(&path.name, "emails")
+        && path.sub.as_deref().is_none_or(|s| eq(s, "value"))
+}
+
 /// One sub-attribute of the email `e`.
 fn email_col(sub: &str) -> String {
     format!("json_extract(e.value, '$.{sub}')")
@@ -332,6 +395,7 @@ pub fn to_sql(filter: &Filter, first_param: usize) -> Option<SqlFilter> {
     let mut b = Builder {
         params: Vec::new(),
         first: first_param,
+        negated: 0,
     };
     let clause = b.filter(filter)?;
     Some(SqlFilter {
