@@ -23,6 +23,12 @@ const COMMANDS: &[&str] = &[
     "delete_resource",
     "change_membership",
     "audit_log",
+    "overview",
+    "diff_snapshots",
+    "export_view",
+    "csv_columns",
+    "preview_import",
+    "apply_import",
 ];
 
 fn main() {

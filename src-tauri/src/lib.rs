@@ -11,6 +11,8 @@ use desk_engine::api::{
 use desk_engine::detail::{AuditRow, FormSection, ResourceDetail};
 use desk_engine::directory::Kind;
 use desk_engine::edit::{EditPreview, EditRequest, MembershipChange, MergeRequest, SaveOutcome};
+use desk_engine::import::{ColumnMapping, ImportPreview, ImportRequest, ImportResult};
+use desk_engine::overview::Overview;
 use desk_engine::secrets::KeyringStore;
 use desk_engine::sync::{CancelFlag, SyncProgress, SyncReport};
 use desk_engine::{DataPaths, Desk, DeskError};
@@ -246,6 +248,52 @@ fn audit_log(
         .collect())
 }
 
+#[tauri::command]
+fn overview(state: State<'_, DeskState>, provider: String) -> Result<Overview, IpcError> {
+    state.desk()?.overview(&provider).map_err(ipc)
+}
+
+#[tauri::command]
+fn diff_snapshots(
+    state: State<'_, DeskState>,
+    provider: String,
+) -> Result<desk_engine::history::SnapshotDiff, IpcError> {
+    state
+        .desk()?
+        .diff_snapshots(&provider, None, None)
+        .map_err(ipc)
+}
+
+#[tauri::command]
+fn export_view(
+    state: State<'_, DeskState>,
+    query: desk_engine::directory::DirectoryQuery,
+) -> Result<String, IpcError> {
+    state.desk()?.export_view(&query).map_err(ipc)
+}
+
+#[tauri::command]
+fn csv_columns(csv: String) -> Result<Vec<ColumnMapping>, IpcError> {
+    desk_engine::import::guess_mapping(&csv).map_err(ipc)
+}
+
+#[tauri::command]
+fn preview_import(
+    state: State<'_, DeskState>,
+    request: ImportRequest,
+) -> Result<ImportPreview, IpcError> {
+    state.desk()?.preview_import(&request).map_err(ipc)
+}
+
+#[tauri::command]
+async fn apply_import(
+    state: State<'_, DeskState>,
+    request: ImportRequest,
+) -> Result<ImportResult, IpcError> {
+    let desk = state.desk()?;
+    desk.apply_import(&request).await.map_err(ipc)
+}
+
 fn open_desk() -> Result<Arc<Desk>, IpcError> {
     let paths = DataPaths::from_env().map_err(ipc)?;
     let secrets = Arc::new(KeyringStore::for_this_build());
@@ -281,6 +329,12 @@ pub fn run() {
             delete_resource,
             change_membership,
             audit_log,
+            overview,
+            diff_snapshots,
+            export_view,
+            csv_columns,
+            preview_import,
+            apply_import,
         ])
         .build(tauri::generate_context!());
     let app = match app {

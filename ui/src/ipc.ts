@@ -22,6 +22,12 @@ import type { MergeRequest } from "./bindings/MergeRequest";
 import type { MembershipChange } from "./bindings/MembershipChange";
 import type { AuditRow } from "./bindings/AuditRow";
 import type { ConflictField } from "./bindings/ConflictField";
+import type { Overview } from "./bindings/Overview";
+import type { SnapshotDiff } from "./bindings/SnapshotDiff";
+import type { ColumnMapping } from "./bindings/ColumnMapping";
+import type { ImportRequest } from "./bindings/ImportRequest";
+import type { ImportPreview } from "./bindings/ImportPreview";
+import type { ImportResult } from "./bindings/ImportResult";
 import type { SyncReport } from "./bindings/SyncReport";
 
 export type {
@@ -46,6 +52,12 @@ export type {
   MembershipChange,
   AuditRow,
   ConflictField,
+  Overview,
+  SnapshotDiff,
+  ColumnMapping,
+  ImportRequest,
+  ImportPreview,
+  ImportResult,
 };
 
 export type Kind = "User" | "Group";
@@ -134,6 +146,12 @@ export const ipc = {
     call<void>("delete_resource", { provider, kind, before }),
   changeMembership: (change: MembershipChange) => call<unknown>("change_membership", { change }),
   auditLog: (provider: string | null, limit: number) => call<AuditRow[]>("audit_log", { provider, limit }),
+  overview: (provider: string) => call<Overview>("overview", { provider }),
+  diffSnapshots: (provider: string) => call<SnapshotDiff>("diff_snapshots", { provider }),
+  exportView: (query: DirectoryQuery) => call<string>("export_view", { query }),
+  csvColumns: (csv: string) => call<ColumnMapping[]>("csv_columns", { csv }),
+  previewImport: (request: ImportRequest) => call<ImportPreview>("preview_import", { request }),
+  applyImport: (request: ImportRequest) => call<ImportResult>("apply_import", { request }),
   syncProvider: (name: string) => call<SyncReport>("sync_provider", { name }),
   cancelSync: (name: string) => call<void>("cancel_sync", { name }),
   onSyncProgress: (handler: (p: SyncProgress) => void): Promise<UnlistenFn> =>

@@ -8,8 +8,9 @@ import type { FormSection } from "./bindings/FormSection";
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
 
-/** Attributes the form never edits (the server owns them or they have their own place). */
-const HIDDEN = new Set(["id", "meta", "schemas", "groups", "password"]);
+/** Attributes the form never edits (the server owns them or they have their own place: a
+ * group's members are managed on its Members tab). */
+const HIDDEN = new Set(["id", "meta", "schemas", "groups", "password", "members"]);
 
 export function visibleAttributes(section: FormSection): FormAttribute[] {
   return section.attributes.filter((a) => !HIDDEN.has(a.name) && a.mutability !== "writeOnly");

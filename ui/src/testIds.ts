@@ -73,6 +73,23 @@ export const testIds = {
   confirmDialog: "confirm-dialog",
   confirmAction: "confirm-action",
   offlineBanner: "offline-banner",
+  tabOverview: "tab-overview",
+  tabChanges: "tab-changes",
+  overview: "overview",
+  changes: "changes",
+  exportCsv: "export-csv",
+  exportResult: "export-result",
+  importCsv: "import-csv",
+  importDialog: "import-dialog",
+  importText: "import-text",
+  importRead: "import-read",
+  importMapping: "import-mapping",
+  importPreview: "import-preview",
+  importPreviewButton: "import-preview-button",
+  importRow: "import-row",
+  importApply: "import-apply",
+  importResult: "import-result",
+  versionList: "version-list",
 } as const;
 
 export type TestId = (typeof testIds)[keyof typeof testIds];

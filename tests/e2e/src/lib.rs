@@ -182,6 +182,27 @@ impl Gui {
         e.send_keys(&keys).await.expect("type");
     }
 
+    /// Pastes text into a field (as the clipboard would: one input event with the whole text,
+    /// line breaks included).
+    pub async fn paste_into(&self, id: &str, text: &str) {
+        let e = self.by_id(id).await;
+        let script = "const el = arguments[0];
+            const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype
+                                                            : HTMLInputElement.prototype;
+            Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, arguments[1]);
+            el.dispatchEvent(new Event('input', { bubbles: true }));";
+        self.client
+            .execute(
+                script,
+                vec![
+                    serde_json::to_value(&e).expect("element"),
+                    serde_json::Value::String(text.to_string()),
+                ],
+            )
+            .await
+            .expect("paste");
+    }
+
     /// Saves a PNG of the window to `target/screenshots/NAME.png` (and, with
     /// `UPDATE_SCREENSHOTS=1`, to `tests/screenshots/NAME.png` for the README).
     pub async fn screenshot(&self, name: &str) -> PathBuf {

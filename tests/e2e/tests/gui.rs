@@ -248,6 +248,29 @@ async fn a_database_from_a_newer_version_is_refused_with_a_clear_message() {
     gui.close().await;
 }
 
+/// Adds a reference provider through the dialog (the token goes to the keyring) and syncs it.
+async fn add_and_sync(gui: &Gui, name: &str, server: &desk_harness::ReferenceServer) {
+    gui.click("add-provider").await;
+    gui.type_into("field-name", name).await;
+    gui.type_into("field-url", server.base_url()).await;
+    gui.type_into("field-secret", server.token().expose()).await;
+    gui.click("save-provider").await;
+    gui.click("sync-now").await;
+    gui.by_id("sync-result").await;
+}
+
+/// Waits until the result count says the search or filter applied.
+async fn filter_applied(gui: &Gui) {
+    gui.until("the filter applies", || async {
+        gui.by_id("result-count")
+            .await
+            .text()
+            .await
+            .is_ok_and(|t| t.contains("found"))
+    })
+    .await;
+}
+
 /// The work email of a user and its position in `emails`.
 fn work_email(v: &serde_json::Value) -> (usize, String) {
     v["emails"]
@@ -287,13 +310,7 @@ async fn edit_a_user_in_the_window_and_resolve_a_conflict() {
     let (email_index, _) = work_email(&target);
 
     let gui = Gui::start().await;
-    gui.click("add-provider").await;
-    gui.type_into("field-name", "HR").await;
-    gui.type_into("field-url", server.base_url()).await;
-    gui.type_into("field-secret", server.token().expose()).await;
-    gui.click("save-provider").await;
-    gui.click("sync-now").await;
-    gui.by_id("sync-result").await;
+    add_and_sync(&gui, "HR", &server).await;
     gui.type_into("quick-search", &user_name).await;
     gui.until("the search finds the user", || async {
         gui.all_by_id("directory-row").await.len() == 1
@@ -361,13 +378,202 @@ async fn edit_a_user_in_the_window_and_resolve_a_conflict() {
     gui.type_into("filter-input", "title co").await;
     gui.by_id("filter-error").await;
     gui.type_into("filter-input", "active eq false").await;
-    gui.until("the filter applies", || async {
-        gui.by_id("result-count")
+    filter_applied(&gui).await;
+    gui.close().await;
+}
+
+#[tokio::test]
+async fn groups_csv_overview_and_offline_on_scimmy() {
+    use desk_harness::{ProviderKind, ReferenceServer};
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let server = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let dir = desk_harness::sample::generate(9, 40, 6);
+    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+        .await
+        .unwrap();
+    let client = server.client();
+    // A name carrying HTML and a script: it must show as text.
+    let evil = client
+        .create(
+            "Users",
+            &serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "payload.person", "displayName": "<img src=x onerror=alert(1)><script>alert(2)</script>",
+                "name": {"givenName": "Pay", "familyName": "<b>Load</b>"}, "active": true}),
+        )
+        .await
+        .unwrap();
+    let evil_id = evil["id"].as_str().unwrap().to_string();
+
+    let gui = Gui::start().await;
+    add_and_sync(&gui, "Target", &server).await;
+
+    // HTML in provider data stays text.
+    gui.until("the synced users are listed", || async {
+        gui.all_by_id("directory-row").await.len() >= 10
+    })
+    .await;
+    gui.type_into("quick-search", "payload").await;
+    gui.until("the payload user is listed", || async {
+        gui.all_by_id("directory-row").await.len() == 1
+            && gui
+                .by_id("result-count")
+                .await
+                .text()
+                .await
+                .is_ok_and(|t| t.starts_with("1 users found"))
+    })
+    .await;
+    // The row's text as the page holds it (the grid's rows are positioned, which some
+    // WebDriver text rules skip).
+    let row = gui
+        .by_id("directory-row")
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(row.contains("<img src=x onerror=alert(1)>"), "{row}");
+    gui.click("directory-row").await;
+    let title = gui.by_id("detail-title").await.text().await.unwrap();
+    assert!(title.contains("<script>"), "{title}");
+    let injected = gui
+        .client
+        .find_all(Locator::Css("main img, main script, main b"))
+        .await
+        .unwrap();
+    assert!(
+        injected.is_empty(),
+        "no element was made from provider data"
+    );
+
+    // A new group, then a member added with the picker.
+    gui.replace_text("quick-search", "").await;
+    gui.click("tab-groups").await;
+    gui.click("new-record").await;
+    gui.type_into("attr-displayName", "Onboarding 2026").await;
+    gui.click("create-record").await;
+    gui.by_id("detail-panel").await;
+    gui.click("detail-tab-related").await;
+    gui.type_into("attr-add-member", "payload").await;
+    gui.click("picker-option").await;
+    gui.until("the member is listed", || async {
+        gui.by_id("related-list")
             .await
             .text()
             .await
-            .is_ok_and(|t| t.contains("found"))
+            .is_ok_and(|t| t.contains("<img src=x"))
     })
     .await;
+    let groups = client
+        .list_page("Groups", 1, 100, None)
+        .await
+        .unwrap()
+        .resources;
+    let group = groups
+        .iter()
+        .find(|g| g["displayName"] == "Onboarding 2026")
+        .expect("the group exists at the provider");
+    let members: Vec<&str> = group["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["value"].as_str())
+        .collect();
+    assert_eq!(members, [evil_id.as_str()]);
+
+    // Export the inactive users as CSV: the file holds exactly the rows the view counts.
+    gui.click("tab-users").await;
+    gui.type_into("filter-input", "active eq false").await;
+    filter_applied(&gui).await;
+    let count: usize = plain(&gui.by_id("result-count").await.text().await.unwrap())
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    gui.click("export-csv").await;
+    let line = gui.by_id("export-result").await.text().await.unwrap();
+    let path = line.split(" to ").nth(1).unwrap().trim();
+    let csv = std::fs::read_to_string(path).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("id,userName,displayName,email"));
+    assert_eq!(lines.count(), count, "{csv}");
+    assert!(csv.contains(",false,") || count == 0);
+
+    // Import: one new person, one title change, one bad row; preview, then apply.
+    gui.replace_text("filter-input", "").await;
+    let existing = dir.users[3].resource["userName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    gui.click("import-csv").await;
+    // Pasted, as from a spreadsheet.
+    let csv_text = format!(
+        "User name,First name,Last name,Email,Title\n\
+         new.hire,Nia,Hire,new.hire@example.com,Analyst\n\
+         {existing},,,,Chief Imports Officer\n\
+         bad.row,Bad,Row,not-an-email,Clerk"
+    );
+    gui.paste_into("import-text", &csv_text).await;
+    gui.click("import-read").await;
+    gui.by_id("import-mapping").await;
+    gui.click("import-preview-button").await;
+    gui.by_id("import-preview").await;
+    gui.until("the preview lists the three rows", || async {
+        gui.all_by_id("import-row").await.len() == 3
+    })
+    .await;
+    let mut actions = Vec::new();
+    for r in gui.all_by_id("import-row").await {
+        actions.push(r.attr("data-action").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(actions, ["create", "update", "error"]);
+    gui.screenshot("csv-import").await;
+    gui.click("import-apply").await;
+    let result = gui.by_id("import-result").await.text().await.unwrap();
+    assert!(result.contains("Created 1, updated 1"), "{result}");
+    let users = client
+        .list_page("Users", 1, 200, None)
+        .await
+        .unwrap()
+        .resources;
+    assert!(users.iter().any(|u| u["userName"] == "new.hire"));
+    assert!(users
+        .iter()
+        .any(|u| u["userName"] == existing.as_str() && u["title"] == "Chief Imports Officer"));
+    gui.wait_for(Locator::Css(
+        "[data-testid=import-dialog] .dialog-actions button",
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
+
+    // The overview charts the local copy.
+    gui.click("tab-overview").await;
+    gui.by_id("overview").await;
+    gui.by_id("chart-departments").await;
+    let users_kpi = plain(&gui.by_id("kpi-users").await.text().await.unwrap());
+    assert!(users_kpi.parse::<usize>().unwrap() >= 41, "{users_kpi}");
+    gui.screenshot("overview").await;
+
+    // The provider goes away: the window says so and still browses the copy, read-only.
+    server.stop();
+    gui.click("tab-users").await;
+    gui.click("test-provider").await;
+    gui.by_id("offline-banner").await;
+    gui.type_into("quick-search", "payload").await;
+    gui.until("the copy is still searchable", || async {
+        gui.all_by_id("directory-row").await.len() == 1
+    })
+    .await;
+    assert!(
+        gui.all_by_id("new-record").await.is_empty(),
+        "no writes offline"
+    );
+    gui.screenshot("offline").await;
     gui.close().await;
 }

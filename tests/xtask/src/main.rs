@@ -41,6 +41,8 @@ const APT_TEST: &[&str] = &[
 /// The exact reference-provider versions (see shared SCIM facts).
 const SCIM2_SERVER_PIP: &[&str] = &["scim2-server[cursor]==0.8.3", "scim2-models==0.12.3"];
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
+/// The peer of the sync benchmark: the Python SCIM client a person would script with.
+const BENCH_PEER_PIP: &[&str] = &["scim2-client[httpx2]==0.13.2", "scim2-models==0.12.3"];
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -57,9 +59,11 @@ fn main() {
         "bundle" => bundle(),
         "bindings" => bindings(),
         "install" => install(true),
+        "bench" => bench(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--demo] | test [FILTER] | bundle | bindings | install>"
+                "usage: cargo xtask <run [--demo] | test [FILTER] | bench [--quick] | bundle | \
+                 bindings | install>"
             );
             exit(if cmd == "help" { 0 } else { 2 });
         }
@@ -254,6 +258,126 @@ fn install(for_tests: bool) -> Result {
     }
     ensure_npm(&root().join("ui"))?;
     ensure_harness()
+}
+
+fn ensure_bench_peer() -> Result {
+    let venv = root().join("tests/bench/.venv");
+    if !venv.join("bin/python").exists()
+        || !status(
+            Command::new(venv.join("bin/python"))
+                .args(["-c", "import scim2_client, httpx2"])
+                .stderr(Stdio::null()),
+        )?
+        .success()
+    {
+        say("installing the benchmark peer (scim2-client) into tests/bench/.venv");
+        must(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        must(
+            Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .args(BENCH_PEER_PIP),
+        )?;
+    }
+    Ok(())
+}
+
+/// The machine, for the benchmark report.
+fn machine() -> String {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem_gib = read("/proc/meminfo")
+        .lines()
+        .find(|l| l.starts_with("MemTotal"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+    let os = read("/etc/os-release")
+        .lines()
+        .find(|l| l.starts_with("PRETTY_NAME="))
+        .map(|l| {
+            l.trim_start_matches("PRETTY_NAME=")
+                .trim_matches('"')
+                .to_string()
+        })
+        .unwrap_or_default();
+    format!("{cores} cores ({cpu}), {mem_gib:.0} GiB, {os}")
+}
+
+/// `cargo xtask bench [--quick]`: every benchmark side by side with its anchor, written to
+/// tests/bench/BENCHMARKS.md (the quick, CI-sized run to target/BENCHMARKS-quick.md).
+fn bench(args: &[String]) -> Result {
+    let quick = args.iter().any(|a| a == "--quick");
+    install(false)?;
+    ensure_bench_peer()?;
+    say("building the benchmarks (release)");
+    must(Command::new("cargo").current_dir(root()).args([
+        "build",
+        "--release",
+        "-p",
+        "desk-bench",
+    ]))?;
+    let bin = root().join("target/release/desk-bench");
+    let plan: &[(&str, &[&str])] = if quick {
+        &[
+            ("search", &["10000", "5"]),
+            ("ingest", &["10000", "1"]),
+            ("pull", &["1000", "2"]),
+        ]
+    } else {
+        &[
+            ("search", &["100000", "20"]),
+            ("ingest", &["10000,100000,1000000", "3"]),
+            ("pull", &["5000", "5"]),
+        ]
+    };
+    let date = Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let mut doc = format!(
+        "# SCIM Desk benchmarks\n\nWritten by `cargo xtask bench{}` on {date}.\n\n\
+         **Machine**: {}.\n\n\
+         Every figure is measured side by side with its anchor in the same run, interleaved round \
+         by round, and reported as a median (or percentiles) with its spread: the machines are \
+         shared and noisy, so ratios matter more than absolute times. Each section says its \
+         method and whether its budget (design.md) is met.\n",
+        if quick { " --quick" } else { "" },
+        machine()
+    );
+    for (name, extra) in plan {
+        say(&format!("benchmark: {name} {}", extra.join(" ")));
+        let out = Command::new(&bin)
+            .arg(name)
+            .args(*extra)
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("could not start desk-bench: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("the {name} benchmark failed ({})", out.status));
+        }
+        doc.push('\n');
+        doc.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    if let Ok(fixes) = std::fs::read_to_string(root().join("tests/bench/FIXES.md")) {
+        doc.push('\n');
+        doc.push_str(&fixes);
+    }
+    let path = if quick {
+        root().join("target/BENCHMARKS-quick.md")
+    } else {
+        root().join("tests/bench/BENCHMARKS.md")
+    };
+    std::fs::write(&path, doc).map_err(|e| format!("could not write {}: {e}", rel(&path)))?;
+    say(&format!("results written to {}", rel(&path)));
+    Ok(())
 }
 
 fn build_ui() -> Result {

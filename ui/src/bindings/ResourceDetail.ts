@@ -2,6 +2,7 @@
 import type { AuditRow } from "./AuditRow";
 import type { FormSection } from "./FormSection";
 import type { NamedRef } from "./NamedRef";
+import type { ResourceVersion } from "./ResourceVersion";
 
 /**
  * Everything the detail panel shows for one record.
@@ -15,6 +16,10 @@ groups: Array<NamedRef>,
  * The members of a group (from the cache).
  */
 members: Array<NamedRef>, manager?: NamedRef, audit: Array<AuditRow>, 
+/**
+ * The record across the kept snapshots, oldest first.
+ */
+versions: Array<ResourceVersion>, 
 /**
  * When the snapshot the record comes from was taken.
  */

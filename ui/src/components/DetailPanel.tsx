@@ -37,6 +37,7 @@ export function useCacheRefresh() {
 export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted }: Props) {
   // Kept here: the editor starts afresh when the saved record comes back from the cache.
   const [saved, setSaved] = useState(false);
+  const [tab, setTab] = useState<Tab>("details");
   const detail = useQuery({
     queryKey: ["detail", provider, kind, id],
     queryFn: () => ipc.resourceDetail(provider, kind, id),
@@ -63,6 +64,8 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted }
       onDeleted={onDeleted}
       saved={saved}
       setSaved={setSaved}
+      tab={tab}
+      setTab={setTab}
     />
   );
 }
@@ -77,10 +80,17 @@ function Editor({
   onDeleted,
   saved,
   setSaved,
-}: Props & { detail: ResourceDetail; saved: boolean; setSaved: (s: boolean) => void }) {
+  tab,
+  setTab,
+}: Props & {
+  detail: ResourceDetail;
+  saved: boolean;
+  setSaved: (s: boolean) => void;
+  tab: Tab;
+  setTab: (t: Tab) => void;
+}) {
   const original = detail.resource as JsonObject;
   const [draft, setDraft] = useState<JsonObject>(original);
-  const [tab, setTab] = useState<Tab>("details");
   const [review, setReview] = useState<{ request: EditRequest; preview: EditPreview } | null>(null);
   const [conflict, setConflict] = useState<{ request: EditRequest; theirs: unknown; fields: ConflictField[] } | null>(
     null,
@@ -239,17 +249,31 @@ function Editor({
           <Related provider={provider} kind={kind} id={id} detail={detail} readOnly={readOnly} />
         )}
         {tab === "history" && (
-          <ul className="history" data-testid={testIds.auditList}>
-            {detail.audit.length === 0 && (
-              <li className="muted">No changes were made to this record through SCIM Desk.</li>
-            )}
-            {detail.audit.map((a) => (
-              <li key={a.id}>
-                <strong>{a.operation}</strong> by {a.osUser} · {new Date(a.at).toLocaleString()}
-                {a.httpStatus !== undefined && <span className="muted"> · HTTP {a.httpStatus}</span>}
-              </li>
-            ))}
-          </ul>
+          <>
+            <h3 className="small-head">In the copies on this computer</h3>
+            <ul className="history" data-testid={testIds.versionList}>
+              {detail.versions.map((v) => (
+                <li key={v.snapshotId}>
+                  <span>
+                    <strong>{v.change}</strong> · copy of {new Date(v.takenAt).toLocaleString()}
+                  </span>
+                  <span className="muted small">{v.attributes.map((a) => a.path).join(", ")}</span>
+                </li>
+              ))}
+            </ul>
+            <h3 className="small-head">Changes made through SCIM Desk</h3>
+            <ul className="history" data-testid={testIds.auditList}>
+              {detail.audit.length === 0 && <li className="muted">None yet.</li>}
+              {detail.audit.map((a) => (
+                <li key={a.id}>
+                  <span>
+                    <strong>{a.operation}</strong> by {a.osUser} · {new Date(a.at).toLocaleString()}
+                  </span>
+                  {a.httpStatus !== undefined && <span className="muted"> HTTP {a.httpStatus}</span>}
+                </li>
+              ))}
+            </ul>
+          </>
         )}
         {tab === "json" && <pre className="mono raw">{JSON.stringify(original, null, 2)}</pre>}
       </div>

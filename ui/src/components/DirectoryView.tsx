@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQueries, useQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { ipc, toCommandError, type DirectoryPage, type Kind, type ProviderSummary } from "../ipc";
 import type { DirectoryRow } from "../bindings/DirectoryRow";
@@ -7,6 +7,7 @@ import { testIds } from "../testIds";
 import { ErrorBox } from "./ErrorBox";
 import { DetailPanel } from "./DetailPanel";
 import { FilterBar } from "./FilterBar";
+import { ImportDialog } from "./ImportDialog";
 import { NewRecordDialog } from "./NewRecordDialog";
 
 /** Rows fetched per request; the grid asks for the blocks it shows. */
@@ -76,6 +77,11 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
   const [selected, setSelected] = useState<string | null>(null);
   const [cursor, setCursor] = useState(0);
   const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const exportCsv = useMutation({
+    mutationFn: () =>
+      ipc.exportView({ provider: provider.name, kind, search: search || undefined, filter: filter || undefined, sort, descending, offset: 0, limit: 0 }),
+  });
   const searchRef = useRef<HTMLInputElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
@@ -223,6 +229,14 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
           <button type="button" onClick={saveView}>
             Save view
           </button>
+          <button type="button" onClick={() => exportCsv.mutate()} disabled={exportCsv.isPending} data-testid={testIds.exportCsv}>
+            Export CSV
+          </button>
+          {!readOnly && kind === "User" && (
+            <button type="button" onClick={() => setImporting(true)} data-testid={testIds.importCsv}>
+              Import CSV
+            </button>
+          )}
           {!readOnly && (
             <button type="button" className="primary" onClick={() => setCreating(true)} data-testid={testIds.newRecord}>
               New {kind === "User" ? "user" : "group"}
@@ -230,6 +244,12 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
           )}
         </div>
         <FilterBar kind={kind} value={filter} onChange={setFilter} error={filterError} />
+        {exportCsv.isSuccess && (
+          <p className="ok-line small" data-testid={testIds.exportResult}>
+            Exported {total.toLocaleString()} {kind === "User" ? "users" : "groups"} to <span className="mono">{exportCsv.data}</span>
+          </p>
+        )}
+        {exportCsv.isError && <ErrorBox error={toCommandError(exportCsv.error)} title="Not exported" />}
         <p className="muted small result-line" data-testid={testIds.resultCount}>
           {total.toLocaleString()} {noun}
           {search || filter ? " found" : ""}
@@ -322,6 +342,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
           onDeleted={() => setSelected(null)}
         />
       )}
+      {importing && <ImportDialog provider={provider.name} onClose={() => setImporting(false)} />}
       {creating && (
         <NewRecordDialog
           provider={provider.name}

@@ -5,10 +5,19 @@ import type { Reachability } from "../App";
 import { testIds } from "../testIds";
 import { ErrorBox } from "./ErrorBox";
 import { CapabilityList } from "./CapabilityList";
+import { ChangesView } from "./ChangesView";
 import { DirectoryView } from "./DirectoryView";
+import { OverviewView } from "./OverviewView";
 import { ProgressBar } from "./ProgressBar";
 
-type Tab = "users" | "groups";
+type Tab = "users" | "groups" | "overview" | "changes";
+
+const TABS: [Tab, string, string][] = [
+  ["users", "Users", testIds.tabUsers],
+  ["groups", "Groups", testIds.tabGroups],
+  ["overview", "Overview", testIds.tabOverview],
+  ["changes", "Changes", testIds.tabChanges],
+];
 
 interface Props {
   provider: ProviderSummary | null;
@@ -165,17 +174,23 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
         </div>
       )}
       <Tabs tab={tab} onTab={setTab} />
-      <section className="tab-body" role="tabpanel" aria-label={tab === "users" ? "Users" : "Groups"}>
+      <section className="tab-body" role="tabpanel" aria-label={TABS.find((t) => t[0] === tab)?.[1]}>
         {reachability.state === "online" && reachability.report && (
           <CapabilityList report={reachability.report} />
         )}
-        <DirectoryView
-          key={`${provider.name}-${tab}`}
-          provider={provider}
-          kind={tab === "users" ? "User" : "Group"}
-          version={provider.lastSyncAt ?? "never"}
-          readOnly={workOffline || reachability.state === "offline"}
-        />
+        {tab === "overview" ? (
+          <OverviewView provider={provider.name} version={provider.lastSyncAt ?? "never"} />
+        ) : tab === "changes" ? (
+          <ChangesView provider={provider.name} version={provider.lastSyncAt ?? "never"} />
+        ) : (
+          <DirectoryView
+            key={`${provider.name}-${tab}`}
+            provider={provider}
+            kind={tab === "users" ? "User" : "Group"}
+            version={provider.lastSyncAt ?? "never"}
+            readOnly={workOffline || reachability.state === "offline"}
+          />
+        )}
       </section>
     </main>
   );
@@ -184,28 +199,20 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
 function Tabs({ tab, onTab, disabled }: { tab: Tab; onTab: (t: Tab) => void; disabled?: boolean }) {
   return (
     <div className="tabs" role="tablist" aria-label="Directory">
-      <button
-        type="button"
-        role="tab"
-        aria-selected={tab === "users"}
-        disabled={disabled}
-        className={tab === "users" ? "tab active" : "tab"}
-        onClick={() => onTab("users")}
-        data-testid={testIds.tabUsers}
-      >
-        Users
-      </button>
-      <button
-        type="button"
-        role="tab"
-        aria-selected={tab === "groups"}
-        disabled={disabled}
-        className={tab === "groups" ? "tab active" : "tab"}
-        onClick={() => onTab("groups")}
-        data-testid={testIds.tabGroups}
-      >
-        Groups
-      </button>
+      {TABS.map(([t, text, id]) => (
+        <button
+          key={t}
+          type="button"
+          role="tab"
+          aria-selected={tab === t}
+          disabled={disabled}
+          className={tab === t ? "tab active" : "tab"}
+          onClick={() => onTab(t)}
+          data-testid={id}
+        >
+          {text}
+        </button>
+      ))}
     </div>
   );
 }

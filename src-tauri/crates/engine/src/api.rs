@@ -159,6 +159,10 @@ mod bindings {
         crate::edit::SaveOutcome::export_all(&cfg).unwrap();
         crate::edit::MembershipChange::export_all(&cfg).unwrap();
         crate::edit::MergeRequest::export_all(&cfg).unwrap();
+        crate::overview::Overview::export_all(&cfg).unwrap();
+        crate::import::ImportRequest::export_all(&cfg).unwrap();
+        crate::import::ImportPreview::export_all(&cfg).unwrap();
+        crate::import::ImportResult::export_all(&cfg).unwrap();
         crate::detail::FormSection::export_all(&cfg).unwrap();
         crate::detail::AuditRow::export_all(&cfg).unwrap();
         crate::history::SnapshotDiff::export_all(&cfg).unwrap();

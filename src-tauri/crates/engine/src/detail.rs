@@ -104,6 +104,8 @@ pub struct ResourceDetail {
     #[ts(optional)]
     pub manager: Option<NamedRef>,
     pub audit: Vec<AuditRow>,
+    /// The record across the kept snapshots, oldest first.
+    pub versions: Vec<crate::history::ResourceVersion>,
     /// When the snapshot the record comes from was taken.
     pub snapshot_at: String,
 }
@@ -204,12 +206,7 @@ impl Desk {
         id: &str,
     ) -> Result<ResourceDetail, DeskError> {
         let db = self.db()?;
-        let row = db.provider(provider)?;
-        let snapshot = db.latest_snapshot(row.id)?.ok_or_else(|| {
-            DeskError::NotFound(format!(
-                "There is no copy of \"{provider}\" yet. Sync it first."
-            ))
-        })?;
+        let snapshot = crate::directory::latest_snapshot(&db, provider)?;
         let resource = db
             .cached_resource(snapshot.id, kind.as_str(), id)?
             .ok_or_else(|| {
@@ -261,13 +258,16 @@ impl Desk {
             .into_iter()
             .map(AuditRow::from)
             .collect();
+        let sections = form_sections(&discovery, kind, &resource);
+        drop(db);
         Ok(ResourceDetail {
-            sections: form_sections(&discovery, kind, &resource),
+            sections,
             resource,
             groups,
             members,
             manager,
             audit,
+            versions: self.resource_history(provider, kind, id)?,
             snapshot_at: snapshot.finished_at,
         })
     }

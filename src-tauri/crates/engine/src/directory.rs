@@ -153,6 +153,21 @@ pub(crate) fn read_cache(
     Ok((rows, total))
 }
 
+/// The latest snapshot of provider `name`, or a plain-words error when it was never synced.
+pub(crate) fn latest_snapshot(
+    db: &desk_store::Database,
+    name: &str,
+) -> Result<desk_store::SnapshotInfo, DeskError> {
+    let provider = db.provider(name)?;
+    db.latest_snapshot(provider.id)?.ok_or_else(|| {
+        DeskError::NotFound(format!(
+            "There is no copy of \"{}\" on this computer yet. Sync it first \
+             (\"Sync now\", or scim-desk-cli sync \"{}\").",
+            provider.name, provider.name
+        ))
+    })
+}
+
 impl Desk {
     /// Resources of the latest snapshot of `name`, filtered with the SCIM filter language and
     /// sorted by an attribute path, all on this computer.
@@ -164,14 +179,7 @@ impl Desk {
         sort_by: Option<&str>,
     ) -> Result<Vec<Value>, DeskError> {
         let db = self.db()?;
-        let provider = db.provider(name)?;
-        let snapshot = db.latest_snapshot(provider.id)?.ok_or_else(|| {
-            DeskError::NotFound(format!(
-                "There is no copy of \"{}\" on this computer yet. Sync it first \
-                 (scim-desk-cli sync \"{}\").",
-                provider.name, provider.name
-            ))
-        })?;
+        let snapshot = latest_snapshot(&db, name)?;
         let (rows, _) = read_cache(
             &db,
             snapshot.id,
@@ -298,20 +306,23 @@ pub struct DirectoryQuery {
     pub limit: u32,
 }
 
+impl DirectoryQuery {
+    /// The cache read this query asks for.
+    pub fn cache_read(&self) -> CacheRead<'_> {
+        CacheRead {
+            search: self.search.as_deref(),
+            filter: self.filter.as_deref().filter(|f| !f.trim().is_empty()),
+            sort: self.sort.as_deref().map(|s| (s, self.descending)),
+            offset: u64::from(self.offset),
+            limit: u64::from(self.limit),
+        }
+    }
+}
+
 impl Desk {
     /// [`Desk::cached_page`] for a view's query.
     pub fn directory_page(&self, q: &DirectoryQuery) -> Result<DirectoryPage, DeskError> {
-        self.cached_page(
-            &q.provider,
-            Kind::parse(&q.kind),
-            &CacheRead {
-                search: q.search.as_deref(),
-                filter: q.filter.as_deref().filter(|f| !f.trim().is_empty()),
-                sort: q.sort.as_deref().map(|s| (s, q.descending)),
-                offset: u64::from(q.offset),
-                limit: u64::from(q.limit),
-            },
-        )
+        self.cached_page(&q.provider, Kind::parse(&q.kind), &q.cache_read())
     }
 }
 

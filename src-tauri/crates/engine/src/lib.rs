@@ -13,6 +13,8 @@ pub mod directory;
 pub mod edit;
 mod error;
 pub mod history;
+pub mod import;
+pub mod overview;
 pub mod paths;
 pub mod secrets;
 pub mod sync;

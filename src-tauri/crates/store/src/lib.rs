@@ -9,6 +9,7 @@ pub mod cache;
 mod migrate;
 mod providers;
 pub mod query;
+mod stats;
 
 pub use audit::{os_user, AuditEntry, AuditQuery, NewAudit};
 pub use cache::{
@@ -16,6 +17,7 @@ pub use cache::{
 };
 pub use migrate::{applied_migrations, MIGRATIONS};
 pub use providers::{NewProvider, ProviderRow};
+pub use stats::UserStats;
 
 use std::path::Path;
 

@@ -1,0 +1,66 @@
+import { useQuery } from "@tanstack/react-query";
+import { ipc, toCommandError } from "../ipc";
+import { testIds } from "../testIds";
+import { ErrorBox } from "./ErrorBox";
+
+function show(v: unknown): string {
+  if (v === undefined || v === null) return "—";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** What changed at the provider between the two newest copies on this computer. */
+export function ChangesView({ provider, version }: { provider: string; version: string }) {
+  const q = useQuery({ queryKey: ["changes", provider, version], queryFn: () => ipc.diffSnapshots(provider), retry: false });
+  if (q.isPending) return <p className="muted pad">Comparing the two newest copies…</p>;
+  if (q.isError) {
+    const e = toCommandError(q.error);
+    if (e.code === "not_found") {
+      return (
+        <div className="empty center" data-testid={testIds.changes}>
+          <p className="empty-title">Nothing to compare yet</p>
+          <p className="muted">{e.message}</p>
+        </div>
+      );
+    }
+    return <ErrorBox error={e} title="The copies could not be compared" />;
+  }
+  const d = q.data;
+  const count = (c: string) => d.changes.filter((x) => x.change === c).length;
+  return (
+    <div className="changes" data-testid={testIds.changes}>
+      <p>
+        Since the previous sync (copy {d.fromSnapshot} → {d.toSnapshot}): <strong>{count("added")}</strong> added,{" "}
+        <strong>{count("changed")}</strong> changed, <strong>{count("removed")}</strong> removed.
+      </p>
+      {d.changes.length === 0 ? (
+        <p className="muted">Nothing changed at {provider} between the two syncs.</p>
+      ) : (
+        <table className="grid compact">
+          <thead>
+            <tr>
+              <th scope="col">Record</th>
+              <th scope="col">Change</th>
+              <th scope="col">Attributes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.changes.slice(0, 500).map((c) => (
+              <tr key={`${c.kind}-${c.id}`}>
+                <td>
+                  {c.label} <span className="muted small">{c.kind === "Group" ? "group" : "user"}</span>
+                </td>
+                <td>
+                  <span className={c.change === "removed" ? "tag warn" : "tag"}>{c.change}</span>
+                </td>
+                <td className="small">
+                  {c.attributes.map((a) => `${a.path}: ${show(a.before)} → ${show(a.after)}`).join("; ")}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {d.changes.length > 500 && <p className="muted">The first 500 of {d.changes.length} changes are listed.</p>}
+    </div>
+  );
+}
