@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "list_providers",
     "add_provider",
     "remove_provider",
+    "update_provider",
     "test_connection",
     "test_provider",
     "start_demo",

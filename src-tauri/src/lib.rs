@@ -65,6 +65,15 @@ fn add_provider(
 }
 
 #[tauri::command]
+fn update_provider(
+    state: State<'_, DeskState>,
+    name: String,
+    input: ProviderInput,
+) -> Result<ProviderSummary, IpcError> {
+    state.desk()?.update_provider(&name, input).map_err(ipc)
+}
+
+#[tauri::command]
 fn remove_provider(state: State<'_, DeskState>, name: String) -> Result<(), IpcError> {
     state.desk()?.remove_provider(&name).map_err(ipc)
 }
@@ -313,6 +322,7 @@ pub fn run() {
             list_providers,
             add_provider,
             remove_provider,
+            update_provider,
             test_connection,
             test_provider,
             start_demo,

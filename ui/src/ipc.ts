@@ -128,6 +128,8 @@ export const ipc = {
   listProviders: () => call<ProviderSummary[]>("list_providers"),
   addProvider: (input: ProviderInput) => call<ProviderSummary>("add_provider", { input }),
   removeProvider: (name: string) => call<void>("remove_provider", { name }),
+  updateProvider: (name: string, input: ProviderInput) =>
+    call<ProviderSummary>("update_provider", { name, input }),
   testConnection: (input: ProviderInput) => call<ConnectionReport>("test_connection", { input }),
   testProvider: (name: string) => call<ConnectionReport>("test_provider", { name }),
   startDemo: () => call<DemoReport>("start_demo"),

@@ -126,6 +126,8 @@ async fn pull(users: usize, rounds: usize) {
         username: None,
         secret: Some(token.clone()),
         tls_skip_verify: false,
+        token_url: None,
+        scope: None,
     })
     .expect("provider");
     let peer = peer_python();

@@ -91,6 +91,8 @@ pub async fn run(users: usize, rounds: usize) {
         username: None,
         secret: None,
         tls_skip_verify: false,
+        token_url: None,
+        scope: None,
     })
     .expect("provider");
     let path = data.path().join("scim-desk.sqlite3");

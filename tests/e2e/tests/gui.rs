@@ -407,6 +407,33 @@ async fn groups_csv_overview_and_offline_on_scimmy() {
     let gui = Gui::start().await;
     add_and_sync(&gui, "Target", &server).await;
 
+    // The token typed into the dialog is in the system keyring, and nowhere in the data folder.
+    let token = server.token().expose().clone();
+    let db = desk_store::Database::open(&gui.data_dir.path().join("scim-desk.sqlite3")).unwrap();
+    let key = db
+        .provider("Target")
+        .unwrap()
+        .secret_ref
+        .expect("a keyring reference");
+    drop(db);
+    use desk_engine::secrets::SecretStore;
+    let stored = desk_engine::secrets::KeyringStore::for_this_build()
+        .get(&key)
+        .unwrap()
+        .expect("the keyring holds the token");
+    assert_eq!(stored.expose(), &token);
+    for entry in std::fs::read_dir(gui.data_dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+                "the token is in {}",
+                path.display()
+            );
+        }
+    }
+
     // HTML in provider data stays text.
     gui.until("the synced users are listed", || async {
         gui.all_by_id("directory-row").await.len() >= 10
@@ -575,5 +602,39 @@ async fn groups_csv_overview_and_offline_on_scimmy() {
         "no writes offline"
     );
     gui.screenshot("offline").await;
+    gui.close().await;
+}
+
+#[tokio::test]
+async fn oauth2_provider_added_through_the_dialog() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let server =
+        desk_harness::ReferenceServer::start_scimmy_with_oauth("desk-window", "window-secret")
+            .await
+            .unwrap();
+    let gui = Gui::start().await;
+    gui.click("add-provider").await;
+    gui.type_into("field-name", "OAuth provider").await;
+    gui.type_into("field-url", server.base_url()).await;
+    gui.by_id("field-auth")
+        .await
+        .select_by_value("oauth2")
+        .await
+        .unwrap();
+    gui.type_into("field-token-url", &server.token_url()).await;
+    gui.type_into("field-username", "desk-window").await;
+    gui.type_into("field-secret", "window-secret").await;
+    gui.click("test-connection").await;
+    let report = gui.by_id("connection-report").await.text().await.unwrap();
+    assert!(report.contains("patch"), "{report}");
+    gui.click("save-provider").await;
+    gui.click("sync-now").await;
+    let result = gui.by_id("sync-result").await.text().await.unwrap();
+    assert!(result.contains("Copied"), "{result}");
+    // Edit keeps the client secret when the field is left empty.
+    gui.click("edit-provider").await;
+    gui.click("save-provider").await;
+    gui.click("test-provider").await;
+    gui.by_id("connection-report").await;
     gui.close().await;
 }

@@ -6,7 +6,11 @@
 // the project's SCIM facts); this file adds only what a real deployment's storage would:
 // ids, userName uniqueness (409), and 404 for unknown ids.
 //
-// Usage: node server.js --port PORT --token TOKEN
+// With --client-id and --client-secret it also issues OAuth 2.0 access tokens by the client
+// credentials grant at POST /oauth/token (client authenticated with HTTP Basic), accepted like
+// the bearer token until they expire (--token-lifetime seconds, default 3600).
+//
+// Usage: node server.js --port PORT --token TOKEN [--client-id ID --client-secret SECRET]
 import express from "express";
 import SCIMMY from "scimmy";
 import SCIMMYRouters from "scimmy-routers";
@@ -23,6 +27,12 @@ if (!token) {
     console.error("scimmy server: --token is required");
     process.exit(2);
 }
+
+const clientId = arg("client-id", "");
+const clientSecret = arg("client-secret", "");
+const tokenLifetime = Number(arg("token-lifetime", "3600"));
+/** Access tokens issued by /oauth/token, with when they expire (ms since the epoch). */
+const issued = new Map();
 
 const stores = {Users: new Map(), Groups: new Map()};
 
@@ -77,11 +87,27 @@ declare(SCIMMY.Resources.User, "Users", "userName");
 declare(SCIMMY.Resources.Group, "Groups", "displayName");
 
 const app = express();
+if (clientId && clientSecret) {
+    app.post("/oauth/token", express.urlencoded({extended: false}), (req, res) => {
+        const expected = "Basic " + Buffer.from(`${clientId}:${clientSecret}`).toString("base64");
+        if (req.header("Authorization") !== expected) {
+            return res.status(401).json({error: "invalid_client"});
+        }
+        if (req.body.grant_type !== "client_credentials") {
+            return res.status(400).json({error: "unsupported_grant_type"});
+        }
+        const accessToken = randomUUID();
+        issued.set(accessToken, Date.now() + tokenLifetime * 1000);
+        res.json({access_token: accessToken, token_type: "Bearer", expires_in: tokenLifetime});
+    });
+}
 app.use("/scim/v2", new SCIMMYRouters({
     type: "bearer",
     docUri: "https://example.invalid/scim-desk/auth",
     handler: (request) => {
-        if (request.header("Authorization") !== `Bearer ${token}`) {
+        const presented = (request.header("Authorization") ?? "").replace(/^Bearer /, "");
+        const oauthValid = issued.has(presented) && issued.get(presented) > Date.now();
+        if (presented !== token && !oauthValid) {
             throw new Error("Authorization failed: a valid bearer token is required");
         }
         return "scim-desk-tests";

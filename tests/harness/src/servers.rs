@@ -113,11 +113,46 @@ impl ReferenceServer {
         Self::start_on(kind, None, None).await
     }
 
+    /// Starts SCIMMY issuing OAuth 2.0 access tokens to `client_id`/`client_secret` by the
+    /// client credentials grant at `{origin}/oauth/token` (see [`ReferenceServer::token_url`]).
+    pub async fn start_scimmy_with_oauth(
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<Self, ServerError> {
+        Self::start_full(
+            ProviderKind::Scimmy,
+            None,
+            None,
+            &[
+                "--client-id".into(),
+                client_id.into(),
+                "--client-secret".into(),
+                client_secret.into(),
+            ],
+        )
+        .await
+    }
+
+    /// The OAuth 2.0 token endpoint of a server started with
+    /// [`ReferenceServer::start_scimmy_with_oauth`].
+    pub fn token_url(&self) -> String {
+        format!("http://127.0.0.1:{}/oauth/token", self.port())
+    }
+
     /// Starts a provider on `port` (or a free one) with `token` (or a fresh random one).
     pub async fn start_on(
         kind: ProviderKind,
         port: Option<u16>,
         token: Option<String>,
+    ) -> Result<Self, ServerError> {
+        Self::start_full(kind, port, token, &[]).await
+    }
+
+    async fn start_full(
+        kind: ProviderKind,
+        port: Option<u16>,
+        token: Option<String>,
+        extra_args: &[String],
     ) -> Result<Self, ServerError> {
         let port = match port {
             Some(p) => p,
@@ -156,7 +191,8 @@ impl ReferenceServer {
                     .arg("--port")
                     .arg(port.to_string())
                     .arg("--token")
-                    .arg(&token);
+                    .arg(&token)
+                    .args(extra_args);
                 (cmd, format!("http://127.0.0.1:{port}/scim/v2"))
             }
         };

@@ -3,4 +3,4 @@
 /**
  * How a provider authenticates.
  */
-export type AuthKind = "none" | "bearer" | "basic";
+export type AuthKind = "none" | "bearer" | "basic" | "oauth2";

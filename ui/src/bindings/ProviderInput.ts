@@ -7,10 +7,19 @@ import type { AuthKind } from "./AuthKind";
  */
 export type ProviderInput = { name: string, baseUrl: string, authKind: AuthKind, username?: string, 
 /**
- * Token (bearer) or password (basic). Wrapped in `Sensitive` as soon as it arrives.
+ * Token (bearer), password (basic) or client secret (OAuth 2.0). Wrapped in `Sensitive`
+ * as soon as it arrives. When editing, absent means "keep the one in the keyring".
  */
 secret?: string, 
 /**
  * Skip TLS certificate checks: an explicit, visible switch.
  */
-tlsSkipVerify: boolean, };
+tlsSkipVerify: boolean, 
+/**
+ * OAuth 2.0: the token endpoint.
+ */
+tokenUrl?: string, 
+/**
+ * OAuth 2.0: the scope to ask for, when the provider wants one.
+ */
+scope?: string, };

@@ -8,4 +8,4 @@ export type ProviderSummary = { name: string, baseUrl: string, authKind: AuthKin
 /**
  * True when a secret for this provider is in the keyring (checked when listed).
  */
-hasSecret: boolean, tlsSkipVerify: boolean, isDemo: boolean, createdAt: string, lastSyncAt?: string, };
+hasSecret: boolean, tlsSkipVerify: boolean, isDemo: boolean, createdAt: string, lastSyncAt?: string, tokenUrl?: string, scope?: string, };

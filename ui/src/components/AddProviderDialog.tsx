@@ -9,16 +9,22 @@ import { CapabilityList } from "./CapabilityList";
 interface Props {
   onClose: () => void;
   onSaved: (p: ProviderSummary) => void | Promise<void>;
+  /** Edit this provider instead of adding one (its name stays; an empty secret keeps the
+   * one in the keyring). */
+  editing?: ProviderSummary;
 }
 
-/** The Add provider dialog: the secret goes from this form to the OS keyring, nowhere else. */
-export function AddProviderDialog({ onClose, onSaved }: Props) {
-  const [name, setName] = useState("");
-  const [baseUrl, setBaseUrl] = useState("");
-  const [authKind, setAuthKind] = useState<AuthKind>("bearer");
-  const [username, setUsername] = useState("");
+/** The Add (or Edit) provider dialog: the secret goes from this form to the OS keyring,
+ * nowhere else. */
+export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
+  const [name, setName] = useState(editing?.name ?? "");
+  const [baseUrl, setBaseUrl] = useState(editing?.baseUrl ?? "");
+  const [authKind, setAuthKind] = useState<AuthKind>(editing?.authKind ?? "bearer");
+  const [username, setUsername] = useState(editing?.username ?? "");
   const [secret, setSecret] = useState("");
-  const [tlsSkipVerify, setTlsSkipVerify] = useState(false);
+  const [tokenUrl, setTokenUrl] = useState(editing?.tokenUrl ?? "");
+  const [scope, setScope] = useState(editing?.scope ?? "");
+  const [tlsSkipVerify, setTlsSkipVerify] = useState(editing?.tlsSkipVerify ?? false);
   const firstField = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -34,16 +40,23 @@ export function AddProviderDialog({ onClose, onSaved }: Props) {
     name,
     baseUrl,
     authKind,
-    username: authKind === "basic" ? username : undefined,
-    secret: authKind === "none" ? undefined : secret,
+    username: authKind === "basic" || authKind === "oauth2" ? username : undefined,
+    secret: authKind === "none" || (editing && !secret) ? undefined : secret,
     tlsSkipVerify,
+    tokenUrl: authKind === "oauth2" ? tokenUrl : undefined,
+    scope: authKind === "oauth2" && scope ? scope : undefined,
   });
 
-  const test = useMutation({ mutationFn: () => ipc.testConnection(input()) });
+  // Editing without a new secret tests the saved settings (the secret stays in the keyring).
+  const test = useMutation({
+    mutationFn: () => (editing && !secret ? ipc.testProvider(editing.name) : ipc.testConnection(input())),
+  });
   const save = useMutation({
-    mutationFn: () => ipc.addProvider(input()),
+    mutationFn: () => (editing ? ipc.updateProvider(editing.name, input()) : ipc.addProvider(input())),
     onSuccess: (p) => onSaved(p),
   });
+  const secretLabel =
+    authKind === "bearer" ? "Token" : authKind === "oauth2" ? "Client secret" : "Password";
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -59,7 +72,7 @@ export function AddProviderDialog({ onClose, onSaved }: Props) {
         aria-labelledby="add-provider-title"
         data-testid={testIds.dialog}
       >
-        <h2 id="add-provider-title">Add provider</h2>
+        <h2 id="add-provider-title">{editing ? `Edit ${editing.name}` : "Add provider"}</h2>
         <form onSubmit={submit}>
           <label>
             Name
@@ -69,6 +82,7 @@ export function AddProviderDialog({ onClose, onSaved }: Props) {
               onChange={(e) => setName(e.target.value)}
               placeholder="e.g. Okta production"
               required
+              disabled={!!editing}
               data-testid={testIds.fieldName}
             />
           </label>
@@ -93,12 +107,26 @@ export function AddProviderDialog({ onClose, onSaved }: Props) {
             >
               <option value="bearer">Bearer token</option>
               <option value="basic">User name and password</option>
+              <option value="oauth2">OAuth 2.0 client credentials</option>
               <option value="none">None</option>
             </select>
           </label>
-          {authKind === "basic" && (
+          {authKind === "oauth2" && (
             <label>
-              User name
+              Token address
+              <input
+                value={tokenUrl}
+                onChange={(e) => setTokenUrl(e.target.value)}
+                placeholder="https://login.example.com/oauth2/token"
+                inputMode="url"
+                spellCheck={false}
+                data-testid={testIds.fieldTokenUrl}
+              />
+            </label>
+          )}
+          {(authKind === "basic" || authKind === "oauth2") && (
+            <label>
+              {authKind === "oauth2" ? "Client ID" : "User name"}
               <input
                 value={username}
                 onChange={(e) => setUsername(e.target.value)}
@@ -109,15 +137,22 @@ export function AddProviderDialog({ onClose, onSaved }: Props) {
           )}
           {authKind !== "none" && (
             <label>
-              {authKind === "bearer" ? "Token" : "Password"}
+              {secretLabel}
               <input
                 type="password"
+                placeholder={editing ? "Leave empty to keep the one in the keyring" : undefined}
                 value={secret}
                 onChange={(e) => setSecret(e.target.value)}
                 autoComplete="off"
                 data-testid={testIds.fieldSecret}
               />
               <span className="hint">Kept in the system keyring, never in SCIM Desk's files.</span>
+            </label>
+          )}
+          {authKind === "oauth2" && (
+            <label>
+              Scope (if the provider asks for one)
+              <input value={scope} onChange={(e) => setScope(e.target.value)} spellCheck={false} data-testid={testIds.fieldScope} />
             </label>
           )}
           <label className="check">

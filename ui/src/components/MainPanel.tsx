@@ -5,6 +5,7 @@ import type { Reachability } from "../App";
 import { testIds } from "../testIds";
 import { ErrorBox } from "./ErrorBox";
 import { CapabilityList } from "./CapabilityList";
+import { AddProviderDialog } from "./AddProviderDialog";
 import { ChangesView } from "./ChangesView";
 import { DirectoryView } from "./DirectoryView";
 import { OverviewView } from "./OverviewView";
@@ -32,6 +33,7 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
   const [tab, setTab] = useState<Tab>("users");
   const [syncProgress, setSyncProgress] = useState<SyncProgress | null>(null);
   const [workOffline, setWorkOffline] = useState(false);
+  const [editing, setEditing] = useState(false);
   const sync = useMutation({
     mutationFn: async (name: string) => {
       const unlisten = await ipc.onSyncProgress((p) => {
@@ -119,6 +121,9 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
           >
             {test.isPending ? "Testing…" : "Test connection"}
           </button>
+          <button type="button" onClick={() => setEditing(true)} data-testid={testIds.editProvider}>
+            Edit
+          </button>
           <label className="inline small">
             <input type="checkbox" checked={workOffline} onChange={(e) => setWorkOffline(e.target.checked)} />
             Work offline
@@ -172,6 +177,16 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
             </button>
           )}
         </div>
+      )}
+      {editing && (
+        <AddProviderDialog
+          editing={provider}
+          onClose={() => setEditing(false)}
+          onSaved={async () => {
+            setEditing(false);
+            await onSynced();
+          }}
+        />
       )}
       <Tabs tab={tab} onTab={setTab} />
       <section className="tab-body" role="tabpanel" aria-label={TABS.find((t) => t[0] === tab)?.[1]}>

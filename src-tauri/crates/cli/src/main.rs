@@ -131,6 +131,7 @@ enum AuthArg {
     None,
     Bearer,
     Basic,
+    Oauth2,
 }
 
 #[derive(Subcommand)]
@@ -138,22 +139,15 @@ enum ProviderCmd {
     /// Add a provider. The secret is read from --token-env VAR or --token-stdin.
     Add {
         name: String,
-        #[arg(long)]
-        url: String,
-        #[arg(long, value_enum, default_value_t = AuthArg::Bearer)]
-        auth: AuthArg,
-        /// User name for basic authentication.
-        #[arg(long)]
-        username: Option<String>,
-        /// Read the token or password from this environment variable.
-        #[arg(long, conflicts_with = "token_stdin")]
-        token_env: Option<String>,
-        /// Read the token or password from the first line of standard input.
-        #[arg(long)]
-        token_stdin: bool,
-        /// Do not verify TLS certificates (visible in `provider show`).
-        #[arg(long)]
-        insecure_skip_tls_verify: bool,
+        #[command(flatten)]
+        conn: ConnArgs,
+    },
+    /// Change a provider's settings (give them all again); without --token-env or
+    /// --token-stdin the secret in the keyring is kept.
+    Edit {
+        name: String,
+        #[command(flatten)]
+        conn: ConnArgs,
     },
     /// List configured providers.
     List,
@@ -163,6 +157,54 @@ enum ProviderCmd {
     Test { name: String },
     /// Remove a provider and its keyring entry.
     Remove { name: String },
+}
+
+/// How to reach and authenticate to a provider.
+#[derive(clap::Args)]
+struct ConnArgs {
+    #[arg(long)]
+    url: String,
+    #[arg(long, value_enum, default_value_t = AuthArg::Bearer)]
+    auth: AuthArg,
+    /// User name (basic) or client ID (oauth2).
+    #[arg(long, alias = "client-id")]
+    username: Option<String>,
+    /// Read the token, password or client secret from this environment variable.
+    #[arg(long, conflicts_with = "token_stdin")]
+    token_env: Option<String>,
+    /// Read the token, password or client secret from the first line of standard input.
+    #[arg(long)]
+    token_stdin: bool,
+    /// OAuth 2.0: the token endpoint (client credentials grant).
+    #[arg(long)]
+    token_url: Option<String>,
+    /// OAuth 2.0: the scope to request.
+    #[arg(long)]
+    scope: Option<String>,
+    /// Do not verify TLS certificates (visible in `provider show`).
+    #[arg(long)]
+    insecure_skip_tls_verify: bool,
+}
+
+impl ConnArgs {
+    fn into_input(self, name: String) -> Result<ProviderInput, DeskError> {
+        let auth_kind = match self.auth {
+            AuthArg::None => AuthKind::None,
+            AuthArg::Bearer => AuthKind::Bearer,
+            AuthArg::Basic => AuthKind::Basic,
+            AuthArg::Oauth2 => AuthKind::OAuth2,
+        };
+        Ok(ProviderInput {
+            name,
+            base_url: self.url,
+            auth_kind,
+            username: self.username,
+            secret: read_secret(self.token_env, self.token_stdin)?,
+            tls_skip_verify: self.insecure_skip_tls_verify,
+            token_url: self.token_url,
+            scope: self.scope,
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -212,6 +254,12 @@ fn print_provider(p: &ProviderSummary) {
     println!("auth:        {}", p.auth_kind.as_str());
     if let Some(u) = &p.username {
         println!("username:    {u}");
+    }
+    if let Some(t) = &p.token_url {
+        println!("token url:   {t}");
+    }
+    if let Some(s) = &p.scope {
+        println!("scope:       {s}");
     }
     println!(
         "secret:      {}",
@@ -665,33 +713,20 @@ fn run(cli: Cli) -> Result<(), DeskError> {
         Command::Provider(cmd) => {
             let desk = open()?;
             match cmd {
-                ProviderCmd::Add {
-                    name,
-                    url,
-                    auth,
-                    username,
-                    token_env,
-                    token_stdin,
-                    insecure_skip_tls_verify,
-                } => {
-                    let auth_kind = match auth {
-                        AuthArg::None => AuthKind::None,
-                        AuthArg::Bearer => AuthKind::Bearer,
-                        AuthArg::Basic => AuthKind::Basic,
-                    };
-                    let secret = read_secret(token_env, token_stdin)?;
-                    let p = desk.add_provider(ProviderInput {
-                        name,
-                        base_url: url,
-                        auth_kind,
-                        username,
-                        secret,
-                        tls_skip_verify: insecure_skip_tls_verify,
-                    })?;
+                ProviderCmd::Add { name, conn } => {
+                    let p = desk.add_provider(conn.into_input(name)?)?;
                     if json {
                         print_json(&p)?;
                     } else {
                         println!("added provider {:?} ({})", p.name, p.base_url);
+                    }
+                }
+                ProviderCmd::Edit { name, conn } => {
+                    let p = desk.update_provider(&name, conn.into_input(name.clone())?)?;
+                    if json {
+                        print_json(&p)?;
+                    } else {
+                        println!("updated provider {:?} ({})", p.name, p.base_url);
                     }
                 }
                 ProviderCmd::List => {

@@ -140,3 +140,71 @@ fn the_keyring_namespace_is_per_build_channel() {
         "missing entries are None"
     );
 }
+
+#[tokio::test]
+async fn oauth2_client_credentials_through_the_cli() {
+    let data = tempfile::tempdir().unwrap();
+    let server =
+        desk_harness::ReferenceServer::start_scimmy_with_oauth("desk-client", "s3cr3t-client")
+            .await
+            .unwrap();
+    let name = format!("oauth-{}", std::process::id());
+    let token_url = server.token_url();
+    // `provider add` or `provider edit` with the OAuth 2.0 settings and a client secret.
+    let set = |verb: &str, secret: &str| {
+        let out = cli(
+            data.path(),
+            &[
+                "provider",
+                verb,
+                &name,
+                "--url",
+                server.base_url(),
+                "--auth",
+                "oauth2",
+                "--client-id",
+                "desk-client",
+                "--token-url",
+                &token_url,
+                "--token-env",
+                "S",
+            ],
+            &[("S", secret)],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // A wrong client secret: the token endpoint refuses, in plain words.
+    set("add", "wrong");
+    let out = cli(data.path(), &["provider", "test", &name], &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refused the credentials"), "{err}");
+    // The right one, set with provider edit (the token endpoint issues an access token).
+    set("edit", "s3cr3t-client");
+    let out = cli(data.path(), &["provider", "test", &name], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let show = String::from_utf8_lossy(&cli(data.path(), &["provider", "show", &name], &[]).stdout)
+        .to_string();
+    assert!(
+        show.contains("auth:        oauth2") && show.contains("token url:"),
+        "{show}"
+    );
+    assert!(!show.contains("s3cr3t"), "{show}");
+    let out = cli(data.path(), &["users", &name, "--format", "json"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with('['));
+    let out = cli(data.path(), &["provider", "remove", &name], &[]);
+    assert!(out.status.success());
+}

@@ -28,6 +28,9 @@ pub enum AuthKind {
     None,
     Bearer,
     Basic,
+    /// OAuth 2.0 client credentials: client id in `username`, client secret as the secret.
+    #[serde(rename = "oauth2")]
+    OAuth2,
 }
 
 impl AuthKind {
@@ -37,6 +40,7 @@ impl AuthKind {
             AuthKind::None => "none",
             AuthKind::Bearer => "bearer",
             AuthKind::Basic => "basic",
+            AuthKind::OAuth2 => "oauth2",
         }
     }
 
@@ -46,6 +50,7 @@ impl AuthKind {
             "none" => Some(AuthKind::None),
             "bearer" => Some(AuthKind::Bearer),
             "basic" => Some(AuthKind::Basic),
+            "oauth2" => Some(AuthKind::OAuth2),
             _ => None,
         }
     }
@@ -61,12 +66,21 @@ pub struct ProviderInput {
     pub auth_kind: AuthKind,
     #[ts(optional)]
     pub username: Option<String>,
-    /// Token (bearer) or password (basic). Wrapped in `Sensitive` as soon as it arrives.
+    /// Token (bearer), password (basic) or client secret (OAuth 2.0). Wrapped in `Sensitive`
+    /// as soon as it arrives. When editing, absent means "keep the one in the keyring".
     #[ts(optional)]
     pub secret: Option<String>,
     /// Skip TLS certificate checks: an explicit, visible switch.
     #[serde(default)]
     pub tls_skip_verify: bool,
+    /// OAuth 2.0: the token endpoint.
+    #[ts(optional)]
+    #[serde(default)]
+    pub token_url: Option<String>,
+    /// OAuth 2.0: the scope to ask for, when the provider wants one.
+    #[ts(optional)]
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 /// A configured provider, as listed in the sidebar. Holds no secret.
@@ -85,6 +99,10 @@ pub struct ProviderSummary {
     pub created_at: String,
     #[ts(optional)]
     pub last_sync_at: Option<String>,
+    #[ts(optional)]
+    pub token_url: Option<String>,
+    #[ts(optional)]
+    pub scope: Option<String>,
 }
 
 /// One line of a capability profile, e.g. `sort: supported`.

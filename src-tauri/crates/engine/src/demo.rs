@@ -87,6 +87,8 @@ impl Desk {
                     username: None,
                     secret: Some(server.token().expose().clone()),
                     tls_skip_verify: false,
+                    token_url: None,
+                    scope: None,
                 },
                 true,
             )?;

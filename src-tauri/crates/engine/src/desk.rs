@@ -91,6 +91,8 @@ impl Desk {
             is_demo: r.is_demo,
             created_at: r.created_at,
             last_sync_at: r.last_sync_at,
+            token_url: r.token_url,
+            scope: r.scope,
         }
     }
 
@@ -124,6 +126,23 @@ impl Desk {
                     "Enter both the user name and the password for basic authentication.".into(),
                 ))
             }
+            AuthKind::OAuth2 => {
+                let token_url = input.token_url.as_deref().unwrap_or("").trim();
+                if input.username.as_deref().unwrap_or("").trim().is_empty()
+                    || input.secret.as_deref().unwrap_or("").is_empty()
+                {
+                    return Err(DeskError::InvalidInput(
+                        "Enter the client ID and the client secret for OAuth 2.0.".into(),
+                    ));
+                }
+                if !(token_url.starts_with("https://") || token_url.starts_with("http://")) {
+                    return Err(DeskError::InvalidInput(
+                        "Enter the token address (token URL) for OAuth 2.0, starting with \
+                         https://."
+                            .into(),
+                    ));
+                }
+            }
             _ => {}
         }
         Ok((name, url))
@@ -150,15 +169,28 @@ impl Desk {
         if let (Some(key), Some(s)) = (&secret_ref, &secret) {
             self.secrets.set(key, s)?;
         }
-        let inserted = db.insert_provider(&NewProvider {
-            name: &name,
-            base_url: &url,
-            auth_kind: input.auth_kind.as_str(),
-            username: input.username.as_deref().map(str::trim),
-            secret_ref: secret_ref.as_deref(),
-            tls_skip_verify: input.tls_skip_verify,
-            is_demo,
-        });
+        let inserted = db
+            .insert_provider(&NewProvider {
+                name: &name,
+                base_url: &url,
+                auth_kind: input.auth_kind.as_str(),
+                username: input.username.as_deref().map(str::trim),
+                secret_ref: secret_ref.as_deref(),
+                tls_skip_verify: input.tls_skip_verify,
+                is_demo,
+            })
+            .and_then(|row| {
+                db.set_provider_oauth(
+                    row.id,
+                    input.token_url.as_deref().map(str::trim),
+                    input
+                        .scope
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty()),
+                )?;
+                db.provider(&row.name)
+            });
         match inserted {
             Ok(row) => {
                 drop(db);
@@ -172,6 +204,54 @@ impl Desk {
                 Err(e.into())
             }
         }
+    }
+
+    /// Changes a provider's connection settings (its name stays). A secret in `input` replaces
+    /// the one in the keyring; without one, the stored secret is kept.
+    pub fn update_provider(
+        &self,
+        name: &str,
+        mut input: ProviderInput,
+    ) -> Result<ProviderSummary, DeskError> {
+        let row = self.db()?.provider(name)?;
+        input.name = row.name.clone();
+        let new_secret = input.secret.clone().filter(|s| !s.is_empty());
+        // Validate as if the stored secret were typed again, so "keep the secret" passes.
+        if new_secret.is_none() && input.auth_kind != AuthKind::None {
+            input.secret = Some("kept".into());
+        }
+        let (_, url) = Self::validate(&input)?;
+        let secret_ref = match (input.auth_kind, &new_secret) {
+            (AuthKind::None, _) => None,
+            (_, Some(s)) => {
+                let key = secret_key(&row.name);
+                self.secrets.set(&key, &Sensitive::new(s.clone()))?;
+                Some(key)
+            }
+            (_, None) => row.secret_ref.clone(),
+        };
+        if input.auth_kind == AuthKind::None {
+            if let Some(old) = &row.secret_ref {
+                self.secrets.delete(old)?;
+            }
+        }
+        let updated = self.db()?.update_provider(
+            &row.name,
+            &desk_store::ProviderSettings {
+                base_url: &url,
+                auth_kind: input.auth_kind.as_str(),
+                username: input.username.as_deref().map(str::trim),
+                secret_ref: secret_ref.as_deref(),
+                tls_skip_verify: input.tls_skip_verify,
+                token_url: input.token_url.as_deref().map(str::trim),
+                scope: input
+                    .scope
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty()),
+            },
+        )?;
+        Ok(self.summary(updated))
     }
 
     /// Removes a provider and its keyring entry.
@@ -190,21 +270,20 @@ impl Desk {
             Some(key) => self.secrets.get(key)?,
             None => None,
         };
-        let auth = match (AuthKind::parse(&row.auth_kind), secret) {
-            (Some(AuthKind::Bearer), Some(t)) => Auth::Bearer(t),
-            (Some(AuthKind::Basic), Some(p)) => Auth::Basic {
-                username: row.username.clone().unwrap_or_default(),
-                password: p,
-            },
-            (Some(AuthKind::None), _) => Auth::None,
-            _ => {
-                return Err(DeskError::InvalidInput(format!(
-                    "The password or token of \"{}\" is missing from the system keyring. Edit \
-                     the provider and enter it again.",
-                    row.name
-                )))
-            }
-        };
+        let auth = auth_of(
+            AuthKind::parse(&row.auth_kind).unwrap_or(AuthKind::None),
+            row.username.clone(),
+            secret,
+            row.token_url.clone(),
+            row.scope.clone(),
+        )
+        .ok_or_else(|| {
+            DeskError::InvalidInput(format!(
+                "The password or token of \"{}\" is missing from the system keyring. Edit \
+                 the provider and enter it again.",
+                row.name
+            ))
+        })?;
         let options = ClientOptions {
             danger_accept_invalid_certs: row.tls_skip_verify,
             ..ClientOptions::default()
@@ -233,14 +312,14 @@ impl Desk {
         input: ProviderInput,
     ) -> Result<ConnectionReport, DeskError> {
         Self::validate(&input)?;
-        let auth = match input.auth_kind {
-            AuthKind::None => Auth::None,
-            AuthKind::Bearer => Auth::Bearer(Sensitive::new(input.secret.unwrap_or_default())),
-            AuthKind::Basic => Auth::Basic {
-                username: input.username.unwrap_or_default(),
-                password: Sensitive::new(input.secret.unwrap_or_default()),
-            },
-        };
+        let auth = auth_of(
+            input.auth_kind,
+            input.username,
+            input.secret.map(Sensitive::new),
+            input.token_url,
+            input.scope,
+        )
+        .unwrap_or_default();
         let options = ClientOptions {
             danger_accept_invalid_certs: input.tls_skip_verify,
             ..ClientOptions::default()
@@ -248,6 +327,31 @@ impl Desk {
         let client = ScimClient::new(&input.base_url, auth, &options)?;
         Ok(probe(&client).await?.0)
     }
+}
+
+/// The credentials of a provider; `None` when its kind needs a secret and there is none.
+fn auth_of(
+    kind: AuthKind,
+    username: Option<String>,
+    secret: Option<Sensitive<String>>,
+    token_url: Option<String>,
+    scope: Option<String>,
+) -> Option<Auth> {
+    Some(match (kind, secret) {
+        (AuthKind::None, _) => Auth::None,
+        (AuthKind::Bearer, Some(t)) => Auth::Bearer(t),
+        (AuthKind::Basic, Some(p)) => Auth::Basic {
+            username: username.unwrap_or_default(),
+            password: p,
+        },
+        (AuthKind::OAuth2, Some(s)) => Auth::OAuth2 {
+            token_url: token_url.unwrap_or_default(),
+            client_id: username.unwrap_or_default(),
+            client_secret: s,
+            scope,
+        },
+        _ => return None,
+    })
 }
 
 /// The keyring key of a provider's secret.
@@ -319,6 +423,8 @@ mod tests {
             username: None,
             secret: Some("s3cret-token".into()),
             tls_skip_verify: false,
+            token_url: None,
+            scope: None,
         }
     }
 

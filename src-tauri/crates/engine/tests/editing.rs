@@ -36,6 +36,8 @@ async fn setup(kind: ProviderKind) -> (tempfile::TempDir, Desk, ReferenceServer)
         username: None,
         secret: Some(server.token().expose().clone()),
         tls_skip_verify: false,
+        token_url: None,
+        scope: None,
     })
     .unwrap();
     desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();

@@ -22,6 +22,21 @@ pub enum Auth {
         username: String,
         password: Sensitive<String>,
     },
+    /// OAuth 2.0 client credentials (RFC 6749 section 4.4): an access token is fetched from
+    /// `token_url`, kept until shortly before it expires, and fetched again after a 401.
+    OAuth2 {
+        token_url: String,
+        client_id: String,
+        client_secret: Sensitive<String>,
+        scope: Option<String>,
+    },
+}
+
+/// An access token and when to stop using it.
+#[derive(Debug, Clone)]
+struct AccessToken {
+    token: Sensitive<String>,
+    renew_at: std::time::Instant,
 }
 
 /// Connection settings that are not secrets.
@@ -66,6 +81,8 @@ pub struct ScimClient {
     auth: Auth,
     /// Headers the provider requires on every request (from its capability profile).
     extra_headers: Vec<(String, String)>,
+    /// The OAuth 2.0 access token, shared by the clones of this client.
+    access_token: std::sync::Arc<tokio::sync::Mutex<Option<AccessToken>>>,
 }
 
 impl ScimClient {
@@ -87,6 +104,7 @@ impl ScimClient {
             base,
             auth,
             extra_headers: Vec::new(),
+            access_token: Default::default(),
         })
     }
 
@@ -218,10 +236,19 @@ impl ScimClient {
         headers: &[(header::HeaderName, String)],
     ) -> Result<Reply, ScimError> {
         let mut attempt = 0u32;
+        let mut token_renewed = false;
         loop {
             let result = self
                 .send_once(method.clone(), url.clone(), body, headers)
                 .await;
+            // An OAuth 2.0 token the provider no longer accepts: fetch a new one, once.
+            if let (Err(ScimError::Http { status: 401, .. }), Auth::OAuth2 { .. }, false) =
+                (&result, &self.auth, token_renewed)
+            {
+                token_renewed = true;
+                *self.access_token.lock().await = None;
+                continue;
+            }
             let wait = match &result {
                 Err(ScimError::Http {
                     status: 429 | 503,
@@ -250,6 +277,83 @@ impl ScimClient {
         }
     }
 
+    /// The current OAuth 2.0 access token, fetched with the client credentials when there is
+    /// none or it is about to expire.
+    async fn oauth_token(&self) -> Result<Sensitive<String>, ScimError> {
+        let Auth::OAuth2 {
+            token_url,
+            client_id,
+            client_secret,
+            scope,
+        } = &self.auth
+        else {
+            return Err(ScimError::Malformed {
+                url: self.base.to_string(),
+                reason: "no OAuth 2.0 settings".into(),
+            });
+        };
+        let mut cached = self.access_token.lock().await;
+        if let Some(t) = cached.as_ref() {
+            if std::time::Instant::now() < t.renew_at {
+                return Ok(t.token.clone());
+            }
+        }
+        let url = Url::parse(token_url).map_err(|e| ScimError::InvalidUrl {
+            url: token_url.clone(),
+            reason: e.to_string(),
+        })?;
+        let body = {
+            // Built in a block: the serializer is not Send and must not live across an await.
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("grant_type", "client_credentials");
+            if let Some(s) = scope.as_deref().filter(|s| !s.is_empty()) {
+                form.append_pair("scope", s);
+            }
+            form.finish()
+        };
+        let resp = self
+            .http
+            .post(url.clone())
+            .basic_auth(client_id, Some(client_secret.expose()))
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&url, e))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| transport_error(&url, e))?;
+        if !status.is_success() {
+            return Err(ScimError::Http {
+                method: "POST".into(),
+                url: url.to_string(),
+                status: status.as_u16(),
+                body: Default::default(),
+                retry_after: None,
+            });
+        }
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| ScimError::Malformed {
+            url: url.to_string(),
+            reason: format!("the token endpoint's answer is not JSON: {e}"),
+        })?;
+        let token = v
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ScimError::Malformed {
+                url: url.to_string(),
+                reason: "the token endpoint's answer has no access_token".into(),
+            })?;
+        let lifetime = v.get("expires_in").and_then(Value::as_u64).unwrap_or(300);
+        let token = Sensitive::new(token.to_string());
+        *cached = Some(AccessToken {
+            token: token.clone(),
+            // Renewed 30 s early (or halfway through a very short lifetime).
+            renew_at: std::time::Instant::now()
+                + Duration::from_secs(lifetime.saturating_sub(30).max(lifetime / 2)),
+        });
+        Ok(token)
+    }
+
     async fn send_once(
         &self,
         method: Method,
@@ -265,6 +369,7 @@ impl ScimClient {
             Auth::None => req,
             Auth::Bearer(t) => req.bearer_auth(t.expose()),
             Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
+            Auth::OAuth2 { .. } => req.bearer_auth(self.oauth_token().await?.expose()),
         };
         for (k, v) in &self.extra_headers {
             req = req.header(k.as_str(), v.as_str());

@@ -16,7 +16,7 @@ pub use cache::{
     extract, Extracted, ResourceQuery, ResourceRow, SnapshotChange, SnapshotInfo, SnapshotWriter,
 };
 pub use migrate::{applied_migrations, MIGRATIONS};
-pub use providers::{NewProvider, ProviderRow};
+pub use providers::{NewProvider, ProviderRow, ProviderSettings};
 pub use stats::UserStats;
 
 use std::path::Path;

@@ -23,6 +23,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261128190000_fast_filters",
         include_str!("../migrations/20261128190000_fast_filters.sql"),
     ),
+    (
+        "20261128200000_provider_oauth",
+        include_str!("../migrations/20261128200000_provider_oauth.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

@@ -18,6 +18,21 @@ pub struct ProviderRow {
     pub is_demo: bool,
     pub created_at: String,
     pub last_sync_at: Option<String>,
+    /// OAuth 2.0 token endpoint (client credentials).
+    pub token_url: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// The connection settings of a provider (all but its name), as written by add and edit.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSettings<'a> {
+    pub base_url: &'a str,
+    pub auth_kind: &'a str,
+    pub username: Option<&'a str>,
+    pub secret_ref: Option<&'a str>,
+    pub tls_skip_verify: bool,
+    pub token_url: Option<&'a str>,
+    pub scope: Option<&'a str>,
 }
 
 /// What is needed to insert a provider.
@@ -33,7 +48,7 @@ pub struct NewProvider<'a> {
 }
 
 const COLUMNS: &str = "id, name, base_url, auth_kind, username, secret_ref, tls_skip_verify, \
-                       is_demo, created_at, last_sync_at";
+                       is_demo, created_at, last_sync_at, token_url, scope";
 
 fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
     Ok(ProviderRow {
@@ -47,6 +62,8 @@ fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
         is_demo: r.get(7)?,
         created_at: r.get(8)?,
         last_sync_at: r.get(9)?,
+        token_url: r.get(10)?,
+        scope: r.get(11)?,
     })
 }
 
@@ -100,6 +117,44 @@ impl Database {
             )
             .optional()?
             .ok_or_else(|| StoreError::ProviderNotFound(name.to_string()))
+    }
+
+    /// Sets the OAuth 2.0 settings of a provider.
+    pub fn set_provider_oauth(
+        &self,
+        id: i64,
+        token_url: Option<&str>,
+        scope: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE providers SET token_url = ?2, scope = ?3 WHERE id = ?1",
+            params![id, token_url, scope],
+        )?;
+        Ok(())
+    }
+
+    /// Changes the connection settings of a provider (its name stays).
+    pub fn update_provider(
+        &self,
+        name: &str,
+        p: &ProviderSettings<'_>,
+    ) -> Result<ProviderRow, StoreError> {
+        let row = self.provider(name)?;
+        self.conn.execute(
+            "UPDATE providers SET base_url = ?2, auth_kind = ?3, username = ?4, secret_ref = ?5,
+                    tls_skip_verify = ?6, token_url = ?7, scope = ?8 WHERE id = ?1",
+            params![
+                row.id,
+                p.base_url,
+                p.auth_kind,
+                p.username,
+                p.secret_ref,
+                p.tls_skip_verify,
+                p.token_url,
+                p.scope
+            ],
+        )?;
+        self.provider(name)
     }
 
     /// Removes a provider row. Returns the removed row.
