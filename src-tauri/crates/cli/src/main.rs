@@ -149,6 +149,18 @@ enum ProviderCmd {
         #[command(flatten)]
         conn: ConnArgs,
     },
+    /// Choose the preset of a well-known provider (generic, entra_id, aws_identity_center,
+    /// google_cloud_identity, github_emu, okta, slack); it applies from the next test or sync.
+    Preset { name: String, preset: String },
+    /// Correct the detected capability profile: KEY=VALUE settings (page_size=N, cursor,
+    /// filter, sort, etag, bulk = yes|no, max_concurrency=N, members_read=…), or --clear.
+    Override {
+        name: String,
+        settings: Vec<String>,
+        /// Remove every override.
+        #[arg(long)]
+        clear: bool,
+    },
     /// List configured providers.
     List,
     /// Show one provider.
@@ -729,6 +741,39 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                         println!("updated provider {:?} ({})", p.name, p.base_url);
                     }
                 }
+                ProviderCmd::Preset { name, preset } => {
+                    let p = desk_engine::profiles::parse_preset(&preset).ok_or_else(|| {
+                        DeskError::InvalidInput(format!(
+                            "\"{preset}\" is not a preset; choose one of: {}.",
+                            scim_client_presets()
+                        ))
+                    })?;
+                    desk.set_preset(&name, p)?;
+                    println!("preset of {name:?} is now {preset}; run `provider test {name}` to apply it");
+                }
+                ProviderCmd::Override {
+                    name,
+                    settings,
+                    clear,
+                } => {
+                    let mut o = if clear {
+                        Default::default()
+                    } else {
+                        desk.overrides(&name)?
+                    };
+                    for item in &settings {
+                        desk_engine::profiles::parse_override(&mut o, item)?;
+                    }
+                    desk.set_overrides(&name, &o)?;
+                    if json {
+                        print_json(&o)?;
+                    } else {
+                        println!(
+                            "overrides of {name:?}: {}",
+                            serde_json::to_string(&o).unwrap_or_default()
+                        );
+                    }
+                }
                 ProviderCmd::List => {
                     let list = desk.list_providers()?;
                     if json {
@@ -833,4 +878,13 @@ fn confirm(question: &str) -> Result<bool, DeskError> {
         .read_line(&mut line)
         .map_err(|e| DeskError::Internal(format!("reading the answer failed: {e}")))?;
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
+/// Every preset's name, for messages.
+fn scim_client_presets() -> String {
+    desk_engine::Preset::ALL
+        .iter()
+        .map(|p| desk_engine::profiles::preset_name(*p))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -208,3 +208,70 @@ async fn oauth2_client_credentials_through_the_cli() {
     let out = cli(data.path(), &["provider", "remove", &name], &[]);
     assert!(out.status.success());
 }
+
+#[tokio::test]
+async fn presets_and_overrides_change_the_profile() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let name = format!("ovr-{}", std::process::id());
+    let token = server.token().expose().clone();
+    let out = cli(
+        data.path(),
+        &[
+            "provider",
+            "add",
+            &name,
+            "--url",
+            server.base_url(),
+            "--token-env",
+            "T",
+        ],
+        &[("T", &token)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let test = || {
+        String::from_utf8_lossy(&cli(data.path(), &["provider", "test", &name], &[]).stdout)
+            .to_string()
+    };
+    assert!(test().contains("sort: supported"), "{}", test());
+    let out = cli(
+        data.path(),
+        &["provider", "override", &name, "sort=no", "page_size=25"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = test();
+    assert!(report.contains("sort: not supported"), "{report}");
+    let out = cli(
+        data.path(),
+        &["provider", "override", &name, "--clear"],
+        &[],
+    );
+    assert!(out.status.success());
+    assert!(test().contains("sort: supported"));
+    let out = cli(data.path(), &["provider", "preset", &name, "okta"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(data.path(), &["provider", "preset", &name, "myspace"], &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("entra_id"));
+    let out = cli(
+        data.path(),
+        &["provider", "override", &name, "colour=blue"],
+        &[],
+    );
+    assert!(!out.status.success());
+}

@@ -294,12 +294,15 @@ impl Desk {
     /// Connects to a configured provider and reads its capabilities.
     pub async fn test_provider(&self, name: &str) -> Result<ConnectionReport, DeskError> {
         let client = self.client(name)?;
-        let (report, discovery) = probe(&client).await?;
+        let preset = self.preset(name)?;
+        let (mut report, discovery) = probe(&client, preset).await?;
+        let effective = self.with_overrides(name, discovery.profile.clone())?;
+        report.capabilities = capabilities_of(&effective);
         let db = self.db()?;
         let row = db.provider(name)?;
         db.save_provider_profile(
             row.id,
-            "generic",
+            &crate::profiles::preset_name(preset),
             &serde_json::to_string(&discovery.profile).unwrap_or_default(),
             &serde_json::to_string(&discovery.notes).unwrap_or_default(),
         )?;
@@ -325,7 +328,7 @@ impl Desk {
             ..ClientOptions::default()
         };
         let client = ScimClient::new(&input.base_url, auth, &options)?;
-        Ok(probe(&client).await?.0)
+        Ok(probe(&client, scim_client::Preset::Generic).await?.0)
     }
 }
 
@@ -363,9 +366,10 @@ fn secret_key(provider_name: &str) -> String {
 /// token fails here even where discovery endpoints are public).
 async fn probe(
     client: &ScimClient,
+    preset: scim_client::Preset,
 ) -> Result<(ConnectionReport, scim_client::Discovery), DeskError> {
     let started = Instant::now();
-    let discovery = scim_client::discover(client, scim_client::Preset::Generic).await?;
+    let discovery = scim_client::discover(client, preset).await?;
     // The directory itself must answer with these credentials, also when it is empty.
     client
         .list_page(&discovery.endpoint("User"), 1, 1, None)

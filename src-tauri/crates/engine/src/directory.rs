@@ -195,11 +195,13 @@ impl Desk {
 
     /// The saved capability profile of a provider (detected at its last sync or test).
     pub fn saved_profile(&self, name: &str) -> Result<Option<CapabilityProfile>, DeskError> {
-        let db = self.db()?;
-        let provider = db.provider(name)?;
-        Ok(db
-            .provider_profile(provider.id)?
-            .and_then(|p| serde_json::from_str(&p).ok()))
+        let detected: Option<CapabilityProfile> = {
+            let db = self.db()?;
+            let provider = db.provider(name)?;
+            db.provider_profile(provider.id)?
+                .and_then(|p| serde_json::from_str(&p).ok())
+        };
+        detected.map(|p| self.with_overrides(name, p)).transpose()
     }
 
     /// A client for `name` carrying the headers its profile requires, and that profile (the

@@ -16,10 +16,11 @@ pub mod history;
 pub mod import;
 pub mod overview;
 pub mod paths;
+pub mod profiles;
 pub mod secrets;
 pub mod sync;
 
 pub use desk::Desk;
 pub use error::{DeskError, ErrorCode};
 pub use paths::DataPaths;
-pub use scim_client::{AttrPath, Group, Resource, Sensitive, User};
+pub use scim_client::{AttrPath, Group, Preset, ProfileOverrides, Resource, Sensitive, User};

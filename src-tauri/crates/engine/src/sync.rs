@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use desk_store::SnapshotWriter;
-use scim_client::{discover, ListQuery, MembersRead, PageRequest, Pager, Preset};
+use scim_client::{discover, ListQuery, MembersRead, PageRequest, Pager};
 use serde::Serialize;
 use serde_json::{json, Value};
 use ts_rs::TS;
@@ -172,23 +172,16 @@ impl Desk {
             progress,
         };
         meter.report("Reading the provider's configuration", 0, 0, None);
-        let preset: Preset = self
-            .db()?
-            .provider_preset(row.id)?
-            .and_then(|p| serde_json::from_value(Value::String(p)).ok())
-            .unwrap_or(Preset::Generic);
+        let preset = self.preset(name)?;
         let discovery = discover(&client, preset).await?;
-        let profile = discovery.profile.clone();
-        let preset_name = serde_json::to_value(preset)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_else(|| "generic".into());
         self.db()?.save_provider_profile(
             row.id,
-            &preset_name,
-            &serde_json::to_string(&profile).unwrap_or_default(),
+            &crate::profiles::preset_name(preset),
+            &serde_json::to_string(&discovery.profile).unwrap_or_default(),
             &serde_json::to_string(&discovery.notes).unwrap_or_default(),
         )?;
+        // The person's overrides win over what was detected.
+        let profile = self.with_overrides(name, discovery.profile.clone())?;
         let client = client.with_headers(profile.required_headers.clone());
         let db_path = self.paths().database();
         let mut notes = discovery.notes.clone();

@@ -198,6 +198,44 @@ impl Database {
         Ok(())
     }
 
+    /// Chooses the preset of a provider (used from its next test or sync).
+    pub fn set_provider_preset(&self, provider_id: i64, preset: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO provider_profiles (provider_id, preset, profile, detected_at)
+             VALUES (?1, ?2, '{}', ?3)
+             ON CONFLICT (provider_id) DO UPDATE SET preset = excluded.preset",
+            params![provider_id, preset, crate::now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Saves the person's overrides (JSON) of a provider's detected profile.
+    pub fn set_provider_overrides(
+        &self,
+        provider_id: i64,
+        overrides: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO provider_profiles (provider_id, profile, overrides, detected_at)
+             VALUES (?1, '{}', ?2, ?3)
+             ON CONFLICT (provider_id) DO UPDATE SET overrides = excluded.overrides",
+            params![provider_id, overrides, crate::now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// The person's overrides (JSON) of a provider's profile.
+    pub fn provider_overrides(&self, provider_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT overrides FROM provider_profiles WHERE provider_id = ?1",
+                [provider_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The saved profile (JSON) of a provider.
     pub fn provider_profile(&self, provider_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
