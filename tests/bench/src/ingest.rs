@@ -22,29 +22,15 @@ pub const IN_FLIGHT: u32 = 4;
 
 /// Pages of `n` sample users as ListResponse bodies, 1-based `startIndex` order.
 fn pages(n: usize) -> Vec<Vec<u8>> {
-    let dir = desk_harness::sample::generate(7, n.min(20_000), 0);
-    let total = n;
-    (0..n.div_ceil(PAGE))
-        .map(|p| {
-            let start = p * PAGE;
-            let resources: Vec<serde_json::Value> = (start..(start + PAGE).min(n))
-                .map(|i| {
-                    // The sample repeats past 20,000 people with new ids and user names.
-                    let mut u = dir.users[i % dir.users.len()].resource.clone();
-                    u["id"] = json!(format!("{i:08x}-7a1e-4c3b-9d2f-000000000000"));
-                    if i >= dir.users.len() {
-                        let name = u["userName"].as_str().unwrap_or("user").to_string();
-                        u["userName"] = json!(format!("{i}.{name}"));
-                    }
-                    u["meta"] = json!({"resourceType": "User", "created": "2026-01-05T09:00:00Z",
-                        "lastModified": "2026-11-20T10:00:00Z", "version": format!("W/\"{i}\"")});
-                    u
-                })
-                .collect();
+    let users: Vec<serde_json::Value> = desk_harness::sample::many_users(7, n).collect();
+    users
+        .chunks(PAGE)
+        .enumerate()
+        .map(|(p, chunk)| {
             serde_json::to_vec(&json!({
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-                "totalResults": total, "startIndex": start + 1,
-                "itemsPerPage": resources.len(), "Resources": resources,
+                "totalResults": n, "startIndex": p * PAGE + 1,
+                "itemsPerPage": chunk.len(), "Resources": chunk,
             }))
             .unwrap_or_default()
         })

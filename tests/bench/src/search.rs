@@ -99,16 +99,9 @@ pub async fn run(users: usize, rounds: usize) {
     let db = desk_store::Database::open(&path).expect("db");
     let provider = db.provider("bench").expect("row");
     eprintln!("caching {users} users ...");
-    let dir = desk_harness::sample::generate(7, users.min(20_000), 0);
     let mut writer = desk_store::SnapshotWriter::begin(&path, provider.id, "full").expect("writer");
     let mut batch = Vec::with_capacity(1000);
-    for i in 0..users {
-        let mut u = dir.users[i % dir.users.len()].resource.clone();
-        u["id"] = json!(format!("u{i}"));
-        if i >= dir.users.len() {
-            let name = u["userName"].as_str().unwrap_or("user").to_string();
-            u["userName"] = json!(format!("{name}.{i}"));
-        }
+    for u in desk_harness::sample::many_users(7, users) {
         batch.push(u);
         if batch.len() == 1000 {
             writer.add_users(&batch).expect("store");

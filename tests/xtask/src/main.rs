@@ -309,6 +309,9 @@ fn machine() -> String {
     format!("{cores} cores ({cpu}), {mem_gib:.0} GiB, {os}")
 }
 
+/// The argument of `test-in-session` that runs the window's benchmark instead of the tests.
+const GUI_BENCH: &str = "--gui-bench";
+
 /// `cargo xtask bench [--quick]`: every benchmark side by side with its anchor, written to
 /// tests/bench/BENCHMARKS.md (the quick, CI-sized run to target/BENCHMARKS-quick.md).
 fn bench(args: &[String]) -> Result {
@@ -365,6 +368,31 @@ fn bench(args: &[String]) -> Result {
         }
         doc.push('\n');
         doc.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    // The window's benchmark needs the display and keyring session the GUI tests use.
+    say("benchmark: the window with 100,000 cached users");
+    ensure_apt(APT_TEST)?;
+    ensure_tauri_driver()?;
+    build_ui()?;
+    let exe = env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new("dbus-run-session")
+        .arg("--")
+        .arg(exe)
+        .arg("test-in-session")
+        .arg(GUI_BENCH)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start the window benchmark: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("the window benchmark failed ({})", out.status));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    if let Some(i) = text.find("## The window") {
+        let section = &text[i..];
+        let end = section.find("\ntest result").unwrap_or(section.len());
+        doc.push('\n');
+        doc.push_str(section[..end].trim_end());
+        doc.push('\n');
     }
     if let Ok(fixes) = std::fs::read_to_string(root().join("tests/bench/FIXES.md")) {
         doc.push('\n');
@@ -775,16 +803,15 @@ fn test_in_session(args: &[String]) -> Result {
     }
     // A hung test must not hang CI: the whole Rust test run has a hard limit.
     let mut cmd = Command::new("timeout");
-    cmd.current_dir(&r).args([
-        "--kill-after=30",
-        "2400",
-        "cargo",
-        "test",
-        "--workspace",
-        "--no-fail-fast",
-    ]);
-    if let Some(f) = args.first() {
-        cmd.arg("--").arg(f);
+    cmd.current_dir(&r).args(["--kill-after=30", "2400", "cargo", "test"]);
+    if args.first().map(String::as_str) == Some(GUI_BENCH) {
+        // `cargo xtask bench`: only the window's benchmark (ignored in normal runs).
+        cmd.args(["-p", "desk-e2e", "--test", "gui_bench", "--", "--ignored", "--nocapture"]);
+    } else {
+        cmd.args(["--workspace", "--no-fail-fast"]);
+        if let Some(f) = args.first() {
+            cmd.arg("--").arg(f);
+        }
     }
     let st = status(&mut cmd);
     let _ = xvfb.kill();
