@@ -799,6 +799,23 @@ pub fn group_resource(g: &SampleGroup, user_ids: &[String]) -> Value {
     })
 }
 
+/// `n` users for benchmarks: the sample directory's people (20,000 at most, generated once),
+/// repeated past that with fresh ids and user names, each with `meta` as a provider sends it.
+pub fn many_users(seed: u64, n: usize) -> impl Iterator<Item = Value> {
+    let dir = generate(seed, n.min(20_000), 0);
+    (0..n).map(move |i| {
+        let mut u = dir.users[i % dir.users.len()].resource.clone();
+        u["id"] = json!(format!("{i:08x}-7a1e-4c3b-9d2f-000000000000"));
+        if i >= dir.users.len() {
+            let name = u["userName"].as_str().unwrap_or("user").to_string();
+            u["userName"] = json!(format!("{i}.{name}"));
+        }
+        u["meta"] = json!({"resourceType": "User", "created": "2026-01-05T09:00:00Z",
+            "lastModified": "2026-11-20T10:00:00Z", "version": format!("W/\"{i}\"")});
+        u
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -886,21 +903,4 @@ mod tests {
         assert_eq!(latin("Νίκος"), "nikos");
         assert_eq!(ascii_fold("Ødegård"), "odegard");
     }
-}
-
-/// `n` users for benchmarks: the sample directory's people (20,000 at most, generated once),
-/// repeated past that with fresh ids and user names, each with `meta` as a provider sends it.
-pub fn many_users(seed: u64, n: usize) -> impl Iterator<Item = Value> {
-    let dir = generate(seed, n.min(20_000), 0);
-    (0..n).map(move |i| {
-        let mut u = dir.users[i % dir.users.len()].resource.clone();
-        u["id"] = json!(format!("{i:08x}-7a1e-4c3b-9d2f-000000000000"));
-        if i >= dir.users.len() {
-            let name = u["userName"].as_str().unwrap_or("user").to_string();
-            u["userName"] = json!(format!("{i}.{name}"));
-        }
-        u["meta"] = json!({"resourceType": "User", "created": "2026-01-05T09:00:00Z",
-            "lastModified": "2026-11-20T10:00:00Z", "version": format!("W/\"{i}\"")});
-        u
-    })
 }

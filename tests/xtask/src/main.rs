@@ -803,10 +803,19 @@ fn test_in_session(args: &[String]) -> Result {
     }
     // A hung test must not hang CI: the whole Rust test run has a hard limit.
     let mut cmd = Command::new("timeout");
-    cmd.current_dir(&r).args(["--kill-after=30", "2400", "cargo", "test"]);
+    cmd.current_dir(&r)
+        .args(["--kill-after=30", "2400", "cargo", "test"]);
     if args.first().map(String::as_str) == Some(GUI_BENCH) {
         // `cargo xtask bench`: only the window's benchmark (ignored in normal runs).
-        cmd.args(["-p", "desk-e2e", "--test", "gui_bench", "--", "--ignored", "--nocapture"]);
+        cmd.args([
+            "-p",
+            "desk-e2e",
+            "--test",
+            "gui_bench",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ]);
     } else {
         cmd.args(["--workspace", "--no-fail-fast"]);
         if let Some(f) = args.first() {

@@ -15,7 +15,11 @@ use desk_engine::{DataPaths, Desk, DeskError};
 #[command(
     name = "scim-desk-cli",
     version,
-    about = "SCIM Desk on the command line"
+    about = "SCIM Desk on the command line",
+    after_help = "Exit codes: 0 success; 1 the provider or SCIM Desk failed otherwise; 2 invalid \
+                  input or usage; 3 not found; 4 provider unreachable (network, timeout, TLS); \
+                  5 credentials refused; 6 the record changed meanwhile (nothing saved); \
+                  7 local database or keyring unavailable; 130 cancelled."
 )]
 struct Cli {
     /// Output format for results and errors.
@@ -43,6 +47,10 @@ enum Command {
         /// Read only what changed since the latest snapshot (full sync where not possible).
         #[arg(long)]
         incremental: bool,
+        /// Keep this many snapshots per provider from now on (older ones are pruned after
+        /// each sync; the window uses the same setting).
+        #[arg(long)]
+        keep: Option<u32>,
     },
     /// List users: live from the provider, or from the latest snapshot with --offline.
     Users(ListArgs),
@@ -234,8 +242,23 @@ fn main() -> ExitCode {
                     eprintln!("  detail: {d}");
                 }
             }
-            ExitCode::from(1)
+            ExitCode::from(exit_code(e.code()))
         }
+    }
+}
+
+/// The documented exit codes (see `--help`).
+fn exit_code(code: desk_engine::ErrorCode) -> u8 {
+    use desk_engine::ErrorCode as C;
+    match code {
+        C::InvalidInput | C::DuplicateName => 2,
+        C::NotFound => 3,
+        C::ProviderUnreachable | C::ProviderTimeout | C::TlsFailed => 4,
+        C::AuthRejected => 5,
+        C::EditConflict => 6,
+        C::Database | C::DatabaseTooNew | C::KeyringUnavailable => 7,
+        C::Cancelled => 130,
+        _ => 1,
     }
 }
 
@@ -453,8 +476,15 @@ fn read_secret(token_env: Option<String>, token_stdin: bool) -> Result<Option<St
 fn run(cli: Cli) -> Result<(), DeskError> {
     let json = cli.format == Format::Json;
     match cli.command {
-        Command::Sync { name, incremental } => {
+        Command::Sync {
+            name,
+            incremental,
+            keep,
+        } => {
             let desk = open()?;
+            if let Some(n) = keep {
+                desk.set_keep_snapshots(n)?;
+            }
             let cancel = desk_engine::sync::CancelFlag::new();
             let c2 = cancel.clone();
             let rt = runtime()?;

@@ -20,6 +20,28 @@ use crate::{Desk, DeskError};
 /// How many snapshots of each provider are kept by default.
 pub const KEEP_SNAPSHOTS: usize = 5;
 
+impl Desk {
+    /// How many snapshots are kept per provider (the `keep_snapshots` setting, 5 by default).
+    pub fn keep_snapshots(&self) -> Result<usize, DeskError> {
+        Ok(self
+            .db()?
+            .setting("keep_snapshots")?
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n >= 1)
+            .unwrap_or(KEEP_SNAPSHOTS))
+    }
+
+    /// Keeps `n` snapshots per provider (at least 1) from the next sync on.
+    pub fn set_keep_snapshots(&self, n: u32) -> Result<(), DeskError> {
+        if n == 0 {
+            return Err(DeskError::InvalidInput(
+                "Keep at least one copy of each directory.".into(),
+            ));
+        }
+        Ok(self.db()?.set_setting("keep_snapshots", &n.to_string())?)
+    }
+}
+
 /// Progress of a running sync.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -366,7 +388,8 @@ impl Desk {
             "full"
         };
         let info = writer.finish(true, &discovery_doc)?;
-        self.db()?.prune_snapshots(row.id, KEEP_SNAPSHOTS)?;
+        let keep = self.keep_snapshots()?;
+        self.db()?.prune_snapshots(row.id, keep)?;
         // The new pages move from the log into the file in the background; the snapshot is
         // already visible (and safe) before that.
         tokio::task::spawn_blocking(move || {
