@@ -309,6 +309,49 @@ fn machine() -> String {
     format!("{cores} cores ({cpu}), {mem_gib:.0} GiB, {os}")
 }
 
+/// The criterion results as a Markdown section: median time and MB/s per benchmark, read from
+/// target/criterion (each group's last row is its serde_json limit).
+fn micro_section() -> Result<String> {
+    let dir = root().join("target/criterion");
+    let mut out = String::from(
+        "## Micro benchmarks (criterion)\n\n**Method**: `cargo bench -p desk-bench --bench \
+         micro` (tests/bench/benches/micro.rs): SCIM filter parsing (six filters), PATCH \
+         building (100 users, three changes each) and decoding a page of 100 users into what \
+         the cache stores; each next to plain serde_json on the same bytes as the limit. \
+         Median of criterion's samples.\n\n| benchmark | median time | throughput |\n|---|---|---|\n",
+    );
+    for group in ["filter", "patch", "decode"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(group)) else {
+            continue;
+        };
+        let mut rows = Vec::new();
+        for e in entries.flatten() {
+            let new = e.path().join("new");
+            let read = |f: &str| -> Option<serde_json::Value> {
+                serde_json::from_str(&std::fs::read_to_string(new.join(f)).ok()?).ok()
+            };
+            let (Some(meta), Some(est)) = (read("benchmark.json"), read("estimates.json")) else {
+                continue;
+            };
+            let ns = est["median"]["point_estimate"].as_f64().unwrap_or(f64::NAN);
+            let bytes = meta["throughput"]["Bytes"].as_f64().unwrap_or(0.0);
+            let mbs = bytes / ns * 1e9 / 1e6;
+            let name = meta["full_id"].as_str().unwrap_or_default().to_string();
+            rows.push((name, ns, mbs));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, ns, mbs) in rows {
+            let time = if ns >= 1e6 {
+                format!("{:.2} ms", ns / 1e6)
+            } else {
+                format!("{:.1} µs", ns / 1e3)
+            };
+            out.push_str(&format!("| {name} | {time} | {mbs:.0} MB/s |\n"));
+        }
+    }
+    Ok(out)
+}
+
 /// The argument of `test-in-session` that runs the window's benchmark instead of the tests.
 const GUI_BENCH: &str = "--gui-bench";
 
@@ -369,6 +412,18 @@ fn bench(args: &[String]) -> Result {
         doc.push('\n');
         doc.push_str(&String::from_utf8_lossy(&out.stdout));
     }
+    // Micro benchmarks (criterion): throughput next to plain serde_json.
+    say("benchmark: micro (criterion)");
+    let mut micro = Command::new("cargo");
+    micro
+        .current_dir(root())
+        .args(["bench", "-p", "desk-bench", "--bench", "micro", "--"]);
+    if quick {
+        micro.args(["--warm-up-time", "1", "--measurement-time", "2"]);
+    }
+    must(&mut micro)?;
+    doc.push('\n');
+    doc.push_str(&micro_section()?);
     // The window's benchmark needs the display and keyring session the GUI tests use.
     say("benchmark: the window with 100,000 cached users");
     ensure_apt(APT_TEST)?;
