@@ -98,6 +98,10 @@ enum Command {
     /// The audit log of writes made through SCIM Desk.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Move users and groups from one provider to another (plan first; nothing is written by
+    /// `plan`).
+    #[command(subcommand)]
+    Migrate(MigrateCmd),
     /// What changed between two snapshots (by default the two newest).
     Diff {
         name: String,
@@ -117,6 +121,19 @@ enum AuditCmd {
         /// Only this provider's entries.
         #[arg(long)]
         provider: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateCmd {
+    /// Match and map the latest copies of SOURCE and TARGET (sync both first) and save the
+    /// ordered operations as a readable JSON plan. Nothing is sent to either provider.
+    Plan {
+        source: String,
+        target: String,
+        /// Where to write the plan.
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -748,6 +765,42 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 }
                 w.flush()
                     .map_err(|e| DeskError::Internal(format!("writing CSV failed: {e}")))?;
+            }
+        }
+        Command::Migrate(MigrateCmd::Plan {
+            source,
+            target,
+            out,
+        }) => {
+            let plan = open()?.plan_migration(&source, &target)?;
+            let text = serde_json::to_string_pretty(&plan)
+                .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
+            std::fs::write(&out, text).map_err(|e| {
+                DeskError::InvalidInput(format!(
+                    "The plan could not be written to {}: {e}.",
+                    out.display()
+                ))
+            })?;
+            if json {
+                print_json(&plan.counts)?;
+            } else {
+                println!(
+                    "plan written to {} ({} operations; nothing was sent)",
+                    out.display(),
+                    plan.operations.len()
+                );
+                for (k, v) in &plan.counts {
+                    println!("  {k}: {v}");
+                }
+                if !plan.review.is_empty() {
+                    println!(
+                        "  {} records need a decision (see \"review\" in the plan)",
+                        plan.review.len()
+                    );
+                }
+                for w in &plan.warnings {
+                    println!("  note: {w}");
+                }
             }
         }
         Command::Users(args) => list(args, desk_engine::directory::Kind::User, cli.format)?,

@@ -404,3 +404,77 @@ async fn an_incremental_sync_reads_only_changes_and_finds_deletions() {
     assert_eq!(diff["changes"].as_array().unwrap().len(), 3, "{diff}");
     let _ = cli(data.path(), &["provider", "remove", &name], &[]);
 }
+
+#[tokio::test]
+async fn migrate_plan_from_scim2_server_to_scimmy() {
+    let data = tempfile::tempdir().unwrap();
+    let pid = std::process::id();
+    let (src, dst) = (format!("src-{pid}"), format!("dst-{pid}"));
+    let (_source, n_groups) =
+        provider_with(ProviderKind::Scim2Server, 200, 10, data.path(), &src).await;
+    // The target already holds two of the people (by userName), one with another title.
+    let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let dir = generate(desk_harness::sample::DEMO_SEED, 200, 10);
+    let tc = target.client();
+    for (i, u) in dir.users.iter().take(2).enumerate() {
+        let mut v = u.resource.clone();
+        if i == 1 {
+            v["title"] = serde_json::json!("Something else");
+        }
+        v.as_object_mut()
+            .unwrap()
+            .remove("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
+        tc.create("Users", &v).await.unwrap();
+    }
+    let token = target.token().expose().clone();
+    ok(cli(
+        data.path(),
+        &[
+            "provider",
+            "add",
+            &dst,
+            "--url",
+            target.base_url(),
+            "--token-env",
+            "T",
+        ],
+        &[("T", &token)],
+    ));
+    ok(cli(data.path(), &["sync", &src], &[]));
+    ok(cli(data.path(), &["sync", &dst], &[]));
+    let plan_path = data.path().join("plan.json");
+    let out = ok(cli(
+        data.path(),
+        &[
+            "migrate",
+            "plan",
+            &src,
+            &dst,
+            "--out",
+            plan_path.to_str().unwrap(),
+        ],
+        &[],
+    ));
+    assert!(out.contains("nothing was sent"), "{out}");
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
+    let ops = plan["operations"].as_array().unwrap();
+    let count = |op: &str| ops.iter().filter(|o| o["op"] == op).count();
+    assert_eq!(count("create_user"), 198, "{}", plan["counts"]);
+    assert!(count("update_user") >= 1, "{}", plan["counts"]);
+    assert_eq!(count("create_group"), n_groups);
+    assert!(count("add_members") > 0 && count("set_manager") > 0);
+    // Operations are ordered: users, then groups, then members, then managers.
+    let order: Vec<&str> = ops.iter().map(|o| o["op"].as_str().unwrap()).collect();
+    let first = |op: &str| order.iter().position(|o| *o == op).unwrap();
+    assert!(first("create_group") > first("create_user"));
+    assert!(first("add_members") > first("create_group"));
+    assert!(first("set_manager") > first("add_members"));
+    // Nothing was written to the target.
+    assert_eq!(
+        tc.list_page("Users", 1, 10, None)
+            .await
+            .unwrap()
+            .total_results,
+        Some(2)
+    );
+}

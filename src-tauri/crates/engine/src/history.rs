@@ -9,7 +9,7 @@ use ts_rs::TS;
 use crate::{Desk, DeskError};
 
 /// One attribute that changed.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AttributeChange {
     /// "added", "removed" or "changed".

@@ -14,6 +14,7 @@ pub mod edit;
 mod error;
 pub mod history;
 pub mod import;
+pub mod migrate;
 pub mod overview;
 pub mod paths;
 pub mod profiles;

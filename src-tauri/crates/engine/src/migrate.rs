@@ -1,0 +1,653 @@
+//! Migration planning (issue 6, first part): match the users and groups of two cached
+//! directories, map source records onto the target, and plan the ordered operations: create
+//! and update users, create groups, add memberships with remapped ids, then manager references
+//! in a second pass. Nothing is written here; the plan is a readable JSON document with an
+//! `operations` array that a person reviews before anything is sent.
+//!
+//! Matching follows the lessons of sync tools: a stable key first (the source's externalId, or
+//! its id when it has none, against the target's externalId), then userName ignoring case, then
+//! the primary email; an email match whose externalIds disagree (a recycled address) and a key
+//! that matches several records go to a review list instead of being adopted.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::history::{attribute_changes, AttributeChange};
+use crate::{Desk, DeskError};
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// Attributes the target owns or that are planned separately.
+const NOT_COPIED: &[&str] = &["id", "meta", "groups", "password", "members"];
+
+/// How one source record relates to the target.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordMatch {
+    /// only_in_source, only_in_target, matched_equal, matched_different or ambiguous.
+    pub tag: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    pub label: String,
+    /// The rule that matched: externalId, userName, email or displayName.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Why a person has to decide (ambiguous records).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One planned write.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanOperation {
+    pub seq: u32,
+    /// create_user, update_user, create_group, add_members or set_manager.
+    pub op: String,
+    pub label: String,
+    /// The source record's id (the ID map's key).
+    pub source_id: String,
+    /// The target record's id when it exists already.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    /// The record to create, the attributes to set, the members to add (source ids) or the
+    /// manager (source id).
+    pub data: Value,
+    /// What changes, attribute by attribute.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<AttributeChange>,
+}
+
+/// A migration plan, as saved for review.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationPlan {
+    pub version: u32,
+    pub source: String,
+    pub target: String,
+    pub created_at: String,
+    pub source_snapshot: i64,
+    pub target_snapshot: i64,
+    pub counts: BTreeMap<String, u32>,
+    /// Records a person must decide about; nothing is planned for them.
+    pub review: Vec<RecordMatch>,
+    pub warnings: Vec<String>,
+    pub operations: Vec<PlanOperation>,
+}
+
+fn s(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(str::to_string)
+}
+
+fn label(v: &Value) -> String {
+    ["userName", "displayName", "id"]
+        .iter()
+        .find_map(|k| s(v, k))
+        .unwrap_or_default()
+}
+
+/// The source record's stable key: its externalId, or its id when it has none.
+fn source_key(v: &Value) -> String {
+    s(v, "externalId")
+        .filter(|x| !x.is_empty())
+        .or_else(|| s(v, "id"))
+        .unwrap_or_default()
+}
+
+fn primary_email(v: &Value) -> Option<String> {
+    let list = v.get("emails")?.as_array()?;
+    list.iter()
+        .find(|e| e.get("primary") == Some(&Value::Bool(true)))
+        .or_else(|| list.first())
+        .and_then(|e| s(e, "value"))
+        .map(|e| e.to_lowercase())
+}
+
+fn manager_of(v: &Value) -> Option<String> {
+    v.get(ENTERPRISE)?
+        .get("manager")?
+        .get("value")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The default mapping of a source user or group onto the target: every attribute except the
+/// ones the target owns (and members and manager, planned in their own passes); externalId
+/// set to the source's stable key so a re-plan matches the record again.
+pub fn map_record(source: &Value) -> Value {
+    let mut out = Map::new();
+    if let Some(m) = source.as_object() {
+        for (k, v) in m {
+            if NOT_COPIED.iter().any(|n| n.eq_ignore_ascii_case(k)) || v.is_null() {
+                continue;
+            }
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    if let Some(Value::Object(ext)) = out.get_mut(ENTERPRISE) {
+        ext.remove("manager");
+        if ext.is_empty() {
+            out.remove(ENTERPRISE);
+        }
+    }
+    out.insert("externalId".into(), Value::String(source_key(source)));
+    Value::Object(out)
+}
+
+/// Canonical form for comparing: no nulls, multi-valued attributes as sorted sets.
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, x)| !x.is_null())
+                .map(|(k, x)| (k.to_lowercase(), canonical(x)))
+                .collect(),
+        ),
+        Value::Array(a) => {
+            let mut items: Vec<Value> = a.iter().map(canonical).collect();
+            items.sort_by_key(|x| x.to_string());
+            Value::Array(items)
+        }
+        other => other.clone(),
+    }
+}
+
+/// The target's values of the attributes `mapped` sets, down into complex attributes and
+/// extensions (so data only the target has, or that is planned in another pass, is no change).
+fn project(target: &Value, mapped: &Value) -> Value {
+    let mut out = Map::new();
+    if let (Some(t), Some(m)) = (target.as_object(), mapped.as_object()) {
+        for (k, mv) in m {
+            if let Some((tk, tv)) = t.iter().find(|(tk, _)| tk.eq_ignore_ascii_case(k)) {
+                let v = if mv.is_object() && tv.is_object() {
+                    project(tv, mv)
+                } else {
+                    tv.clone()
+                };
+                out.insert(tk.clone(), v);
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Matches source users against target users; returns the matches and source id -> target id.
+pub fn match_users(
+    source: &[Value],
+    target: &[Value],
+) -> (Vec<RecordMatch>, HashMap<String, String>) {
+    let index = |f: &dyn Fn(&Value) -> Option<String>| {
+        let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, t) in target.iter().enumerate() {
+            if let Some(k) = f(t) {
+                m.entry(k).or_default().push(i);
+            }
+        }
+        m
+    };
+    let by_ext = index(&|t| s(t, "externalId").filter(|x| !x.is_empty()));
+    let by_name = index(&|t| s(t, "userName").map(|n| n.to_lowercase()));
+    let by_email = index(&primary_email);
+    let mut used = HashSet::new();
+    let mut out = Vec::new();
+    let mut ids = HashMap::new();
+    for src in source {
+        let sid = s(src, "id").unwrap_or_default();
+        let found = [
+            ("externalId", by_ext.get(&source_key(src))),
+            (
+                "userName",
+                s(src, "userName").and_then(|n| by_name.get(&n.to_lowercase())),
+            ),
+            ("email", primary_email(src).and_then(|e| by_email.get(&e))),
+        ]
+        .into_iter()
+        .find_map(|(rule, hits)| hits.map(|h| (rule, h)));
+        let m = match found {
+            None => RecordMatch {
+                tag: "only_in_source".into(),
+                source_id: Some(sid.clone()),
+                target_id: None,
+                label: label(src),
+                rule: None,
+                reason: None,
+            },
+            Some((rule, hits)) if hits.len() > 1 => RecordMatch {
+                tag: "ambiguous".into(),
+                source_id: Some(sid.clone()),
+                target_id: None,
+                label: label(src),
+                rule: Some(rule.into()),
+                reason: Some(format!("{} target records share this {rule}", hits.len())),
+            },
+            Some((rule, hits)) => {
+                let t = &target[hits[0]];
+                let tid = s(t, "id").unwrap_or_default();
+                let t_ext = s(t, "externalId").filter(|x| !x.is_empty());
+                let recycled =
+                    rule == "email" && t_ext.as_deref().is_some_and(|te| te != source_key(src));
+                if recycled || used.contains(&tid) {
+                    RecordMatch {
+                        tag: "ambiguous".into(),
+                        source_id: Some(sid.clone()),
+                        target_id: Some(tid),
+                        label: label(src),
+                        rule: Some(rule.into()),
+                        reason: Some(if recycled {
+                            "same email, different externalId: possibly a recycled address".into()
+                        } else {
+                            "the target record matches another source record too".into()
+                        }),
+                    }
+                } else {
+                    used.insert(tid.clone());
+                    ids.insert(sid.clone(), tid.clone());
+                    let mapped = map_record(src);
+                    let equal = canonical(&project(t, &mapped)) == canonical(&mapped);
+                    RecordMatch {
+                        tag: if equal {
+                            "matched_equal"
+                        } else {
+                            "matched_different"
+                        }
+                        .into(),
+                        source_id: Some(sid.clone()),
+                        target_id: Some(tid),
+                        label: label(src),
+                        rule: Some(rule.into()),
+                        reason: None,
+                    }
+                }
+            }
+        };
+        out.push(m);
+    }
+    for t in target {
+        let tid = s(t, "id").unwrap_or_default();
+        if !used.contains(&tid) && !out.iter().any(|m| m.target_id.as_deref() == Some(&tid)) {
+            out.push(RecordMatch {
+                tag: "only_in_target".into(),
+                source_id: None,
+                target_id: Some(tid),
+                label: label(t),
+                rule: None,
+                reason: None,
+            });
+        }
+    }
+    (out, ids)
+}
+
+/// Matches groups by the stable key, then displayName ignoring case.
+pub fn match_groups(source: &[Value], target: &[Value]) -> HashMap<String, String> {
+    let mut ids = HashMap::new();
+    let mut used = HashSet::new();
+    for src in source {
+        let key = source_key(src);
+        let name = s(src, "displayName").map(|n| n.to_lowercase());
+        let hit = target
+            .iter()
+            .find(|t| s(t, "externalId").as_deref() == Some(key.as_str()))
+            .or_else(|| {
+                target.iter().find(|t| {
+                    name.is_some() && s(t, "displayName").map(|n| n.to_lowercase()) == name
+                })
+            });
+        if let (Some(sid), Some(t)) = (s(src, "id"), hit) {
+            let tid = s(t, "id").unwrap_or_default();
+            if used.insert(tid.clone()) {
+                ids.insert(sid, tid);
+            }
+        }
+    }
+    ids
+}
+
+/// What one side of a migration holds.
+pub struct Side<'a> {
+    pub users: &'a [Value],
+    pub groups: &'a [Value],
+    /// group id -> member ids
+    pub members: &'a HashMap<String, Vec<String>>,
+}
+
+/// Plans the operations that make the target hold the source (nothing deleted or deactivated).
+pub fn plan_operations(
+    source: &Side<'_>,
+    target: &Side<'_>,
+) -> (Vec<RecordMatch>, Vec<PlanOperation>) {
+    let (matches, user_ids) = match_users(source.users, target.users);
+    let group_ids = match_groups(source.groups, target.groups);
+    let by_id = |list: &[Value]| -> HashMap<String, Value> {
+        list.iter()
+            .filter_map(|v| s(v, "id").map(|id| (id, v.clone())))
+            .collect()
+    };
+    let targets = by_id(target.users);
+    let mut ops: Vec<PlanOperation> = Vec::new();
+    let mut push =
+        |op: &str, label: String, sid: String, tid: Option<String>, data: Value, changes| {
+            let seq = u32::try_from(ops.len() + 1).unwrap_or(u32::MAX);
+            ops.push(PlanOperation {
+                seq,
+                op: op.into(),
+                label,
+                source_id: sid,
+                target_id: tid,
+                data,
+                changes,
+            });
+        };
+    let ambiguous: HashSet<String> = matches
+        .iter()
+        .filter(|m| m.tag == "ambiguous")
+        .filter_map(|m| m.source_id.clone())
+        .collect();
+    // 1. Users.
+    for src in source.users {
+        let sid = s(src, "id").unwrap_or_default();
+        if ambiguous.contains(&sid) {
+            continue;
+        }
+        let mapped = map_record(src);
+        match user_ids.get(&sid) {
+            None => push("create_user", label(src), sid, None, mapped, Vec::new()),
+            Some(tid) => {
+                let before = project(targets.get(tid).unwrap_or(&Value::Null), &mapped);
+                if canonical(&before) != canonical(&mapped) {
+                    let changes = attribute_changes(&before, &mapped);
+                    push(
+                        "update_user",
+                        label(src),
+                        sid,
+                        Some(tid.clone()),
+                        mapped,
+                        changes,
+                    );
+                }
+            }
+        }
+    }
+    // 2. Groups, created without members.
+    for g in source.groups {
+        let sid = s(g, "id").unwrap_or_default();
+        if !group_ids.contains_key(&sid) {
+            push(
+                "create_group",
+                label(g),
+                sid,
+                None,
+                map_record(g),
+                Vec::new(),
+            );
+        }
+    }
+    // 3. Memberships, by source ids (remapped to target ids when the plan runs).
+    let reverse: HashMap<&String, &String> = user_ids.iter().map(|(k, v)| (v, k)).collect();
+    for g in source.groups {
+        let sid = s(g, "id").unwrap_or_default();
+        let wanted: Vec<String> = source
+            .members
+            .get(&sid)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| !ambiguous.contains(m))
+            .collect();
+        let present: HashSet<String> = group_ids
+            .get(&sid)
+            .and_then(|tid| target.members.get(tid))
+            .map(|ms| {
+                ms.iter()
+                    .filter_map(|m| reverse.get(m).map(|s| (*s).clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let missing: Vec<String> = wanted
+            .into_iter()
+            .filter(|m| !present.contains(m))
+            .collect();
+        if !missing.is_empty() {
+            push(
+                "add_members",
+                label(g),
+                sid.clone(),
+                group_ids.get(&sid).cloned(),
+                json!(missing),
+                Vec::new(),
+            );
+        }
+    }
+    // 4. Managers, once every user exists.
+    for src in source.users {
+        let sid = s(src, "id").unwrap_or_default();
+        let Some(manager) = manager_of(src) else {
+            continue;
+        };
+        if ambiguous.contains(&sid) {
+            continue;
+        }
+        let current = user_ids
+            .get(&sid)
+            .and_then(|tid| targets.get(tid))
+            .and_then(manager_of);
+        let wanted = user_ids.get(&manager).cloned();
+        if current.is_none() || current != wanted {
+            push(
+                "set_manager",
+                label(src),
+                sid.clone(),
+                user_ids.get(&sid).cloned(),
+                json!(manager),
+                Vec::new(),
+            );
+        }
+    }
+    (matches, ops)
+}
+
+/// One provider's latest copy, read whole for planning.
+struct CachedSide {
+    snapshot_id: i64,
+    complete: bool,
+    users: Vec<Value>,
+    groups: Vec<Value>,
+    members: HashMap<String, Vec<String>>,
+}
+
+impl CachedSide {
+    fn read(db: &desk_store::Database, name: &str) -> Result<Self, DeskError> {
+        let snap = crate::directory::latest_snapshot(db, name)?;
+        let all = |kind: &str| -> Result<Vec<Value>, DeskError> {
+            let mut out = Vec::new();
+            db.for_each_resource(snap.id, kind, |v| {
+                out.push(v);
+                Ok(())
+            })?;
+            Ok(out)
+        };
+        let (users, groups) = (all("User")?, all("Group")?);
+        let mut members = HashMap::new();
+        for id in groups.iter().filter_map(|g| s(g, "id")) {
+            let m = db.group_members(snap.id, &id)?;
+            members.insert(id, m);
+        }
+        Ok(Self {
+            snapshot_id: snap.id,
+            complete: snap.complete,
+            users,
+            groups,
+            members,
+        })
+    }
+
+    fn side(&self) -> Side<'_> {
+        Side {
+            users: &self.users,
+            groups: &self.groups,
+            members: &self.members,
+        }
+    }
+}
+
+impl Desk {
+    /// Plans a migration from the latest snapshots of `source` and `target` (sync both first).
+    pub fn plan_migration(&self, source: &str, target: &str) -> Result<MigrationPlan, DeskError> {
+        let (src, dst) = {
+            let db = self.db()?;
+            (
+                CachedSide::read(&db, source)?,
+                CachedSide::read(&db, target)?,
+            )
+        };
+        let (matches, operations) = plan_operations(&src.side(), &dst.side());
+        let mut counts = BTreeMap::new();
+        for m in &matches {
+            *counts.entry(m.tag.clone()).or_insert(0) += 1;
+        }
+        for o in &operations {
+            *counts.entry(o.op.clone()).or_insert(0) += 1;
+        }
+        let mut warnings = vec![
+            "Target-only users are left as they are: deactivation and deletes are off by default."
+                .to_string(),
+        ];
+        if !(src.complete && dst.complete) {
+            warnings.push(
+                "A copy was not read completely: sync both providers again before relying on \
+                 this plan."
+                    .into(),
+            );
+        }
+        Ok(MigrationPlan {
+            version: 1,
+            source: source.into(),
+            target: target.into(),
+            created_at: desk_store::now_rfc3339(),
+            source_snapshot: src.snapshot_id,
+            target_snapshot: dst.snapshot_id,
+            counts,
+            review: matches
+                .into_iter()
+                .filter(|m| m.tag == "ambiguous")
+                .collect(),
+            warnings,
+            operations,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str, name: &str, email: &str, ext: Option<&str>) -> Value {
+        let mut v = json!({"id": id, "userName": name, "emails": [{"value": email, "primary": true}],
+                           "name": {"givenName": "A", "familyName": name}, "meta": {"version": "1"}});
+        if let Some(e) = ext {
+            v["externalId"] = json!(e);
+        }
+        v
+    }
+
+    #[test]
+    fn matching_follows_the_rules_in_order_and_flags_recycled_addresses() {
+        let source = vec![
+            user("s1", "ana", "ana@x.org", Some("E1")),
+            user("s2", "Bob", "bob@x.org", None),
+            user("s3", "cy", "shared@x.org", Some("E3")),
+            user("s4", "dee", "dee@x.org", None),
+        ];
+        let target = vec![
+            user("t1", "ana.other", "a@y.org", Some("E1")),
+            user("t2", "bob", "b@y.org", None),
+            user("t3", "someone", "shared@x.org", Some("E9")),
+        ];
+        let (m, ids) = match_users(&source, &target);
+        let tag = |sid: &str| {
+            m.iter()
+                .find(|x| x.source_id.as_deref() == Some(sid))
+                .unwrap()
+        };
+        assert_eq!(tag("s1").rule.as_deref(), Some("externalId"));
+        assert_eq!(tag("s2").rule.as_deref(), Some("userName"));
+        assert_eq!(tag("s3").tag, "ambiguous");
+        assert_eq!(tag("s4").tag, "only_in_source");
+        assert_eq!(ids.get("s1").map(String::as_str), Some("t1"));
+        assert!(!ids.contains_key("s3"));
+    }
+
+    #[test]
+    fn a_plan_creates_then_links_and_replanning_after_it_plans_nothing() {
+        let boss = user("s1", "boss", "boss@x.org", None);
+        let mut worker = user("s2", "worker", "w@x.org", None);
+        worker[ENTERPRISE] = json!({"department": "Sales", "manager": {"value": "s1"}});
+        let src_users = vec![boss, worker];
+        let src_groups = vec![json!({"id": "g1", "displayName": "Sales"})];
+        let src_members: HashMap<String, Vec<String>> =
+            [("g1".to_string(), vec!["s1".to_string(), "s2".to_string()])].into();
+        let empty = HashMap::new();
+        let (_, ops) = plan_operations(
+            &Side {
+                users: &src_users,
+                groups: &src_groups,
+                members: &src_members,
+            },
+            &Side {
+                users: &[],
+                groups: &[],
+                members: &empty,
+            },
+        );
+        let kinds: Vec<&str> = ops.iter().map(|o| o.op.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "create_user",
+                "create_user",
+                "create_group",
+                "add_members",
+                "set_manager"
+            ]
+        );
+        assert_eq!(ops[0].data["externalId"], "s1");
+        assert!(ops[1].data[ENTERPRISE].get("manager").is_none());
+
+        // The target after running the plan: same records, new ids, externalId = source key.
+        let mut t_users: Vec<Value> = src_users
+            .iter()
+            .map(|u| {
+                let mut v = map_record(u);
+                v["id"] = json!(format!("T-{}", u["id"].as_str().unwrap()));
+                v
+            })
+            .collect();
+        t_users[1][ENTERPRISE]["manager"] = json!({"value": "T-s1"});
+        let t_groups = vec![json!({"id": "TG1", "displayName": "Sales", "externalId": "g1"})];
+        let t_members: HashMap<String, Vec<String>> = [(
+            "TG1".to_string(),
+            vec!["T-s1".to_string(), "T-s2".to_string()],
+        )]
+        .into();
+        let (matches, again) = plan_operations(
+            &Side {
+                users: &src_users,
+                groups: &src_groups,
+                members: &src_members,
+            },
+            &Side {
+                users: &t_users,
+                groups: &t_groups,
+                members: &t_members,
+            },
+        );
+        assert!(again.is_empty(), "{again:?}");
+        assert!(
+            matches.iter().all(|m| m.tag == "matched_equal"),
+            "{matches:?}"
+        );
+    }
+}
