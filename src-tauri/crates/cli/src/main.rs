@@ -135,6 +135,16 @@ enum MigrateCmd {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Run a reviewed plan against its target (asks first on a terminal unless --yes). Every
+    /// operation is journaled; after a crash or Ctrl-C, `migrate resume` goes on.
+    Run {
+        plan: std::path::PathBuf,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Go on with an unfinished run (the newest, or ID): operations in doubt are settled by
+    /// reading the target, failed ones are tried again.
+    Resume { id: Option<i64> },
 }
 
 #[derive(clap::Args)]
@@ -502,14 +512,8 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             if let Some(n) = keep {
                 desk.set_keep_snapshots(n)?;
             }
-            let cancel = desk_engine::sync::CancelFlag::new();
-            let c2 = cancel.clone();
             let rt = runtime()?;
-            rt.spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    c2.cancel();
-                }
-            });
+            let cancel = cancel_on_ctrl_c(&rt);
             let tty = std::io::stderr().is_terminal();
             let progress = move |p: desk_engine::sync::SyncProgress| {
                 if tty {
@@ -803,6 +807,40 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 }
             }
         }
+        Command::Migrate(MigrateCmd::Run { plan, yes }) => {
+            let text = std::fs::read_to_string(&plan).map_err(|e| {
+                DeskError::InvalidInput(format!(
+                    "The plan {} could not be read: {e}.",
+                    plan.display()
+                ))
+            })?;
+            let plan: desk_engine::migrate::MigrationPlan =
+                serde_json::from_str(&text).map_err(|e| {
+                    DeskError::InvalidInput(format!("This is not a SCIM Desk plan: {e}."))
+                })?;
+            eprintln!(
+                "{} operations from {:?} to {:?}: {}",
+                plan.operations.len(),
+                plan.source,
+                plan.target,
+                serde_json::to_string(&plan.counts).unwrap_or_default()
+            );
+            if !yes && !confirm("Send these changes to the target?")? {
+                return Err(DeskError::Cancelled);
+            }
+            let desk = open()?;
+            let report = with_cancel(|cancel, progress| {
+                Box::pin(async move { desk.run_migration(&plan, &cancel, &progress).await })
+            })?;
+            print_run(&report, json)?;
+        }
+        Command::Migrate(MigrateCmd::Resume { id }) => {
+            let desk = open()?;
+            let report = with_cancel(|cancel, progress| {
+                Box::pin(async move { desk.resume_migration(id, &cancel, &progress).await })
+            })?;
+            print_run(&report, json)?;
+        }
         Command::Users(args) => list(args, desk_engine::directory::Kind::User, cli.format)?,
         Command::Groups(args) => list(args, desk_engine::directory::Kind::Group, cli.format)?,
         Command::Provider(cmd) => {
@@ -970,4 +1008,70 @@ fn scim_client_presets() -> String {
         .map(|p| desk_engine::profiles::preset_name(*p))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+type RunFuture<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = Result<desk_engine::migrate_run::RunReport, DeskError>>
+            + 'a,
+    >,
+>;
+
+/// Runs a migration with Ctrl-C as cancel (the journal keeps its place) and a progress line.
+fn with_cancel(
+    f: impl for<'a> FnOnce(
+        desk_engine::sync::CancelFlag,
+        Box<dyn Fn(desk_engine::migrate_run::RunProgress) + Send + Sync>,
+    ) -> RunFuture<'static>,
+) -> Result<desk_engine::migrate_run::RunReport, DeskError> {
+    let rt = runtime()?;
+    let cancel = cancel_on_ctrl_c(&rt);
+    let tty = std::io::stderr().is_terminal();
+    let progress = Box::new(move |p: desk_engine::migrate_run::RunProgress| {
+        if tty {
+            eprint!("\r{}/{} operations", p.finished, p.total);
+        }
+    });
+    let out = rt.block_on(f(cancel, progress));
+    if tty {
+        eprintln!();
+    }
+    out
+}
+
+fn print_run(r: &desk_engine::migrate_run::RunReport, json: bool) -> Result<(), DeskError> {
+    if json {
+        return print_json(r);
+    }
+    println!(
+        "migration {}: {} operations done ({} found already done), {} failed, {:.1} s",
+        r.migration_id,
+        r.done,
+        r.settled,
+        r.failed.len(),
+        r.seconds
+    );
+    for f in &r.failed {
+        println!("  #{} {} {}: {}", f.seq, f.op, f.label, f.message);
+    }
+    if !r.failed.is_empty() {
+        return Err(DeskError::InvalidInput(format!(
+            "{} operations failed; fix what they say, then `scim-desk-cli migrate resume {}`.",
+            r.failed.len(),
+            r.migration_id
+        )));
+    }
+    Ok(())
+}
+
+/// A cancel flag Ctrl-C sets (the work stops at its next step; nothing half-written is kept).
+fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> desk_engine::sync::CancelFlag {
+    let cancel = desk_engine::sync::CancelFlag::new();
+    let c2 = cancel.clone();
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            c2.cancel();
+        }
+    });
+    cancel
 }

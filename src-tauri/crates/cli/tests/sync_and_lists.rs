@@ -44,20 +44,7 @@ async fn provider_with(
     desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
         .await
         .unwrap();
-    let token = server.token().expose().clone();
-    ok(cli(
-        data,
-        &[
-            "provider",
-            "add",
-            name,
-            "--url",
-            server.base_url(),
-            "--token-env",
-            "T",
-        ],
-        &[("T", &token)],
-    ));
+    add_provider(data, name, &server);
     (server, n_groups)
 }
 
@@ -405,6 +392,43 @@ async fn an_incremental_sync_reads_only_changes_and_finds_deletions() {
     let _ = cli(data.path(), &["provider", "remove", &name], &[]);
 }
 
+/// Adds a reference server as provider `name` through the CLI (token from the environment).
+fn add_provider(data: &Path, name: &str, server: &ReferenceServer) {
+    let token = server.token().expose().clone();
+    ok(cli(
+        data,
+        &[
+            "provider",
+            "add",
+            name,
+            "--url",
+            server.base_url(),
+            "--token-env",
+            "T",
+        ],
+        &[("T", &token)],
+    ));
+}
+
+/// `migrate plan SRC DST --out FILE` in the data folder: the CLI's output and the plan.
+fn plan(data: &Path, src: &str, dst: &str, file: &str) -> (String, Value) {
+    let path = data.join(file);
+    let out = ok(cli(
+        data,
+        &["migrate", "plan", src, dst, "--out", path.to_str().unwrap()],
+        &[],
+    ));
+    let plan = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    (out, plan)
+}
+
+/// Adds an empty-or-seeded SCIMMY as provider `name` and syncs it and `source`.
+fn add_target_and_sync(data: &Path, name: &str, target: &ReferenceServer, source: &str) {
+    add_provider(data, name, target);
+    ok(cli(data, &["sync", source], &[]));
+    ok(cli(data, &["sync", name], &[]));
+}
+
 #[tokio::test]
 async fn migrate_plan_from_scim2_server_to_scimmy() {
     let data = tempfile::tempdir().unwrap();
@@ -426,37 +450,9 @@ async fn migrate_plan_from_scim2_server_to_scimmy() {
             .remove("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
         tc.create("Users", &v).await.unwrap();
     }
-    let token = target.token().expose().clone();
-    ok(cli(
-        data.path(),
-        &[
-            "provider",
-            "add",
-            &dst,
-            "--url",
-            target.base_url(),
-            "--token-env",
-            "T",
-        ],
-        &[("T", &token)],
-    ));
-    ok(cli(data.path(), &["sync", &src], &[]));
-    ok(cli(data.path(), &["sync", &dst], &[]));
-    let plan_path = data.path().join("plan.json");
-    let out = ok(cli(
-        data.path(),
-        &[
-            "migrate",
-            "plan",
-            &src,
-            &dst,
-            "--out",
-            plan_path.to_str().unwrap(),
-        ],
-        &[],
-    ));
+    add_target_and_sync(data.path(), &dst, &target, &src);
+    let (out, plan) = plan(data.path(), &src, &dst, "plan.json");
     assert!(out.contains("nothing was sent"), "{out}");
-    let plan: Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
     let ops = plan["operations"].as_array().unwrap();
     let count = |op: &str| ops.iter().filter(|o| o["op"] == op).count();
     assert_eq!(count("create_user"), 198, "{}", plan["counts"]);
@@ -476,5 +472,66 @@ async fn migrate_plan_from_scim2_server_to_scimmy() {
             .unwrap()
             .total_results,
         Some(2)
+    );
+}
+
+#[tokio::test]
+async fn migrate_run_killed_then_resumed_then_replanned_to_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let pid = std::process::id();
+    let (src, dst) = (format!("msrc-{pid}"), format!("mdst-{pid}"));
+    let (_source, _) = provider_with(ProviderKind::Scim2Server, 120, 8, data.path(), &src).await;
+    let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    add_target_and_sync(data.path(), &dst, &target, &src);
+    plan(data.path(), &src, &dst, "plan.json");
+    let plan_file = data.path().join("plan.json");
+    let plan_arg = plan_file.to_str().unwrap();
+    // Run, and kill -9 once some operations are done.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"))
+        .args(["migrate", "run", plan_arg, "--yes"])
+        .env("SCIM_DESK_DATA_DIR", data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let db_path = data.path().join("scim-desk.sqlite3");
+    let started = std::time::Instant::now();
+    loop {
+        let done: i64 = desk_store::Database::open(&db_path)
+            .ok()
+            .and_then(|db| {
+                db.conn()
+                    .query_row(
+                        "SELECT count(*) FROM migration_ops WHERE state = 'done'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .ok()
+            })
+            .unwrap_or(0);
+        if done >= 30 || started.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let out = ok(cli(data.path(), &["migrate", "resume"], &[]));
+    assert!(out.contains("0 failed"), "{out}");
+    // No duplicates at the target, and a new plan after a fresh read has nothing to do.
+    let users = target
+        .client()
+        .list_page("Users", 1, 500, None)
+        .await
+        .unwrap();
+    assert_eq!(users.total_results, Some(120), "every user exactly once");
+    ok(cli(data.path(), &["sync", &dst], &[]));
+    let (_, replan) = plan(data.path(), &src, &dst, "again.json");
+    assert_eq!(
+        replan["operations"].as_array().unwrap().len(),
+        0,
+        "{}",
+        serde_json::to_string_pretty(&replan["operations"]).unwrap()
     );
 }

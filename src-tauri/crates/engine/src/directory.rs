@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::{Desk, DeskError};
 
 /// Users or groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     User,
     Group,

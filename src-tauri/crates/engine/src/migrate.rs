@@ -76,6 +76,20 @@ pub struct MigrationPlan {
     pub review: Vec<RecordMatch>,
     pub warnings: Vec<String>,
     pub operations: Vec<PlanOperation>,
+    /// Users already at the target: source id -> target id.
+    #[serde(default)]
+    pub user_ids: BTreeMap<String, String>,
+    /// Groups already at the target: source id -> target id.
+    #[serde(default)]
+    pub group_ids: BTreeMap<String, String>,
+}
+
+/// What planning found and decided.
+pub struct Planned {
+    pub matches: Vec<RecordMatch>,
+    pub operations: Vec<PlanOperation>,
+    pub user_ids: HashMap<String, String>,
+    pub group_ids: HashMap<String, String>,
 }
 
 fn s(v: &Value, k: &str) -> Option<String> {
@@ -315,10 +329,7 @@ pub struct Side<'a> {
 }
 
 /// Plans the operations that make the target hold the source (nothing deleted or deactivated).
-pub fn plan_operations(
-    source: &Side<'_>,
-    target: &Side<'_>,
-) -> (Vec<RecordMatch>, Vec<PlanOperation>) {
+pub fn plan_operations(source: &Side<'_>, target: &Side<'_>) -> Planned {
     let (matches, user_ids) = match_users(source.users, target.users);
     let group_ids = match_groups(source.groups, target.groups);
     let by_id = |list: &[Value]| -> HashMap<String, Value> {
@@ -446,7 +457,12 @@ pub fn plan_operations(
             );
         }
     }
-    (matches, ops)
+    Planned {
+        matches,
+        operations: ops,
+        user_ids,
+        group_ids,
+    }
 }
 
 /// One provider's latest copy, read whole for planning.
@@ -503,7 +519,12 @@ impl Desk {
                 CachedSide::read(&db, target)?,
             )
         };
-        let (matches, operations) = plan_operations(&src.side(), &dst.side());
+        let Planned {
+            matches,
+            operations,
+            user_ids,
+            group_ids,
+        } = plan_operations(&src.side(), &dst.side());
         let mut counts = BTreeMap::new();
         for m in &matches {
             *counts.entry(m.tag.clone()).or_insert(0) += 1;
@@ -536,6 +557,8 @@ impl Desk {
                 .collect(),
             warnings,
             operations,
+            user_ids: user_ids.into_iter().collect(),
+            group_ids: group_ids.into_iter().collect(),
         })
     }
 }
@@ -590,7 +613,7 @@ mod tests {
         let src_members: HashMap<String, Vec<String>> =
             [("g1".to_string(), vec!["s1".to_string(), "s2".to_string()])].into();
         let empty = HashMap::new();
-        let (_, ops) = plan_operations(
+        let ops = plan_operations(
             &Side {
                 users: &src_users,
                 groups: &src_groups,
@@ -601,7 +624,8 @@ mod tests {
                 groups: &[],
                 members: &empty,
             },
-        );
+        )
+        .operations;
         let kinds: Vec<&str> = ops.iter().map(|o| o.op.as_str()).collect();
         assert_eq!(
             kinds,
@@ -632,7 +656,11 @@ mod tests {
             vec!["T-s1".to_string(), "T-s2".to_string()],
         )]
         .into();
-        let (matches, again) = plan_operations(
+        let Planned {
+            matches,
+            operations: again,
+            ..
+        } = plan_operations(
             &Side {
                 users: &src_users,
                 groups: &src_groups,

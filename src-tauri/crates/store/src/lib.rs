@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod cache;
+pub mod journal;
 mod migrate;
 mod providers;
 pub mod query;

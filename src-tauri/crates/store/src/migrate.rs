@@ -27,6 +27,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261128200000_provider_oauth",
         include_str!("../migrations/20261128200000_provider_oauth.sql"),
     ),
+    (
+        "20261128210000_migration_journal",
+        include_str!("../migrations/20261128210000_migration_journal.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

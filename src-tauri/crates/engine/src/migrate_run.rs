@@ -1,0 +1,417 @@
+//! Running a migration plan with a journal in SQLite (issue 6, second part). Each operation is
+//! marked `sent` before its request goes out and `done` or `failed` after; after a crash or a
+//! kill, resuming settles the operations in doubt by reading the target (a create that did
+//! reach the target is found by its externalId and not sent again), then goes on.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::directory::Kind;
+use crate::edit::{EditRequest, MembershipChange, SaveOutcome};
+use crate::migrate::{MigrationPlan, PlanOperation};
+use crate::sync::CancelFlag;
+use crate::{Desk, DeskError};
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// An operation that failed, with the provider's reason in plain words.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedOp {
+    pub seq: i64,
+    pub op: String,
+    pub label: String,
+    pub message: String,
+}
+
+/// The outcome of running (or resuming) a migration.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    pub migration_id: i64,
+    pub done: u32,
+    pub failed: Vec<FailedOp>,
+    /// Operations found already done at the target when settling after a crash.
+    pub settled: u32,
+    pub seconds: f64,
+}
+
+/// Progress of a run: operations finished (done or failed) of all.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunProgress {
+    pub finished: u32,
+    pub total: u32,
+}
+
+fn kind_of(op: &str) -> Kind {
+    Kind::from_group_flag(op.contains("group") || op == "add_members")
+}
+
+fn endpoint(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "Users",
+        Kind::Group => "Groups",
+    }
+}
+
+/// `base` with the attributes of `overlay` laid over it (objects merged, the rest replaced).
+fn overlay(base: &Value, over: &Value) -> Value {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            let mut out = b.clone();
+            for (k, v) in o {
+                let key = out
+                    .keys()
+                    .find(|x| x.eq_ignore_ascii_case(k))
+                    .cloned()
+                    .unwrap_or_else(|| k.clone());
+                let merged = match out.get(&key) {
+                    Some(existing) if existing.is_object() && v.is_object() => overlay(existing, v),
+                    _ => v.clone(),
+                };
+                out.insert(key, merged);
+            }
+            Value::Object(out)
+        }
+        (_, other) => other.clone(),
+    }
+}
+
+struct Runner<'a> {
+    desk: &'a Desk,
+    id: i64,
+    plan: MigrationPlan,
+    ids: HashMap<(Kind, String), String>,
+    client: scim_client::ScimClient,
+}
+
+impl Runner<'_> {
+    fn target_of(&self, kind: Kind, source_id: &str, planned: Option<&String>) -> Option<String> {
+        planned
+            .cloned()
+            .or_else(|| self.ids.get(&(kind, source_id.to_string())).cloned())
+    }
+
+    fn remember(
+        &mut self,
+        kind: Kind,
+        source_id: &str,
+        target_id: &str,
+        ext: Option<&str>,
+    ) -> Result<(), DeskError> {
+        self.ids
+            .insert((kind, source_id.to_string()), target_id.to_string());
+        Ok(self
+            .desk
+            .db()?
+            .map_id(self.id, kind.as_str(), source_id, target_id, ext)?)
+    }
+
+    /// A record created by an earlier attempt, found by its externalId.
+    async fn find_created(&self, op: &PlanOperation) -> Result<Option<String>, DeskError> {
+        let kind = kind_of(&op.op);
+        let Some(ext) = op.data.get("externalId").and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        let filter = scim_client::AttrPath::new("externalId").eq(ext).to_string();
+        let page = self
+            .client
+            .list_page(endpoint(kind), 1, 2, Some(&filter))
+            .await?;
+        Ok(page
+            .resources
+            .iter()
+            .find(|r| r.get("externalId").and_then(Value::as_str) == Some(ext))
+            .and_then(|r| r.get("id").and_then(Value::as_str).map(str::to_string)))
+    }
+
+    async fn save(
+        &self,
+        kind: Kind,
+        id: &str,
+        change: impl Fn(&Value) -> Value,
+    ) -> Result<(), DeskError> {
+        // One retry with a fresh read when the record changed meanwhile.
+        for _ in 0..2 {
+            let before = self.client.get(endpoint(kind), id).await?;
+            let after = change(&before);
+            let req = EditRequest {
+                provider: self.plan.target.clone(),
+                kind: kind.as_str().into(),
+                id: id.to_string(),
+                before,
+                after,
+            };
+            if let SaveOutcome::Saved { .. } = self.desk.save_edit(&req).await? {
+                return Ok(());
+            }
+        }
+        Err(DeskError::Conflict(
+            "The record kept changing at the target; try again later.".into(),
+        ))
+    }
+
+    /// Runs one operation; returns the target id it produced or touched.
+    async fn execute(&mut self, op: &PlanOperation) -> Result<Option<String>, DeskError> {
+        let kind = kind_of(&op.op);
+        match op.op.as_str() {
+            "create_user" | "create_group" => {
+                let created = match self
+                    .desk
+                    .create_resource(&self.plan.target, kind, &op.data)
+                    .await
+                {
+                    Ok(v) => v.get("id").and_then(Value::as_str).map(str::to_string),
+                    // Already there (an attempt the journal could not confirm): adopt it.
+                    Err(DeskError::Scim(scim_client::ScimError::Http { status: 409, .. })) => {
+                        self.find_created(op).await?
+                    }
+                    Err(e) => return Err(e),
+                };
+                let tid = created
+                    .ok_or_else(|| DeskError::Internal("the target did not return an id".into()))?;
+                let ext = op.data.get("externalId").and_then(Value::as_str);
+                self.remember(kind, &op.source_id, &tid, ext)?;
+                Ok(Some(tid))
+            }
+            "update_user" => {
+                let tid = self
+                    .target_of(kind, &op.source_id, op.target_id.as_ref())
+                    .ok_or_else(|| DeskError::NotFound("the target record is unknown".into()))?;
+                self.save(kind, &tid, |b| overlay(b, &op.data)).await?;
+                Ok(Some(tid))
+            }
+            "add_members" => {
+                let gid = self
+                    .target_of(Kind::Group, &op.source_id, op.target_id.as_ref())
+                    .ok_or_else(|| {
+                        DeskError::NotFound("the group was not created at the target".into())
+                    })?;
+                let wanted: Vec<String> = op
+                    .data
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .filter_map(|s| self.ids.get(&(Kind::User, s.to_string())).cloned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                // Only the members not there yet (also after a crash mid-way).
+                let group = self.client.get("Groups", &gid).await?;
+                let present: Vec<&str> = group
+                    .get("members")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|m| m.get("value")?.as_str()).collect())
+                    .unwrap_or_default();
+                let add: Vec<String> = wanted
+                    .into_iter()
+                    .filter(|m| !present.contains(&m.as_str()))
+                    .collect();
+                if !add.is_empty() {
+                    self.desk
+                        .change_membership(&MembershipChange {
+                            provider: self.plan.target.clone(),
+                            group_id: gid.clone(),
+                            add,
+                            remove: Vec::new(),
+                        })
+                        .await?;
+                }
+                Ok(Some(gid))
+            }
+            "set_manager" => {
+                let uid = self
+                    .target_of(Kind::User, &op.source_id, op.target_id.as_ref())
+                    .ok_or_else(|| DeskError::NotFound("the user was not created".into()))?;
+                let manager_source = op.data.as_str().unwrap_or_default().to_string();
+                let mid = self
+                    .ids
+                    .get(&(Kind::User, manager_source))
+                    .cloned()
+                    .ok_or_else(|| {
+                        DeskError::NotFound("the manager is not at the target".into())
+                    })?;
+                self.save(Kind::User, &uid, |b| {
+                    overlay(b, &json!({ENTERPRISE: {"manager": {"value": mid}}}))
+                })
+                .await?;
+                Ok(Some(uid))
+            }
+            other => Err(DeskError::InvalidInput(format!(
+                "The plan has an operation SCIM Desk does not know: {other}."
+            ))),
+        }
+    }
+}
+
+impl Desk {
+    /// Runs a reviewed plan against its target, journaling every operation.
+    pub async fn run_migration(
+        &self,
+        plan: &MigrationPlan,
+        cancel: &CancelFlag,
+        progress: &(dyn Fn(RunProgress) + Send + Sync),
+    ) -> Result<RunReport, DeskError> {
+        let text = serde_json::to_string(plan)
+            .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
+        let id = {
+            let db = self.db()?;
+            let ops: Vec<(i64, &str, &str, &str, Option<&str>)> = plan
+                .operations
+                .iter()
+                .map(|o| {
+                    (
+                        i64::from(o.seq),
+                        o.op.as_str(),
+                        o.source_id.as_str(),
+                        o.label.as_str(),
+                        o.target_id.as_deref(),
+                    )
+                })
+                .collect();
+            let id = db.start_migration(&plan.source, &plan.target, &text, &ops)?;
+            for (s, t) in &plan.user_ids {
+                db.map_id(id, "User", s, t, None)?;
+            }
+            for (s, t) in &plan.group_ids {
+                db.map_id(id, "Group", s, t, None)?;
+            }
+            id
+        };
+        self.resume_migration(Some(id), cancel, progress).await
+    }
+
+    /// Goes on with a run (the newest unfinished one when `id` is `None`): operations in doubt
+    /// are settled by reading the target, failed ones are tried again.
+    pub async fn resume_migration(
+        &self,
+        id: Option<i64>,
+        cancel: &CancelFlag,
+        progress: &(dyn Fn(RunProgress) + Send + Sync),
+    ) -> Result<RunReport, DeskError> {
+        let started = Instant::now();
+        let (id, plan, journal, ids) = {
+            let db = self.db()?;
+            let id = match id {
+                Some(i) => i,
+                None => db.unfinished_migration()?.ok_or_else(|| {
+                    DeskError::NotFound("There is no unfinished migration to resume.".into())
+                })?,
+            };
+            let run = db
+                .migration(id)?
+                .ok_or_else(|| DeskError::NotFound(format!("There is no migration {id}.")))?;
+            let plan: MigrationPlan = serde_json::from_str(&run.plan)
+                .map_err(|e| DeskError::Internal(format!("the saved plan: {e}")))?;
+            let ids: HashMap<(Kind, String), String> = db
+                .id_map(id)?
+                .into_iter()
+                .map(|e| ((Kind::parse(&e.kind), e.source_id), e.target_id))
+                .collect();
+            (id, plan, db.migration_ops(id)?, ids)
+        };
+        let (client, _) = self.client_with_profile(&plan.target).await?;
+        let total = u32::try_from(journal.len()).unwrap_or(u32::MAX);
+        let mut runner = Runner {
+            desk: self,
+            id,
+            plan,
+            ids,
+            client,
+        };
+        let mut report = RunReport {
+            migration_id: id,
+            done: 0,
+            failed: Vec::new(),
+            settled: 0,
+            seconds: 0.0,
+        };
+        let mut finished = 0u32;
+        for j in journal {
+            if j.state == "done" {
+                report.done += 1;
+                finished += 1;
+                continue;
+            }
+            if cancel.is_cancelled() {
+                return Err(DeskError::Cancelled);
+            }
+            let Some(op) = usize::try_from(j.seq - 1)
+                .ok()
+                .and_then(|i| runner.plan.operations.get(i))
+                .cloned()
+            else {
+                continue;
+            };
+            // In doubt after a crash: a create may have reached the target.
+            if j.state == "sent" && op.op.starts_with("create_") {
+                if let Some(tid) = runner.find_created(&op).await? {
+                    let ext = op.data.get("externalId").and_then(Value::as_str);
+                    runner.remember(kind_of(&op.op), &op.source_id, &tid, ext)?;
+                    self.db()?.mark_op(id, j.seq, "done", Some(&tid), None)?;
+                    report.done += 1;
+                    report.settled += 1;
+                    finished += 1;
+                    progress(RunProgress { finished, total });
+                    continue;
+                }
+            }
+            self.db()?.mark_op(id, j.seq, "sent", None, None)?;
+            match runner.execute(&op).await {
+                Ok(tid) => {
+                    self.db()?
+                        .mark_op(id, j.seq, "done", tid.as_deref(), None)?;
+                    report.done += 1;
+                }
+                Err(e) => {
+                    let message = match e.detail() {
+                        Some(d) => format!("{} ({d})", e.message()),
+                        None => e.message(),
+                    };
+                    self.db()?
+                        .mark_op(id, j.seq, "failed", None, Some(&message))?;
+                    report.failed.push(FailedOp {
+                        seq: j.seq,
+                        op: op.op.clone(),
+                        label: op.label.clone(),
+                        message,
+                    });
+                }
+            }
+            finished += 1;
+            progress(RunProgress { finished, total });
+        }
+        if report.failed.is_empty() {
+            self.db()?.finish_migration(id)?;
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlay_merges_objects_and_replaces_the_rest() {
+        let base = json!({"id": "1", "name": {"givenName": "A", "formatted": "A B"}, "title": "x",
+                          ENTERPRISE: {"department": "Sales"}});
+        let over = json!({"name": {"familyName": "B"}, "title": "y",
+                          ENTERPRISE: {"manager": {"value": "m"}}});
+        let out = overlay(&base, &over);
+        assert_eq!(
+            out["name"],
+            json!({"givenName": "A", "formatted": "A B", "familyName": "B"})
+        );
+        assert_eq!(out["title"], "y");
+        assert_eq!(out[ENTERPRISE]["department"], "Sales");
+        assert_eq!(out[ENTERPRISE]["manager"]["value"], "m");
+        assert_eq!(out["id"], "1");
+    }
+}
