@@ -80,6 +80,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "demo_unavailable",
   "edit_conflict",
   "cancelled",
+  "unverified",
   "internal",
 ]);
 

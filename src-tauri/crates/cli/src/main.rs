@@ -19,7 +19,8 @@ use desk_engine::{DataPaths, Desk, DeskError};
     after_help = "Exit codes: 0 success; 1 the provider or SCIM Desk failed otherwise; 2 invalid \
                   input or usage; 3 not found; 4 provider unreachable (network, timeout, TLS); \
                   5 credentials refused; 6 the record changed meanwhile (nothing saved); \
-                  7 local database or keyring unavailable; 130 cancelled."
+                  7 local database or keyring unavailable; 8 a migration's verify found \
+                  differences; 130 cancelled."
 )]
 struct Cli {
     /// Output format for results and errors.
@@ -145,6 +146,12 @@ enum MigrateCmd {
     /// Go on with an unfinished run (the newest, or ID): operations in doubt are settled by
     /// reading the target, failed ones are tried again.
     Resume { id: Option<i64> },
+    /// Read SOURCE and TARGET again and compare them through the mapping: prints the
+    /// differences that remain (as JSON with --format json, as CSV with --format csv) and exits
+    /// with 8 while any remain.
+    Verify { source: String, target: String },
+    /// A run's operations with their state and the ID map (--format json or csv).
+    Report { id: Option<i64> },
 }
 
 #[derive(clap::Args)]
@@ -285,6 +292,7 @@ fn exit_code(code: desk_engine::ErrorCode) -> u8 {
         C::EditConflict => 6,
         C::Database | C::DatabaseTooNew | C::KeyringUnavailable => 7,
         C::Cancelled => 130,
+        C::Unverified => 8,
         _ => 1,
     }
 }
@@ -833,6 +841,101 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 Box::pin(async move { desk.run_migration(&plan, &cancel, &progress).await })
             })?;
             print_run(&report, json)?;
+        }
+        Command::Migrate(MigrateCmd::Verify { source, target }) => {
+            let desk = open()?;
+            let rt = runtime()?;
+            let quiet = |_: desk_engine::sync::SyncProgress| {};
+            for name in [&source, &target] {
+                rt.block_on(desk.sync(name, &desk_engine::sync::CancelFlag::new(), &quiet))?;
+            }
+            let plan = desk.plan_migration(&source, &target)?;
+            match cli.format {
+                Format::Json => print_json(&serde_json::json!({
+                    "differences": plan.operations, "review": plan.review
+                }))?,
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                    let fail =
+                        |e: csv::Error| DeskError::Internal(format!("writing CSV failed: {e}"));
+                    w.write_record(["op", "record", "source_id", "target_id", "attributes"])
+                        .map_err(fail)?;
+                    for o in &plan.operations {
+                        let attrs: Vec<&str> = o.changes.iter().map(|c| c.path.as_str()).collect();
+                        w.write_record([
+                            o.op.as_str(),
+                            o.label.as_str(),
+                            o.source_id.as_str(),
+                            o.target_id.as_deref().unwrap_or_default(),
+                            &attrs.join(" "),
+                        ])
+                        .map_err(fail)?;
+                    }
+                    w.flush()
+                        .map_err(|e| DeskError::Internal(format!("writing CSV failed: {e}")))?;
+                }
+                Format::Table => {
+                    println!(
+                        "{} differences remain, {} records need a decision",
+                        plan.operations.len(),
+                        plan.review.len()
+                    );
+                    for o in &plan.operations {
+                        println!("  {} {}", o.op, o.label);
+                    }
+                }
+            }
+            if !plan.operations.is_empty() {
+                return Err(DeskError::Unverified(plan.operations.len()));
+            }
+        }
+        Command::Migrate(MigrateCmd::Report { id }) => {
+            let report = open()?.migration_report(id)?;
+            match cli.format {
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                    let fail =
+                        |e: csv::Error| DeskError::Internal(format!("writing CSV failed: {e}"));
+                    w.write_record(["kind", "source_id", "target_id", "external_id"])
+                        .map_err(fail)?;
+                    for e in &report.id_map {
+                        w.write_record([
+                            e.kind.as_str(),
+                            e.source_id.as_str(),
+                            e.target_id.as_str(),
+                            e.external_id.as_deref().unwrap_or_default(),
+                        ])
+                        .map_err(fail)?;
+                    }
+                    w.flush()
+                        .map_err(|e| DeskError::Internal(format!("writing CSV failed: {e}")))?;
+                }
+                _ if json => print_json(&report)?,
+                _ => {
+                    println!(
+                        "migration {} from {:?} to {:?}, started {}{}",
+                        report.id,
+                        report.source,
+                        report.target,
+                        report.started_at,
+                        report
+                            .finished_at
+                            .as_deref()
+                            .map(|f| format!(", finished {f}"))
+                            .unwrap_or_default()
+                    );
+                    for (state, n) in &report.states {
+                        println!("  {state}: {n}");
+                    }
+                    for f in &report.failed {
+                        println!("  failed #{} {} {}: {}", f.seq, f.op, f.label, f.message);
+                    }
+                    println!(
+                        "  ID map: {} records (export with --format csv)",
+                        report.id_map.len()
+                    );
+                }
+            }
         }
         Command::Migrate(MigrateCmd::Resume { id }) => {
             let desk = open()?;

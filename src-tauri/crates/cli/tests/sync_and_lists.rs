@@ -517,8 +517,37 @@ async fn migrate_run_killed_then_resumed_then_replanned_to_nothing() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
+    // Before resuming, verify sees what is missing and says so with exit code 8.
+    let out = cli(data.path(), &["migrate", "verify", &src, &dst], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(8),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = ok(cli(data.path(), &["migrate", "resume"], &[]));
     assert!(out.contains("0 failed"), "{out}");
+    // After it: nothing remains; the report lists every operation done and the ID map.
+    let out = ok(cli(data.path(), &["migrate", "verify", &src, &dst], &[]));
+    assert!(out.starts_with("0 differences remain"), "{out}");
+    let report: Value = serde_json::from_str(&ok(cli(
+        data.path(),
+        &["--format", "json", "migrate", "report"],
+        &[],
+    )))
+    .unwrap();
+    assert!(report["finishedAt"].is_string(), "{report}");
+    assert!(report["states"].get("failed").is_none(), "{report}");
+    let map = ok(cli(
+        data.path(),
+        &["--format", "csv", "migrate", "report"],
+        &[],
+    ));
+    assert!(map.starts_with("kind,source_id,target_id,external_id"));
+    assert!(
+        map.lines().filter(|l| l.starts_with("User,")).count() >= 120,
+        "{map}"
+    );
     // No duplicates at the target, and a new plan after a fresh read has nothing to do.
     let users = target
         .client()

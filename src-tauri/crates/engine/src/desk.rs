@@ -18,6 +18,10 @@ pub struct Desk {
     db: Mutex<Database>,
     secrets: Arc<dyn SecretStore>,
     pub(crate) demo: Mutex<Option<DemoProviders>>,
+    /// One client per provider, built on first use: the secret is read from the keyring once
+    /// (not once per request) and OAuth 2.0 tokens live as long as they are valid. Dropped when
+    /// the provider is edited or removed.
+    clients: Mutex<std::collections::HashMap<String, ScimClient>>,
 }
 
 impl Desk {
@@ -29,6 +33,7 @@ impl Desk {
             db: Mutex::new(db),
             secrets,
             demo: Mutex::new(None),
+            clients: Mutex::default(),
         })
     }
 
@@ -39,6 +44,7 @@ impl Desk {
             db: Mutex::new(Database::open_in_memory()?),
             secrets,
             demo: Mutex::new(None),
+            clients: Mutex::default(),
         })
     }
 
@@ -214,6 +220,7 @@ impl Desk {
         mut input: ProviderInput,
     ) -> Result<ProviderSummary, DeskError> {
         let row = self.db()?.provider(name)?;
+        self.forget_client(name);
         input.name = row.name.clone();
         let new_secret = input.secret.clone().filter(|s| !s.is_empty());
         // Validate as if the stored secret were typed again, so "keep the secret" passes.
@@ -256,6 +263,7 @@ impl Desk {
 
     /// Removes a provider and its keyring entry.
     pub fn remove_provider(&self, name: &str) -> Result<(), DeskError> {
+        self.forget_client(name);
         let row = self.db()?.delete_provider(name)?;
         if let Some(key) = row.secret_ref {
             self.secrets.delete(&key)?;
@@ -265,6 +273,25 @@ impl Desk {
 
     /// A SCIM client for a configured provider, with its secret from the keyring.
     pub fn client(&self, name: &str) -> Result<ScimClient, DeskError> {
+        let key = name.to_lowercase();
+        if let Some(c) = self.clients.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(c);
+        }
+        let client = self.new_client(name)?;
+        if let Ok(mut m) = self.clients.lock() {
+            m.insert(key, client.clone());
+        }
+        Ok(client)
+    }
+
+    /// Forgets the cached client of a provider (after its settings changed).
+    fn forget_client(&self, name: &str) {
+        if let Ok(mut m) = self.clients.lock() {
+            m.remove(&name.to_lowercase());
+        }
+    }
+
+    fn new_client(&self, name: &str) -> Result<ScimClient, DeskError> {
         let row = self.db()?.provider(name)?;
         let secret = match &row.secret_ref {
             Some(key) => self.secrets.get(key)?,

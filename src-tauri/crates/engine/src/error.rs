@@ -33,6 +33,8 @@ pub enum ErrorCode {
     EditConflict,
     /// The person cancelled the operation.
     Cancelled,
+    /// A migration's target still differs from its source.
+    Unverified,
     Internal,
 }
 
@@ -60,6 +62,9 @@ pub enum DeskError {
     /// A write refused because the record changed meanwhile.
     #[error("{0}")]
     Conflict(String),
+    /// A migration's verify found this many differences.
+    #[error("{0} differences remain between the source and the target; run the migration again (plan, run) or resume it")]
+    Unverified(usize),
     #[error("{0}")]
     Internal(String),
 }
@@ -108,6 +113,7 @@ impl DeskError {
             DeskError::DemoUnavailable(_) | DeskError::DemoFailed(_) => ErrorCode::DemoUnavailable,
             DeskError::Cancelled => ErrorCode::Cancelled,
             DeskError::Conflict(_) => ErrorCode::EditConflict,
+            DeskError::Unverified(_) => ErrorCode::Unverified,
             DeskError::Internal(_) => ErrorCode::Internal,
         }
     }

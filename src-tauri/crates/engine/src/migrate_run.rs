@@ -249,7 +249,83 @@ impl Runner<'_> {
     }
 }
 
+/// A run as `migrate report` shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationReport {
+    pub id: i64,
+    pub source: String,
+    pub target: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// How many operations are pending, sent, done, failed.
+    pub states: std::collections::BTreeMap<String, u32>,
+    pub failed: Vec<FailedOp>,
+    pub id_map: Vec<IdEntry>,
+}
+
+/// One record of the ID map.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdEntry {
+    pub kind: String,
+    pub source_id: String,
+    pub target_id: String,
+    pub external_id: Option<String>,
+}
+
 impl Desk {
+    /// The journal of a run (the newest when `id` is `None`).
+    pub fn migration_report(&self, id: Option<i64>) -> Result<MigrationReport, DeskError> {
+        let db = self.db()?;
+        let id = match id {
+            Some(i) => i,
+            None => db
+                .conn()
+                .query_row("SELECT max(id) FROM migrations", [], |r| {
+                    r.get::<_, Option<i64>>(0)
+                })
+                .map_err(desk_store::StoreError::from)?
+                .ok_or_else(|| DeskError::NotFound("No migration has been run yet.".into()))?,
+        };
+        let run = db
+            .migration(id)?
+            .ok_or_else(|| DeskError::NotFound(format!("There is no migration {id}.")))?;
+        let ops = db.migration_ops(id)?;
+        let mut states = std::collections::BTreeMap::new();
+        for o in &ops {
+            *states.entry(o.state.clone()).or_insert(0) += 1;
+        }
+        Ok(MigrationReport {
+            id,
+            source: run.source,
+            target: run.target,
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+            states,
+            failed: ops
+                .iter()
+                .filter(|o| o.state == "failed")
+                .map(|o| FailedOp {
+                    seq: o.seq,
+                    op: o.op.clone(),
+                    label: o.label.clone(),
+                    message: o.message.clone().unwrap_or_default(),
+                })
+                .collect(),
+            id_map: db
+                .id_map(id)?
+                .into_iter()
+                .map(|e| IdEntry {
+                    kind: e.kind,
+                    source_id: e.source_id,
+                    target_id: e.target_id,
+                    external_id: e.external_id,
+                })
+                .collect(),
+        })
+    }
+
     /// Runs a reviewed plan against its target, journaling every operation.
     pub async fn run_migration(
         &self,
