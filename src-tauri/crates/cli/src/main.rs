@@ -1158,11 +1158,12 @@ fn print_run(r: &desk_engine::migrate_run::RunReport, json: bool) -> Result<(), 
         println!("  #{} {} {}: {}", f.seq, f.op, f.label, f.message);
     }
     if !r.failed.is_empty() {
-        return Err(DeskError::InvalidInput(format!(
+        eprintln!(
             "{} operations failed; fix what they say, then `scim-desk-cli migrate resume {}`.",
             r.failed.len(),
             r.migration_id
-        )));
+        );
+        return Err(DeskError::Unverified(r.failed.len()));
     }
     Ok(())
 }

@@ -564,3 +564,73 @@ async fn migrate_run_killed_then_resumed_then_replanned_to_nothing() {
         serde_json::to_string_pretty(&replan["operations"]).unwrap()
     );
 }
+
+#[tokio::test]
+async fn migrate_from_scimmy_to_scim2_server_and_a_refused_record() {
+    let data = tempfile::tempdir().unwrap();
+    let pid = std::process::id();
+    let (src, dst) = (format!("rsrc-{pid}"), format!("rdst-{pid}"));
+    // SCIMMY as the source this time, scim2-server as the target.
+    let (_source, _) = provider_with(ProviderKind::Scimmy, 60, 6, data.path(), &src).await;
+    let target = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    add_target_and_sync(data.path(), &dst, &target, &src);
+    let (_, p) = plan(data.path(), &src, &dst, "plan.json");
+    assert_eq!(
+        p["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["op"] == "create_user")
+            .count(),
+        60
+    );
+    ok(cli(
+        data.path(),
+        &[
+            "migrate",
+            "run",
+            data.path().join("plan.json").to_str().unwrap(),
+            "--yes",
+        ],
+        &[],
+    ));
+    ok(cli(data.path(), &["migrate", "verify", &src, &dst], &[]));
+
+    // Back the other way, with one record SCIMMY refuses (a non-canonical email type): that
+    // operation fails with the provider's reason, the others go through.
+    let scimmy = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let back = format!("back-{pid}");
+    target
+        .client()
+        .create(
+            "Users",
+            &serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "odd.one", "emails": [{"value": "odd@example.com", "type": "pager"}]}),
+        )
+        .await
+        .unwrap();
+    add_target_and_sync(data.path(), &back, &scimmy, &dst);
+    plan(data.path(), &dst, &back, "back.json");
+    let out = cli(
+        data.path(),
+        &[
+            "migrate",
+            "run",
+            data.path().join("back.json").to_str().unwrap(),
+            "--yes",
+        ],
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(8), "{text}");
+    assert!(text.contains("1 failed"), "{text}");
+    assert!(text.contains("create_user odd.one"), "{text}");
+    let users = scimmy
+        .client()
+        .list_page("Users", 1, 200, None)
+        .await
+        .unwrap();
+    assert_eq!(users.total_results, Some(60), "everyone else arrived");
+}
