@@ -30,6 +30,11 @@ const COMMANDS: &[&str] = &[
     "csv_columns",
     "preview_import",
     "apply_import",
+    "plan_migration",
+    "save_plan",
+    "run_migration",
+    "cancel_migration",
+    "verify_migration",
 ];
 
 fn main() {

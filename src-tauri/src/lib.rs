@@ -12,6 +12,8 @@ use desk_engine::detail::{AuditRow, FormSection, ResourceDetail};
 use desk_engine::directory::Kind;
 use desk_engine::edit::{EditPreview, EditRequest, MembershipChange, MergeRequest, SaveOutcome};
 use desk_engine::import::{ColumnMapping, ImportPreview, ImportRequest, ImportResult};
+use desk_engine::migrate::MigrationPlan;
+use desk_engine::migrate_run::{RunProgress, RunReport};
 use desk_engine::overview::Overview;
 use desk_engine::secrets::KeyringStore;
 use desk_engine::sync::{CancelFlag, SyncProgress, SyncReport};
@@ -303,6 +305,63 @@ async fn apply_import(
     desk.apply_import(&request).await.map_err(ipc)
 }
 
+/// The running migration, so the window can cancel it.
+#[derive(Default)]
+struct RunningMigration(std::sync::Mutex<Option<CancelFlag>>);
+
+#[tauri::command]
+fn plan_migration(
+    state: State<'_, DeskState>,
+    source: String,
+    target: String,
+) -> Result<MigrationPlan, IpcError> {
+    state.desk()?.plan_migration(&source, &target).map_err(ipc)
+}
+
+#[tauri::command]
+fn save_plan(state: State<'_, DeskState>, plan: MigrationPlan) -> Result<String, IpcError> {
+    state.desk()?.save_plan(&plan).map_err(ipc)
+}
+
+#[tauri::command]
+async fn run_migration(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    running: State<'_, RunningMigration>,
+    plan: MigrationPlan,
+) -> Result<RunReport, IpcError> {
+    let desk = state.desk()?;
+    let flag = CancelFlag::new();
+    if let Ok(mut r) = running.0.lock() {
+        *r = Some(flag.clone());
+    }
+    let progress = move |p: RunProgress| {
+        let _ = app.emit("migration-progress", p);
+    };
+    desk.run_migration(&plan, &flag, &progress)
+        .await
+        .map_err(ipc)
+}
+
+#[tauri::command]
+fn cancel_migration(running: State<'_, RunningMigration>) {
+    if let Ok(r) = running.0.lock() {
+        if let Some(flag) = r.as_ref() {
+            flag.cancel();
+        }
+    }
+}
+
+#[tauri::command]
+async fn verify_migration(
+    state: State<'_, DeskState>,
+    source: String,
+    target: String,
+) -> Result<MigrationPlan, IpcError> {
+    let desk = state.desk()?;
+    desk.verify_migration(&source, &target).await.map_err(ipc)
+}
+
 fn open_desk() -> Result<Arc<Desk>, IpcError> {
     let paths = DataPaths::from_env().map_err(ipc)?;
     let secrets = Arc::new(KeyringStore::for_this_build());
@@ -317,6 +376,7 @@ pub fn run() {
         .manage(DeskState(open_desk()))
         .manage(StartOptions { demo })
         .manage(RunningSyncs::default())
+        .manage(RunningMigration::default())
         .invoke_handler(tauri::generate_handler![
             app_info,
             list_providers,
@@ -345,6 +405,11 @@ pub fn run() {
             csv_columns,
             preview_import,
             apply_import,
+            plan_migration,
+            save_plan,
+            run_migration,
+            cancel_migration,
+            verify_migration,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -4,6 +4,7 @@ import { ipc, toCommandError, type ConnectionReport, type DemoProgress } from ".
 import { testIds } from "./testIds";
 import { Sidebar } from "./components/Sidebar";
 import { MainPanel } from "./components/MainPanel";
+import { MigrationView } from "./components/MigrationView";
 import { StatusBar } from "./components/StatusBar";
 import { AddProviderDialog } from "./components/AddProviderDialog";
 import { ErrorBox } from "./components/ErrorBox";
@@ -24,6 +25,7 @@ export function App() {
   });
   const [selected, setSelected] = useState<string | null>(null);
   const [dialogOpen, setDialogOpen] = useState(false);
+  const [migrating, setMigrating] = useState(false);
   const [demoProgress, setDemoProgress] = useState<DemoProgress | null>(null);
   const [reach, setReach] = useState<Record<string, Reachability>>({});
 
@@ -75,11 +77,15 @@ export function App() {
         onSelect={setSelected}
         onAdd={() => setDialogOpen(true)}
         onTryDemo={() => demo.mutate()}
+        onMigrate={() => setMigrating(true)}
         demoAvailable={info.data?.demoAvailable ?? false}
         demoRunning={demo.isPending}
         demoProgress={demoProgress}
         demoError={demo.isError ? toCommandError(demo.error) : null}
       />
+      {migrating ? (
+        <MigrationView providers={list} onClose={() => setMigrating(false)} />
+      ) : (
       <MainPanel
         provider={current}
         reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
@@ -92,6 +98,7 @@ export function App() {
         }}
         onAdd={() => setDialogOpen(true)}
       />
+      )}
       <StatusBar
         info={info.data ?? null}
         provider={current}

@@ -28,6 +28,9 @@ import type { ColumnMapping } from "./bindings/ColumnMapping";
 import type { ImportRequest } from "./bindings/ImportRequest";
 import type { ImportPreview } from "./bindings/ImportPreview";
 import type { ImportResult } from "./bindings/ImportResult";
+import type { MigrationPlan } from "./bindings/MigrationPlan";
+import type { RunReport } from "./bindings/RunReport";
+import type { RunProgress } from "./bindings/RunProgress";
 import type { SyncReport } from "./bindings/SyncReport";
 
 export type {
@@ -58,6 +61,9 @@ export type {
   ImportRequest,
   ImportPreview,
   ImportResult,
+  MigrationPlan,
+  RunReport,
+  RunProgress,
 };
 
 export type Kind = "User" | "Group";
@@ -155,6 +161,15 @@ export const ipc = {
   csvColumns: (csv: string) => call<ColumnMapping[]>("csv_columns", { csv }),
   previewImport: (request: ImportRequest) => call<ImportPreview>("preview_import", { request }),
   applyImport: (request: ImportRequest) => call<ImportResult>("apply_import", { request }),
+  planMigration: (source: string, target: string) =>
+    call<MigrationPlan>("plan_migration", { source, target }),
+  savePlan: (plan: MigrationPlan) => call<string>("save_plan", { plan }),
+  runMigration: (plan: MigrationPlan) => call<RunReport>("run_migration", { plan }),
+  cancelMigration: () => call<void>("cancel_migration"),
+  verifyMigration: (source: string, target: string) =>
+    call<MigrationPlan>("verify_migration", { source, target }),
+  onMigrationProgress: (handler: (p: RunProgress) => void): Promise<UnlistenFn> =>
+    listen<RunProgress>("migration-progress", (e) => handler(e.payload)),
   syncProvider: (name: string) => call<SyncReport>("sync_provider", { name }),
   cancelSync: (name: string) => call<void>("cancel_sync", { name }),
   onSyncProgress: (handler: (p: SyncProgress) => void): Promise<UnlistenFn> =>

@@ -93,6 +93,19 @@ export const testIds = {
   importApply: "import-apply",
   importResult: "import-result",
   versionList: "version-list",
+  openMigration: "open-migration",
+  migration: "migration",
+  migrationSource: "migration-source",
+  migrationTarget: "migration-target",
+  migrationPlan: "migration-plan",
+  migrationCounts: "migration-counts",
+  migrationSave: "migration-save",
+  migrationRun: "migration-run",
+  migrationProgress: "migration-progress",
+  migrationReport: "migration-report",
+  migrationVerify: "migration-verify",
+  migrationVerified: "migration-verified",
+  matchRow: "match-row",
 } as const;
 
 export type TestId = (typeof testIds)[keyof typeof testIds];

@@ -638,3 +638,53 @@ async fn oauth2_provider_added_through_the_dialog() {
     gui.by_id("connection-report").await;
     gui.close().await;
 }
+
+#[tokio::test]
+async fn migrate_in_the_window_plan_review_run_verify() {
+    use desk_harness::{ProviderKind, ReferenceServer};
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let source = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let dir = desk_harness::sample::generate(21, 40, 6);
+    desk_harness::seed::seed(&source.client(), &dir, |_, _| {})
+        .await
+        .unwrap();
+    let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let gui = Gui::start().await;
+    add_and_sync(&gui, "Old HR", &source).await;
+    add_and_sync(&gui, "New HR", &target).await;
+    gui.click("open-migration").await;
+    gui.by_id("migration-source")
+        .await
+        .select_by_value("Old HR")
+        .await
+        .unwrap();
+    gui.by_id("migration-target")
+        .await
+        .select_by_value("New HR")
+        .await
+        .unwrap();
+    gui.click("migration-plan").await;
+    let counts = gui.by_id("migration-counts").await.text().await.unwrap();
+    assert!(counts.contains("40"), "40 new users planned: {counts}");
+    assert!(
+        gui.all_by_id("match-row").await.len() >= 40,
+        "every record shown side by side"
+    );
+    gui.screenshot("migration").await;
+    gui.click("migration-run").await;
+    gui.click("confirm-action").await;
+    let report = gui.by_id("migration-report").await.text().await.unwrap();
+    assert!(report.contains(" 0 failed"), "{report}");
+    let users = target
+        .client()
+        .list_page("Users", 1, 100, None)
+        .await
+        .unwrap();
+    assert_eq!(users.total_results, Some(40));
+    gui.click("migration-verify").await;
+    let verified = gui.by_id("migration-verified").await.text().await.unwrap();
+    assert!(verified.contains("0 differences"), "{verified}");
+    gui.close().await;
+}

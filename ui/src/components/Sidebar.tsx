@@ -12,6 +12,8 @@ interface Props {
   onSelect: (name: string) => void;
   onAdd: () => void;
   onTryDemo: () => void;
+  /** Opens the migration screen (two providers or more). */
+  onMigrate: () => void;
   demoAvailable: boolean;
   demoRunning: boolean;
   demoProgress: DemoProgress | null;
@@ -108,6 +110,13 @@ export function Sidebar(p: Props) {
             </li>
           ))}
         </ul>
+      )}
+      {p.providers.length > 1 && (
+        <div className="pad">
+          <button type="button" onClick={p.onMigrate} data-testid={testIds.openMigration}>
+            Migrate between providers…
+          </button>
+        </div>
       )}
     </nav>
   );

@@ -844,12 +844,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
         }
         Command::Migrate(MigrateCmd::Verify { source, target }) => {
             let desk = open()?;
-            let rt = runtime()?;
-            let quiet = |_: desk_engine::sync::SyncProgress| {};
-            for name in [&source, &target] {
-                rt.block_on(desk.sync(name, &desk_engine::sync::CancelFlag::new(), &quiet))?;
-            }
-            let plan = desk.plan_migration(&source, &target)?;
+            let plan = runtime()?.block_on(desk.verify_migration(&source, &target))?;
             match cli.format {
                 Format::Json => print_json(&serde_json::json!({
                     "differences": plan.operations, "review": plan.review

@@ -178,6 +178,9 @@ mod bindings {
         crate::edit::MembershipChange::export_all(&cfg).unwrap();
         crate::edit::MergeRequest::export_all(&cfg).unwrap();
         crate::overview::Overview::export_all(&cfg).unwrap();
+        crate::migrate::MigrationPlan::export_all(&cfg).unwrap();
+        crate::migrate_run::RunReport::export_all(&cfg).unwrap();
+        crate::migrate_run::RunProgress::export_all(&cfg).unwrap();
         crate::import::ImportRequest::export_all(&cfg).unwrap();
         crate::import::ImportPreview::export_all(&cfg).unwrap();
         crate::import::ImportResult::export_all(&cfg).unwrap();

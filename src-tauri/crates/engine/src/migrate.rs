@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use ts_rs::TS;
 
 use crate::history::{attribute_changes, AttributeChange};
 use crate::{Desk, DeskError};
@@ -22,26 +23,30 @@ const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:
 const NOT_COPIED: &[&str] = &["id", "meta", "groups", "password", "members"];
 
 /// How one source record relates to the target.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordMatch {
     /// only_in_source, only_in_target, matched_equal, matched_different or ambiguous.
     pub tag: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub source_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub target_id: Option<String>,
     pub label: String,
     /// The rule that matched: externalId, userName, email or displayName.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rule: Option<String>,
     /// Why a person has to decide (ambiguous records).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub reason: Option<String>,
 }
 
 /// One planned write.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanOperation {
     pub seq: u32,
@@ -52,9 +57,11 @@ pub struct PlanOperation {
     pub source_id: String,
     /// The target record's id when it exists already.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub target_id: Option<String>,
     /// The record to create, the attributes to set, the members to add (source ids) or the
     /// manager (source id).
+    #[ts(type = "unknown")]
     pub data: Value,
     /// What changes, attribute by attribute.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -62,16 +69,21 @@ pub struct PlanOperation {
 }
 
 /// A migration plan, as saved for review.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrationPlan {
     pub version: u32,
     pub source: String,
     pub target: String,
     pub created_at: String,
+    #[ts(type = "number")]
     pub source_snapshot: i64,
+    #[ts(type = "number")]
     pub target_snapshot: i64,
     pub counts: BTreeMap<String, u32>,
+    /// Every record of both sides, tagged (for the side-by-side view).
+    #[serde(default)]
+    pub matches: Vec<RecordMatch>,
     /// Records a person must decide about; nothing is planned for them.
     pub review: Vec<RecordMatch>,
     pub warnings: Vec<String>,
@@ -510,6 +522,44 @@ impl CachedSide {
 }
 
 impl Desk {
+    /// Reads both providers again and plans: what remains to do is what still differs
+    /// (verification after a run; an empty plan means the target holds the source).
+    pub async fn verify_migration(
+        &self,
+        source: &str,
+        target: &str,
+    ) -> Result<MigrationPlan, DeskError> {
+        let quiet = |_: crate::sync::SyncProgress| {};
+        for name in [source, target] {
+            self.sync(name, &crate::sync::CancelFlag::new(), &quiet)
+                .await?;
+        }
+        self.plan_migration(source, target)
+    }
+
+    /// Saves a plan as readable JSON in the exports folder; returns its path.
+    pub fn save_plan(&self, plan: &MigrationPlan) -> Result<String, DeskError> {
+        let dir = self.paths().exports();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| DeskError::Internal(format!("the exports folder: {e}")))?;
+        let safe = |n: &str| -> String {
+            n.chars()
+                .map(|c| if c.is_alphanumeric() { c } else { '-' })
+                .collect()
+        };
+        let stamp = desk_store::now_rfc3339().replace([':', '-'], "");
+        let path = dir.join(format!(
+            "plan-{}-to-{}-{stamp}.json",
+            safe(&plan.source),
+            safe(&plan.target)
+        ));
+        let text = serde_json::to_string_pretty(plan)
+            .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
+        std::fs::write(&path, text)
+            .map_err(|e| DeskError::Internal(format!("writing {}: {e}", path.display())))?;
+        Ok(path.display().to_string())
+    }
+
     /// Plans a migration from the latest snapshots of `source` and `target` (sync both first).
     pub fn plan_migration(&self, source: &str, target: &str) -> Result<MigrationPlan, DeskError> {
         let (src, dst) = {
@@ -552,9 +602,11 @@ impl Desk {
             target_snapshot: dst.snapshot_id,
             counts,
             review: matches
-                .into_iter()
+                .iter()
                 .filter(|m| m.tag == "ambiguous")
+                .cloned()
                 .collect(),
+            matches,
             warnings,
             operations,
             user_ids: user_ids.into_iter().collect(),

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::{json, Value};
+use ts_rs::TS;
 
 use crate::directory::Kind;
 use crate::edit::{EditRequest, MembershipChange, SaveOutcome};
@@ -18,9 +19,10 @@ use crate::{Desk, DeskError};
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /// An operation that failed, with the provider's reason in plain words.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedOp {
+    #[ts(type = "number")]
     pub seq: i64,
     pub op: String,
     pub label: String,
@@ -28,9 +30,10 @@ pub struct FailedOp {
 }
 
 /// The outcome of running (or resuming) a migration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RunReport {
+    #[ts(type = "number")]
     pub migration_id: i64,
     pub done: u32,
     pub failed: Vec<FailedOp>,
@@ -40,7 +43,7 @@ pub struct RunReport {
 }
 
 /// Progress of a run: operations finished (done or failed) of all.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RunProgress {
     pub finished: u32,
