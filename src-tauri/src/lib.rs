@@ -315,7 +315,10 @@ fn plan_migration(
     source: String,
     target: String,
 ) -> Result<MigrationPlan, IpcError> {
-    state.desk()?.plan_migration(&source, &target).map_err(ipc)
+    state
+        .desk()?
+        .plan_migration(&source, &target, &Default::default())
+        .map_err(ipc)
 }
 
 #[tauri::command]
@@ -359,7 +362,9 @@ async fn verify_migration(
     target: String,
 ) -> Result<MigrationPlan, IpcError> {
     let desk = state.desk()?;
-    desk.verify_migration(&source, &target).await.map_err(ipc)
+    desk.verify_migration(&source, &target, &Default::default())
+        .await
+        .map_err(ipc)
 }
 
 fn open_desk() -> Result<Arc<Desk>, IpcError> {

@@ -135,6 +135,9 @@ enum MigrateCmd {
         /// Where to write the plan.
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Mapping rules (JSON: {"users": [{"attribute": "title", "drop": true}, …], "groups": […]}).
+        #[arg(long)]
+        rules: Option<std::path::PathBuf>,
     },
     /// Run a reviewed plan against its target (asks first on a terminal unless --yes). Every
     /// operation is journaled; after a crash or Ctrl-C, `migrate resume` goes on.
@@ -149,7 +152,13 @@ enum MigrateCmd {
     /// Read SOURCE and TARGET again and compare them through the mapping: prints the
     /// differences that remain (as JSON with --format json, as CSV with --format csv) and exits
     /// with 8 while any remain.
-    Verify { source: String, target: String },
+    Verify {
+        source: String,
+        target: String,
+        /// The mapping rules the plan used.
+        #[arg(long)]
+        rules: Option<std::path::PathBuf>,
+    },
     /// A run's operations with their state and the ID map (--format json or csv).
     Report { id: Option<i64> },
 }
@@ -783,8 +792,9 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             source,
             target,
             out,
+            rules,
         }) => {
-            let plan = open()?.plan_migration(&source, &target)?;
+            let plan = open()?.plan_migration(&source, &target, &read_rules(rules)?)?;
             let text = serde_json::to_string_pretty(&plan)
                 .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
             std::fs::write(&out, text).map_err(|e| {
@@ -842,9 +852,14 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             })?;
             print_run(&report, json)?;
         }
-        Command::Migrate(MigrateCmd::Verify { source, target }) => {
+        Command::Migrate(MigrateCmd::Verify {
+            source,
+            target,
+            rules,
+        }) => {
             let desk = open()?;
-            let plan = runtime()?.block_on(desk.verify_migration(&source, &target))?;
+            let rules = read_rules(rules)?;
+            let plan = runtime()?.block_on(desk.verify_migration(&source, &target, &rules))?;
             match cli.format {
                 Format::Json => print_json(&serde_json::json!({
                     "differences": plan.operations, "review": plan.review
@@ -1173,4 +1188,22 @@ fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> desk_engine::sync::CancelFl
         }
     });
     cancel
+}
+
+/// Reads a mapping rules file (none: the default mapping).
+fn read_rules(
+    path: Option<std::path::PathBuf>,
+) -> Result<desk_engine::migrate::MappingRules, DeskError> {
+    let Some(p) = path else {
+        return Ok(Default::default());
+    };
+    let text = std::fs::read_to_string(&p).map_err(|e| {
+        DeskError::InvalidInput(format!(
+            "The rules file {} could not be read: {e}.",
+            p.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        DeskError::InvalidInput(format!("The rules file {} is not valid: {e}.", p.display()))
+    })
 }

@@ -586,17 +586,52 @@ async fn migrate_from_scimmy_to_scim2_server_and_a_refused_record() {
             .count(),
         60
     );
+    // With mapping rules: titles dropped, user names in capitals, a constant user type.
+    let rules = data.path().join("rules.json");
+    std::fs::write(
+        &rules,
+        r#"{"users": [{"attribute": "title", "drop": true},
+                      {"attribute": "userName", "transform": "upper"},
+                      {"attribute": "userType", "constant": "Migrated"}]}"#,
+    )
+    .unwrap();
+    let rules_arg = rules.to_str().unwrap();
+    let plan_file = data.path().join("ruled.json");
     ok(cli(
         data.path(),
         &[
             "migrate",
-            "run",
-            data.path().join("plan.json").to_str().unwrap(),
-            "--yes",
+            "plan",
+            &src,
+            &dst,
+            "--rules",
+            rules_arg,
+            "--out",
+            plan_file.to_str().unwrap(),
         ],
         &[],
     ));
-    ok(cli(data.path(), &["migrate", "verify", &src, &dst], &[]));
+    ok(cli(
+        data.path(),
+        &["migrate", "run", plan_file.to_str().unwrap(), "--yes"],
+        &[],
+    ));
+    ok(cli(
+        data.path(),
+        &["migrate", "verify", &src, &dst, "--rules", rules_arg],
+        &[],
+    ));
+    let users = target
+        .client()
+        .list_page("Users", 1, 100, None)
+        .await
+        .unwrap()
+        .resources;
+    assert!(users.iter().all(|u| u.get("title").is_none()
+        && u["userType"] == "Migrated"
+        && u["userName"]
+            .as_str()
+            .is_some_and(|n| n == n.to_uppercase())));
 
     // Back the other way, with one record SCIMMY refuses (a non-canonical email type): that
     // operation fails with the provider's reason, the others go through.

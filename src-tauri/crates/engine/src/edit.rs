@@ -169,7 +169,7 @@ pub fn flatten(v: &Value) -> BTreeMap<String, Value> {
 }
 
 /// Sets (or with `None` removes) one flattened path in a resource.
-fn set_path(v: &mut Value, path: &str, value: Option<Value>) {
+pub(crate) fn set_path(v: &mut Value, path: &str, value: Option<Value>) {
     let Some(root) = v.as_object_mut() else {
         return;
     };

@@ -163,6 +163,147 @@ pub fn map_record(source: &Value) -> Value {
     Value::Object(out)
 }
 
+/// One mapping rule for an attribute path (`title`, `name.familyName`,
+/// `urn:…:User:department`), applied after the default mapping.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MappingRule {
+    pub attribute: String,
+    /// Leave the attribute out.
+    #[serde(default)]
+    pub drop: bool,
+    /// Write the value to this path instead (also extension to extension).
+    #[serde(default)]
+    pub rename: Option<String>,
+    /// Always this value.
+    #[serde(default)]
+    pub constant: Option<Value>,
+    /// lower, upper or trim.
+    #[serde(default)]
+    pub transform: Option<String>,
+    /// Text built from the source record: `{name.givenName} {name.familyName}`.
+    #[serde(default)]
+    pub template: Option<String>,
+}
+
+/// The person's mapping rules for users and groups (a `--rules` file).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MappingRules {
+    #[serde(default)]
+    pub users: Vec<MappingRule>,
+    #[serde(default)]
+    pub groups: Vec<MappingRule>,
+}
+
+fn string_at(v: &Value, path: &str) -> Option<String> {
+    crate::edit::flatten(v)
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(path))
+        .and_then(|(_, x)| match x {
+            Value::String(s) => Some(s),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        })
+}
+
+/// Applies `rules` to a mapped record (`source` feeds templates).
+pub fn apply_rules(
+    mapped: &mut Value,
+    source: &Value,
+    rules: &[MappingRule],
+) -> Result<(), String> {
+    for r in rules {
+        let current = crate::edit::flatten(mapped)
+            .into_iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&r.attribute))
+            .map(|(_, v)| v);
+        let value = if let Some(c) = &r.constant {
+            Some(c.clone())
+        } else if let Some(t) = &r.template {
+            let mut out = String::new();
+            let mut rest = t.as_str();
+            while let Some(i) = rest.find('{') {
+                out.push_str(&rest[..i]);
+                let Some(j) = rest[i..].find('}') else {
+                    return Err(format!("the template {t:?} has an unclosed {{"));
+                };
+                out.push_str(&string_at(source, &rest[i + 1..i + j]).unwrap_or_default());
+                rest = &rest[i + j + 1..];
+            }
+            out.push_str(rest);
+            Some(Value::String(out.trim().to_string()))
+        } else if let Some(tr) = &r.transform {
+            current.clone().map(|v| match (v, tr.as_str()) {
+                (Value::String(s), "lower") => Value::String(s.to_lowercase()),
+                (Value::String(s), "upper") => Value::String(s.to_uppercase()),
+                (Value::String(s), "trim") => Value::String(s.trim().to_string()),
+                (other, _) => other,
+            })
+        } else {
+            current.clone()
+        };
+        if let Some(tr) = &r.transform {
+            if !["lower", "upper", "trim"].contains(&tr.as_str()) {
+                return Err(format!("unknown transform {tr:?} (lower, upper or trim)"));
+            }
+        }
+        if r.drop || r.rename.is_some() {
+            crate::edit::set_path(mapped, &r.attribute, None);
+        }
+        if !r.drop {
+            let to = r.rename.as_deref().unwrap_or(&r.attribute);
+            crate::edit::set_path(mapped, to, value);
+        }
+    }
+    // An emptied extension object is left out; a filled one is listed in `schemas`.
+    if let Some(m) = mapped.as_object_mut() {
+        m.retain(|k, v| !(k.starts_with("urn:") && v.as_object().is_some_and(|o| o.is_empty())));
+        let urns: Vec<String> = m
+            .keys()
+            .filter(|k| k.starts_with("urn:"))
+            .cloned()
+            .collect();
+        if let Some(Value::Array(schemas)) = m.get_mut("schemas") {
+            schemas.retain(|s| {
+                s.as_str()
+                    .is_none_or(|s| !s.contains(":extension:") || urns.iter().any(|u| u == s))
+            });
+            for u in urns {
+                if !schemas.iter().any(|s| s == &Value::String(u.clone())) {
+                    schemas.push(Value::String(u));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl MappingRules {
+    /// Checks the rules once, before any record is mapped.
+    pub fn validate(&self) -> Result<(), DeskError> {
+        for list in [&self.users, &self.groups] {
+            apply_rules(&mut json!({}), &json!({}), list).map_err(|e| {
+                DeskError::InvalidInput(format!("The mapping rules are not valid: {e}."))
+            })?;
+        }
+        Ok(())
+    }
+
+    fn user(&self, src: &Value) -> Value {
+        let mut v = map_record(src);
+        // Checked by `validate` before planning.
+        let _ = apply_rules(&mut v, src, &self.users);
+        v
+    }
+
+    fn group(&self, src: &Value) -> Value {
+        let mut v = map_record(src);
+        let _ = apply_rules(&mut v, src, &self.groups);
+        v
+    }
+}
+
 /// Canonical form for comparing: no nulls, multi-valued attributes as sorted sets.
 fn canonical(v: &Value) -> Value {
     match v {
@@ -204,6 +345,7 @@ fn project(target: &Value, mapped: &Value) -> Value {
 pub fn match_users(
     source: &[Value],
     target: &[Value],
+    rules: &MappingRules,
 ) -> (Vec<RecordMatch>, HashMap<String, String>) {
     let index = |f: &dyn Fn(&Value) -> Option<String>| {
         let mut m: HashMap<String, Vec<usize>> = HashMap::new();
@@ -271,7 +413,7 @@ pub fn match_users(
                 } else {
                     used.insert(tid.clone());
                     ids.insert(sid.clone(), tid.clone());
-                    let mapped = map_record(src);
+                    let mapped = rules.user(src);
                     let equal = canonical(&project(t, &mapped)) == canonical(&mapped);
                     RecordMatch {
                         tag: if equal {
@@ -341,8 +483,8 @@ pub struct Side<'a> {
 }
 
 /// Plans the operations that make the target hold the source (nothing deleted or deactivated).
-pub fn plan_operations(source: &Side<'_>, target: &Side<'_>) -> Planned {
-    let (matches, user_ids) = match_users(source.users, target.users);
+pub fn plan_operations(source: &Side<'_>, target: &Side<'_>, rules: &MappingRules) -> Planned {
+    let (matches, user_ids) = match_users(source.users, target.users, rules);
     let group_ids = match_groups(source.groups, target.groups);
     let by_id = |list: &[Value]| -> HashMap<String, Value> {
         list.iter()
@@ -375,7 +517,7 @@ pub fn plan_operations(source: &Side<'_>, target: &Side<'_>) -> Planned {
         if ambiguous.contains(&sid) {
             continue;
         }
-        let mapped = map_record(src);
+        let mapped = rules.user(src);
         match user_ids.get(&sid) {
             None => push("create_user", label(src), sid, None, mapped, Vec::new()),
             Some(tid) => {
@@ -403,7 +545,7 @@ pub fn plan_operations(source: &Side<'_>, target: &Side<'_>) -> Planned {
                 label(g),
                 sid,
                 None,
-                map_record(g),
+                rules.group(g),
                 Vec::new(),
             );
         }
@@ -528,13 +670,14 @@ impl Desk {
         &self,
         source: &str,
         target: &str,
+        rules: &MappingRules,
     ) -> Result<MigrationPlan, DeskError> {
         let quiet = |_: crate::sync::SyncProgress| {};
         for name in [source, target] {
             self.sync(name, &crate::sync::CancelFlag::new(), &quiet)
                 .await?;
         }
-        self.plan_migration(source, target)
+        self.plan_migration(source, target, rules)
     }
 
     /// Saves a plan as readable JSON in the exports folder; returns its path.
@@ -561,7 +704,13 @@ impl Desk {
     }
 
     /// Plans a migration from the latest snapshots of `source` and `target` (sync both first).
-    pub fn plan_migration(&self, source: &str, target: &str) -> Result<MigrationPlan, DeskError> {
+    pub fn plan_migration(
+        &self,
+        source: &str,
+        target: &str,
+        rules: &MappingRules,
+    ) -> Result<MigrationPlan, DeskError> {
+        rules.validate()?;
         let (src, dst) = {
             let db = self.db()?;
             (
@@ -574,7 +723,7 @@ impl Desk {
             operations,
             user_ids,
             group_ids,
-        } = plan_operations(&src.side(), &dst.side());
+        } = plan_operations(&src.side(), &dst.side(), rules);
         let mut counts = BTreeMap::new();
         for m in &matches {
             *counts.entry(m.tag.clone()).or_insert(0) += 1;
@@ -619,6 +768,37 @@ impl Desk {
 mod tests {
     use super::*;
 
+    #[test]
+    fn rules_drop_rename_transform_constant_and_template() {
+        let src = json!({"id": "1", "userName": "Ana.Silva", "title": "Clerk",
+            "name": {"givenName": "Ana", "familyName": "Silva"},
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+            ENTERPRISE: {"department": "Sales"}});
+        let rules: MappingRules = serde_json::from_value(json!({"users": [
+            {"attribute": "title", "drop": true},
+            {"attribute": "userName", "transform": "lower"},
+            {"attribute": "userType", "constant": "Employee"},
+            {"attribute": "displayName", "template": "{name.familyName}, {name.givenName}"},
+            {"attribute": format!("{ENTERPRISE}:department"), "rename": format!("{ENTERPRISE}:division")}
+        ]}))
+        .unwrap();
+        rules.validate().unwrap();
+        let v = rules.user(&src);
+        assert!(v.get("title").is_none());
+        assert_eq!(v["userName"], "ana.silva");
+        assert_eq!(v["userType"], "Employee");
+        assert_eq!(v["displayName"], "Silva, Ana");
+        assert_eq!(v[ENTERPRISE], json!({"division": "Sales"}));
+        let bad: MappingRules =
+            serde_json::from_value(json!({"users": [{"attribute": "x", "transform": "shout"}]}))
+                .unwrap();
+        assert!(bad.validate().is_err());
+        assert!(serde_json::from_value::<MappingRules>(
+            json!({"users": [{"attribute": "x", "colour": 1}]})
+        )
+        .is_err());
+    }
+
     fn user(id: &str, name: &str, email: &str, ext: Option<&str>) -> Value {
         let mut v = json!({"id": id, "userName": name, "emails": [{"value": email, "primary": true}],
                            "name": {"givenName": "A", "familyName": name}, "meta": {"version": "1"}});
@@ -641,7 +821,7 @@ mod tests {
             user("t2", "bob", "b@y.org", None),
             user("t3", "someone", "shared@x.org", Some("E9")),
         ];
-        let (m, ids) = match_users(&source, &target);
+        let (m, ids) = match_users(&source, &target, &MappingRules::default());
         let tag = |sid: &str| {
             m.iter()
                 .find(|x| x.source_id.as_deref() == Some(sid))
@@ -676,6 +856,7 @@ mod tests {
                 groups: &[],
                 members: &empty,
             },
+            &MappingRules::default(),
         )
         .operations;
         let kinds: Vec<&str> = ops.iter().map(|o| o.op.as_str()).collect();
@@ -723,6 +904,7 @@ mod tests {
                 groups: &t_groups,
                 members: &t_members,
             },
+            &MappingRules::default(),
         );
         assert!(again.is_empty(), "{again:?}");
         assert!(
