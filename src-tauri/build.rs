@@ -33,6 +33,9 @@ const COMMANDS: &[&str] = &[
     "plan_migration",
     "save_plan",
     "run_migration",
+    "resume_migration",
+    "load_plan",
+    "migration_runs",
     "cancel_migration",
     "verify_migration",
 ];

@@ -12,8 +12,8 @@ use desk_engine::detail::{AuditRow, FormSection, ResourceDetail};
 use desk_engine::directory::Kind;
 use desk_engine::edit::{EditPreview, EditRequest, MembershipChange, MergeRequest, SaveOutcome};
 use desk_engine::import::{ColumnMapping, ImportPreview, ImportRequest, ImportResult};
-use desk_engine::migrate::MigrationPlan;
-use desk_engine::migrate_run::{RunProgress, RunReport};
+use desk_engine::migrate::{MigrationPlan, PlanOptions};
+use desk_engine::migrate_run::{MigrationRunSummary, RunProgress, RunReport};
 use desk_engine::overview::Overview;
 use desk_engine::secrets::KeyringStore;
 use desk_engine::sync::{CancelFlag, SyncProgress, SyncReport};
@@ -309,16 +309,42 @@ async fn apply_import(
 #[derive(Default)]
 struct RunningMigration(std::sync::Mutex<Option<CancelFlag>>);
 
+impl RunningMigration {
+    /// A new cancel flag for a run (kept for Pause) and a progress callback emitting
+    /// `migration-progress` events to the window.
+    fn start(&self, app: tauri::AppHandle) -> (CancelFlag, impl Fn(RunProgress) + Send + Sync) {
+        let flag = CancelFlag::new();
+        if let Ok(mut r) = self.0.lock() {
+            *r = Some(flag.clone());
+        }
+        (flag, move |p: RunProgress| {
+            let _ = app.emit("migration-progress", p);
+        })
+    }
+}
+
 #[tauri::command]
 fn plan_migration(
     state: State<'_, DeskState>,
     source: String,
     target: String,
+    options: PlanOptions,
 ) -> Result<MigrationPlan, IpcError> {
     state
         .desk()?
-        .plan_migration(&source, &target, &Default::default())
+        .plan_migration(&source, &target, &options)
         .map_err(ipc)
+}
+
+/// A plan file the person picked, read and checked (nothing is sent).
+#[tauri::command]
+fn load_plan(text: String) -> Result<MigrationPlan, IpcError> {
+    MigrationPlan::from_json(&text).map_err(ipc)
+}
+
+#[tauri::command]
+fn migration_runs(state: State<'_, DeskState>) -> Result<Vec<MigrationRunSummary>, IpcError> {
+    state.desk()?.migration_runs().map_err(ipc)
 }
 
 #[tauri::command]
@@ -334,14 +360,23 @@ async fn run_migration(
     plan: MigrationPlan,
 ) -> Result<RunReport, IpcError> {
     let desk = state.desk()?;
-    let flag = CancelFlag::new();
-    if let Ok(mut r) = running.0.lock() {
-        *r = Some(flag.clone());
-    }
-    let progress = move |p: RunProgress| {
-        let _ = app.emit("migration-progress", p);
-    };
+    let (flag, progress) = running.start(app);
     desk.run_migration(&plan, &flag, &progress)
+        .await
+        .map_err(ipc)
+}
+
+/// Goes on with an unfinished run: settles operations in doubt, tries failed ones again.
+#[tauri::command]
+async fn resume_migration(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    running: State<'_, RunningMigration>,
+    id: i64,
+) -> Result<RunReport, IpcError> {
+    let desk = state.desk()?;
+    let (flag, progress) = running.start(app);
+    desk.resume_migration(Some(id), &flag, &progress)
         .await
         .map_err(ipc)
 }
@@ -360,9 +395,10 @@ async fn verify_migration(
     state: State<'_, DeskState>,
     source: String,
     target: String,
+    options: PlanOptions,
 ) -> Result<MigrationPlan, IpcError> {
     let desk = state.desk()?;
-    desk.verify_migration(&source, &target, &Default::default())
+    desk.verify_migration(&source, &target, &options)
         .await
         .map_err(ipc)
 }
@@ -413,6 +449,9 @@ pub fn run() {
             plan_migration,
             save_plan,
             run_migration,
+            resume_migration,
+            load_plan,
+            migration_runs,
             cancel_migration,
             verify_migration,
         ])

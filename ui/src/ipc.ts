@@ -31,6 +31,10 @@ import type { ImportResult } from "./bindings/ImportResult";
 import type { MigrationPlan } from "./bindings/MigrationPlan";
 import type { RunReport } from "./bindings/RunReport";
 import type { RunProgress } from "./bindings/RunProgress";
+import type { PlanOptions } from "./bindings/PlanOptions";
+import type { MappingRule } from "./bindings/MappingRule";
+import type { MigrationRunSummary } from "./bindings/MigrationRunSummary";
+import type { RecordMatch } from "./bindings/RecordMatch";
 import type { SyncReport } from "./bindings/SyncReport";
 
 export type {
@@ -64,6 +68,10 @@ export type {
   MigrationPlan,
   RunReport,
   RunProgress,
+  PlanOptions,
+  MappingRule,
+  MigrationRunSummary,
+  RecordMatch,
 };
 
 export type Kind = "User" | "Group";
@@ -161,13 +169,16 @@ export const ipc = {
   csvColumns: (csv: string) => call<ColumnMapping[]>("csv_columns", { csv }),
   previewImport: (request: ImportRequest) => call<ImportPreview>("preview_import", { request }),
   applyImport: (request: ImportRequest) => call<ImportResult>("apply_import", { request }),
-  planMigration: (source: string, target: string) =>
-    call<MigrationPlan>("plan_migration", { source, target }),
+  planMigration: (source: string, target: string, options: PlanOptions) =>
+    call<MigrationPlan>("plan_migration", { source, target, options }),
+  loadPlan: (text: string) => call<MigrationPlan>("load_plan", { text }),
+  migrationRuns: () => call<MigrationRunSummary[]>("migration_runs"),
+  resumeMigration: (id: number) => call<RunReport>("resume_migration", { id }),
   savePlan: (plan: MigrationPlan) => call<string>("save_plan", { plan }),
   runMigration: (plan: MigrationPlan) => call<RunReport>("run_migration", { plan }),
   cancelMigration: () => call<void>("cancel_migration"),
-  verifyMigration: (source: string, target: string) =>
-    call<MigrationPlan>("verify_migration", { source, target }),
+  verifyMigration: (source: string, target: string, options: PlanOptions) =>
+    call<MigrationPlan>("verify_migration", { source, target, options }),
   onMigrationProgress: (handler: (p: RunProgress) => void): Promise<UnlistenFn> =>
     listen<RunProgress>("migration-progress", (e) => handler(e.payload)),
   syncProvider: (name: string) => call<SyncReport>("sync_provider", { name }),

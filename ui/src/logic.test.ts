@@ -88,3 +88,35 @@ describe("form values", () => {
     });
   });
 });
+
+describe("mapping rules in the window", () => {
+  it("turns rows into the engine's rules and back, typing constants as people mean them", async () => {
+    const { ruleFromRow, rowsFromRules } = await import("./mappingRules");
+    const { rulesOf } = await import("./components/MappingRulesEditor");
+    const rows = [
+      { kind: "users" as const, attribute: "title", action: "drop" as const, value: "" },
+      { kind: "users" as const, attribute: "active", action: "constant" as const, value: "true" },
+      { kind: "users" as const, attribute: "userName", action: "lower" as const, value: "" },
+      { kind: "groups" as const, attribute: "displayName", action: "template" as const, value: "Team {displayName}" },
+      { kind: "users" as const, attribute: "  ", action: "drop" as const, value: "" },
+    ];
+    const rules = rulesOf(rows);
+    expect(rules.users).toEqual([
+      { attribute: "title", drop: true },
+      { attribute: "active", constant: true },
+      { attribute: "userName", transform: "lower" },
+    ]);
+    expect(rules.groups).toEqual([{ attribute: "displayName", template: "Team {displayName}" }]);
+    expect(ruleFromRow({ kind: "users", attribute: "x", action: "constant", value: "42" })).toEqual({ attribute: "x", constant: 42 });
+    expect(rowsFromRules(rules)).toEqual(rows.slice(0, 4));
+    expect(() => rowsFromRules({ users: [{ attribute: "x" }] })).toThrow(/does nothing/);
+    expect(() => rowsFromRules({ users: "no" })).toThrow(/not a list/);
+  });
+
+  it("says how long is left in words", async () => {
+    const { timeLeft } = await import("./mappingRules");
+    expect(timeLeft(undefined)).toBe("");
+    expect(timeLeft(12.4)).toBe("about 12 s left");
+    expect(timeLeft(150)).toBe("about 3 min left");
+  });
+});

@@ -203,6 +203,16 @@ impl Gui {
             .expect("paste");
     }
 
+    /// Scrolls the element with `data-testid=id` into the middle of the view.
+    pub async fn scroll_to(&self, id: &str) {
+        let el = self.by_id(id).await;
+        let arg = serde_json::to_value(&el).expect("an element reference");
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .await
+            .expect("scrolled");
+    }
+
     /// Saves a PNG of the window to `target/screenshots/NAME.png` (and, with
     /// `UPDATE_SCREENSHOTS=1`, to `tests/screenshots/NAME.png` for the README).
     pub async fn screenshot(&self, name: &str) -> PathBuf {

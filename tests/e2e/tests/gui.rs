@@ -650,10 +650,34 @@ async fn migrate_in_the_window_plan_review_run_verify() {
     desk_harness::seed::seed(&source.client(), &dir, |_, _| {})
         .await
         .unwrap();
+    // The target already has one of the people (another title) and someone who left.
     let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let tc = target.client();
+    let mut known = dir.users[0].resource.clone();
+    known["title"] = serde_json::json!("Old title");
+    known
+        .as_object_mut()
+        .unwrap()
+        .remove("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
+    tc.create("Users", &known).await.unwrap();
+    tc.create(
+        "Users",
+        &serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "left.the.company", "active": true}),
+    )
+    .await
+    .unwrap();
     let gui = Gui::start().await;
     add_and_sync(&gui, "Old HR", &source).await;
     add_and_sync(&gui, "New HR", &target).await;
+    // A target that throttles writes (and no Bulk), so the run can be paused half-way.
+    {
+        let db =
+            desk_store::Database::open(&gui.data_dir.path().join("scim-desk.sqlite3")).unwrap();
+        let id = db.provider("New HR").unwrap().id;
+        db.set_provider_overrides(id, r#"{"bulk": false, "minWriteIntervalMs": 120}"#)
+            .unwrap();
+    }
     gui.click("open-migration").await;
     gui.by_id("migration-source")
         .await
@@ -665,24 +689,101 @@ async fn migrate_in_the_window_plan_review_run_verify() {
         .select_by_value("New HR")
         .await
         .unwrap();
+    // Options: a mapping rule made in the window, and deactivate who only the target has.
+    gui.by_id("migration-options").await.click().await.unwrap();
+    gui.click("migration-add-rule").await;
+    let row = gui.by_id("migration-rule-row").await;
+    row.find(Locator::Css("input[aria-label=Attribute]"))
+        .await
+        .unwrap()
+        .send_keys("userType")
+        .await
+        .unwrap();
+    row.find(Locator::Css("select[aria-label=Action]"))
+        .await
+        .unwrap()
+        .select_by_value("constant")
+        .await
+        .unwrap();
+    row.find(Locator::Css("input[aria-label=Value]"))
+        .await
+        .unwrap()
+        .send_keys("Migrated")
+        .await
+        .unwrap();
+    gui.click("migration-target-only-deactivate").await;
     gui.click("migration-plan").await;
     let counts = gui.by_id("migration-counts").await.text().await.unwrap();
-    assert!(counts.contains("40"), "40 new users planned: {counts}");
+    assert!(counts.contains("39"), "39 new users planned: {counts}");
+    assert!(counts.contains("deactivations"), "{counts}");
     assert!(
-        gui.all_by_id("match-row").await.len() >= 40,
+        gui.all_by_id("match-row").await.len() >= 41,
         "every record shown side by side"
+    );
+    // The matched person's differences inline: the title, old and new.
+    gui.click("match-filter-matched_different").await;
+    let diff = gui.by_id("match-diff").await.text().await.unwrap();
+    assert!(
+        diff.contains("title") && diff.contains("Old title"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("userType") && diff.contains("Migrated"),
+        "{diff}"
     );
     gui.screenshot("migration").await;
     gui.click("migration-run").await;
     gui.click("confirm-action").await;
+    // Pause after a few operations, then resume from the list of runs.
+    gui.by_id("migration-progress").await;
+    let db_path = gui.data_dir.path().join("scim-desk.sqlite3");
+    gui.until("a few operations done", || async {
+        desk_store::Database::open(&db_path)
+            .and_then(|db| {
+                Ok(db.conn().query_row(
+                    "SELECT count(*) FROM migration_ops WHERE state = 'done'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )?)
+            })
+            .unwrap_or(0)
+            >= 3
+    })
+    .await;
+    gui.click("migration-pause").await;
+    gui.by_id("migration-paused").await;
+    let partial = tc.list_page("Users", 1, 100, None).await.unwrap();
+    assert!(
+        partial.total_results.unwrap() < 41,
+        "paused before the end: {:?}",
+        partial.total_results
+    );
+    let run_row = gui.by_id("migration-run-row").await;
+    assert_eq!(
+        run_row.attr("data-finished").await.unwrap().as_deref(),
+        Some("no")
+    );
+    gui.screenshot("migration-paused").await;
+    gui.click("migration-resume").await;
     let report = gui.by_id("migration-report").await.text().await.unwrap();
     assert!(report.contains(" 0 failed"), "{report}");
-    let users = target
-        .client()
-        .list_page("Users", 1, 100, None)
-        .await
+    let users = tc.list_page("Users", 1, 100, None).await.unwrap();
+    assert_eq!(
+        users.total_results,
+        Some(41),
+        "40 people and the leaver, once each"
+    );
+    let leaver = users
+        .resources
+        .iter()
+        .find(|u| u["userName"] == "left.the.company")
         .unwrap();
-    assert_eq!(users.total_results, Some(40));
+    assert_eq!(leaver["active"], serde_json::json!(false), "deactivated");
+    assert!(users
+        .resources
+        .iter()
+        .filter(|u| u["userName"] != "left.the.company")
+        .all(|u| u["userType"] == "Migrated"));
     gui.click("migration-verify").await;
     let verified = gui.by_id("migration-verified").await.text().await.unwrap();
     assert!(verified.contains("0 differences"), "{verified}");

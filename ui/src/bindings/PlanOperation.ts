@@ -6,7 +6,8 @@ import type { AttributeChange } from "./AttributeChange";
  */
 export type PlanOperation = { seq: number, 
 /**
- * create_user, update_user, create_group, add_members or set_manager.
+ * create_user, update_user, create_group, add_members, set_manager, deactivate_user or
+ * delete_user.
  */
 op: string, label: string, 
 /**

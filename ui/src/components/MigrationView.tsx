@@ -1,6 +1,17 @@
-import { useCallback, useState } from "react";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { ipc, toCommandError, type MigrationPlan, type ProviderSummary, type RunProgress } from "../ipc";
+import { Fragment, useCallback, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  ipc,
+  toCommandError,
+  type MigrationPlan,
+  type PlanOptions,
+  type ProviderSummary,
+  type RecordMatch,
+  type RunProgress,
+} from "../ipc";
+import { rowsFromRules, timeLeft, type RuleRow } from "../mappingRules";
+import { MappingRulesEditor, rulesOf } from "./MappingRulesEditor";
+import { MigrationRuns } from "./MigrationRuns";
 import { testIds } from "../testIds";
 import { Chart } from "./Chart";
 import { ConfirmDialog } from "./EditDialogs";
@@ -13,6 +24,7 @@ const TAGS: [string, string][] = [
   ["matched_equal", "Matched, equal"],
   ["matched_different", "Matched, different"],
   ["ambiguous", "Needs a decision"],
+  ["incomplete", "Target would refuse"],
 ];
 
 const OPS: [string, string][] = [
@@ -21,7 +33,60 @@ const OPS: [string, string][] = [
   ["create_group", "New groups"],
   ["add_members", "Membership changes"],
   ["set_manager", "Manager links"],
+  ["deactivate_user", "Deactivations"],
+  ["delete_user", "Deletes"],
 ];
+
+type TargetOnlyChoice = PlanOptions["targetOnly"];
+
+function show(v: unknown): string {
+  if (v === undefined || v === null) return "(none)";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** One record of the side-by-side view, with what would change inline. */
+function MatchRow({ m }: { m: RecordMatch }) {
+  const label = TAGS.find(([k]) => k === m.tag)?.[1] ?? m.tag;
+  const warn = m.tag === "ambiguous" || m.tag === "incomplete";
+  return (
+    <Fragment>
+      <tr data-testid={testIds.matchRow} data-tag={m.tag}>
+        <td>{m.sourceId ? m.label : <span className="muted">—</span>}</td>
+        <td>
+          <span className={warn ? "tag warn" : "tag"}>{label}</span>
+          {m.rule && <span className="muted small"> by {m.rule}</span>}
+        </td>
+        <td>{m.targetLabel ?? <span className="muted">—</span>}</td>
+      </tr>
+      {(m.changes?.length ?? 0) > 0 && (
+        <tr className="diff-row" data-testid={testIds.matchDiff}>
+          <td colSpan={3}>
+            <table className="diff-inline">
+              <tbody>
+                {(m.changes ?? []).map((c) => (
+                  <tr key={c.path}>
+                    <th scope="row" className="mono small">
+                      {c.path}
+                    </th>
+                    <td className="old">{show(c.before)}</td>
+                    <td className="new">{show(c.after)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </td>
+        </tr>
+      )}
+      {warn && m.reason && (
+        <tr className="diff-row">
+          <td colSpan={3} className="muted small">
+            {m.reason}
+          </td>
+        </tr>
+      )}
+    </Fragment>
+  );
+}
 
 type Tab = "side" | "operations" | "review";
 
@@ -57,6 +122,12 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
   const [tag, setTag] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [progress, setProgress] = useState<RunProgress | null>(null);
+  const [rules, setRules] = useState<RuleRow[]>([]);
+  const [targetOnly, setTargetOnly] = useState<TargetOnlyChoice>("keep");
+  const [maxDeletes, setMaxDeletes] = useState(10);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const options: PlanOptions = { rules: rulesOf(rules), targetOnly, maxDeletes };
+  const runs = useQuery({ queryKey: ["migration-runs"], queryFn: () => ipc.migrationRuns() });
 
   const makePlan = useMutation({
     mutationFn: async () => {
@@ -65,27 +136,53 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
       setStage(`Reading ${target}`);
       await ipc.syncProvider(target);
       setStage("Matching and planning");
-      return ipc.planMigration(source, target);
+      return ipc.planMigration(source, target, options);
     },
     onSuccess: (p) => {
       setPlan(p);
       setStage("");
+      run.reset();
+      verify.reset();
     },
     onError: () => setStage(""),
   });
   const save = useMutation({ mutationFn: (p: MigrationPlan) => ipc.savePlan(p) });
+  const withProgress = async <T,>(work: () => Promise<T>): Promise<T> => {
+    setProgress(null);
+    const unlisten = await ipc.onMigrationProgress(setProgress);
+    try {
+      return await work();
+    } finally {
+      unlisten();
+    }
+  };
   const run = useMutation({
-    mutationFn: async (p: MigrationPlan) => {
-      const unlisten = await ipc.onMigrationProgress(setProgress);
-      try {
-        return await ipc.runMigration(p);
-      } finally {
-        unlisten();
-      }
-    },
+    mutationFn: (p: MigrationPlan) => withProgress(() => ipc.runMigration(p)),
     onSettled: () => qc.invalidateQueries(),
   });
-  const verify = useMutation({ mutationFn: () => ipc.verifyMigration(source, target) });
+  const resume = useMutation({
+    mutationFn: (id: number) => withProgress(() => ipc.resumeMigration(id)),
+    onSettled: () => qc.invalidateQueries(),
+  });
+  const verify = useMutation({
+    mutationFn: () => ipc.verifyMigration(plan?.source ?? source, plan?.target ?? target, plan?.options ?? options),
+  });
+  const openPlan = async (file: File) => {
+    setFileError(null);
+    try {
+      const p = await ipc.loadPlan(await file.text());
+      setPlan(p);
+      setSource(p.source);
+      setTarget(p.target);
+      setRules(rowsFromRules(p.options.rules));
+      setTargetOnly(p.options.targetOnly);
+      setMaxDeletes(p.options.maxDeletes);
+      run.reset();
+      verify.reset();
+    } catch (e) {
+      setFileError(`${file.name}: ${toCommandError(e).message}`);
+    }
+  };
 
   const chart = useCallback(
     (p: { accent: string }) => ({
@@ -100,16 +197,22 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
   );
 
   const total = plan?.operations.length ?? 0;
-  const error = makePlan.error ?? save.error ?? run.error ?? verify.error;
+  const busy = run.isPending || resume.isPending;
+  const isPause = (e: unknown) => !!e && toCommandError(e).code === "cancelled";
+  const paused = isPause(run.error) || isPause(resume.error);
+  const error = [makePlan.error, save.error, run.error, resume.error, verify.error].find((e) => e && !isPause(e));
   const shown = plan ? plan.matches.filter((m) => !tag || m.tag === tag) : [];
+  const outcome = run.data ?? resume.data;
+  const count = (k: string) => plan?.counts[k] ?? 0;
+  const targetName = plan?.target ?? target;
   return (
-    <main className="main" data-testid={testIds.migration}>
+    <main className="main migration-main" data-testid={testIds.migration}>
       <header className="main-head">
         <div>
           <h1>Migrate between providers</h1>
           <p className="muted">
-            Plan from the copies on this computer, review, then run. Nothing is deleted or deactivated; every
-            operation is journaled so a stopped run can go on.
+            Plan from fresh copies of both sides, review, then run. Nothing is deleted or deactivated unless you
+            choose it below; every operation is journaled so a stopped run can go on.
           </p>
         </div>
         <button type="button" onClick={onClose}>
@@ -122,22 +225,118 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
         <button
           type="button"
           className="primary"
-          disabled={!source || !target || source === target || makePlan.isPending || run.isPending}
+          disabled={!source || !target || source === target || makePlan.isPending || busy}
           onClick={() => makePlan.mutate()}
           data-testid={testIds.migrationPlan}
         >
           {makePlan.isPending ? "Planning…" : "Read both and plan"}
         </button>
+        <label className="file-button">
+          Open a saved plan…
+          <input
+            type="file"
+            accept=".json,application/json"
+            className="sr-only"
+            data-testid={testIds.migrationOpenPlan}
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = "";
+              if (f) void openPlan(f);
+            }}
+          />
+        </label>
         {source === target && <span className="muted small">Choose two different providers.</span>}
       </div>
+      <details className="card migration-options" data-testid={testIds.migrationOptions}>
+        <summary>
+          Mapping rules ({rules.length}) and users only in the target (
+          {targetOnly === "keep" ? "left as they are" : targetOnly === "deactivate" ? "deactivated" : `deleted, at most ${maxDeletes}`})
+        </summary>
+        <h3>Mapping rules</h3>
+        <MappingRulesEditor rows={rules} onChange={(r) => { setRules(r); setPlan(null); }} onLoadError={setFileError} />
+        <h3>Users only in the target</h3>
+        <div className="radio-row" role="radiogroup" aria-label="Users only in the target">
+          {(
+            [
+              ["keep", "Leave them as they are"],
+              ["deactivate", "Deactivate them"],
+              ["delete", "Deactivate, then delete them"],
+            ] as [TargetOnlyChoice, string][]
+          ).map(([k, l]) => (
+            <label key={k} className="inline">
+              <input
+                type="radio"
+                name="target-only"
+                value={k}
+                checked={targetOnly === k}
+                onChange={() => { setTargetOnly(k); setPlan(null); }}
+                data-testid={`${testIds.migrationTargetOnly}-${k}`}
+              />
+              {l}
+            </label>
+          ))}
+          {targetOnly === "delete" && (
+            <label className="inline">
+              at most
+              <input
+                type="number"
+                min={0}
+                value={maxDeletes}
+                onChange={(e) => { setMaxDeletes(Math.max(0, Number(e.target.value) || 0)); setPlan(null); }}
+                aria-label="Most deletes"
+                className="narrow"
+              />
+              deletes
+            </label>
+          )}
+        </div>
+        <p className="muted small">
+          Nothing is deactivated or deleted when a copy was not read completely; with more target-only users than the
+          limit, none is deleted.
+        </p>
+      </details>
       {makePlan.isPending && <ProgressBar label={stage || "Working"} done={0} total={0} />}
+      {fileError && <p className="error-line">{fileError}</p>}
       {error && <ErrorBox error={toCommandError(error)} title="The migration cannot go on" />}
+      {busy && (
+        <div className="sync-progress" data-testid={testIds.migrationProgress}>
+          <ProgressBar
+            label={`Running the plan${progress?.etaSeconds !== undefined ? ` — ${timeLeft(progress.etaSeconds)}` : ""}`}
+            done={progress?.finished ?? 0}
+            total={progress?.total ?? total}
+          />
+          <button type="button" onClick={() => ipc.cancelMigration()} data-testid={testIds.migrationPause}>
+            Pause
+          </button>
+        </div>
+      )}
+      {paused && !busy && (
+        <p className="warning" data-testid={testIds.migrationPaused}>
+          Paused. Everything done so far is kept; resume the run from the list below when you are ready.
+        </p>
+      )}
+      {outcome && (
+        <div className={outcome.failed.length ? "warning" : "ok-line"} data-testid={testIds.migrationReport}>
+          Migration {outcome.migrationId}: {outcome.done} operations done, {outcome.failed.length} failed
+          {outcome.settled > 0 ? `, ${outcome.settled} found already done at the target` : ""} in{" "}
+          {outcome.seconds.toFixed(1)} s.
+          {outcome.failed.length > 0 && (
+            <ul>
+              {outcome.failed.map((f) => (
+                <li key={f.seq}>
+                  {f.op} {f.label}: {f.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
       {plan && (
         <section className="migration-plan">
           <div className="kpis" data-testid={testIds.migrationCounts}>
-            {OPS.map(([k, l]) => (
+            {OPS.filter(([k]) => !k.startsWith("de") || count(k) > 0).map(([k, l]) => (
               <div className="kpi" key={k}>
-                <span className="kpi-value">{(plan.counts[k] ?? 0).toLocaleString()}</span>
+                <span className="kpi-value">{count(k).toLocaleString()}</span>
                 <span className="muted">{l.toLowerCase()}</span>
               </div>
             ))}
@@ -146,13 +345,17 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
               <span className="muted">need a decision</span>
             </div>
           </div>
-          {plan.warnings.map((w) => (
-            <p key={w} className="muted small">
-              {w}
-            </p>
-          ))}
+          {plan.warnings.length > 0 && (
+            <ul className="plan-warnings" data-testid={testIds.migrationWarnings}>
+              {plan.warnings.map((w) => (
+                <li key={w} className="small">
+                  {w}
+                </li>
+              ))}
+            </ul>
+          )}
           <div className="card chart-small">
-            <Chart label={OPS.map(([k, l]) => `${l}: ${plan.counts[k] ?? 0}`).join(", ")} config={chart} />
+            <Chart label={OPS.map(([k, l]) => `${l}: ${count(k)}`).join(", ")} config={chart} />
           </div>
           <div className="dialog-actions">
             <button type="button" onClick={() => save.mutate(plan)} data-testid={testIds.migrationSave}>
@@ -161,44 +364,21 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
             <button
               type="button"
               className="primary"
-              disabled={total === 0 || run.isPending || run.isSuccess}
+              disabled={total === 0 || busy || run.isSuccess || paused}
               onClick={() => setConfirming(true)}
               data-testid={testIds.migrationRun}
             >
               Run {total.toLocaleString()} operations
             </button>
-            <button type="button" onClick={() => verify.mutate()} disabled={verify.isPending || run.isPending} data-testid={testIds.migrationVerify}>
+            <button type="button" onClick={() => verify.mutate()} disabled={verify.isPending || busy} data-testid={testIds.migrationVerify}>
               {verify.isPending ? "Verifying…" : "Verify"}
             </button>
             {save.isSuccess && <span className="muted small mono">Saved to {save.data}</span>}
           </div>
-          {run.isPending && (
-            <div className="sync-progress" data-testid={testIds.migrationProgress}>
-              <ProgressBar label="Running the plan" done={progress?.finished ?? 0} total={progress?.total ?? total} />
-              <button type="button" onClick={() => ipc.cancelMigration()}>
-                Pause
-              </button>
-            </div>
-          )}
-          {run.data && (
-            <div className={run.data.failed.length ? "warning" : "ok-line"} data-testid={testIds.migrationReport}>
-              Migration {run.data.migrationId}: {run.data.done} operations done, {run.data.failed.length} failed in{" "}
-              {run.data.seconds.toFixed(1)} s.
-              {run.data.failed.length > 0 && (
-                <ul>
-                  {run.data.failed.map((f) => (
-                    <li key={f.seq}>
-                      {f.op} {f.label}: {f.message}
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </div>
-          )}
           {verify.data && (
             <p className={verify.data.operations.length ? "warning" : "ok-line"} data-testid={testIds.migrationVerified}>
               {verify.data.operations.length === 0
-                ? `Verified: ${target} holds everything from ${source} (0 differences).`
+                ? `Verified: ${verify.data.target} holds everything from ${verify.data.source} (0 differences).`
                 : `${verify.data.operations.length} differences remain; plan and run again.`}
             </p>
           )}
@@ -219,33 +399,28 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
             <>
               <div className="chips">
                 {TAGS.map(([k, l]) => (
-                  <button key={k} type="button" className={tag === k ? "chip active" : "chip"} onClick={() => setTag(tag === k ? null : k)}>
+                  <button key={k} type="button" className={tag === k ? "chip active" : "chip"} onClick={() => setTag(tag === k ? null : k)} data-testid={`${testIds.matchFilter}-${k}`}>
                     {l} ({plan.matches.filter((m) => m.tag === k).length})
                   </button>
                 ))}
               </div>
-              <table className="grid compact">
+              <table className="grid compact side-by-side">
                 <thead>
                   <tr>
-                    <th scope="col">Record</th>
+                    <th scope="col">In {plan.source}</th>
                     <th scope="col">Status</th>
-                    <th scope="col">Matched by</th>
-                    <th scope="col">Target id</th>
+                    <th scope="col">In {plan.target}</th>
                   </tr>
                 </thead>
                 <tbody>
                   {shown.slice(0, 500).map((m, i) => (
-                    <tr key={`${m.sourceId ?? ""}-${m.targetId ?? ""}-${i}`} data-testid={testIds.matchRow} data-tag={m.tag}>
-                      <td>{m.label}</td>
-                      <td>
-                        <span className={m.tag === "ambiguous" ? "tag warn" : "tag"}>{TAGS.find(([k]) => k === m.tag)?.[1]}</span>
-                      </td>
-                      <td>{m.rule ?? "—"}</td>
-                      <td className="mono">{m.targetId ?? "—"}</td>
-                    </tr>
+                    <MatchRow key={`${m.sourceId ?? ""}-${m.targetId ?? ""}-${i}`} m={m} />
                   ))}
                 </tbody>
               </table>
+              {shown.length > 500 && (
+                <p className="muted small">Showing 500 of {shown.length.toLocaleString()}; pick a status above to narrow the list.</p>
+              )}
             </>
           )}
           {tab === "operations" && (
@@ -283,10 +458,21 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
           )}
         </section>
       )}
+      <MigrationRuns
+        runs={runs.data ?? []}
+        busy={busy}
+        onResume={(id) => resume.mutate(id)}
+      />
       {confirming && plan && (
         <ConfirmDialog
-          title={`Send ${total} changes to ${target}?`}
-          body={`${plan.counts.create_user ?? 0} users and ${plan.counts.create_group ?? 0} groups will be created at ${target}, ${plan.counts.update_user ?? 0} users changed, then memberships and managers linked. Nothing is deleted.`}
+          title={`Send ${total} changes to ${targetName}?`}
+          body={[
+            `${count("create_user")} users and ${count("create_group")} groups will be created at ${targetName}, ${count("update_user")} users changed, then memberships and managers linked.`,
+            count("deactivate_user") > 0 ? `${count("deactivate_user")} users only at ${targetName} will be deactivated.` : "",
+            count("delete_user") > 0 ? `${count("delete_user")} users only at ${targetName} will be DELETED at the end.` : "Nothing is deleted.",
+          ]
+            .filter(Boolean)
+            .join(" ")}
           action={`Run ${total} operations`}
           busy={false}
           onConfirm={() => {

@@ -138,6 +138,16 @@ enum MigrateCmd {
         /// Mapping rules (JSON: {"users": [{"attribute": "title", "drop": true}, …], "groups": […]}).
         #[arg(long)]
         rules: Option<std::path::PathBuf>,
+        /// Deactivate users that only the target has (off by default).
+        #[arg(long)]
+        deactivate_target_only: bool,
+        /// Deactivate, then delete users that only the target has (off by default; never
+        /// planned from an incomplete read; none when more than --max-deletes).
+        #[arg(long, conflicts_with = "deactivate_target_only")]
+        delete_target_only: bool,
+        /// The most deletes the plan may hold.
+        #[arg(long, default_value_t = 10)]
+        max_deletes: u32,
     },
     /// Run a reviewed plan against its target (asks first on a terminal unless --yes). Every
     /// operation is journaled; after a crash or Ctrl-C, `migrate resume` goes on.
@@ -793,8 +803,23 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             target,
             out,
             rules,
+            deactivate_target_only,
+            delete_target_only,
+            max_deletes,
         }) => {
-            let plan = open()?.plan_migration(&source, &target, &read_rules(rules)?)?;
+            use desk_engine::migrate::{PlanOptions, TargetOnly};
+            let options = PlanOptions {
+                rules: read_rules(rules)?,
+                target_only: if delete_target_only {
+                    TargetOnly::Delete
+                } else if deactivate_target_only {
+                    TargetOnly::Deactivate
+                } else {
+                    TargetOnly::Keep
+                },
+                max_deletes,
+            };
+            let plan = open()?.plan_migration(&source, &target, &options)?;
             let text = serde_json::to_string_pretty(&plan)
                 .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
             std::fs::write(&out, text).map_err(|e| {
@@ -832,10 +857,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     plan.display()
                 ))
             })?;
-            let plan: desk_engine::migrate::MigrationPlan =
-                serde_json::from_str(&text).map_err(|e| {
-                    DeskError::InvalidInput(format!("This is not a SCIM Desk plan: {e}."))
-                })?;
+            let plan = desk_engine::migrate::MigrationPlan::from_json(&text)?;
             eprintln!(
                 "{} operations from {:?} to {:?}: {}",
                 plan.operations.len(),
@@ -858,8 +880,11 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             rules,
         }) => {
             let desk = open()?;
-            let rules = read_rules(rules)?;
-            let plan = runtime()?.block_on(desk.verify_migration(&source, &target, &rules))?;
+            let options = desk_engine::migrate::PlanOptions {
+                rules: read_rules(rules)?,
+                ..Default::default()
+            };
+            let plan = runtime()?.block_on(desk.verify_migration(&source, &target, &options))?;
             match cli.format {
                 Format::Json => print_json(&serde_json::json!({
                     "differences": plan.operations, "review": plan.review

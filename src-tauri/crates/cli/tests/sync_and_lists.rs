@@ -422,6 +422,48 @@ fn plan(data: &Path, src: &str, dst: &str, file: &str) -> (String, Value) {
     (out, plan)
 }
 
+/// Operations of the newest run journaled as done.
+fn ops_done(data: &Path) -> i64 {
+    desk_store::Database::open(&data.join("scim-desk.sqlite3"))
+        .ok()
+        .and_then(|db| {
+            db.conn()
+                .query_row(
+                    "SELECT count(*) FROM migration_ops WHERE state = 'done'
+                      AND migration_id = (SELECT max(id) FROM migrations)",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+/// Starts the CLI with `args` and kills it (SIGKILL) once `done_at` operations are done;
+/// false when it finished first.
+async fn run_and_kill(data: &Path, args: &[&str], done_at: i64) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"))
+        .args(args)
+        .env("SCIM_DESK_DATA_DIR", data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if ops_done(data) >= done_at || started.elapsed() > Duration::from_secs(300) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    true
+}
+
 /// Adds an empty-or-seeded SCIMMY as provider `name` and syncs it and `source`.
 fn add_target_and_sync(data: &Path, name: &str, target: &ReferenceServer, source: &str) {
     add_provider(data, name, target);
@@ -487,35 +529,7 @@ async fn migrate_run_killed_then_resumed_then_replanned_to_nothing() {
     let plan_file = data.path().join("plan.json");
     let plan_arg = plan_file.to_str().unwrap();
     // Run, and kill -9 once some operations are done.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"))
-        .args(["migrate", "run", plan_arg, "--yes"])
-        .env("SCIM_DESK_DATA_DIR", data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let db_path = data.path().join("scim-desk.sqlite3");
-    let started = std::time::Instant::now();
-    loop {
-        let done: i64 = desk_store::Database::open(&db_path)
-            .ok()
-            .and_then(|db| {
-                db.conn()
-                    .query_row(
-                        "SELECT count(*) FROM migration_ops WHERE state = 'done'",
-                        [],
-                        |r| r.get(0),
-                    )
-                    .ok()
-            })
-            .unwrap_or(0);
-        if done >= 30 || started.elapsed() > Duration::from_secs(60) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    assert!(run_and_kill(data.path(), &["migrate", "run", plan_arg, "--yes"], 30).await);
 
     // Before resuming, verify sees what is missing and says so with exit code 8.
     let out = cli(data.path(), &["migrate", "verify", &src, &dst], &[]);
@@ -668,4 +682,118 @@ async fn migrate_from_scimmy_to_scim2_server_and_a_refused_record() {
         .await
         .unwrap();
     assert_eq!(users.total_results, Some(60), "everyone else arrived");
+}
+
+/// Every record of `endpoint` at `server`, read in pages.
+async fn all_at(server: &ReferenceServer, endpoint: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    loop {
+        let page = server
+            .client()
+            .list_page(endpoint, out.len() as u64 + 1, 200, None)
+            .await
+            .unwrap();
+        let total = page.total_results.unwrap_or(0) as usize;
+        let n = page.resources.len();
+        out.extend(page.resources);
+        if n == 0 || out.len() >= total {
+            return out;
+        }
+    }
+}
+
+/// Runs `plan.json` with kill -9 at each of `kills` (operations done), resuming after each,
+/// then checks the target holds the directory exactly once, verify finds nothing, and a
+/// plan after a fresh read has nothing to do.
+async fn run_killed_at(
+    data: &Path,
+    (src, dst): (&str, &str),
+    target: &ReferenceServer,
+    (users, groups): (usize, usize),
+    kills: &[i64],
+) {
+    let plan_file = data.join("plan.json");
+    let run = ["migrate", "run", plan_file.to_str().unwrap(), "--yes"];
+    let mut killed = 0;
+    for (i, at) in kills.iter().enumerate() {
+        let args: &[&str] = if i == 0 { &run } else { &["migrate", "resume"] };
+        if run_and_kill(data, args, *at).await {
+            killed += 1;
+        }
+    }
+    assert_eq!(killed, kills.len(), "every kill landed before the end");
+    let out = ok(cli(data, &["migrate", "resume"], &[]));
+    assert!(out.contains("0 failed"), "{out}");
+    let at_target = all_at(target, "Users").await;
+    let mut names: Vec<String> = at_target
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap().to_lowercase())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(at_target.len(), users, "every user exactly once");
+    assert_eq!(names.len(), users);
+    assert_eq!(
+        all_at(target, "Groups").await.len(),
+        groups,
+        "every group once"
+    );
+    let out = ok(cli(data, &["migrate", "verify", src, dst], &[]));
+    assert!(out.starts_with("0 differences remain"), "{out}");
+    let (_, replan) = plan(data, src, dst, "again.json");
+    assert_eq!(replan["operations"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn migrate_2000_users_and_100_groups_both_ways_with_kills() {
+    let data = tempfile::tempdir().unwrap();
+    let pid = std::process::id();
+    // scim2-server to SCIMMY, creates in Bulk: killed in the users, the groups and memberships,
+    // and the managers.
+    let (src, dst) = (format!("big-src-{pid}"), format!("big-dst-{pid}"));
+    let (_source, n_groups) =
+        provider_with(ProviderKind::Scim2Server, 2000, 100, data.path(), &src).await;
+    assert_eq!(n_groups, 100);
+    let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    add_target_and_sync(data.path(), &dst, &target, &src);
+    let (_, p) = plan(data.path(), &src, &dst, "plan.json");
+    let ops = p["operations"].as_array().unwrap();
+    assert_eq!(
+        ops.iter().filter(|o| o["op"] == "create_user").count(),
+        2000
+    );
+    let members_start = ops.iter().position(|o| o["op"] == "add_members").unwrap() as i64;
+    let managers_start = ops.iter().position(|o| o["op"] == "set_manager").unwrap() as i64;
+    run_killed_at(
+        data.path(),
+        (&src, &dst),
+        &target,
+        (2000, 100),
+        &[700, members_start + 20, managers_start + 300],
+    )
+    .await;
+
+    // And back from SCIMMY to a fresh scim2-server, one request per record (Bulk switched
+    // off for the target), killed twice.
+    let back = format!("big-back-{pid}");
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    add_provider(data.path(), &back, &server);
+    ok(cli(
+        data.path(),
+        &["provider", "override", &back, "bulk=no"],
+        &[],
+    ));
+    ok(cli(data.path(), &["sync", &dst], &[]));
+    ok(cli(data.path(), &["sync", &back], &[]));
+    plan(data.path(), &dst, &back, "plan.json");
+    run_killed_at(
+        data.path(),
+        (&dst, &back),
+        &server,
+        (2000, 100),
+        &[500, 2500],
+    )
+    .await;
 }

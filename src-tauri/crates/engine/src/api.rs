@@ -181,6 +181,8 @@ mod bindings {
         crate::migrate::MigrationPlan::export_all(&cfg).unwrap();
         crate::migrate_run::RunReport::export_all(&cfg).unwrap();
         crate::migrate_run::RunProgress::export_all(&cfg).unwrap();
+        crate::migrate_run::MigrationRunSummary::export_all(&cfg).unwrap();
+        crate::migrate::PlanOptions::export_all(&cfg).unwrap();
         crate::import::ImportRequest::export_all(&cfg).unwrap();
         crate::import::ImportPreview::export_all(&cfg).unwrap();
         crate::import::ImportResult::export_all(&cfg).unwrap();

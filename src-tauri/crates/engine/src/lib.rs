@@ -15,6 +15,7 @@ mod error;
 pub mod history;
 pub mod import;
 pub mod migrate;
+pub mod migrate_fit;
 pub mod migrate_run;
 pub mod overview;
 pub mod paths;

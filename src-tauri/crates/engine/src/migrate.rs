@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use ts_rs::TS;
 
+use crate::directory::Kind;
 use crate::history::{attribute_changes, AttributeChange};
+use crate::migrate_fit::{FitNotes, FitSummary, TargetFit};
 use crate::{Desk, DeskError};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -35,6 +37,10 @@ pub struct RecordMatch {
     #[ts(optional)]
     pub target_id: Option<String>,
     pub label: String,
+    /// The target record's name, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub target_label: Option<String>,
     /// The rule that matched: externalId, userName, email or displayName.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -43,6 +49,9 @@ pub struct RecordMatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reason: Option<String>,
+    /// For matched_different: what the run would change, attribute by attribute.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<AttributeChange>,
 }
 
 /// One planned write.
@@ -50,7 +59,8 @@ pub struct RecordMatch {
 #[serde(rename_all = "camelCase")]
 pub struct PlanOperation {
     pub seq: u32,
-    /// create_user, update_user, create_group, add_members or set_manager.
+    /// create_user, update_user, create_group, add_members, set_manager, deactivate_user or
+    /// delete_user.
     pub op: String,
     pub label: String,
     /// The source record's id (the ID map's key).
@@ -94,11 +104,126 @@ pub struct MigrationPlan {
     /// Groups already at the target: source id -> target id.
     #[serde(default)]
     pub group_ids: BTreeMap<String, String>,
+    /// The options the plan was made with (rules, target-only users).
+    #[serde(default)]
+    pub options: PlanOptions,
+}
+
+impl MigrationPlan {
+    /// Reads a saved plan (perhaps edited by hand) and checks that it still makes sense, so
+    /// nothing is sent from a broken file.
+    pub fn from_json(text: &str) -> Result<Self, DeskError> {
+        let plan: MigrationPlan = serde_json::from_str(text).map_err(|e| {
+            DeskError::InvalidInput(format!(
+                "This file is not a SCIM Desk migration plan, or it was damaged: {e}."
+            ))
+        })?;
+        plan.check()?;
+        Ok(plan)
+    }
+
+    /// The checks of [`MigrationPlan::from_json`].
+    pub fn check(&self) -> Result<(), DeskError> {
+        let bad = |m: String| {
+            Err(DeskError::InvalidInput(format!(
+                "The plan is not valid: {m}."
+            )))
+        };
+        if self.version != 1 {
+            return bad(format!(
+                "version {} is not one this SCIM Desk reads",
+                self.version
+            ));
+        }
+        if self.source.trim().is_empty() || self.target.trim().is_empty() {
+            return bad("it names no source or no target provider".into());
+        }
+        if self.source == self.target {
+            return bad("the source and the target are the same provider".into());
+        }
+        self.options.rules.validate()?;
+        for (i, o) in self.operations.iter().enumerate() {
+            let what = format!("operation {} ({} {:?})", o.seq, o.op, o.label);
+            if usize::try_from(o.seq).ok() != Some(i + 1) {
+                return bad(format!(
+                    "{what} is out of order: operations are numbered 1, 2, 3…"
+                ));
+            }
+            let ok = match o.op.as_str() {
+                "create_user" | "create_group" => o.data.is_object(),
+                "update_user" => {
+                    o.data.is_object()
+                        && (o.target_id.is_some() || self.user_ids.contains_key(&o.source_id))
+                }
+                "add_members" => o
+                    .data
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(Value::is_string)),
+                "set_manager" => o.data.is_string(),
+                "deactivate_user" | "delete_user" => o.target_id.is_some(),
+                _ => return bad(format!("{what} is not an operation SCIM Desk knows")),
+            };
+            if !ok {
+                return bad(format!(
+                    "{what} is missing what it needs (its data or its target record)"
+                ));
+            }
+            if o.op == "delete_user"
+                && self
+                    .operations
+                    .iter()
+                    .filter(|x| x.op == "delete_user")
+                    .count()
+                    > self.options.max_deletes as usize
+            {
+                return bad(format!(
+                    "it holds more deletes than its limit of {}",
+                    self.options.max_deletes
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What to do with users only the target has.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetOnly {
+    /// Leave them as they are (the default).
+    #[default]
+    Keep,
+    /// Set active to false.
+    Deactivate,
+    /// Deactivate, then delete at the end of the run (capped by `max_deletes`).
+    Delete,
+}
+
+/// How to plan: mapping rules and what happens to target-only users.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PlanOptions {
+    pub rules: MappingRules,
+    pub target_only: TargetOnly,
+    /// The most deletes a plan may hold; with more target-only users none are planned.
+    pub max_deletes: u32,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            rules: MappingRules::default(),
+            target_only: TargetOnly::Keep,
+            max_deletes: 10,
+        }
+    }
 }
 
 /// What planning found and decided.
 pub struct Planned {
     pub matches: Vec<RecordMatch>,
+    /// Warnings about attributes left out or cut, target-only users and deletes.
+    pub warnings: Vec<String>,
     pub operations: Vec<PlanOperation>,
     pub user_ids: HashMap<String, String>,
     pub group_ids: HashMap<String, String>,
@@ -165,29 +290,33 @@ pub fn map_record(source: &Value) -> Value {
 
 /// One mapping rule for an attribute path (`title`, `name.familyName`,
 /// `urn:…:User:department`), applied after the default mapping.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MappingRule {
     pub attribute: String,
     /// Leave the attribute out.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drop: bool,
     /// Write the value to this path instead (also extension to extension).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rename: Option<String>,
     /// Always this value.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "unknown")]
     pub constant: Option<Value>,
     /// lower, upper or trim.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub transform: Option<String>,
     /// Text built from the source record: `{name.givenName} {name.familyName}`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub template: Option<String>,
 }
 
 /// The person's mapping rules for users and groups (a `--rules` file).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MappingRules {
     #[serde(default)]
@@ -304,6 +433,28 @@ impl MappingRules {
     }
 }
 
+/// The whole mapping: the default, the person's rules, then what the target can take.
+pub struct Mapper<'a> {
+    pub rules: &'a MappingRules,
+    pub fit: &'a TargetFit,
+}
+
+impl Mapper<'_> {
+    /// A source user as the target will receive it.
+    pub fn user(&self, src: &Value) -> (Value, FitNotes) {
+        let mut v = self.rules.user(src);
+        let notes = self.fit.fit(Kind::User, &mut v);
+        (v, notes)
+    }
+
+    /// A source group as the target will receive it (members are planned separately).
+    pub fn group(&self, src: &Value) -> (Value, FitNotes) {
+        let mut v = self.rules.group(src);
+        let notes = self.fit.fit(Kind::Group, &mut v);
+        (v, notes)
+    }
+}
+
 /// Canonical form for comparing: no nulls, multi-valued attributes as sorted sets.
 fn canonical(v: &Value) -> Value {
     match v {
@@ -345,7 +496,7 @@ fn project(target: &Value, mapped: &Value) -> Value {
 pub fn match_users(
     source: &[Value],
     target: &[Value],
-    rules: &MappingRules,
+    mapper: &Mapper<'_>,
 ) -> (Vec<RecordMatch>, HashMap<String, String>) {
     let index = |f: &dyn Fn(&Value) -> Option<String>| {
         let mut m: HashMap<String, Vec<usize>> = HashMap::new();
@@ -380,16 +531,20 @@ pub fn match_users(
                 source_id: Some(sid.clone()),
                 target_id: None,
                 label: label(src),
+                target_label: None,
                 rule: None,
                 reason: None,
+                changes: Vec::new(),
             },
             Some((rule, hits)) if hits.len() > 1 => RecordMatch {
                 tag: "ambiguous".into(),
                 source_id: Some(sid.clone()),
                 target_id: None,
                 label: label(src),
+                target_label: None,
                 rule: Some(rule.into()),
                 reason: Some(format!("{} target records share this {rule}", hits.len())),
+                changes: Vec::new(),
             },
             Some((rule, hits)) => {
                 let t = &target[hits[0]];
@@ -403,19 +558,27 @@ pub fn match_users(
                         source_id: Some(sid.clone()),
                         target_id: Some(tid),
                         label: label(src),
+                        target_label: Some(label(t)),
                         rule: Some(rule.into()),
                         reason: Some(if recycled {
                             "same email, different externalId: possibly a recycled address".into()
                         } else {
                             "the target record matches another source record too".into()
                         }),
+                        changes: Vec::new(),
                     }
                 } else {
                     used.insert(tid.clone());
                     ids.insert(sid.clone(), tid.clone());
-                    let mapped = rules.user(src);
-                    let equal = canonical(&project(t, &mapped)) == canonical(&mapped);
+                    let (mapped, _) = mapper.user(src);
+                    let before = project(t, &mapped);
+                    let equal = canonical(&before) == canonical(&mapped);
                     RecordMatch {
+                        changes: if equal {
+                            Vec::new()
+                        } else {
+                            attribute_changes(&before, &mapped)
+                        },
                         tag: if equal {
                             "matched_equal"
                         } else {
@@ -425,6 +588,7 @@ pub fn match_users(
                         source_id: Some(sid.clone()),
                         target_id: Some(tid),
                         label: label(src),
+                        target_label: Some(label(t)),
                         rule: Some(rule.into()),
                         reason: None,
                     }
@@ -441,8 +605,10 @@ pub fn match_users(
                 source_id: None,
                 target_id: Some(tid),
                 label: label(t),
+                target_label: Some(label(t)),
                 rule: None,
                 reason: None,
+                changes: Vec::new(),
             });
         }
     }
@@ -482,9 +648,19 @@ pub struct Side<'a> {
     pub members: &'a HashMap<String, Vec<String>>,
 }
 
-/// Plans the operations that make the target hold the source (nothing deleted or deactivated).
-pub fn plan_operations(source: &Side<'_>, target: &Side<'_>, rules: &MappingRules) -> Planned {
-    let (matches, user_ids) = match_users(source.users, target.users, rules);
+/// Plans the operations that make the target hold the source; target-only users are
+/// deactivated or deleted only when `options` say so and both reads were complete.
+pub fn plan_operations(
+    source: &Side<'_>,
+    target: &Side<'_>,
+    mapper: &Mapper<'_>,
+    options: &PlanOptions,
+    reads_complete: bool,
+) -> Planned {
+    let (mut matches, user_ids) = match_users(source.users, target.users, mapper);
+    let mut warnings = Vec::new();
+    let mut user_fit = FitSummary::default();
+    let mut group_fit = FitSummary::default();
     let group_ids = match_groups(source.groups, target.groups);
     let by_id = |list: &[Value]| -> HashMap<String, Value> {
         list.iter()
@@ -506,7 +682,7 @@ pub fn plan_operations(source: &Side<'_>, target: &Side<'_>, rules: &MappingRule
                 changes,
             });
         };
-    let ambiguous: HashSet<String> = matches
+    let mut ambiguous: HashSet<String> = matches
         .iter()
         .filter(|m| m.tag == "ambiguous")
         .filter_map(|m| m.source_id.clone())
@@ -517,8 +693,23 @@ pub fn plan_operations(source: &Side<'_>, target: &Side<'_>, rules: &MappingRule
         if ambiguous.contains(&sid) {
             continue;
         }
-        let mapped = rules.user(src);
+        let (mapped, notes) = mapper.user(src);
+        user_fit.add(&notes);
         match user_ids.get(&sid) {
+            // The target would refuse it: held back for a decision.
+            None if !notes.missing.is_empty() => {
+                if let Some(m) = matches
+                    .iter_mut()
+                    .find(|m| m.source_id.as_deref() == Some(sid.as_str()))
+                {
+                    m.tag = "incomplete".into();
+                    m.reason = Some(format!(
+                        "the target requires {}, which this record does not have",
+                        notes.missing.join(", ")
+                    ));
+                }
+                ambiguous.insert(sid);
+            }
             None => push("create_user", label(src), sid, None, mapped, Vec::new()),
             Some(tid) => {
                 let before = project(targets.get(tid).unwrap_or(&Value::Null), &mapped);
@@ -539,15 +730,10 @@ pub fn plan_operations(source: &Side<'_>, target: &Side<'_>, rules: &MappingRule
     // 2. Groups, created without members.
     for g in source.groups {
         let sid = s(g, "id").unwrap_or_default();
+        let (mapped, notes) = mapper.group(g);
+        group_fit.add(&notes);
         if !group_ids.contains_key(&sid) {
-            push(
-                "create_group",
-                label(g),
-                sid,
-                None,
-                rules.group(g),
-                Vec::new(),
-            );
+            push("create_group", label(g), sid, None, mapped, Vec::new());
         }
     }
     // 3. Memberships, by source ids (remapped to target ids when the plan runs).
@@ -611,8 +797,65 @@ pub fn plan_operations(source: &Side<'_>, target: &Side<'_>, rules: &MappingRule
             );
         }
     }
+    // 5. Target-only users: deactivated, or deactivated then deleted (opt-in, capped).
+    let target_only: Vec<&Value> = matches
+        .iter()
+        .filter(|m| m.tag == "only_in_target")
+        .filter_map(|m| targets.get(m.target_id.as_deref()?))
+        .collect();
+    let mut deletes = options.target_only == TargetOnly::Delete;
+    if options.target_only != TargetOnly::Keep && !target_only.is_empty() {
+        if !reads_complete {
+            warnings.push(format!(
+                "{} users are only at the target, but a copy was not read completely: none are \
+                 deactivated or deleted. Sync both providers again.",
+                target_only.len()
+            ));
+            deletes = false;
+        } else {
+            if deletes && target_only.len() > options.max_deletes as usize {
+                warnings.push(format!(
+                    "{} users are only at the target, more than the limit of {} deletes: they \
+                     are deactivated, none is deleted. Raise the limit to delete them.",
+                    target_only.len(),
+                    options.max_deletes
+                ));
+                deletes = false;
+            }
+            for t in &target_only {
+                if t.get("active") != Some(&Value::Bool(false)) {
+                    let tid = s(t, "id").unwrap_or_default();
+                    push(
+                        "deactivate_user",
+                        label(t),
+                        String::new(),
+                        Some(tid),
+                        json!({"active": false}),
+                        Vec::new(),
+                    );
+                }
+            }
+        }
+    }
+    // 6. Deletes, last of all.
+    if deletes && reads_complete {
+        for t in &target_only {
+            let tid = s(t, "id").unwrap_or_default();
+            push(
+                "delete_user",
+                label(t),
+                String::new(),
+                Some(tid),
+                Value::Null,
+                Vec::new(),
+            );
+        }
+    }
+    warnings.extend(user_fit.warnings("users"));
+    warnings.extend(group_fit.warnings("groups"));
     Planned {
         matches,
+        warnings,
         operations: ops,
         user_ids,
         group_ids,
@@ -626,6 +869,7 @@ struct CachedSide {
     users: Vec<Value>,
     groups: Vec<Value>,
     members: HashMap<String, Vec<String>>,
+    discovery: Value,
 }
 
 impl CachedSide {
@@ -646,6 +890,7 @@ impl CachedSide {
             members.insert(id, m);
         }
         Ok(Self {
+            discovery: db.snapshot_discovery(snap.id)?,
             snapshot_id: snap.id,
             complete: snap.complete,
             users,
@@ -670,14 +915,14 @@ impl Desk {
         &self,
         source: &str,
         target: &str,
-        rules: &MappingRules,
+        options: &PlanOptions,
     ) -> Result<MigrationPlan, DeskError> {
         let quiet = |_: crate::sync::SyncProgress| {};
         for name in [source, target] {
             self.sync(name, &crate::sync::CancelFlag::new(), &quiet)
                 .await?;
         }
-        self.plan_migration(source, target, rules)
+        self.plan_migration(source, target, options)
     }
 
     /// Saves a plan as readable JSON in the exports folder; returns its path.
@@ -708,9 +953,15 @@ impl Desk {
         &self,
         source: &str,
         target: &str,
-        rules: &MappingRules,
+        options: &PlanOptions,
     ) -> Result<MigrationPlan, DeskError> {
-        rules.validate()?;
+        options.rules.validate()?;
+        if source == target {
+            return Err(DeskError::InvalidInput(
+                "The source and the target are the same provider; pick two different ones.".into(),
+            ));
+        }
+        let profile = self.saved_profile(target)?;
         let (src, dst) = {
             let db = self.db()?;
             (
@@ -718,12 +969,19 @@ impl Desk {
                 CachedSide::read(&db, target)?,
             )
         };
+        let fit = TargetFit::from_discovery(&dst.discovery, profile.as_ref());
+        let mapper = Mapper {
+            rules: &options.rules,
+            fit: &fit,
+        };
+        let complete = src.complete && dst.complete;
         let Planned {
             matches,
+            warnings: planned_warnings,
             operations,
             user_ids,
             group_ids,
-        } = plan_operations(&src.side(), &dst.side(), rules);
+        } = plan_operations(&src.side(), &dst.side(), &mapper, options, complete);
         let mut counts = BTreeMap::new();
         for m in &matches {
             *counts.entry(m.tag.clone()).or_insert(0) += 1;
@@ -731,11 +989,15 @@ impl Desk {
         for o in &operations {
             *counts.entry(o.op.clone()).or_insert(0) += 1;
         }
-        let mut warnings = vec![
-            "Target-only users are left as they are: deactivation and deletes are off by default."
-                .to_string(),
-        ];
-        if !(src.complete && dst.complete) {
+        let mut warnings = Vec::new();
+        if options.target_only == TargetOnly::Keep && counts.contains_key("only_in_target") {
+            warnings.push(
+                "Users only at the target are left as they are (deactivation and deletes are off)."
+                    .to_string(),
+            );
+        }
+        warnings.extend(planned_warnings);
+        if !complete {
             warnings.push(
                 "A copy was not read completely: sync both providers again before relying on \
                  this plan."
@@ -752,7 +1014,7 @@ impl Desk {
             counts,
             review: matches
                 .iter()
-                .filter(|m| m.tag == "ambiguous")
+                .filter(|m| m.tag == "ambiguous" || m.tag == "incomplete")
                 .cloned()
                 .collect(),
             matches,
@@ -760,6 +1022,7 @@ impl Desk {
             operations,
             user_ids: user_ids.into_iter().collect(),
             group_ids: group_ids.into_iter().collect(),
+            options: options.clone(),
         })
     }
 }
@@ -799,6 +1062,23 @@ mod tests {
         .is_err());
     }
 
+    fn mapper() -> Mapper<'static> {
+        static RULES: std::sync::OnceLock<MappingRules> = std::sync::OnceLock::new();
+        static FIT: std::sync::OnceLock<TargetFit> = std::sync::OnceLock::new();
+        Mapper {
+            rules: RULES.get_or_init(MappingRules::default),
+            fit: FIT.get_or_init(TargetFit::lenient),
+        }
+    }
+
+    fn users_only<'a>(users: &'a [Value], empty: &'a HashMap<String, Vec<String>>) -> Side<'a> {
+        Side {
+            users,
+            groups: &[],
+            members: empty,
+        }
+    }
+
     fn user(id: &str, name: &str, email: &str, ext: Option<&str>) -> Value {
         let mut v = json!({"id": id, "userName": name, "emails": [{"value": email, "primary": true}],
                            "name": {"givenName": "A", "familyName": name}, "meta": {"version": "1"}});
@@ -821,7 +1101,7 @@ mod tests {
             user("t2", "bob", "b@y.org", None),
             user("t3", "someone", "shared@x.org", Some("E9")),
         ];
-        let (m, ids) = match_users(&source, &target, &MappingRules::default());
+        let (m, ids) = match_users(&source, &target, &mapper());
         let tag = |sid: &str| {
             m.iter()
                 .find(|x| x.source_id.as_deref() == Some(sid))
@@ -856,7 +1136,9 @@ mod tests {
                 groups: &[],
                 members: &empty,
             },
-            &MappingRules::default(),
+            &mapper(),
+            &PlanOptions::default(),
+            true,
         )
         .operations;
         let kinds: Vec<&str> = ops.iter().map(|o| o.op.as_str()).collect();
@@ -904,12 +1186,111 @@ mod tests {
                 groups: &t_groups,
                 members: &t_members,
             },
-            &MappingRules::default(),
+            &mapper(),
+            &PlanOptions::default(),
+            true,
         );
         assert!(again.is_empty(), "{again:?}");
         assert!(
             matches.iter().all(|m| m.tag == "matched_equal"),
             "{matches:?}"
         );
+    }
+
+    #[test]
+    fn target_only_users_are_deactivated_or_deleted_only_when_asked_and_never_from_a_partial_read()
+    {
+        let src_users = vec![user("s1", "ana", "ana@x.org", None)];
+        let mut t_users = vec![
+            user("t1", "ana", "ana@x.org", None),
+            user("t2", "old1", "o1@x.org", None),
+            user("t3", "old2", "o2@x.org", None),
+        ];
+        t_users[2]["active"] = json!(false);
+        let empty = HashMap::new();
+        let plan = |target_only, max_deletes, complete| {
+            let p = plan_operations(
+                &users_only(&src_users, &empty),
+                &users_only(&t_users, &empty),
+                &mapper(),
+                &PlanOptions {
+                    target_only,
+                    max_deletes,
+                    ..Default::default()
+                },
+                complete,
+            );
+            let ops: Vec<String> = p
+                .operations
+                .iter()
+                .filter(|o| o.op != "update_user")
+                .map(|o| format!("{} {}", o.op, o.target_id.clone().unwrap_or_default()))
+                .collect();
+            (ops, p.warnings)
+        };
+        assert!(plan(TargetOnly::Keep, 10, true).0.is_empty());
+        // Already inactive users are not deactivated again.
+        assert_eq!(
+            plan(TargetOnly::Deactivate, 10, true).0,
+            ["deactivate_user t2"]
+        );
+        assert_eq!(
+            plan(TargetOnly::Delete, 10, true).0,
+            ["deactivate_user t2", "delete_user t2", "delete_user t3"]
+        );
+        // Over the limit: deactivated, not deleted, and said so.
+        let (ops, warnings) = plan(TargetOnly::Delete, 1, true);
+        assert_eq!(ops, ["deactivate_user t2"]);
+        assert!(
+            warnings.iter().any(|w| w.contains("limit of 1")),
+            "{warnings:?}"
+        );
+        // An incomplete read: nothing at all.
+        let (ops, warnings) = plan(TargetOnly::Delete, 10, false);
+        assert!(ops.is_empty());
+        assert!(warnings.iter().any(|w| w.contains("not read completely")));
+    }
+
+    #[test]
+    fn records_the_target_would_refuse_are_held_back_with_the_reason() {
+        let fit = TargetFit::from_discovery(
+            &json!({"schemas": [{"id": scim_client::USER_SCHEMA, "attributes": [
+                {"name": "userName", "type": "string", "required": true},
+                {"name": "nickName", "type": "string", "required": true},
+                {"name": "emails", "type": "complex", "multiValued": true,
+                 "subAttributes": [{"name": "value"}, {"name": "primary", "type": "boolean"}]},
+                {"name": "name", "type": "complex", "subAttributes": [{"name": "familyName"}]}]}]}),
+            None,
+        );
+        let rules = MappingRules::default();
+        let mapper = Mapper {
+            rules: &rules,
+            fit: &fit,
+        };
+        let mut with_nick = user("s2", "bo", "bo@x.org", None);
+        with_nick["nickName"] = json!("Bo");
+        let src_users = vec![user("s1", "ana", "ana@x.org", None), with_nick];
+        let empty = HashMap::new();
+        let p = plan_operations(
+            &users_only(&src_users, &empty),
+            &users_only(&[], &empty),
+            &mapper,
+            &PlanOptions::default(),
+            true,
+        );
+        assert_eq!(p.operations.len(), 1);
+        assert_eq!(p.operations[0].source_id, "s2");
+        // givenName is not in this target's schema: left out, and the plan says so.
+        assert!(p.operations[0].data["name"].get("givenName").is_none());
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.starts_with("name.givenName: not in the target's schema")),
+            "{:?}",
+            p.warnings
+        );
+        let held = p.matches.iter().find(|m| m.tag == "incomplete").unwrap();
+        assert_eq!(held.source_id.as_deref(), Some("s1"));
+        assert!(held.reason.as_deref().unwrap().contains("nickName"));
     }
 }

@@ -42,17 +42,50 @@ pub struct RunReport {
     pub seconds: f64,
 }
 
-/// Progress of a run: operations finished (done or failed) of all.
+/// Progress of a run: operations finished (done or failed) of all, and the time left at the
+/// pace of this run so far.
 #[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RunProgress {
     pub finished: u32,
     pub total: u32,
+    pub elapsed_seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub eta_seconds: Option<f64>,
+}
+
+/// Counts progress and estimates the time left from the operations run in this session.
+struct Pace {
+    started: Instant,
+    finished: u32,
+    total: u32,
+    /// Operations already finished when this session started (not timed here).
+    at_start: u32,
+}
+
+impl Pace {
+    fn tick(&mut self, n: u32) -> RunProgress {
+        self.finished += n;
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let here = self.finished.saturating_sub(self.at_start);
+        let left = self.total.saturating_sub(self.finished);
+        RunProgress {
+            finished: self.finished,
+            total: self.total,
+            elapsed_seconds: elapsed,
+            eta_seconds: (here >= 5 && elapsed > 0.0)
+                .then(|| elapsed / f64::from(here) * f64::from(left)),
+        }
+    }
 }
 
 fn kind_of(op: &str) -> Kind {
     Kind::from_group_flag(op.contains("group") || op == "add_members")
 }
+
+/// The most creates sent in one Bulk request (the provider's own limit applies too).
+const BULK_BATCH: usize = 50;
 
 fn endpoint(kind: Kind) -> &'static str {
     match kind {
@@ -90,9 +123,159 @@ struct Runner<'a> {
     plan: MigrationPlan,
     ids: HashMap<(Kind, String), String>,
     client: scim_client::ScimClient,
+    profile: scim_client::CapabilityProfile,
+    last_write: Option<Instant>,
+}
+
+/// The message journaled for a failed operation.
+fn failure_text(e: &DeskError) -> String {
+    match e.detail() {
+        Some(d) => format!("{} ({d})", e.message()),
+        None => e.message(),
+    }
 }
 
 impl Runner<'_> {
+    /// Keeps the target's least time between writes (its profile's rate limit).
+    async fn pace_writes(&mut self) {
+        let gap =
+            std::time::Duration::from_millis(u64::from(self.profile.rate.min_write_interval_ms));
+        if let Some(last) = self.last_write {
+            let since = last.elapsed();
+            if since < gap {
+                tokio::time::sleep(gap - since).await;
+            }
+        }
+        self.last_write = Some(Instant::now());
+    }
+
+    /// Creates several records in Bulk requests (split to the target's limits). Every
+    /// operation is marked sent first; each ends done or failed; a create the target refused
+    /// as a duplicate, or answered without a location, is looked up by its externalId.
+    async fn create_bulk(
+        &mut self,
+        batch: &[(i64, PlanOperation)],
+    ) -> Result<Vec<Result<String, String>>, DeskError> {
+        {
+            let db = self.desk.db()?;
+            for (seq, _) in batch {
+                db.mark_op(self.id, *seq, "sent", None, None)?;
+            }
+        }
+        self.pace_writes().await;
+        let ops: Vec<scim_client::BulkOperation> = batch
+            .iter()
+            .map(|(seq, op)| {
+                scim_client::BulkOperation::create(
+                    endpoint(kind_of(&op.op)),
+                    &format!("op{seq}"),
+                    op.data.clone(),
+                )
+            })
+            .collect();
+        let results = match self.client.bulk(&ops, &self.profile.bulk).await {
+            Ok(r) => r,
+            // The request as a whole failed: some records may have arrived. Settle each one.
+            Err(e) => {
+                let why = failure_text(&DeskError::from(e));
+                let mut out = Vec::new();
+                for (_, op) in batch {
+                    out.push(match self.find_created(op).await? {
+                        Some(tid) => Ok(tid),
+                        None => Err(why.clone()),
+                    });
+                }
+                return self.conclude(batch, out).await;
+            }
+        };
+        let mut out = Vec::new();
+        for ((_, op), r) in batch.iter().zip(results) {
+            let outcome = if r.ok() {
+                match r.id {
+                    Some(id) => Ok(id),
+                    None => self.find_created(op).await?.ok_or_else(|| {
+                        "the target accepted the record but did not say where it is".to_string()
+                    }),
+                }
+            } else if r.status == 0 {
+                Err(
+                    "The target did not process this record (it stopped the batch after an \
+                     error); resuming tries it again."
+                        .to_string(),
+                )
+            } else {
+                let body: scim_client::ScimErrorBody = r
+                    .response
+                    .clone()
+                    .and_then(|v| serde_json::from_value(v).ok())
+                    .unwrap_or_default();
+                let found = if r.status == 409 {
+                    self.find_created(op).await?
+                } else {
+                    None
+                };
+                match found {
+                    Some(id) => Ok(id),
+                    None => Err(failure_text(&DeskError::Scim(
+                        scim_client::ScimError::Http {
+                            method: "POST".into(),
+                            url: format!("{} (Bulk)", endpoint(kind_of(&op.op))),
+                            status: r.status,
+                            body: Box::new(body),
+                            retry_after: None,
+                        },
+                    ))),
+                }
+            };
+            out.push(outcome);
+        }
+        self.conclude(batch, out).await
+    }
+
+    /// Journals, remembers and audits the outcome of each create of a batch.
+    async fn conclude(
+        &mut self,
+        batch: &[(i64, PlanOperation)],
+        out: Vec<Result<String, String>>,
+    ) -> Result<Vec<Result<String, String>>, DeskError> {
+        for ((seq, op), outcome) in batch.iter().zip(&out) {
+            let kind = kind_of(&op.op);
+            match outcome {
+                Ok(tid) => {
+                    let ext = op.data.get("externalId").and_then(Value::as_str);
+                    self.remember(kind, &op.source_id, tid, ext)?;
+                    let mut after = op.data.clone();
+                    after["id"] = Value::String(tid.clone());
+                    let db = self.desk.db()?;
+                    db.append_audit(&desk_store::NewAudit {
+                        provider: &self.plan.target,
+                        resource_kind: kind.as_str(),
+                        resource_id: Some(tid),
+                        operation: "create",
+                        before: None,
+                        after: Some(&after),
+                        http_status: Some(201),
+                    })?;
+                    db.mark_op(self.id, *seq, "done", Some(tid), None)?;
+                }
+                Err(message) => {
+                    let db = self.desk.db()?;
+                    db.append_audit(&desk_store::NewAudit {
+                        provider: &self.plan.target,
+                        resource_kind: kind.as_str(),
+                        resource_id: None,
+                        operation: "create (failed)",
+                        before: None,
+                        after: Some(&op.data),
+                        http_status: None,
+                    })?;
+                    db.mark_op(self.id, *seq, "failed", None, Some(message))?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn target_of(&self, kind: Kind, source_id: &str, planned: Option<&String>) -> Option<String> {
         planned
             .cloned()
@@ -161,6 +344,7 @@ impl Runner<'_> {
     /// Runs one operation; returns the target id it produced or touched.
     async fn execute(&mut self, op: &PlanOperation) -> Result<Option<String>, DeskError> {
         let kind = kind_of(&op.op);
+        self.pace_writes().await;
         match op.op.as_str() {
             "create_user" | "create_group" => {
                 let created = match self
@@ -245,11 +429,57 @@ impl Runner<'_> {
                 .await?;
                 Ok(Some(uid))
             }
+            "deactivate_user" => {
+                let tid = op
+                    .target_id
+                    .clone()
+                    .ok_or_else(|| DeskError::InvalidInput("the plan names no record".into()))?;
+                self.save(Kind::User, &tid, |b| overlay(b, &json!({"active": false})))
+                    .await?;
+                Ok(Some(tid))
+            }
+            "delete_user" => {
+                let tid = op
+                    .target_id
+                    .clone()
+                    .ok_or_else(|| DeskError::InvalidInput("the plan names no record".into()))?;
+                match self.client.get("Users", &tid).await {
+                    Ok(current) => {
+                        self.desk
+                            .delete_resource(&self.plan.target, Kind::User, &current)
+                            .await?
+                    }
+                    // Already gone (an earlier attempt, or someone else): nothing to do.
+                    Err(scim_client::ScimError::Http { status: 404, .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                Ok(Some(tid))
+            }
             other => Err(DeskError::InvalidInput(format!(
                 "The plan has an operation SCIM Desk does not know: {other}."
             ))),
         }
     }
+}
+
+/// One run, for the window's list of runs.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrationRunSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub source: String,
+    pub target: String,
+    pub started_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub finished_at: Option<String>,
+    pub total: u32,
+    pub done: u32,
+    /// Operations that failed (tried again on resume).
+    pub failed: Vec<FailedOp>,
+    /// Operations not run yet or in doubt.
+    pub waiting: u32,
 }
 
 /// A run as `migrate report` shows it.
@@ -278,6 +508,47 @@ pub struct IdEntry {
 }
 
 impl Desk {
+    /// Every run, newest first, with how far it got and what failed.
+    pub fn migration_runs(&self) -> Result<Vec<MigrationRunSummary>, DeskError> {
+        let db = self.db()?;
+        let mut out = Vec::new();
+        for (id, source, target, started_at, finished_at, states) in db.migration_runs()? {
+            let count = |s: &str| {
+                states
+                    .iter()
+                    .filter(|(k, _)| k == s)
+                    .map(|(_, n)| *n)
+                    .sum::<u32>()
+            };
+            let failed = if count("failed") > 0 {
+                db.migration_ops(id)?
+                    .into_iter()
+                    .filter(|o| o.state == "failed")
+                    .map(|o| FailedOp {
+                        seq: o.seq,
+                        op: o.op,
+                        label: o.label,
+                        message: o.message.unwrap_or_default(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            out.push(MigrationRunSummary {
+                id,
+                source,
+                target,
+                started_at,
+                finished_at,
+                total: states.iter().map(|(_, n)| *n).sum(),
+                done: count("done"),
+                failed,
+                waiting: count("pending") + count("sent"),
+            });
+        }
+        Ok(out)
+    }
+
     /// The journal of a run (the newest when `id` is `None`).
     pub fn migration_report(&self, id: Option<i64>) -> Result<MigrationReport, DeskError> {
         let db = self.db()?;
@@ -336,6 +607,7 @@ impl Desk {
         cancel: &CancelFlag,
         progress: &(dyn Fn(RunProgress) + Send + Sync),
     ) -> Result<RunReport, DeskError> {
+        plan.check()?;
         let text = serde_json::to_string(plan)
             .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
         let id = {
@@ -394,14 +666,17 @@ impl Desk {
                 .collect();
             (id, plan, db.migration_ops(id)?, ids)
         };
-        let (client, _) = self.client_with_profile(&plan.target).await?;
+        let (client, profile) = self.client_with_profile(&plan.target).await?;
         let total = u32::try_from(journal.len()).unwrap_or(u32::MAX);
+        let bulk = profile.bulk.supported;
         let mut runner = Runner {
             desk: self,
             id,
             plan,
             ids,
             client,
+            profile,
+            last_write: None,
         };
         let mut report = RunReport {
             migration_id: id,
@@ -410,21 +685,32 @@ impl Desk {
             settled: 0,
             seconds: 0.0,
         };
-        let mut finished = 0u32;
-        for j in journal {
+        let already = journal.iter().filter(|j| j.state == "done").count();
+        report.done = u32::try_from(already).unwrap_or(u32::MAX);
+        let mut pace = Pace {
+            started,
+            finished: report.done,
+            total,
+            at_start: report.done,
+        };
+        let op_of = |runner: &Runner<'_>, seq: i64| {
+            usize::try_from(seq - 1)
+                .ok()
+                .and_then(|i| runner.plan.operations.get(i))
+                .cloned()
+        };
+        let mut i = 0;
+        while i < journal.len() {
+            let j = &journal[i];
             if j.state == "done" {
-                report.done += 1;
-                finished += 1;
+                i += 1;
                 continue;
             }
             if cancel.is_cancelled() {
                 return Err(DeskError::Cancelled);
             }
-            let Some(op) = usize::try_from(j.seq - 1)
-                .ok()
-                .and_then(|i| runner.plan.operations.get(i))
-                .cloned()
-            else {
+            let Some(op) = op_of(&runner, j.seq) else {
+                i += 1;
                 continue;
             };
             // In doubt after a crash: a create may have reached the target.
@@ -435,10 +721,43 @@ impl Desk {
                     self.db()?.mark_op(id, j.seq, "done", Some(&tid), None)?;
                     report.done += 1;
                     report.settled += 1;
-                    finished += 1;
-                    progress(RunProgress { finished, total });
+                    progress(pace.tick(1));
+                    i += 1;
                     continue;
                 }
+            }
+            // Creates of one kind in a row go out in Bulk where the target supports it.
+            if bulk && op.op.starts_with("create_") {
+                let mut batch = vec![(j.seq, op.clone())];
+                while batch.len() < BULK_BATCH {
+                    let Some(next) = journal.get(i + batch.len()) else {
+                        break;
+                    };
+                    match op_of(&runner, next.seq) {
+                        Some(o)
+                            if next.state != "done" && next.state != "sent" && o.op == op.op =>
+                        {
+                            batch.push((next.seq, o));
+                        }
+                        _ => break,
+                    }
+                }
+                let n = batch.len();
+                let outcomes = runner.create_bulk(&batch).await?;
+                for ((seq, op), outcome) in batch.iter().zip(outcomes) {
+                    match outcome {
+                        Ok(_) => report.done += 1,
+                        Err(message) => report.failed.push(FailedOp {
+                            seq: *seq,
+                            op: op.op.clone(),
+                            label: op.label.clone(),
+                            message,
+                        }),
+                    }
+                }
+                progress(pace.tick(u32::try_from(n).unwrap_or(0)));
+                i += n;
+                continue;
             }
             self.db()?.mark_op(id, j.seq, "sent", None, None)?;
             match runner.execute(&op).await {
@@ -448,10 +767,7 @@ impl Desk {
                     report.done += 1;
                 }
                 Err(e) => {
-                    let message = match e.detail() {
-                        Some(d) => format!("{} ({d})", e.message()),
-                        None => e.message(),
-                    };
+                    let message = failure_text(&e);
                     self.db()?
                         .mark_op(id, j.seq, "failed", None, Some(&message))?;
                     report.failed.push(FailedOp {
@@ -462,8 +778,8 @@ impl Desk {
                     });
                 }
             }
-            finished += 1;
-            progress(RunProgress { finished, total });
+            progress(pace.tick(1));
+            i += 1;
         }
         if report.failed.is_empty() {
             self.db()?.finish_migration(id)?;

@@ -72,7 +72,8 @@ pub fn parse_override(o: &mut ProfileOverrides, item: &str) -> Result<(), DeskEr
     let bad = |why: &str| {
         DeskError::InvalidInput(format!(
             "\"{item}\": {why}. Use page_size=N, cursor=yes|no, filter=yes|no, sort=yes|no, \
-             etag=yes|no, bulk=yes|no, max_concurrency=N or members_read=inline|filter_per_user|…"
+             etag=yes|no, bulk=yes|no, max_concurrency=N, min_write_interval_ms=N, \
+             single_valued_multis=yes|no or members_read=inline|filter_per_user|…"
         ))
     };
     let (key, value) = item.split_once('=').ok_or_else(|| bad("not key=value"))?;
@@ -90,6 +91,8 @@ pub fn parse_override(o: &mut ProfileOverrides, item: &str) -> Result<(), DeskEr
         "etag" => o.etag = Some(flag()?),
         "bulk" => o.bulk = Some(flag()?),
         "max_concurrency" => o.max_concurrency = Some(number()?),
+        "min_write_interval_ms" => o.min_write_interval_ms = Some(number()?),
+        "single_valued_multis" => o.single_valued_multis = Some(flag()?),
         "members_read" => {
             o.members_read = Some(
                 serde_json::from_value(Value::String(value.trim().to_string()))

@@ -299,7 +299,8 @@ impl ScimClient {
             }
             let n = chunk.len();
             let body =
-                json!({"schemas": [BULK_REQUEST_SCHEMA], "failOnErrors": 0, "Operations": chunk});
+                // No failOnErrors: the provider goes on after a refused record (RFC 7644 3.7.3).
+                json!({"schemas": [BULK_REQUEST_SCHEMA], "Operations": chunk});
             let reply = self
                 .send_with(Method::POST, url.clone(), Some(&body), &[])
                 .await?;

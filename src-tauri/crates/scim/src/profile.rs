@@ -431,6 +431,12 @@ impl CapabilityProfile {
         if let Some(v) = o.members_read {
             self.members_read = v;
         }
+        if let Some(v) = o.min_write_interval_ms {
+            self.rate.min_write_interval_ms = v;
+        }
+        if let Some(v) = o.single_valued_multis {
+            self.single_valued_multis = v;
+        }
     }
 
     /// True when `filter` can be sent to this provider as is; otherwise the client filters
@@ -607,6 +613,12 @@ pub struct ProfileOverrides {
     pub bulk: Option<bool>,
     pub max_concurrency: Option<u32>,
     pub members_read: Option<MembersRead>,
+    /// Least time between writes in milliseconds (a provider that throttles writes).
+    #[serde(default)]
+    pub min_write_interval_ms: Option<u32>,
+    /// Multi-valued attributes hold one value only.
+    #[serde(default)]
+    pub single_valued_multis: Option<bool>,
 }
 
 #[cfg(test)]

@@ -90,6 +90,42 @@ impl Database {
             .optional()?)
     }
 
+    /// Every run, newest first: (id, source, target, started, finished, state -> count).
+    #[allow(clippy::type_complexity)]
+    pub fn migration_runs(
+        &self,
+    ) -> Result<
+        Vec<(
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            Vec<(String, u32)>,
+        )>,
+        StoreError,
+    > {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, source, target, started_at, finished_at FROM migrations ORDER BY id DESC",
+        )?;
+        let runs = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<Result<Vec<(i64, String, String, String, Option<String>)>, _>>()?;
+        let mut counts = self.conn.prepare(
+            "SELECT state, count(*) FROM migration_ops WHERE migration_id = ?1 GROUP BY state",
+        )?;
+        let mut out = Vec::new();
+        for (id, source, target, started, finished) in runs {
+            let states = counts
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<(String, u32)>, _>>()?;
+            out.push((id, source, target, started, finished, states));
+        }
+        Ok(out)
+    }
+
     /// The newest run that has not finished.
     pub fn unfinished_migration(&self) -> Result<Option<i64>, StoreError> {
         Ok(self

@@ -1,0 +1,78 @@
+import type { MappingRule } from "./ipc";
+
+/** What a rule does, as the window offers it. */
+export type RuleAction = "drop" | "rename" | "constant" | "lower" | "upper" | "trim" | "template";
+
+/** One row of the rules table. */
+export type RuleRow = { kind: "users" | "groups"; attribute: string; action: RuleAction; value: string };
+
+/** [action, label, placeholder of its value (none: no value)]. */
+export const ACTIONS: [RuleAction, string, string?][] = [
+  ["drop", "Leave out"],
+  ["rename", "Copy to", "jobTitle"],
+  ["constant", "Always set to", "Employee"],
+  ["lower", "Lower case"],
+  ["upper", "Upper case"],
+  ["trim", "Trim spaces"],
+  ["template", "Build from", "{name.givenName} {name.familyName}"],
+];
+
+/** A constant typed as people mean it: true/false as booleans, whole numbers as numbers. */
+function constantOf(text: string): unknown {
+  const t = text.trim();
+  if (t === "true" || t === "false") return t === "true";
+  if (/^-?\d+$/.test(t)) return Number(t);
+  return text;
+}
+
+export function ruleFromRow(r: RuleRow): MappingRule {
+  const attribute = r.attribute.trim();
+  switch (r.action) {
+    case "drop":
+      return { attribute, drop: true };
+    case "rename":
+      return { attribute, rename: r.value.trim() };
+    case "constant":
+      return { attribute, constant: constantOf(r.value) };
+    case "template":
+      return { attribute, template: r.value };
+    default:
+      return { attribute, transform: r.action };
+  }
+}
+
+function rowOf(kind: RuleRow["kind"], r: MappingRule): RuleRow {
+  const base = { kind, attribute: r.attribute, value: "" };
+  if (r.drop) return { ...base, action: "drop" };
+  if (r.rename !== undefined && r.rename !== null) return { ...base, action: "rename", value: r.rename };
+  if (r.constant !== undefined && r.constant !== null) return { ...base, action: "constant", value: String(r.constant) };
+  if (r.template !== undefined && r.template !== null) return { ...base, action: "template", value: r.template };
+  const t = r.transform;
+  if (t === "lower" || t === "upper" || t === "trim") return { ...base, action: t };
+  throw new Error(`the rule for ${r.attribute} does nothing SCIM Desk knows`);
+}
+
+/** Rows from a rules file ({"users": [...], "groups": [...]}, the `--rules` format). */
+export function rowsFromRules(value: unknown): RuleRow[] {
+  if (typeof value !== "object" || value === null) throw new Error("it is not a JSON object");
+  const v = value as { users?: unknown; groups?: unknown };
+  const list = (kind: RuleRow["kind"], x: unknown): RuleRow[] => {
+    if (x === undefined) return [];
+    if (!Array.isArray(x)) throw new Error(`"${kind}" is not a list`);
+    return x.map((r: unknown) => {
+      if (typeof r !== "object" || r === null || typeof (r as MappingRule).attribute !== "string") {
+        throw new Error(`a rule in "${kind}" has no attribute`);
+      }
+      return rowOf(kind, r as MappingRule);
+    });
+  };
+  return [...list("users", v.users), ...list("groups", v.groups)];
+}
+
+/** "about 2 min left" */
+export function timeLeft(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return "";
+  if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s left`;
+  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
+  return `about ${(seconds / 3600).toFixed(1)} h left`;
+}
