@@ -7,6 +7,7 @@
 //! parsing them. Prints a Markdown table.
 
 mod ingest;
+mod migrate;
 mod search;
 
 use std::time::Instant;
@@ -261,13 +262,18 @@ async fn main() {
             let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
             ingest::run(&sizes, rounds).await;
         }
+        Some("migrate") => {
+            let users = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2000);
+            let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
+            migrate::run(users, rounds).await;
+        }
         Some("ingest-client") => {
             let base = args.get(1).cloned().unwrap_or_default();
             let n = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
             ingest::client(&base, n).await;
         }
         _ => eprintln!(
-            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS]"
+            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS] | migrate [USERS] [ROUNDS]"
         ),
     }
 }

@@ -374,12 +374,14 @@ fn bench(args: &[String]) -> Result {
             ("search", &["10000", "5"]),
             ("ingest", &["10000", "1"]),
             ("pull", &["1000", "2"]),
+            ("migrate", &["300", "1"]),
         ]
     } else {
         &[
             ("search", &["100000", "20"]),
             ("ingest", &["10000,100000,1000000", "3"]),
             ("pull", &["5000", "5"]),
+            ("migrate", &["2000", "3"]),
         ]
     };
     let date = Command::new("date")

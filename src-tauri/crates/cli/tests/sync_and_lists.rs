@@ -422,16 +422,16 @@ fn plan(data: &Path, src: &str, dst: &str, file: &str) -> (String, Value) {
     (out, plan)
 }
 
-/// Operations of the newest run journaled as done.
-fn ops_done(data: &Path) -> i64 {
+/// Operations journaled as done by runs numbered `from_run` or later.
+fn ops_done(data: &Path, from_run: i64) -> i64 {
     desk_store::Database::open(&data.join("scim-desk.sqlite3"))
         .ok()
         .and_then(|db| {
             db.conn()
                 .query_row(
                     "SELECT count(*) FROM migration_ops WHERE state = 'done'
-                      AND migration_id = (SELECT max(id) FROM migrations)",
-                    [],
+                      AND migration_id >= ?1",
+                    [from_run],
                     |r| r.get(0),
                 )
                 .ok()
@@ -439,9 +439,23 @@ fn ops_done(data: &Path) -> i64 {
         .unwrap_or(0)
 }
 
-/// Starts the CLI with `args` and kills it (SIGKILL) once `done_at` operations are done;
-/// false when it finished first.
-async fn run_and_kill(data: &Path, args: &[&str], done_at: i64) -> bool {
+/// The number the next migration run will get.
+fn next_run(data: &Path) -> i64 {
+    desk_store::Database::open(&data.join("scim-desk.sqlite3"))
+        .ok()
+        .and_then(|db| {
+            db.conn()
+                .query_row("SELECT coalesce(max(id), 0) + 1 FROM migrations", [], |r| {
+                    r.get(0)
+                })
+                .ok()
+        })
+        .unwrap_or(1)
+}
+
+/// Starts the CLI with `args` and kills it (SIGKILL) once runs numbered `from_run` or later
+/// have `done_at` operations done; false when it finished first.
+async fn run_and_kill(data: &Path, args: &[&str], from_run: i64, done_at: i64) -> bool {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"))
         .args(args)
         .env("SCIM_DESK_DATA_DIR", data)
@@ -454,7 +468,7 @@ async fn run_and_kill(data: &Path, args: &[&str], done_at: i64) -> bool {
         if child.try_wait().unwrap().is_some() {
             return false;
         }
-        if ops_done(data) >= done_at || started.elapsed() > Duration::from_secs(300) {
+        if ops_done(data, from_run) >= done_at || started.elapsed() > Duration::from_secs(300) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -529,7 +543,7 @@ async fn migrate_run_killed_then_resumed_then_replanned_to_nothing() {
     let plan_file = data.path().join("plan.json");
     let plan_arg = plan_file.to_str().unwrap();
     // Run, and kill -9 once some operations are done.
-    assert!(run_and_kill(data.path(), &["migrate", "run", plan_arg, "--yes"], 30).await);
+    assert!(run_and_kill(data.path(), &["migrate", "run", plan_arg, "--yes"], 1, 30).await);
 
     // Before resuming, verify sees what is missing and says so with exit code 8.
     let out = cli(data.path(), &["migrate", "verify", &src, &dst], &[]);
@@ -715,9 +729,10 @@ async fn run_killed_at(
     let plan_file = data.join("plan.json");
     let run = ["migrate", "run", plan_file.to_str().unwrap(), "--yes"];
     let mut killed = 0;
+    let this_run = next_run(data);
     for (i, at) in kills.iter().enumerate() {
         let args: &[&str] = if i == 0 { &run } else { &["migrate", "resume"] };
-        if run_and_kill(data, args, *at).await {
+        if run_and_kill(data, args, this_run, *at).await {
             killed += 1;
         }
     }

@@ -382,6 +382,7 @@ impl ScimClient {
                 .header(header::CONTENT_TYPE, "application/scim+json")
                 .body(b.to_string());
         }
+        let waiting = crate::stats::Waiting::start();
         let resp = req.send().await.map_err(|e| transport_error(&url, e))?;
         let status = resp.status();
         let header_str = |name: header::HeaderName| {
@@ -395,6 +396,7 @@ impl ScimClient {
         let etag = header_str(header::ETAG);
         let location = header_str(header::LOCATION);
         let bytes = resp.bytes().await.map_err(|e| transport_error(&url, e))?;
+        waiting.stop();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Reply {
                 status: status.as_u16(),

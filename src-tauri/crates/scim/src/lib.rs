@@ -14,6 +14,7 @@ pub mod profile;
 mod resource;
 pub mod schema;
 mod sensitive;
+pub mod stats;
 
 pub use client::{Auth, ClientOptions, ListPage, ScimClient};
 pub use discovery::{discover, Discovery, ResourceType};
