@@ -158,7 +158,7 @@ pub async fn run(users: usize, rounds: usize) {
          0 differences (re-plan = 0 operations). The run's time is split into the time spent \
          waiting on the providers (summed per request in scim-client, from sending it to the \
          last byte of its body; requests are sequential, so the sum is wall time) and the rest, \
-         the client's share (journal, audit, cache, JSON, mapping). **Budget**: client share \
+         the client's share (journal, audit log, JSON, mapping; the run does not rewrite the local copy record by record, verify reads the target again). **Budget**: client share \
          <= 10% of the run.\n"
     );
     println!("| direction | operations | requests | run s (median) | waiting on providers s | client share (min-max) |");

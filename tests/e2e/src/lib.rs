@@ -203,14 +203,12 @@ impl Gui {
             .expect("paste");
     }
 
-    /// Scrolls the element with `data-testid=id` into the middle of the view.
-    pub async fn scroll_to(&self, id: &str) {
-        let el = self.by_id(id).await;
-        let arg = serde_json::to_value(&el).expect("an element reference");
+    /// Runs a script in the window (for arranging a screenshot, never for what a test proves).
+    pub async fn script(&self, js: &str) {
         self.client
-            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .execute(js, Vec::new())
             .await
-            .expect("scrolled");
+            .expect("the script runs");
     }
 
     /// Saves a PNG of the window to `target/screenshots/NAME.png` (and, with

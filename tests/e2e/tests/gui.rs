@@ -731,6 +731,11 @@ async fn migrate_in_the_window_plan_review_run_verify() {
         diff.contains("userType") && diff.contains("Migrated"),
         "{diff}"
     );
+    gui.script(
+        "document.querySelector('[data-testid=migration-options]').open = false; \
+         document.querySelector('[data-testid=match-diff]').scrollIntoView({block: 'center'});",
+    )
+    .await;
     gui.screenshot("migration").await;
     gui.click("migration-run").await;
     gui.click("confirm-action").await;

@@ -319,7 +319,7 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
         <div className={outcome.failed.length ? "warning" : "ok-line"} data-testid={testIds.migrationReport}>
           Migration {outcome.migrationId}: {outcome.done} operations done, {outcome.failed.length} failed
           {outcome.settled > 0 ? `, ${outcome.settled} found already done at the target` : ""} in{" "}
-          {outcome.seconds.toFixed(1)} s.
+          {outcome.seconds.toFixed(1)} s. Verify reads both sides again and refreshes their copies on this computer.
           {outcome.failed.length > 0 && (
             <ul>
               {outcome.failed.map((f) => (

@@ -812,3 +812,103 @@ async fn migrate_2000_users_and_100_groups_both_ways_with_kills() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn target_only_users_deleted_only_within_the_cap_and_a_broken_plan_sends_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let pid = std::process::id();
+    let (src, dst) = (format!("dsrc-{pid}"), format!("ddst-{pid}"));
+    let (_source, _) = provider_with(ProviderKind::Scim2Server, 20, 2, data.path(), &src).await;
+    let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    for i in 0..3 {
+        target
+            .client()
+            .create(
+                "Users",
+                &serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": format!("leaver{i}")}),
+            )
+            .await
+            .unwrap();
+    }
+    add_target_and_sync(data.path(), &dst, &target, &src);
+    let plan_with = |extra: &[&str], file: &str| {
+        let path = data.path().join(file);
+        let mut args = vec![
+            "migrate",
+            "plan",
+            &src,
+            &dst,
+            "--out",
+            path.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = ok(cli(data.path(), &args, &[]));
+        let plan: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        (out, plan)
+    };
+    let count = |p: &Value, op: &str| {
+        p["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["op"] == op)
+            .count()
+    };
+    // Over the cap: deactivated, none deleted, and the plan says why.
+    let (out, capped) = plan_with(
+        &["--delete-target-only", "--max-deletes", "2"],
+        "capped.json",
+    );
+    assert_eq!(count(&capped, "deactivate_user"), 3);
+    assert_eq!(count(&capped, "delete_user"), 0);
+    assert!(out.contains("limit of 2 deletes"), "{out}");
+    // Within it: deactivated first, deleted at the very end.
+    let (_, p) = plan_with(
+        &["--delete-target-only", "--max-deletes", "5"],
+        "delete.json",
+    );
+    assert_eq!(count(&p, "delete_user"), 3);
+    assert_eq!(
+        p["operations"].as_array().unwrap().last().unwrap()["op"],
+        "delete_user"
+    );
+
+    // A plan edited by hand into nonsense is refused before anything is sent.
+    let mut broken = p.clone();
+    broken["operations"][0]["op"] = serde_json::json!("create_everything");
+    let broken_file = data.path().join("broken.json");
+    std::fs::write(&broken_file, broken.to_string()).unwrap();
+    let out = cli(
+        data.path(),
+        &["migrate", "run", broken_file.to_str().unwrap(), "--yes"],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not an operation SCIM Desk knows"), "{err}");
+    std::fs::write(&broken_file, "{\"version\": 1, \"operations\": 7}").unwrap();
+    let out = cli(
+        data.path(),
+        &["migrate", "run", broken_file.to_str().unwrap(), "--yes"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(all_at(&target, "Users").await.len(), 3, "nothing was sent");
+
+    ok(cli(
+        data.path(),
+        &[
+            "migrate",
+            "run",
+            data.path().join("delete.json").to_str().unwrap(),
+            "--yes",
+        ],
+        &[],
+    ));
+    let users = all_at(&target, "Users").await;
+    assert_eq!(users.len(), 20);
+    assert!(users
+        .iter()
+        .all(|u| !u["userName"].as_str().unwrap().starts_with("leaver")));
+}

@@ -327,10 +327,27 @@ impl Desk {
     }
 
     async fn save_as(&self, req: &EditRequest, operation: &str) -> Result<SaveOutcome, DeskError> {
+        let (client, profile) = self.client_with_profile(&req.provider).await?;
+        self.save_with(&client, &profile, req, operation, !profile.etag, true)
+            .await
+    }
+
+    /// Saves with a client and profile the caller holds. `pre_read`: read the record first and
+    /// stop on an overlapping change (for providers without ETags, unless `req.before` was read
+    /// from the provider just now). `update_cache`: also update the provider's local copy (a
+    /// migration run leaves the copy as it was read; verify reads the target again).
+    pub(crate) async fn save_with(
+        &self,
+        client: &scim_client::ScimClient,
+        profile: &scim_client::CapabilityProfile,
+        req: &EditRequest,
+        operation: &str,
+        pre_read: bool,
+        update_cache: bool,
+    ) -> Result<SaveOutcome, DeskError> {
         let kind = Kind::parse(&req.kind);
         let ep = endpoint(kind);
-        let (client, profile) = self.client_with_profile(&req.provider).await?;
-        if !profile.etag {
+        if pre_read {
             let current = client.get(ep, &req.id).await?;
             if overlapping_change(&req.before, &req.after, &current) {
                 return Ok(SaveOutcome::Conflict {
@@ -339,7 +356,7 @@ impl Desk {
                 });
             }
         }
-        let p = plan(&profile, &req.before, &req.after);
+        let p = plan(profile, &req.before, &req.after);
         let mut if_match = version_of(&req.before).filter(|_| profile.etag);
         let mut stored = req.before.clone();
         let mut result: Result<(), ScimError> = Ok(());
@@ -373,7 +390,9 @@ impl Desk {
                     after: Some(&stored),
                     http_status: Some(200),
                 })?;
-                self.cache_saved(&req.provider, kind, &stored)?;
+                if update_cache {
+                    self.cache_saved(&req.provider, kind, &stored)?;
+                }
                 Ok(SaveOutcome::Saved {
                     resource: stored,
                     audit_id: i32::try_from(audit_id).unwrap_or(i32::MAX),
@@ -444,6 +463,19 @@ impl Desk {
         resource: &Value,
     ) -> Result<Value, DeskError> {
         let (client, _) = self.client_with_profile(provider).await?;
+        self.create_with(&client, provider, kind, resource, true)
+            .await
+    }
+
+    /// Creates with a client the caller holds; `update_cache` as in `save_with`.
+    pub(crate) async fn create_with(
+        &self,
+        client: &scim_client::ScimClient,
+        provider: &str,
+        kind: Kind,
+        resource: &Value,
+        update_cache: bool,
+    ) -> Result<Value, DeskError> {
         match client.create(endpoint(kind), resource).await {
             Ok(created) => {
                 let id = created
@@ -459,7 +491,9 @@ impl Desk {
                     after: Some(&created),
                     http_status: Some(201),
                 })?;
-                self.cache_saved(provider, kind, &created)?;
+                if update_cache {
+                    self.cache_saved(provider, kind, &created)?;
+                }
                 Ok(created)
             }
             Err(e) => {

@@ -61,11 +61,12 @@ pub fn os_user() -> String {
 impl Database {
     /// Records one write; returns its id.
     pub fn append_audit(&self, e: &NewAudit<'_>) -> Result<i64, StoreError> {
-        self.conn.execute(
+        self.conn.prepare_cached(
             "INSERT INTO audit_log (at, os_user, provider, resource_kind, resource_id, operation,
                                     before, after, http_status)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
+        )?
+        .execute(params![
                 crate::now_rfc3339(),
                 os_user(),
                 e.provider,
@@ -75,8 +76,7 @@ impl Database {
                 e.before.map(Value::to_string),
                 e.after.map(Value::to_string),
                 e.http_status,
-            ],
-        )?;
+            ])?;
         Ok(self.conn.last_insert_rowid())
     }
 

@@ -525,14 +525,11 @@ impl Database {
     pub fn latest_snapshot(&self, provider_id: i64) -> Result<Option<SnapshotInfo>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE provider_id = ?1
+            .prepare_cached(&format!(
+                "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE provider_id = ?1
                      ORDER BY id DESC LIMIT 1"
-                ),
-                [provider_id],
-                snapshot_of,
-            )
+            ))?
+            .query_row([provider_id], snapshot_of)
             .optional()?)
     }
 

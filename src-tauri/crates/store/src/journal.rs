@@ -169,12 +169,20 @@ impl Database {
         target_id: Option<&str>,
         message: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE migration_ops SET state = ?3, target_id = coalesce(?4, target_id),
+        self.conn
+            .prepare_cached(
+                "UPDATE migration_ops SET state = ?3, target_id = coalesce(?4, target_id),
                     message = ?5, updated_at = ?6
               WHERE migration_id = ?1 AND seq = ?2",
-            params![id, seq, state, target_id, message, crate::now_rfc3339()],
-        )?;
+            )?
+            .execute(params![
+                id,
+                seq,
+                state,
+                target_id,
+                message,
+                crate::now_rfc3339()
+            ])?;
         Ok(())
     }
 
@@ -187,12 +195,12 @@ impl Database {
         target_id: &str,
         external_id: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn.prepare_cached(
             "INSERT INTO migration_ids (migration_id, kind, source_id, target_id, external_id)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (migration_id, kind, source_id) DO UPDATE SET target_id = excluded.target_id",
-            params![id, kind, source_id, target_id, external_id],
-        )?;
+        )?
+        .execute(params![id, kind, source_id, target_id, external_id])?;
         Ok(())
     }
 

@@ -70,6 +70,13 @@ impl Database {
 
     /// Copies committed pages from the write-ahead log into the database file without waiting
     /// for readers (a sync's writer leaves this to be done after it publishes).
+    /// Pages the write-ahead log may grow by before SQLite copies it into the database file
+    /// (SQLite's default is 1,000). Long runs of small commits raise it, then checkpoint.
+    pub fn set_autocheckpoint(&self, pages: u32) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", pages)?;
+        Ok(())
+    }
+
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         self.conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
@@ -118,6 +125,8 @@ fn apply_pragmas(conn: &Connection, file: bool) -> Result<(), StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Temporary sort and index data stays in memory: faster searches over large caches.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Room for the statements a migration run repeats for every operation.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
 

@@ -110,11 +110,8 @@ impl Database {
     /// One provider by name (case-insensitive).
     pub fn provider(&self, name: &str) -> Result<ProviderRow, StoreError> {
         self.conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM providers WHERE name = ?1"),
-                [name],
-                row_to_provider,
-            )
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM providers WHERE name = ?1"))?
+            .query_row([name], row_to_provider)
             .optional()?
             .ok_or_else(|| StoreError::ProviderNotFound(name.to_string()))
     }
@@ -228,11 +225,8 @@ impl Database {
     pub fn provider_overrides(&self, provider_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT overrides FROM provider_profiles WHERE provider_id = ?1",
-                [provider_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT overrides FROM provider_profiles WHERE provider_id = ?1")?
+            .query_row([provider_id], |r| r.get(0))
             .optional()?)
     }
 
@@ -240,11 +234,8 @@ impl Database {
     pub fn provider_profile(&self, provider_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT profile FROM provider_profiles WHERE provider_id = ?1",
-                [provider_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT profile FROM provider_profiles WHERE provider_id = ?1")?
+            .query_row([provider_id], |r| r.get(0))
             .optional()?)
     }
 }
