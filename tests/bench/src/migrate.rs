@@ -34,6 +34,7 @@ fn add(desk: &Desk, name: &str, base: &str, token: &str) {
         tls_skip_verify: false,
         token_url: None,
         scope: None,
+        ca_certificate: None,
     })
     .expect("provider");
 }
