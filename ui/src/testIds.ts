@@ -106,6 +106,7 @@ export const testIds = {
   migrationVerify: "migration-verify",
   migrationVerified: "migration-verified",
   migrationRules: "migration-rules",
+  fieldCaFile: "field-ca-file",
   migrationRuleRow: "migration-rule-row",
   migrationAddRule: "migration-add-rule",
   migrationOptions: "migration-options",

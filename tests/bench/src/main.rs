@@ -129,6 +129,7 @@ async fn pull(users: usize, rounds: usize) {
         tls_skip_verify: false,
         token_url: None,
         scope: None,
+        ca_certificate: None,
     })
     .expect("provider");
     let peer = peer_python();

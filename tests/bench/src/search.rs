@@ -93,6 +93,7 @@ pub async fn run(users: usize, rounds: usize) {
         tls_skip_verify: false,
         token_url: None,
         scope: None,
+        ca_certificate: None,
     })
     .expect("provider");
     let path = data.path().join("scim-desk.sqlite3");

@@ -615,7 +615,16 @@ async fn oauth2_provider_added_through_the_dialog() {
     let gui = Gui::start().await;
     gui.click("add-provider").await;
     gui.type_into("field-name", "OAuth provider").await;
-    gui.type_into("field-url", server.base_url()).await;
+    // An https address offers the provider's own certificate authority.
+    gui.type_into("field-url", "https://scim.example.invalid/v2")
+        .await;
+    gui.by_id("field-ca-file").await;
+    gui.screenshot("provider-dialog-https").await;
+    gui.replace_text("field-url", server.base_url()).await;
+    gui.until("the certificate authority field goes for http", || async {
+        gui.all_by_id("field-ca-file").await.is_empty()
+    })
+    .await;
     gui.by_id("field-auth")
         .await
         .select_by_value("oauth2")

@@ -22,4 +22,9 @@ tokenUrl?: string,
 /**
  * OAuth 2.0: the scope to ask for, when the provider wants one.
  */
-scope?: string, };
+scope?: string, 
+/**
+ * The provider's own certificate authority (PEM text), for a server whose certificate a
+ * public authority did not sign. Replaces the stored one when editing; absent clears it.
+ */
+caCertificate?: string, };

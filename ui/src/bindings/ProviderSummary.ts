@@ -8,4 +8,8 @@ export type ProviderSummary = { name: string, baseUrl: string, authKind: AuthKin
 /**
  * True when a secret for this provider is in the keyring (checked when listed).
  */
-hasSecret: boolean, tlsSkipVerify: boolean, isDemo: boolean, createdAt: string, lastSyncAt?: string, tokenUrl?: string, scope?: string, };
+hasSecret: boolean, tlsSkipVerify: boolean, isDemo: boolean, createdAt: string, lastSyncAt?: string, tokenUrl?: string, scope?: string, 
+/**
+ * The provider's own certificate authority (PEM; public, not a secret).
+ */
+caCertificate?: string, };

@@ -25,6 +25,8 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
   const [tokenUrl, setTokenUrl] = useState(editing?.tokenUrl ?? "");
   const [scope, setScope] = useState(editing?.scope ?? "");
   const [tlsSkipVerify, setTlsSkipVerify] = useState(editing?.tlsSkipVerify ?? false);
+  const [caPem, setCaPem] = useState(editing?.caCertificate ?? "");
+  const [caName, setCaName] = useState(editing?.caCertificate ? "saved certificate authority" : "");
   const firstField = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -45,6 +47,7 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
     tlsSkipVerify,
     tokenUrl: authKind === "oauth2" ? tokenUrl : undefined,
     scope: authKind === "oauth2" && scope ? scope : undefined,
+    caCertificate: caPem && !tlsSkipVerify ? caPem : undefined,
   });
 
   // Editing without a new secret tests the saved settings (the secret stays in the keyring).
@@ -154,6 +157,36 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
               Scope (if the provider asks for one)
               <input value={scope} onChange={(e) => setScope(e.target.value)} spellCheck={false} data-testid={testIds.fieldScope} />
             </label>
+          )}
+          {baseUrl.trim().toLowerCase().startsWith("https:") && !tlsSkipVerify && (
+            <div className="ca-field">
+              <label className="file-button">
+                Provider's certificate authority (PEM)…
+                <input
+                  type="file"
+                  accept=".pem,.crt,.cer,application/x-pem-file"
+                  className="sr-only"
+                  data-testid={testIds.fieldCaFile}
+                  onChange={async (e) => {
+                    const f = e.target.files?.[0];
+                    e.target.value = "";
+                    if (!f) return;
+                    setCaPem(await f.text());
+                    setCaName(f.name);
+                  }}
+                />
+              </label>
+              {caPem ? (
+                <span className="small">
+                  Trusting {caName}{" "}
+                  <button type="button" onClick={() => { setCaPem(""); setCaName(""); }}>
+                    Remove
+                  </button>
+                </span>
+              ) : (
+                <span className="muted small">Only for a server whose certificate no public authority signed.</span>
+              )}
+            </div>
           )}
           <label className="check">
             <input

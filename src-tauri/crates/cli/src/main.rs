@@ -257,6 +257,9 @@ struct ConnArgs {
     /// Do not verify TLS certificates (visible in `provider show`).
     #[arg(long)]
     insecure_skip_tls_verify: bool,
+    /// Trust this certificate authority (a PEM file) for the provider, besides the system's.
+    #[arg(long, conflicts_with = "insecure_skip_tls_verify")]
+    ca_file: Option<std::path::PathBuf>,
 }
 
 impl ConnArgs {
@@ -276,6 +279,17 @@ impl ConnArgs {
             tls_skip_verify: self.insecure_skip_tls_verify,
             token_url: self.token_url,
             scope: self.scope,
+            ca_certificate: self
+                .ca_file
+                .map(|p| {
+                    std::fs::read_to_string(&p).map_err(|e| {
+                        DeskError::InvalidInput(format!(
+                            "The certificate authority file {} could not be read: {e}.",
+                            p.display()
+                        ))
+                    })
+                })
+                .transpose()?,
         })
     }
 }
@@ -362,6 +376,8 @@ fn print_provider(p: &ProviderSummary) {
         "tls:         {}",
         if p.tls_skip_verify {
             "NOT VERIFIED (insecure)"
+        } else if p.ca_certificate.is_some() {
+            "verified, with the provider's own certificate authority"
         } else {
             "verified"
         }

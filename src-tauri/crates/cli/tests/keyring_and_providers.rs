@@ -3,27 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
-use std::process::{Command, Output};
-
 use desk_engine::secrets::{KeyringStore, SecretStore};
 use desk_harness::{ProviderKind, ReferenceServer};
 
-fn cli(data_dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"));
-    cmd.args(args).env("SCIM_DESK_DATA_DIR", data_dir);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the CLI runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::*;
 
 #[tokio::test]
 async fn a_secret_stored_by_one_process_is_read_by_another_and_removed() {

@@ -11,14 +11,8 @@ use desk_harness::sample::generate;
 use desk_harness::{ProviderKind, ReferenceServer};
 use serde_json::Value;
 
-fn cli(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"));
-    cmd.args(args).env("SCIM_DESK_DATA_DIR", data);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the CLI runs")
-}
+mod common;
+use common::cli;
 
 fn ok(o: Output) -> String {
     let text = format!(

@@ -81,6 +81,11 @@ pub struct ProviderInput {
     #[ts(optional)]
     #[serde(default)]
     pub scope: Option<String>,
+    /// The provider's own certificate authority (PEM text), for a server whose certificate a
+    /// public authority did not sign. Replaces the stored one when editing; absent clears it.
+    #[ts(optional)]
+    #[serde(default)]
+    pub ca_certificate: Option<String>,
 }
 
 /// A configured provider, as listed in the sidebar. Holds no secret.
@@ -103,6 +108,9 @@ pub struct ProviderSummary {
     pub token_url: Option<String>,
     #[ts(optional)]
     pub scope: Option<String>,
+    /// The provider's own certificate authority (PEM; public, not a secret).
+    #[ts(optional)]
+    pub ca_certificate: Option<String>,
 }
 
 /// One line of a capability profile, e.g. `sort: supported`.

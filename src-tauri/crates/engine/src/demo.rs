@@ -89,6 +89,7 @@ impl Desk {
                     tls_skip_verify: false,
                     token_url: None,
                     scope: None,
+                    ca_certificate: None,
                 },
                 true,
             )?;

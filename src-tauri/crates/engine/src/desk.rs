@@ -99,7 +99,34 @@ impl Desk {
             last_sync_at: r.last_sync_at,
             token_url: r.token_url,
             scope: r.scope,
+            ca_certificate: r.ca_pem,
         }
+    }
+
+    /// The form's certificate authority, checked: PEM text with at least one certificate.
+    fn ca_of(input: &ProviderInput) -> Result<Option<String>, DeskError> {
+        let Some(pem) = input
+            .ca_certificate
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        else {
+            return Ok(None);
+        };
+        let options = ClientOptions {
+            extra_roots_pem: Some(pem.to_string()),
+            ..ClientOptions::default()
+        };
+        let ok = pem.contains("-----BEGIN CERTIFICATE-----")
+            && ScimClient::new("https://check.invalid", Auth::default(), &options).is_ok();
+        if !ok {
+            return Err(DeskError::InvalidInput(
+                "The certificate authority is not a PEM certificate (text starting with \
+                 -----BEGIN CERTIFICATE-----). Ask your provider's administrator for it."
+                    .into(),
+            ));
+        }
+        Ok(Some(pem.to_string()))
     }
 
     /// Checks a provider form and returns it cleaned up (trimmed name, normalised URL).
@@ -166,6 +193,7 @@ impl Desk {
         is_demo: bool,
     ) -> Result<ProviderSummary, DeskError> {
         let (name, url) = Self::validate(&input)?;
+        let ca = Self::ca_of(&input)?;
         let db = self.db()?;
         if db.provider(&name).is_ok() {
             return Err(DeskError::DuplicateName(name));
@@ -195,6 +223,7 @@ impl Desk {
                         .map(str::trim)
                         .filter(|s| !s.is_empty()),
                 )?;
+                db.set_provider_ca(row.id, ca.as_deref())?;
                 db.provider(&row.name)
             });
         match inserted {
@@ -228,6 +257,7 @@ impl Desk {
             input.secret = Some("kept".into());
         }
         let (_, url) = Self::validate(&input)?;
+        let ca = Self::ca_of(&input)?;
         let secret_ref = match (input.auth_kind, &new_secret) {
             (AuthKind::None, _) => None,
             (_, Some(s)) => {
@@ -256,6 +286,7 @@ impl Desk {
                     .as_deref()
                     .map(str::trim)
                     .filter(|s| !s.is_empty()),
+                ca_pem: ca.as_deref(),
             },
         )?;
         Ok(self.summary(updated))
@@ -313,6 +344,7 @@ impl Desk {
         })?;
         let options = ClientOptions {
             danger_accept_invalid_certs: row.tls_skip_verify,
+            extra_roots_pem: row.ca_pem.clone(),
             ..ClientOptions::default()
         };
         Ok(ScimClient::new(&row.base_url, auth, &options)?)
@@ -342,6 +374,7 @@ impl Desk {
         input: ProviderInput,
     ) -> Result<ConnectionReport, DeskError> {
         Self::validate(&input)?;
+        let ca = Self::ca_of(&input)?;
         let auth = auth_of(
             input.auth_kind,
             input.username,
@@ -352,6 +385,7 @@ impl Desk {
         .unwrap_or_default();
         let options = ClientOptions {
             danger_accept_invalid_certs: input.tls_skip_verify,
+            extra_roots_pem: ca,
             ..ClientOptions::default()
         };
         let client = ScimClient::new(&input.base_url, auth, &options)?;
@@ -456,6 +490,7 @@ mod tests {
             tls_skip_verify: false,
             token_url: None,
             scope: None,
+            ca_certificate: None,
         }
     }
 

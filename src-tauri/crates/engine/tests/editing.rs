@@ -38,6 +38,7 @@ async fn setup(kind: ProviderKind) -> (tempfile::TempDir, Desk, ReferenceServer)
         tls_skip_verify: false,
         token_url: None,
         scope: None,
+        ca_certificate: None,
     })
     .unwrap();
     desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();

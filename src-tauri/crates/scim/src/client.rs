@@ -50,6 +50,8 @@ pub struct ClientOptions {
     pub danger_accept_invalid_certs: bool,
     /// Sent on every request; some providers (AWS, GitHub) refuse requests without one.
     pub user_agent: String,
+    /// Certificate authorities (PEM) trusted for this provider besides the system's.
+    pub extra_roots_pem: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -59,6 +61,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             danger_accept_invalid_certs: false,
             user_agent: format!("SCIM-Desk/{}", env!("CARGO_PKG_VERSION")),
+            extra_roots_pem: None,
         }
     }
 }
@@ -89,16 +92,31 @@ impl ScimClient {
     /// Builds a client. The base URL must be http or https; a trailing slash is optional.
     pub fn new(base_url: &str, auth: Auth, options: &ClientOptions) -> Result<Self, ScimError> {
         let base = parse_base_url(base_url)?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
             .user_agent(options.user_agent.clone())
-            .tls_danger_accept_invalid_certs(options.danger_accept_invalid_certs)
-            .build()
-            .map_err(|e| ScimError::Tls {
+            .tls_danger_accept_invalid_certs(options.danger_accept_invalid_certs);
+        if let Some(pem) = options.extra_roots_pem.as_deref() {
+            let bad = |reason: String| ScimError::Tls {
                 url: base.to_string(),
-                reason: e.to_string(),
-            })?;
+                reason,
+            };
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| bad(format!("the certificate authority is not valid PEM: {e}")))?;
+            if certs.is_empty() {
+                return Err(bad(
+                    "the certificate authority file holds no PEM certificate".into(),
+                ));
+            }
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        let http = builder.build().map_err(|e| ScimError::Tls {
+            url: base.to_string(),
+            reason: e.to_string(),
+        })?;
         Ok(Self {
             http,
             base,

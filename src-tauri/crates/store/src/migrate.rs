@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261128210000_migration_journal",
         include_str!("../migrations/20261128210000_migration_journal.sql"),
     ),
+    (
+        "20261128220000_provider_ca",
+        include_str!("../migrations/20261128220000_provider_ca.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

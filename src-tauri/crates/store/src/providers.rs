@@ -21,6 +21,8 @@ pub struct ProviderRow {
     /// OAuth 2.0 token endpoint (client credentials).
     pub token_url: Option<String>,
     pub scope: Option<String>,
+    /// The provider's own certificate authority (PEM), when it has one.
+    pub ca_pem: Option<String>,
 }
 
 /// The connection settings of a provider (all but its name), as written by add and edit.
@@ -33,6 +35,7 @@ pub struct ProviderSettings<'a> {
     pub tls_skip_verify: bool,
     pub token_url: Option<&'a str>,
     pub scope: Option<&'a str>,
+    pub ca_pem: Option<&'a str>,
 }
 
 /// What is needed to insert a provider.
@@ -48,7 +51,7 @@ pub struct NewProvider<'a> {
 }
 
 const COLUMNS: &str = "id, name, base_url, auth_kind, username, secret_ref, tls_skip_verify, \
-                       is_demo, created_at, last_sync_at, token_url, scope";
+                       is_demo, created_at, last_sync_at, token_url, scope, ca_pem";
 
 fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
     Ok(ProviderRow {
@@ -64,6 +67,7 @@ fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
         last_sync_at: r.get(9)?,
         token_url: r.get(10)?,
         scope: r.get(11)?,
+        ca_pem: r.get(12)?,
     })
 }
 
@@ -130,6 +134,15 @@ impl Database {
         Ok(())
     }
 
+    /// Sets (or clears) the provider's own certificate authority.
+    pub fn set_provider_ca(&self, id: i64, ca_pem: Option<&str>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE providers SET ca_pem = ?2 WHERE id = ?1",
+            params![id, ca_pem],
+        )?;
+        Ok(())
+    }
+
     /// Changes the connection settings of a provider (its name stays).
     pub fn update_provider(
         &self,
@@ -139,7 +152,7 @@ impl Database {
         let row = self.provider(name)?;
         self.conn.execute(
             "UPDATE providers SET base_url = ?2, auth_kind = ?3, username = ?4, secret_ref = ?5,
-                    tls_skip_verify = ?6, token_url = ?7, scope = ?8 WHERE id = ?1",
+                    tls_skip_verify = ?6, token_url = ?7, scope = ?8, ca_pem = ?9 WHERE id = ?1",
             params![
                 row.id,
                 p.base_url,
@@ -148,7 +161,8 @@ impl Database {
                 p.secret_ref,
                 p.tls_skip_verify,
                 p.token_url,
-                p.scope
+                p.scope,
+                p.ca_pem
             ],
         )?;
         self.provider(name)
