@@ -803,3 +803,33 @@ async fn migrate_in_the_window_plan_review_run_verify() {
     assert!(verified.contains("0 differences"), "{verified}");
     gui.close().await;
 }
+
+#[tokio::test]
+async fn an_unknown_or_unpermitted_command_is_refused() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let gui = Gui::start().await;
+    gui.by_id("app").await;
+    // From inside the page, as a script that got in would try: an unknown command, and the
+    // shell and file system plugins the app does not have; the app's own command as control.
+    let out = gui
+        .client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const invoke = window.__TAURI_INTERNALS__.invoke;
+               Promise.allSettled([
+                 invoke("not_a_command", {}),
+                 invoke("plugin:shell|execute", {program: "sh", args: ["-c", "true"]}),
+                 invoke("plugin:fs|read_text_file", {path: "/etc/hostname"}),
+                 invoke("app_info", {}),
+               ]).then((r) => done(r.map((x) => x.status)));"#,
+            Vec::new(),
+        )
+        .await
+        .expect("the script answers");
+    assert_eq!(
+        out,
+        serde_json::json!(["rejected", "rejected", "rejected", "fulfilled"]),
+        "only the app's own commands run"
+    );
+    gui.close().await;
+}

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use desk_harness::sample::generate;
@@ -12,17 +12,7 @@ use desk_harness::{ProviderKind, ReferenceServer};
 use serde_json::Value;
 
 mod common;
-use common::cli;
-
-fn ok(o: Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(o.status.success(), "{text}");
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
+use common::{add_provider, all_at, cli, next_run, ok, run_and_kill};
 
 /// Starts a provider seeded with `users` sample users; returns it and the number of groups.
 async fn provider_with(
@@ -386,24 +376,6 @@ async fn an_incremental_sync_reads_only_changes_and_finds_deletions() {
     let _ = cli(data.path(), &["provider", "remove", &name], &[]);
 }
 
-/// Adds a reference server as provider `name` through the CLI (token from the environment).
-fn add_provider(data: &Path, name: &str, server: &ReferenceServer) {
-    let token = server.token().expose().clone();
-    ok(cli(
-        data,
-        &[
-            "provider",
-            "add",
-            name,
-            "--url",
-            server.base_url(),
-            "--token-env",
-            "T",
-        ],
-        &[("T", &token)],
-    ));
-}
-
 /// `migrate plan SRC DST --out FILE` in the data folder: the CLI's output and the plan.
 fn plan(data: &Path, src: &str, dst: &str, file: &str) -> (String, Value) {
     let path = data.join(file);
@@ -414,62 +386,6 @@ fn plan(data: &Path, src: &str, dst: &str, file: &str) -> (String, Value) {
     ));
     let plan = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     (out, plan)
-}
-
-/// Operations journaled as done by runs numbered `from_run` or later.
-fn ops_done(data: &Path, from_run: i64) -> i64 {
-    desk_store::Database::open(&data.join("scim-desk.sqlite3"))
-        .ok()
-        .and_then(|db| {
-            db.conn()
-                .query_row(
-                    "SELECT count(*) FROM migration_ops WHERE state = 'done'
-                      AND migration_id >= ?1",
-                    [from_run],
-                    |r| r.get(0),
-                )
-                .ok()
-        })
-        .unwrap_or(0)
-}
-
-/// The number the next migration run will get.
-fn next_run(data: &Path) -> i64 {
-    desk_store::Database::open(&data.join("scim-desk.sqlite3"))
-        .ok()
-        .and_then(|db| {
-            db.conn()
-                .query_row("SELECT coalesce(max(id), 0) + 1 FROM migrations", [], |r| {
-                    r.get(0)
-                })
-                .ok()
-        })
-        .unwrap_or(1)
-}
-
-/// Starts the CLI with `args` and kills it (SIGKILL) once runs numbered `from_run` or later
-/// have `done_at` operations done; false when it finished first.
-async fn run_and_kill(data: &Path, args: &[&str], from_run: i64, done_at: i64) -> bool {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scim-desk-cli"))
-        .args(args)
-        .env("SCIM_DESK_DATA_DIR", data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return false;
-        }
-        if ops_done(data, from_run) >= done_at || started.elapsed() > Duration::from_secs(300) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    true
 }
 
 /// Adds an empty-or-seeded SCIMMY as provider `name` and syncs it and `source`.
@@ -530,7 +446,7 @@ async fn migrate_run_killed_then_resumed_then_replanned_to_nothing() {
     let data = tempfile::tempdir().unwrap();
     let pid = std::process::id();
     let (src, dst) = (format!("msrc-{pid}"), format!("mdst-{pid}"));
-    let (_source, _) = provider_with(ProviderKind::Scim2Server, 120, 8, data.path(), &src).await;
+    let (source, _) = provider_with(ProviderKind::Scim2Server, 120, 8, data.path(), &src).await;
     let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
     add_target_and_sync(data.path(), &dst, &target, &src);
     plan(data.path(), &src, &dst, "plan.json");
@@ -584,6 +500,41 @@ async fn migrate_run_killed_then_resumed_then_replanned_to_nothing() {
         0,
         "{}",
         serde_json::to_string_pretty(&replan["operations"]).unwrap()
+    );
+    // Neither token is in any file the run left behind: the database and its log, plans,
+    // exports, the report and ID map printed above.
+    let report_text = format!("{report}{map}");
+    for token in [source.token().expose(), target.token().expose()] {
+        assert!(
+            !report_text.contains(token.as_str()),
+            "a token in the report"
+        );
+        assert_no_secret(data.path(), token);
+    }
+}
+
+/// Fails when `secret` appears in any file under `dir` (SQLite files read as bytes).
+fn assert_no_secret(dir: &Path, secret: &str) {
+    let mut stack = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                files += 1;
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "the secret is in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(
+        files >= 3,
+        "the data folder holds the database, plans and more"
     );
 }
 
@@ -690,24 +641,6 @@ async fn migrate_from_scimmy_to_scim2_server_and_a_refused_record() {
         .await
         .unwrap();
     assert_eq!(users.total_results, Some(60), "everyone else arrived");
-}
-
-/// Every record of `endpoint` at `server`, read in pages.
-async fn all_at(server: &ReferenceServer, endpoint: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    loop {
-        let page = server
-            .client()
-            .list_page(endpoint, out.len() as u64 + 1, 200, None)
-            .await
-            .unwrap();
-        let total = page.total_results.unwrap_or(0) as usize;
-        let n = page.resources.len();
-        out.extend(page.resources);
-        if n == 0 || out.len() >= total {
-            return out;
-        }
-    }
 }
 
 /// Runs `plan.json` with kill -9 at each of `kills` (operations done), resuming after each,
