@@ -8,6 +8,8 @@ mod client;
 pub mod discovery;
 mod error;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ops;
 pub mod patch;
 pub mod profile;

@@ -102,10 +102,17 @@ fn lex(input: &str) -> Result<Vec<Token>, FilterError> {
     Ok(out)
 }
 
+/// The deepest nesting of parentheses and brackets a filter may have, and the most
+/// conditions: beyond them a filter is refused instead of exhausting the stack later.
+const MAX_DEPTH: usize = 64;
+const MAX_CONDITIONS: usize = 1_000;
+
 struct Parser {
     toks: Vec<Token>,
     i: usize,
     end: usize,
+    depth: usize,
+    conditions: usize,
 }
 
 impl Parser {
@@ -155,6 +162,29 @@ impl Parser {
     }
 
     fn unary(&mut self, in_value_path: bool) -> Result<Filter, FilterError> {
+        if self.depth >= MAX_DEPTH {
+            return err(
+                self.pos(),
+                format!("the filter is nested more than {MAX_DEPTH} levels deep"),
+            );
+        }
+        self.depth += 1;
+        let f = self.unary_inner(in_value_path);
+        self.depth -= 1;
+        let f = f?;
+        if !matches!(f, Filter::Not(_)) && !matches!(f, Filter::And(..) | Filter::Or(..)) {
+            self.conditions += 1;
+            if self.conditions > MAX_CONDITIONS {
+                return err(
+                    self.pos(),
+                    format!("the filter has more than {MAX_CONDITIONS} conditions"),
+                );
+            }
+        }
+        Ok(f)
+    }
+
+    fn unary_inner(&mut self, in_value_path: bool) -> Result<Filter, FilterError> {
         if self.peek_keyword("not") && self.peek_at(1) == Some(&Tok::LParen) {
             self.i += 2;
             let inner = self.or(in_value_path)?;
@@ -285,7 +315,13 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
         return err(0, "the filter is empty");
     }
     let end = input.chars().count();
-    let mut p = Parser { toks, i: 0, end };
+    let mut p = Parser {
+        toks,
+        i: 0,
+        end,
+        depth: 0,
+        conditions: 0,
+    };
     let f = p.or(false)?;
     if p.i < p.toks.len() {
         let what = match p.peek() {

@@ -306,3 +306,20 @@ proptest! {
         }
     }
 }
+
+/// Found by the bounded fuzz run: thousands of nested parentheses overflowed the stack.
+#[test]
+fn deep_nesting_and_huge_filters_are_refused_not_crashed_on() {
+    let deep = format!("{}a eq 1{}", "(".repeat(10_000), ")".repeat(10_000));
+    let e = parse(&deep).unwrap_err();
+    assert!(e.message.contains("nested more than 64"), "{e:?}");
+    let nots = format!("{}a pr{}", "not (".repeat(5_000), ")".repeat(5_000));
+    assert!(parse(&nots).is_err());
+    let many = vec!["a eq 1"; 2_000].join(" and ");
+    assert!(parse(&many)
+        .unwrap_err()
+        .message
+        .contains("1000 conditions"));
+    let fine = format!("{}a eq 1{}", "(".repeat(60), ")".repeat(60));
+    assert!(parse(&fine).is_ok());
+}

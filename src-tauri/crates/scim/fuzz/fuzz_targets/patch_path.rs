@@ -1,0 +1,7 @@
+//! cargo-fuzz target: the property `scim_client::fuzzing::patch_path_and_diff` checks (shared with the
+//! bounded fuzz run in tests/fuzz_smoke.rs).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| scim_client::fuzzing::patch_path_and_diff(data));
