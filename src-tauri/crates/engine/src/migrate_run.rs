@@ -388,16 +388,18 @@ impl Runner<'_> {
                     .ok_or_else(|| {
                         DeskError::NotFound("the group was not created at the target".into())
                     })?;
-                let wanted: Vec<String> = op
+                let sources: Vec<&str> = op
                     .data
                     .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .filter_map(|s| self.ids.get(&(Kind::User, s.to_string())).cloned())
-                            .collect()
-                    })
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
+                let wanted: Vec<String> = sources
+                    .iter()
+                    .filter_map(|s| self.ids.get(&(Kind::User, s.to_string())).cloned())
+                    .collect();
+                // Members whose own creation failed are not at the target yet: add the others,
+                // then fail so that resuming adds the rest once they exist.
+                let missing = sources.len() - wanted.len();
                 // Only the members not there yet (also after a crash mid-way).
                 let group = self.client.get("Groups", &gid).await?;
                 let present: Vec<&str> = group
@@ -418,6 +420,12 @@ impl Runner<'_> {
                             remove: Vec::new(),
                         })
                         .await?;
+                }
+                if missing > 0 {
+                    return Err(DeskError::NotFound(format!(
+                        "{missing} members are not at the target yet (creating them failed); \
+                         resume adds them once they are"
+                    )));
                 }
                 Ok(Some(gid))
             }

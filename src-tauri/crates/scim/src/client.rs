@@ -413,7 +413,26 @@ impl ScimClient {
             header_str(header::RETRY_AFTER).and_then(|v| v.trim().parse::<u64>().ok());
         let etag = header_str(header::ETAG);
         let location = header_str(header::LOCATION);
-        let bytes = resp.bytes().await.map_err(|e| transport_error(&url, e))?;
+        let too_big = |n: u64| ScimError::Malformed {
+            url: url.to_string(),
+            reason: format!(
+                "the answer is {} MB, more than the {} MB SCIM Desk reads in one response",
+                n / 1_000_000,
+                MAX_BODY / 1_000_000
+            ),
+        };
+        if let Some(n) = resp.content_length().filter(|n| *n > MAX_BODY) {
+            return Err(too_big(n));
+        }
+        // Read in chunks, so a body without a length cannot grow past the limit either.
+        let mut resp = resp;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(&url, e))? {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() as u64 > MAX_BODY {
+                return Err(too_big(bytes.len() as u64));
+            }
+        }
         waiting.stop();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Reply {
@@ -455,6 +474,8 @@ impl ScimClient {
 
 /// Retries of one request (429/503, or a dropped connection on a GET).
 pub const MAX_RETRIES: u32 = 3;
+/// The largest response body read (a page of 1,000 large users is a few MB).
+pub const MAX_BODY: u64 = 64_000_000;
 /// The longest `Retry-After` honoured before giving up and reporting the 429.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
