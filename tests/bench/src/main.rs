@@ -120,17 +120,11 @@ async fn pull(users: usize, rounds: usize) {
         std::sync::Arc::new(desk_engine::secrets::MemoryStore::new()),
     )
     .expect("desk");
-    desk.add_provider(desk_engine::api::ProviderInput {
-        name: "bench".into(),
-        base_url: base.clone(),
-        auth_kind: desk_engine::api::AuthKind::Bearer,
-        username: None,
-        secret: Some(token.clone()),
-        tls_skip_verify: false,
-        token_url: None,
-        scope: None,
-        ca_certificate: None,
-    })
+    desk.add_provider(desk_engine::api::ProviderInput::bearer(
+        "bench",
+        &base,
+        Some(&token),
+    ))
     .expect("provider");
     let peer = peer_python();
     let mut sync_runs = Vec::new();

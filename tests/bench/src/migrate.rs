@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use desk_engine::api::{AuthKind, ProviderInput};
+use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
 use desk_engine::sync::CancelFlag;
 use desk_engine::{DataPaths, Desk};
@@ -25,18 +25,8 @@ struct Round {
 }
 
 fn add(desk: &Desk, name: &str, base: &str, token: &str) {
-    desk.add_provider(ProviderInput {
-        name: name.into(),
-        base_url: base.into(),
-        auth_kind: AuthKind::Bearer,
-        username: None,
-        secret: Some(token.into()),
-        tls_skip_verify: false,
-        token_url: None,
-        scope: None,
-        ca_certificate: None,
-    })
-    .expect("provider");
+    desk.add_provider(ProviderInput::bearer(name, base, Some(token)))
+        .expect("provider");
 }
 
 /// Plans and runs `source` -> `target` on a fresh data folder; checks the result.

@@ -84,17 +84,11 @@ pub async fn run(users: usize, rounds: usize) {
         Arc::new(desk_engine::secrets::MemoryStore::new()),
     )
     .expect("desk");
-    desk.add_provider(desk_engine::api::ProviderInput {
-        name: "bench".into(),
-        base_url: "http://127.0.0.1:9/v2".into(),
-        auth_kind: desk_engine::api::AuthKind::None,
-        username: None,
-        secret: None,
-        tls_skip_verify: false,
-        token_url: None,
-        scope: None,
-        ca_certificate: None,
-    })
+    desk.add_provider(desk_engine::api::ProviderInput::bearer(
+        "bench",
+        "http://127.0.0.1:9/v2",
+        None,
+    ))
     .expect("provider");
     let path = data.path().join("scim-desk.sqlite3");
     let db = desk_store::Database::open(&path).expect("db");

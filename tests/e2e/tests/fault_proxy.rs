@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use desk_engine::api::{AuthKind, ProviderInput};
+use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
 use desk_engine::sync::CancelFlag;
 use desk_engine::{DataPaths, Desk};
@@ -211,18 +211,8 @@ fn desk(data: &std::path::Path) -> Desk {
 }
 
 fn add(desk: &Desk, name: &str, base: &str, token: &str) {
-    desk.add_provider(ProviderInput {
-        name: name.into(),
-        base_url: base.into(),
-        auth_kind: AuthKind::Bearer,
-        username: None,
-        secret: Some(token.into()),
-        tls_skip_verify: false,
-        token_url: None,
-        scope: None,
-        ca_certificate: None,
-    })
-    .unwrap();
+    desk.add_provider(ProviderInput::bearer(name, base, Some(token)))
+        .unwrap();
 }
 
 fn is_list(method: &str, path: &str) -> bool {

@@ -88,6 +88,27 @@ pub struct ProviderInput {
     pub ca_certificate: Option<String>,
 }
 
+impl ProviderInput {
+    /// A provider reached with a bearer token (`None`: no authentication), TLS verified.
+    pub fn bearer(name: &str, base_url: &str, token: Option<&str>) -> Self {
+        ProviderInput {
+            name: name.into(),
+            base_url: base_url.into(),
+            auth_kind: if token.is_some() {
+                AuthKind::Bearer
+            } else {
+                AuthKind::None
+            },
+            username: None,
+            secret: token.map(str::to_string),
+            tls_skip_verify: false,
+            token_url: None,
+            scope: None,
+            ca_certificate: None,
+        }
+    }
+}
+
 /// A configured provider, as listed in the sidebar. Holds no secret.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use desk_engine::api::{AuthKind, ProviderInput};
+use desk_engine::api::ProviderInput;
 use desk_engine::directory::{DirectoryQuery, Kind};
 use desk_engine::edit::{merge, EditRequest, MembershipChange, SaveOutcome};
 use desk_engine::secrets::MemoryStore;
@@ -29,17 +29,11 @@ async fn setup(kind: ProviderKind) -> (tempfile::TempDir, Desk, ReferenceServer)
         Arc::new(MemoryStore::new()),
     )
     .unwrap();
-    desk.add_provider(ProviderInput {
-        name: "p".into(),
-        base_url: server.base_url().into(),
-        auth_kind: AuthKind::Bearer,
-        username: None,
-        secret: Some(server.token().expose().clone()),
-        tls_skip_verify: false,
-        token_url: None,
-        scope: None,
-        ca_certificate: None,
-    })
+    desk.add_provider(ProviderInput::bearer(
+        "p",
+        server.base_url(),
+        Some(server.token().expose()),
+    ))
     .unwrap();
     desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
     (data, desk, server)
