@@ -833,3 +833,110 @@ async fn an_unknown_or_unpermitted_command_is_refused() {
     );
     gui.close().await;
 }
+
+/// Resident memory of the app and its web view processes, in MiB.
+fn app_memory_mib() -> u64 {
+    let mut kib = 0;
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmd) = std::fs::read_to_string(e.path().join("cmdline")) else {
+            continue;
+        };
+        if cmd.contains("scim-desk") && !cmd.contains("cargo") || cmd.contains("WebKitWebProcess") {
+            let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+            kib += status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    kib / 1024
+}
+
+#[tokio::test]
+async fn hostile_records_are_shown_as_text_and_the_window_stays_usable() {
+    use desk_harness::{ProviderKind, ReferenceServer};
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let c = server.client();
+    let long = "Ω".repeat(10_000);
+    let emails: Vec<serde_json::Value> = (0..2_000)
+        .map(|i| serde_json::json!({"value": format!("alias{i}@hostile.example"), "type": "other"}))
+        .collect();
+    let hostile = [
+        serde_json::json!({"userName": "hostile.script",
+            "displayName": "<script>window.__pwned = 1</script>Script",
+            "title": "<img src=x onerror=\"window.__pwned = 2\">",
+            "profileUrl": "javascript:window.__pwned=3",
+            "photos": [{"value": "javascript:window.__pwned=4", "type": "photo"}]}),
+        serde_json::json!({"userName": "hostile.rtl",
+            "displayName": "\u{202E}fdp.exe\u{200B}\u{200D}\u{FEFF} Invoice",
+            "name": {"givenName": "\u{0645}\u{0631}\u{064A}\u{0645}", "familyName": "\u{200B}"}}),
+        serde_json::json!({"userName": "hostile.long", "title": long, "emails": emails}),
+    ];
+    for mut u in hostile {
+        u["schemas"] = serde_json::json!(["urn:ietf:params:scim:schemas:core:2.0:User"]);
+        c.create("Users", &u).await.unwrap();
+    }
+    let gui = Gui::start().await;
+    add_and_sync(&gui, "Hostile", &server).await;
+    gui.until("the three records are listed", || async {
+        gui.all_by_id("directory-row").await.len() == 3
+    })
+    .await;
+    // Open each record, and its JSON tab; the longest one last.
+    for name in ["hostile.script", "hostile.rtl", "hostile.long"] {
+        let t = std::time::Instant::now();
+        gui.replace_text("quick-search", name).await;
+        gui.until("one record", || async {
+            gui.all_by_id("directory-row").await.len() == 1
+        })
+        .await;
+        gui.click("directory-row").await;
+        let panel = gui.by_id("detail-panel").await;
+        let text = panel.text().await.unwrap();
+        if name == "hostile.script" {
+            assert!(text.contains("<script>"), "shown literally: {text}");
+        }
+        if name == "hostile.long" {
+            // 2,000 addresses: the first 50 shown, the rest one click away.
+            let more = gui.by_id("show-all-emails").await;
+            let said = more.text().await.unwrap().replace([',', '\u{a0}', ' '], "");
+            assert!(said.contains("Showall2000(1950more)"), "{said}");
+        }
+        eprintln!("{name}: opened in {:?}", t.elapsed());
+    }
+    gui.screenshot("hostile-records").await;
+    let pwned = gui
+        .client
+        .execute("return String(window.__pwned);", Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        pwned,
+        serde_json::json!("undefined"),
+        "no script from provider data ran"
+    );
+    let made = gui
+        .client
+        .execute(
+            "return document.querySelectorAll('main img, main script, main iframe, a[href^=\"javascript\"]').length;",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(made, serde_json::json!(0), "no element from provider data");
+    // Still responsive: a search answers, and memory stays bounded.
+    gui.replace_text("quick-search", "hostile").await;
+    gui.until("all three again", || async {
+        gui.all_by_id("directory-row").await.len() == 3
+    })
+    .await;
+    let mib = app_memory_mib();
+    eprintln!("app and web view resident memory: {mib} MiB");
+    assert!(mib < 1_500, "memory bounded: {mib} MiB");
+    gui.close().await;
+}

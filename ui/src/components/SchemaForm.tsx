@@ -1,3 +1,4 @@
+import { useState } from "react";
 import type { FormAttribute } from "../bindings/FormAttribute";
 import type { FormSection } from "../bindings/FormSection";
 import { getValue, label, setValue, visibleAttributes, type Json, type JsonObject } from "../resource";
@@ -173,6 +174,9 @@ function ComplexFields({
   );
 }
 
+/** Values of one multi-valued attribute shown before "Show all". */
+const MULTI_SHOWN = 50;
+
 /** A multi-valued attribute: rows with add/remove, and primary/type for complex values. */
 function MultiValues({
   attr,
@@ -196,9 +200,13 @@ function MultiValues({
     .filter((s) => s.mutability !== "readOnly" && s.mutability !== "writeOnly" && s.name !== "$ref")
     .sort((a, b) => rank(a.name) - rank(b.name));
   const update = (i: number, v: Json) => onChange(value.map((x, j) => (j === i ? v : x)));
+  // A record with thousands of values (aliases, phone numbers) stays quick to open: the first
+  // ones are shown, the rest on request.
+  const [showAll, setShowAll] = useState(false);
+  const shown = showAll ? value : value.slice(0, MULTI_SHOWN);
   return (
     <div className="multi">
-      {value.map((item, i) => (
+      {shown.map((item, i) => (
         <div className="multi-row" key={i}>
           {complex ? (
             subs.map((s) => {
@@ -270,6 +278,11 @@ function MultiValues({
           )}
         </div>
       ))}
+      {shown.length < value.length && (
+        <button type="button" className="link" onClick={() => setShowAll(true)} data-testid={`show-all-${idPrefix}`}>
+          Show all {value.length.toLocaleString()} ({(value.length - shown.length).toLocaleString()} more)
+        </button>
+      )}
       {!disabled && (
         <button
           type="button"
