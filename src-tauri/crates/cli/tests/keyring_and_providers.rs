@@ -104,6 +104,21 @@ async fn a_wrong_token_is_reported_in_plain_words_with_a_stable_code() {
         .as_str()
         .unwrap()
         .contains("refused the credentials"));
+    // The token is in none of what the CLI says: the error above, its detail, the provider as
+    // listed and shown (text and JSON), a sync that fails the same way.
+    let mut said = vec![text(&add), text(&test)];
+    for args in [
+        &["provider", "show", "wrong"][..],
+        &["--format", "json", "provider", "show", "wrong"],
+        &["--format", "json", "provider", "list"],
+        &["sync", "wrong"],
+        &["--format", "json", "sync", "wrong"],
+    ] {
+        said.push(text(&cli(data.path(), args, &[])));
+    }
+    for s in &said {
+        assert!(!s.contains("definitely-wrong"), "the token leaked: {s}");
+    }
     let _ = cli(data.path(), &["provider", "remove", "wrong"], &[]);
 }
 

@@ -123,8 +123,23 @@ fn norm(s: &str) -> String {
     s.trim().to_lowercase().replace(['_', '-'], " ")
 }
 
+/// The CSV text without a byte-order mark (spreadsheets write one), refused when it was not
+/// UTF-8: the file reader turns such bytes into U+FFFD, which would garble names silently.
+fn csv_text(text: &str) -> Result<&str, DeskError> {
+    let t = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(line) = t.lines().position(|l| l.contains('\u{fffd}')) {
+        return Err(DeskError::InvalidInput(format!(
+            "Line {} of the file is not UTF-8 text (the file was perhaps saved as Windows-1252 \
+             or Latin-1). Save it as \"CSV UTF-8\" and open it again; nothing was sent.",
+            line + 1
+        )));
+    }
+    Ok(t)
+}
+
 /// A guess of the mapping from the CSV's header.
-pub fn guess_mapping(csv_text: &str) -> Result<Vec<ColumnMapping>, DeskError> {
+pub fn guess_mapping(csv_text_in: &str) -> Result<Vec<ColumnMapping>, DeskError> {
+    let csv_text = csv_text(csv_text_in)?;
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(csv_text.as_bytes());
@@ -294,7 +309,7 @@ impl Desk {
             })?;
         let mut r = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(req.csv.as_bytes());
+            .from_reader(csv_text(&req.csv)?.as_bytes());
         let db = self.db()?;
         let provider = db.provider(&req.provider)?;
         let snapshot = db.latest_snapshot(provider.id)?;
@@ -455,6 +470,16 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_text_that_was_not_utf8_is_refused() {
+        let m = guess_mapping("\u{feff}userName,Email\nana,a@x.org\n").unwrap();
+        assert_eq!(m[0].attribute.as_deref(), Some("userName"));
+        // What a browser's file reader makes of "Jos\xe9" saved as Latin-1.
+        let e = guess_mapping("userName,First name\njose,Jos\u{fffd}\n").unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
+        assert!(e.message().contains("Line 2") && e.message().contains("CSV UTF-8"));
+    }
 
     #[test]
     fn guesses_columns_from_common_headers() {

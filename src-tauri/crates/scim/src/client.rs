@@ -563,6 +563,30 @@ pub(crate) fn list_page_of(v: &Value) -> ListPage {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn no_secret_in_the_debug_form_of_a_client_or_its_auth() {
+        let opts = ClientOptions::default();
+        for auth in [
+            Auth::Bearer(Sensitive::new("tok-5ecret".into())),
+            Auth::Basic {
+                username: "u".into(),
+                password: Sensitive::new("tok-5ecret".into()),
+            },
+            Auth::OAuth2 {
+                token_url: "http://127.0.0.1:9/token".into(),
+                client_id: "c".into(),
+                client_secret: Sensitive::new("tok-5ecret".into()),
+                scope: None,
+            },
+        ] {
+            let shown = format!("{auth:?}");
+            assert!(!shown.contains("tok-5ecret"), "{shown}");
+            let client = ScimClient::new("http://127.0.0.1:9/v2", auth, &opts).unwrap();
+            let shown = format!("{client:?} {client:#?}");
+            assert!(!shown.contains("tok-5ecret"), "{shown}");
+        }
+    }
     use super::*;
 
     fn client(base: &str) -> ScimClient {
