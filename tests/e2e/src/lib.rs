@@ -4,6 +4,8 @@
 //! Each [`Gui`] runs its own tauri-driver on free loopback ports, with the app's data folder
 //! redirected to a fresh temporary folder, and stops both (by process group) when dropped.
 
+pub mod faults;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -8,199 +8,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
 use desk_engine::sync::CancelFlag;
 use desk_engine::{DataPaths, Desk};
 use desk_harness::sample::generate;
 use desk_harness::{ProviderKind, ReferenceServer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-
-/// What the proxy does with one request.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Fault {
-    Pass,
-    Status(u16, Option<u32>),
-    Reset,
-    Truncated,
-    Html,
-    Huge,
-}
-
-type Schedule = Arc<Mutex<Box<dyn Fn(usize, &str, &str) -> Fault + Send>>>;
-
-struct Proxy {
-    base: String,
-    schedule: Schedule,
-    seen: Arc<AtomicUsize>,
-    faults: Arc<AtomicUsize>,
-}
-
-impl Proxy {
-    /// Starts a proxy for `upstream` (a base URL such as `http://127.0.0.1:P/v2`).
-    async fn start(upstream: &str) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (origin, prefix) = split(upstream);
-        let schedule: Schedule = Arc::new(Mutex::new(Box::new(|_, _, _| Fault::Pass)));
-        let seen = Arc::new(AtomicUsize::new(0));
-        let faults = Arc::new(AtomicUsize::new(0));
-        let (s, n, f) = (schedule.clone(), seen.clone(), faults.clone());
-        let http = reqwest::Client::new();
-        tokio::spawn(async move {
-            while let Ok((sock, _)) = listener.accept().await {
-                let (s, n, f, http, origin) = (
-                    s.clone(),
-                    n.clone(),
-                    f.clone(),
-                    http.clone(),
-                    origin.clone(),
-                );
-                tokio::spawn(async move {
-                    let _ = serve(sock, &origin, &s, &n, &f, &http).await;
-                });
-            }
-        });
-        Proxy {
-            base: format!("http://127.0.0.1:{port}{prefix}"),
-            schedule,
-            seen,
-            faults,
-        }
-    }
-
-    fn set(&self, f: impl Fn(usize, &str, &str) -> Fault + Send + 'static) {
-        *self.schedule.lock().unwrap() = Box::new(f);
-    }
-}
-
-fn split(url: &str) -> (String, String) {
-    let rest = url.split_once("://").unwrap().1;
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    (format!("http://{host}"), format!("/{path}"))
-}
-
-async fn serve(
-    mut sock: TcpStream,
-    origin: &str,
-    schedule: &Schedule,
-    seen: &AtomicUsize,
-    faults: &AtomicUsize,
-    http: &reqwest::Client,
-) -> std::io::Result<()> {
-    // The request: head, then a body of Content-Length bytes.
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        let n = sock.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or_default().split(' ');
-    let (method, path) = (
-        first.next().unwrap_or_default().to_string(),
-        first.next().unwrap_or_default().to_string(),
-    );
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + length {
-        let n = sock.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = buf[head_end..].to_vec();
-    let n = seen.fetch_add(1, Ordering::SeqCst);
-    let fault = (schedule.lock().unwrap())(n, &method, &path);
-    if fault != Fault::Pass {
-        faults.fetch_add(1, Ordering::SeqCst);
-    }
-    let respond = |status: u16, ctype: &str, extra: &str, body: &[u8], claimed: usize| {
-        let mut out = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {claimed}\r\n{extra}Connection: close\r\n\r\n"
-        )
-        .into_bytes();
-        out.extend_from_slice(body);
-        out
-    };
-    let out = match fault {
-        Fault::Reset => return Ok(()), // closed without a word
-        Fault::Status(code, retry) => {
-            let extra = retry
-                .map(|r| format!("Retry-After: {r}\r\n"))
-                .unwrap_or_default();
-            let b = format!(
-                r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"{code}","detail":"injected by the fault proxy"}}"#
-            );
-            respond(code, "application/scim+json", &extra, b.as_bytes(), b.len())
-        }
-        Fault::Html => {
-            let b = b"<html><body>Please sign in</body></html>";
-            respond(200, "text/html", "", b, b.len())
-        }
-        Fault::Huge => respond(
-            200,
-            "application/scim+json",
-            "",
-            b"{\"Resources\":[",
-            900_000_000,
-        ),
-        Fault::Pass | Fault::Truncated => {
-            let mut req = http.request(method.parse().unwrap(), format!("{origin}{path}"));
-            for (k, v) in &headers {
-                if ["authorization", "content-type", "if-match", "accept"].contains(&k.as_str()) {
-                    req = req.header(k, v);
-                }
-            }
-            let resp = req.body(body).send().await.unwrap();
-            let status = resp.status().as_u16();
-            let mut extra = String::new();
-            for h in ["etag", "location"] {
-                if let Some(v) = resp.headers().get(h).and_then(|v| v.to_str().ok()) {
-                    extra.push_str(&format!("{h}: {v}\r\n"));
-                }
-            }
-            let ctype = resp
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("application/scim+json")
-                .to_string();
-            let bytes = resp.bytes().await.unwrap();
-            if fault == Fault::Truncated {
-                respond(
-                    status,
-                    &ctype,
-                    &extra,
-                    &bytes[..bytes.len() / 2],
-                    bytes.len() / 2,
-                )
-            } else {
-                respond(status, &ctype, &extra, &bytes, bytes.len())
-            }
-        }
-    };
-    sock.write_all(&out).await?;
-    sock.shutdown().await
-}
 
 fn desk(data: &std::path::Path) -> Desk {
     Desk::open(
@@ -378,4 +194,82 @@ async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_onc
         "migration through faults: {failed} operations failed first, {} faults injected, 0 left after resume",
         proxy.faults.load(Ordering::SeqCst)
     );
+}
+
+#[tokio::test]
+async fn an_edit_through_faults_is_retried_or_refused_and_recorded() {
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let dir = generate(3, 20, 2);
+    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+        .await
+        .unwrap();
+    let proxy = Proxy::start(server.base_url()).await;
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "p",
+        &proxy.base,
+        Some(server.token().expose()),
+    ))
+    .unwrap();
+    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let page = server
+        .client()
+        .list_page("Users", 1, 1, None)
+        .await
+        .unwrap();
+    let before = page.resources[0].clone();
+    let id = before["id"].as_str().unwrap().to_string();
+    let edit = |title: &str| {
+        let mut after = before.clone();
+        after["title"] = serde_json::json!(title);
+        desk_engine::edit::EditRequest {
+            provider: "p".into(),
+            kind: "User".into(),
+            id: id.clone(),
+            before: before.clone(),
+            after,
+        }
+    };
+    // A 502 on the write: refused in words, recorded as failed, nothing changed anywhere.
+    proxy.set(|_, m, _| {
+        if m == "PATCH" {
+            Fault::Status(502, None)
+        } else {
+            Fault::Pass
+        }
+    });
+    let err = desk.save_edit(&edit("Refused title")).await.unwrap_err();
+    assert!(err.message().contains("502") || err.detail().unwrap_or_default().contains("502"));
+    let now = server.client().get("Users", &id).await.unwrap();
+    assert_eq!(
+        now["title"], before["title"],
+        "the provider kept the old title"
+    );
+    let log = desk.audit_entries(Some("p"), None, 5).unwrap();
+    assert!(
+        log[0].operation.contains("failed"),
+        "{:?}",
+        log[0].operation
+    );
+    assert_eq!(log[0].http_status, Some(502));
+    // A 429 with Retry-After on the write: waited out, then saved.
+    let once = Arc::new(AtomicUsize::new(0));
+    let o = once.clone();
+    proxy.set(move |_, m, _| {
+        if m == "PATCH" && o.fetch_add(1, Ordering::SeqCst) == 0 {
+            Fault::Status(429, Some(1))
+        } else {
+            Fault::Pass
+        }
+    });
+    let saved = desk.save_edit(&edit("Saved after a 429")).await.unwrap();
+    assert!(matches!(
+        saved,
+        desk_engine::edit::SaveOutcome::Saved { .. }
+    ));
+    let now = server.client().get("Users", &id).await.unwrap();
+    assert_eq!(now["title"], "Saved after a 429");
 }

@@ -940,3 +940,52 @@ async fn hostile_records_are_shown_as_text_and_the_window_stays_usable() {
     assert!(mib < 1_500, "memory bounded: {mib} MiB");
     gui.close().await;
 }
+
+#[tokio::test]
+async fn a_provider_failing_mid_sync_is_explained_and_the_copy_stays() {
+    use desk_e2e::faults::{Fault, Proxy};
+    use desk_harness::{ProviderKind, ReferenceServer};
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let dir = desk_harness::sample::generate(4, 30, 3);
+    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+        .await
+        .unwrap();
+    let proxy = Proxy::start(server.base_url()).await;
+    let gui = Gui::start().await;
+    gui.click("add-provider").await;
+    gui.type_into("field-name", "Flaky").await;
+    gui.type_into("field-url", &proxy.base).await;
+    gui.type_into("field-secret", server.token().expose()).await;
+    gui.click("save-provider").await;
+    gui.click("sync-now").await;
+    gui.by_id("sync-result").await;
+    gui.until("the copy is listed", || async {
+        gui.all_by_id("directory-row").await.len() >= 10
+    })
+    .await;
+    // The provider starts failing on the list of users.
+    proxy.set(|_, m, p| {
+        if m == "GET" && p.contains("/Users?") {
+            Fault::Status(500, None)
+        } else {
+            Fault::Pass
+        }
+    });
+    gui.click("sync-now").await;
+    let err = gui.by_id("error-box").await;
+    assert_eq!(
+        err.attr("data-code").await.unwrap().as_deref(),
+        Some("provider_error")
+    );
+    let text = err.text().await.unwrap();
+    assert!(text.contains("previous copy is kept"), "{text}");
+    assert!(
+        gui.all_by_id("directory-row").await.len() >= 10,
+        "the last copy is still there"
+    );
+    gui.screenshot("sync-failed").await;
+    gui.close().await;
+}

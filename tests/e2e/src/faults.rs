@@ -1,0 +1,195 @@
+//! A fault proxy on 127.0.0.1 in front of a reference provider: it passes requests through
+//! and, on a schedule a test sets, answers instead with an error status (with Retry-After), a
+//! reset connection, a truncated body, an HTML page or a body far too large.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the proxy does with one request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fault {
+    Pass,
+    Status(u16, Option<u32>),
+    Reset,
+    Truncated,
+    Html,
+    Huge,
+}
+
+type Schedule = Arc<Mutex<Box<dyn Fn(usize, &str, &str) -> Fault + Send>>>;
+
+pub struct Proxy {
+    /// The base URL to give SCIM Desk instead of the provider's.
+    pub base: String,
+    schedule: Schedule,
+    /// Requests seen, and faults injected.
+    pub seen: Arc<AtomicUsize>,
+    pub faults: Arc<AtomicUsize>,
+}
+
+impl Proxy {
+    /// Starts a proxy for `upstream` (a base URL such as `http://127.0.0.1:P/v2`).
+    pub async fn start(upstream: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (origin, prefix) = split(upstream);
+        let schedule: Schedule = Arc::new(Mutex::new(Box::new(|_, _, _| Fault::Pass)));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let faults = Arc::new(AtomicUsize::new(0));
+        let (s, n, f) = (schedule.clone(), seen.clone(), faults.clone());
+        let http = reqwest::Client::new();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let (s, n, f, http, origin) = (
+                    s.clone(),
+                    n.clone(),
+                    f.clone(),
+                    http.clone(),
+                    origin.clone(),
+                );
+                tokio::spawn(async move {
+                    let _ = serve(sock, &origin, &s, &n, &f, &http).await;
+                });
+            }
+        });
+        Proxy {
+            base: format!("http://127.0.0.1:{port}{prefix}"),
+            schedule,
+            seen,
+            faults,
+        }
+    }
+
+    /// Sets the schedule: request number, method and path in, what to do out.
+    pub fn set(&self, f: impl Fn(usize, &str, &str) -> Fault + Send + 'static) {
+        *self.schedule.lock().unwrap() = Box::new(f);
+    }
+}
+
+fn split(url: &str) -> (String, String) {
+    let rest = url.split_once("://").unwrap().1;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    (format!("http://{host}"), format!("/{path}"))
+}
+
+async fn serve(
+    mut sock: TcpStream,
+    origin: &str,
+    schedule: &Schedule,
+    seen: &AtomicUsize,
+    faults: &AtomicUsize,
+    http: &reqwest::Client,
+) -> std::io::Result<()> {
+    // The request: head, then a body of Content-Length bytes.
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        let n = sock.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next().unwrap_or_default().split(' ');
+    let (method, path) = (
+        first.next().unwrap_or_default().to_string(),
+        first.next().unwrap_or_default().to_string(),
+    );
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        let n = sock.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[head_end..].to_vec();
+    let n = seen.fetch_add(1, Ordering::SeqCst);
+    let fault = (schedule.lock().unwrap())(n, &method, &path);
+    if fault != Fault::Pass {
+        faults.fetch_add(1, Ordering::SeqCst);
+    }
+    let respond = |status: u16, ctype: &str, extra: &str, body: &[u8], claimed: usize| {
+        let mut out = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {claimed}\r\n{extra}Connection: close\r\n\r\n"
+        )
+        .into_bytes();
+        out.extend_from_slice(body);
+        out
+    };
+    let out = match fault {
+        Fault::Reset => return Ok(()), // closed without a word
+        Fault::Status(code, retry) => {
+            let extra = retry
+                .map(|r| format!("Retry-After: {r}\r\n"))
+                .unwrap_or_default();
+            let b = format!(
+                r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"{code}","detail":"injected by the fault proxy"}}"#
+            );
+            respond(code, "application/scim+json", &extra, b.as_bytes(), b.len())
+        }
+        Fault::Html => {
+            let b = b"<html><body>Please sign in</body></html>";
+            respond(200, "text/html", "", b, b.len())
+        }
+        Fault::Huge => respond(
+            200,
+            "application/scim+json",
+            "",
+            b"{\"Resources\":[",
+            900_000_000,
+        ),
+        Fault::Pass | Fault::Truncated => {
+            let mut req = http.request(method.parse().unwrap(), format!("{origin}{path}"));
+            for (k, v) in &headers {
+                if ["authorization", "content-type", "if-match", "accept"].contains(&k.as_str()) {
+                    req = req.header(k, v);
+                }
+            }
+            let resp = req.body(body).send().await.unwrap();
+            let status = resp.status().as_u16();
+            let mut extra = String::new();
+            for h in ["etag", "location"] {
+                if let Some(v) = resp.headers().get(h).and_then(|v| v.to_str().ok()) {
+                    extra.push_str(&format!("{h}: {v}\r\n"));
+                }
+            }
+            let ctype = resp
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/scim+json")
+                .to_string();
+            let bytes = resp.bytes().await.unwrap();
+            if fault == Fault::Truncated {
+                respond(
+                    status,
+                    &ctype,
+                    &extra,
+                    &bytes[..bytes.len() / 2],
+                    bytes.len() / 2,
+                )
+            } else {
+                respond(status, &ctype, &extra, &bytes, bytes.len())
+            }
+        }
+    };
+    sock.write_all(&out).await?;
+    sock.shutdown().await
+}
