@@ -17,6 +17,10 @@ pub enum Fault {
     Truncated,
     Html,
     Huge,
+    /// Answers after this many milliseconds.
+    Slow(u64),
+    /// Sends the head and half the body, then stalls for this many milliseconds.
+    SlowBody(u64),
 }
 
 type Schedule = Arc<Mutex<Box<dyn Fn(usize, &str, &str) -> Fault + Send>>>;
@@ -155,7 +159,10 @@ async fn serve(
             b"{\"Resources\":[",
             900_000_000,
         ),
-        Fault::Pass | Fault::Truncated => {
+        Fault::Pass | Fault::Truncated | Fault::Slow(_) | Fault::SlowBody(_) => {
+            if let Fault::Slow(ms) = fault {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
             let mut req = http.request(method.parse().unwrap(), format!("{origin}{path}"));
             for (k, v) in &headers {
                 if ["authorization", "content-type", "if-match", "accept"].contains(&k.as_str()) {
@@ -185,6 +192,12 @@ async fn serve(
                     &bytes[..bytes.len() / 2],
                     bytes.len() / 2,
                 )
+            } else if let Fault::SlowBody(ms) = fault {
+                let full = respond(status, &ctype, &extra, &bytes, bytes.len());
+                let half = full.len() - bytes.len() / 2;
+                sock.write_all(&full[..half]).await?;
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                full[half..].to_vec()
             } else {
                 respond(status, &ctype, &extra, &bytes, bytes.len())
             }

@@ -273,3 +273,78 @@ async fn an_edit_through_faults_is_retried_or_refused_and_recorded() {
     let now = server.client().get("Users", &id).await.unwrap();
     assert_eq!(now["title"], "Saved after a 429");
 }
+
+#[tokio::test]
+async fn slow_answers_time_out_in_words_and_publish_nothing() {
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let dir = generate(6, 120, 3);
+    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+        .await
+        .unwrap();
+    let proxy = Proxy::start(server.base_url()).await;
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "p",
+        &proxy.base,
+        Some(server.token().expose()),
+    ))
+    .unwrap();
+    // A provider known to be slow gets its own time limit (here 2 s, to keep the test short).
+    let mut o = desk.overrides("p").unwrap();
+    desk_engine::profiles::parse_override(&mut o, "timeout_secs=2").unwrap();
+    desk.set_overrides("p", &o).unwrap();
+    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    // One slow answer: the read is tried again and the sync completes.
+    let once = Arc::new(AtomicUsize::new(0));
+    let first = once.clone();
+    proxy.set(move |_, m, p| {
+        if m == "GET" && p.contains("/Users?") && first.fetch_add(1, Ordering::SeqCst) == 0 {
+            Fault::Slow(3_000)
+        } else {
+            Fault::Pass
+        }
+    });
+    assert_eq!(
+        desk.sync("p", &CancelFlag::new(), &|_| {})
+            .await
+            .unwrap()
+            .users,
+        120
+    );
+    // Always slow, before the answer or in the middle of its body: stopped in plain words.
+    for fault in [Fault::Slow(3_000), Fault::SlowBody(3_000)] {
+        proxy.set(move |_, m, p| {
+            if m == "GET" && p.contains("/Users?") {
+                fault
+            } else {
+                Fault::Pass
+            }
+        });
+        let err = desk
+            .sync("p", &CancelFlag::new(), &|_| {})
+            .await
+            .expect_err("too slow");
+        assert_eq!(
+            err.code(),
+            desk_engine::ErrorCode::ProviderTimeout,
+            "{fault:?}"
+        );
+        assert!(err.message().contains("took too long"), "{}", err.message());
+        let page = desk
+            .directory_page(&desk_engine::directory::DirectoryQuery {
+                provider: "p".into(),
+                kind: "User".into(),
+                search: None,
+                filter: None,
+                sort: None,
+                descending: false,
+                offset: 0,
+                limit: 5,
+            })
+            .unwrap();
+        assert_eq!(page.total, 120, "{fault:?}: the last copy stays");
+    }
+}

@@ -316,7 +316,7 @@ impl Desk {
     }
 
     /// Forgets the cached client of a provider (after its settings changed).
-    fn forget_client(&self, name: &str) {
+    pub(crate) fn forget_client(&self, name: &str) {
         if let Ok(mut m) = self.clients.lock() {
             m.remove(&name.to_lowercase());
         }
@@ -342,10 +342,17 @@ impl Desk {
                 row.name
             ))
         })?;
+        let defaults = ClientOptions::default();
         let options = ClientOptions {
             danger_accept_invalid_certs: row.tls_skip_verify,
             extra_roots_pem: row.ca_pem.clone(),
-            ..ClientOptions::default()
+            timeout: self
+                .overrides(name)?
+                .timeout_secs
+                .map_or(defaults.timeout, |s| {
+                    std::time::Duration::from_secs(u64::from(s.clamp(1, 600)))
+                }),
+            ..defaults
         };
         Ok(ScimClient::new(&row.base_url, auth, &options)?)
     }

@@ -49,6 +49,8 @@ impl Desk {
 
     /// Replaces the person's overrides of provider `name`'s profile.
     pub fn set_overrides(&self, name: &str, o: &ProfileOverrides) -> Result<(), DeskError> {
+        // The client is built with some of them (the timeout): build it again.
+        self.forget_client(name);
         let db = self.db()?;
         let row = db.provider(name)?;
         let json = serde_json::to_string(o)
@@ -73,7 +75,7 @@ pub fn parse_override(o: &mut ProfileOverrides, item: &str) -> Result<(), DeskEr
         DeskError::InvalidInput(format!(
             "\"{item}\": {why}. Use page_size=N, cursor=yes|no, filter=yes|no, sort=yes|no, \
              etag=yes|no, bulk=yes|no, max_concurrency=N, min_write_interval_ms=N, \
-             single_valued_multis=yes|no or members_read=inline|filter_per_user|…"
+             single_valued_multis=yes|no, timeout_secs=N or members_read=inline|filter_per_user|…"
         ))
     };
     let (key, value) = item.split_once('=').ok_or_else(|| bad("not key=value"))?;
@@ -93,6 +95,7 @@ pub fn parse_override(o: &mut ProfileOverrides, item: &str) -> Result<(), DeskEr
         "max_concurrency" => o.max_concurrency = Some(number()?),
         "min_write_interval_ms" => o.min_write_interval_ms = Some(number()?),
         "single_valued_multis" => o.single_valued_multis = Some(flag()?),
+        "timeout_secs" => o.timeout_secs = Some(number()?.clamp(1, 600)),
         "members_read" => {
             o.members_read = Some(
                 serde_json::from_value(Value::String(value.trim().to_string()))

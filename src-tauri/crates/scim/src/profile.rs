@@ -619,6 +619,9 @@ pub struct ProfileOverrides {
     /// Multi-valued attributes hold one value only.
     #[serde(default)]
     pub single_valued_multis: Option<bool>,
+    /// Seconds a request may take before it is given up (a slow provider); 60 by default.
+    #[serde(default)]
+    pub timeout_secs: Option<u32>,
 }
 
 #[cfg(test)]
