@@ -31,23 +31,55 @@ fn add(desk: &Desk, name: &str, base: &str, token: &str) {
         .unwrap();
 }
 
-fn is_list(method: &str, path: &str) -> bool {
-    method == "GET" && path.contains("/Users?")
-}
-
-#[tokio::test]
-async fn sync_recovers_from_what_it_may_and_publishes_nothing_otherwise() {
+/// scim2-server seeded with the sample directory, the fault proxy in front of it, and a desk
+/// on a fresh data folder with provider "p" going through the proxy.
+async fn behind_proxy(
+    seed: u64,
+    users: usize,
+    groups: usize,
+) -> (ReferenceServer, Proxy, tempfile::TempDir, Desk) {
     let server = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
         .unwrap();
-    let dir = generate(5, 450, 6);
+    let dir = generate(seed, users, groups);
     desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
         .await
         .unwrap();
     let proxy = Proxy::start(server.base_url()).await;
     let data = tempfile::tempdir().unwrap();
     let desk = desk(data.path());
-    add(&desk, "p", &proxy.base, server.token().expose());
+    desk.add_provider(ProviderInput::bearer(
+        "p",
+        &proxy.base,
+        Some(server.token().expose()),
+    ))
+    .unwrap();
+    (server, proxy, data, desk)
+}
+
+/// How many users the last complete copy of "p" holds.
+fn users_in_copy(desk: &Desk) -> u32 {
+    desk.directory_page(&desk_engine::directory::DirectoryQuery {
+        provider: "p".into(),
+        kind: "User".into(),
+        search: None,
+        filter: None,
+        sort: None,
+        descending: false,
+        offset: 0,
+        limit: 5,
+    })
+    .unwrap()
+    .total
+}
+
+fn is_list(method: &str, path: &str) -> bool {
+    method == "GET" && path.contains("/Users?")
+}
+
+#[tokio::test]
+async fn sync_recovers_from_what_it_may_and_publishes_nothing_otherwise() {
+    let (_server, proxy, data, desk) = behind_proxy(5, 450, 6).await;
     let sync = || async { desk.sync("p", &CancelFlag::new(), &|_| {}).await };
     let snapshots = || {
         let db = desk_store::Database::open(&data.path().join("scim-desk.sqlite3")).unwrap();
@@ -107,19 +139,7 @@ async fn sync_recovers_from_what_it_may_and_publishes_nothing_otherwise() {
         assert!(!err.message().is_empty() && !err.message().contains("panicked"));
         assert_eq!(snapshots(), before, "{what}: nothing published");
         // The last complete copy still reads in full.
-        let page = desk
-            .directory_page(&desk_engine::directory::DirectoryQuery {
-                provider: "p".into(),
-                kind: "User".into(),
-                search: None,
-                filter: None,
-                sort: None,
-                descending: false,
-                offset: 0,
-                limit: 10,
-            })
-            .unwrap();
-        assert_eq!(page.total, 450, "{what}");
+        assert_eq!(users_in_copy(&desk), 450, "{what}");
     }
     eprintln!(
         "fault proxy: {} requests, {} faults injected",
@@ -198,22 +218,7 @@ async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_onc
 
 #[tokio::test]
 async fn an_edit_through_faults_is_retried_or_refused_and_recorded() {
-    let server = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    let dir = generate(3, 20, 2);
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
-        .await
-        .unwrap();
-    let proxy = Proxy::start(server.base_url()).await;
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "p",
-        &proxy.base,
-        Some(server.token().expose()),
-    ))
-    .unwrap();
+    let (server, proxy, _data, desk) = behind_proxy(3, 20, 2).await;
     desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
     let page = server
         .client()
@@ -276,22 +281,7 @@ async fn an_edit_through_faults_is_retried_or_refused_and_recorded() {
 
 #[tokio::test]
 async fn slow_answers_time_out_in_words_and_publish_nothing() {
-    let server = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    let dir = generate(6, 120, 3);
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
-        .await
-        .unwrap();
-    let proxy = Proxy::start(server.base_url()).await;
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "p",
-        &proxy.base,
-        Some(server.token().expose()),
-    ))
-    .unwrap();
+    let (_server, proxy, _data, desk) = behind_proxy(6, 120, 3).await;
     // A provider known to be slow gets its own time limit (here 2 s, to keep the test short).
     let mut o = desk.overrides("p").unwrap();
     desk_engine::profiles::parse_override(&mut o, "timeout_secs=2").unwrap();
@@ -333,18 +323,6 @@ async fn slow_answers_time_out_in_words_and_publish_nothing() {
             "{fault:?}"
         );
         assert!(err.message().contains("took too long"), "{}", err.message());
-        let page = desk
-            .directory_page(&desk_engine::directory::DirectoryQuery {
-                provider: "p".into(),
-                kind: "User".into(),
-                search: None,
-                filter: None,
-                sort: None,
-                descending: false,
-                offset: 0,
-                limit: 5,
-            })
-            .unwrap();
-        assert_eq!(page.total, 120, "{fault:?}: the last copy stays");
+        assert_eq!(users_in_copy(&desk), 120, "{fault:?}: the last copy stays");
     }
 }
