@@ -23,7 +23,7 @@ fn https_front(upstream: u16) -> (u16, String) {
         .unwrap();
     let pem = cert.pem();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
+        rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .unwrap()
