@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "cancel_sync",
     "cached_page",
     "resource_detail",
+    "group_members",
     "new_resource_form",
     "preview_edit",
     "save_edit",

@@ -164,6 +164,21 @@ fn resource_detail(
 }
 
 #[tauri::command]
+fn group_members(
+    state: State<'_, DeskState>,
+    provider: String,
+    group_id: String,
+    search: String,
+    offset: u32,
+    limit: u32,
+) -> Result<desk_engine::detail::MemberPage, IpcError> {
+    state
+        .desk()?
+        .group_members(&provider, &group_id, &search, offset, limit)
+        .map_err(ipc)
+}
+
+#[tauri::command]
 fn new_resource_form(
     state: State<'_, DeskState>,
     provider: String,
@@ -431,6 +446,7 @@ pub fn run() {
             cancel_sync,
             cached_page,
             resource_detail,
+            group_members,
             new_resource_form,
             preview_edit,
             save_edit,

@@ -97,7 +97,7 @@ describe("App", () => {
     expect(rows[0]?.textContent).toContain("<b>ann</b>");
     expect(container.querySelector("tbody b")).toBeNull();
     expect(rows[0]?.textContent).toContain("inactive");
-    expect(screen.getByTestId("result-count").textContent).toContain("1 users");
+    expect(screen.getByTestId("result-count").textContent).toContain("1 user");
     expect(seen[0]).toMatchObject({ query: { provider: "HR", kind: "User", offset: 0 } });
   });
 

@@ -14,6 +14,7 @@ import type { SyncProgress } from "./bindings/SyncProgress";
 import type { DirectoryPage } from "./bindings/DirectoryPage";
 import type { DirectoryQuery } from "./bindings/DirectoryQuery";
 import type { ResourceDetail } from "./bindings/ResourceDetail";
+import type { MemberPage } from "./bindings/MemberPage";
 import type { FormSection } from "./bindings/FormSection";
 import type { EditRequest } from "./bindings/EditRequest";
 import type { EditPreview } from "./bindings/EditPreview";
@@ -51,6 +52,7 @@ export type {
   DirectoryPage,
   DirectoryQuery,
   ResourceDetail,
+  MemberPage,
   FormSection,
   EditRequest,
   EditPreview,
@@ -151,6 +153,8 @@ export const ipc = {
   cachedPage: (query: DirectoryQuery) => call<DirectoryPage>("cached_page", { query }),
   resourceDetail: (provider: string, kind: Kind, id: string) =>
     call<ResourceDetail>("resource_detail", { provider, kind, id }),
+  groupMembers: (provider: string, groupId: string, search: string, offset: number, limit: number) =>
+    call<MemberPage>("group_members", { provider, groupId, search, offset, limit }),
   newResourceForm: (provider: string, kind: Kind) =>
     call<FormSection[]>("new_resource_form", { provider, kind }),
   previewEdit: (request: EditRequest) => call<EditPreview>("preview_edit", { request }),

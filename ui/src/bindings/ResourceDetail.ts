@@ -13,9 +13,14 @@ export type ResourceDetail = { resource: unknown, sections: Array<FormSection>,
  */
 groups: Array<NamedRef>, 
 /**
- * The members of a group (from the cache).
+ * The first members of a group by name (from the cache); the rest come page by page from
+ * [`Desk::group_members`].
  */
-members: Array<NamedRef>, manager?: NamedRef, audit: Array<AuditRow>, 
+members: Array<NamedRef>, 
+/**
+ * How many members the group has in the copy.
+ */
+membersTotal: number, manager?: NamedRef, audit: Array<AuditRow>, 
 /**
  * The record across the kept snapshots, oldest first.
  */

@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   ipc,
   toCommandError,
@@ -11,12 +11,14 @@ import {
 } from "../ipc";
 import { changedPaths, displayLabel, validate, type JsonObject } from "../resource";
 import { testIds } from "../testIds";
+import { count } from "../format";
 import { ConfirmDialog, ConflictDialog, ReviewDialog } from "./EditDialogs";
 import { ErrorBox } from "./ErrorBox";
 import { SchemaForm } from "./SchemaForm";
 import { UserPicker } from "./UserPicker";
 
 type Tab = "details" | "related" | "history" | "json";
+type SearchState = [string, (s: string) => void];
 
 interface Props {
   provider: string;
@@ -38,6 +40,8 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted }
   // Kept here: the editor starts afresh when the saved record comes back from the cache.
   const [saved, setSaved] = useState(false);
   const [tab, setTab] = useState<Tab>("details");
+  // Kept here too: removing a member found by a search keeps the search.
+  const memberSearch = useState("");
   const detail = useQuery({
     queryKey: ["detail", provider, kind, id],
     queryFn: () => ipc.resourceDetail(provider, kind, id),
@@ -66,6 +70,7 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted }
       setSaved={setSaved}
       tab={tab}
       setTab={setTab}
+      memberSearch={memberSearch}
     />
   );
 }
@@ -82,12 +87,14 @@ function Editor({
   setSaved,
   tab,
   setTab,
+  memberSearch,
 }: Props & {
   detail: ResourceDetail;
   saved: boolean;
   setSaved: (s: boolean) => void;
   tab: Tab;
   setTab: (t: Tab) => void;
+  memberSearch: SearchState;
 }) {
   const original = detail.resource as JsonObject;
   const [draft, setDraft] = useState<JsonObject>(original);
@@ -190,7 +197,7 @@ function Editor({
         <div>
           <h2 data-testid={testIds.detailTitle}>{who}</h2>
           <p className="muted small">
-            {kind === "User" ? (active ? "Active" : "Inactive") : `${detail.members.length} members`} · from the copy of{" "}
+            {kind === "User" ? (active ? "Active" : "Inactive") : count(detail.membersTotal, "member")} · from the copy of{" "}
             {new Date(detail.snapshotAt).toLocaleString()}
           </p>
         </div>
@@ -211,7 +218,7 @@ function Editor({
         {(
           [
             ["details", "Details"],
-            ["related", kind === "User" ? `Groups (${detail.groups.length})` : `Members (${detail.members.length})`],
+            ["related", kind === "User" ? `Groups (${detail.groups.length})` : `Members (${detail.membersTotal.toLocaleString()})`],
             ["history", "History"],
             ["json", "JSON"],
           ] as [Tab, string][]
@@ -246,7 +253,14 @@ function Editor({
           </>
         )}
         {tab === "related" && (
-          <Related provider={provider} kind={kind} id={id} detail={detail} readOnly={readOnly} />
+          <Related
+            provider={provider}
+            kind={kind}
+            id={id}
+            detail={detail}
+            readOnly={readOnly}
+            memberSearch={memberSearch}
+          />
         )}
         {tab === "history" && (
           <>
@@ -348,6 +362,9 @@ function Editor({
   );
 }
 
+/** Members fetched at a time after the first ones the detail carries. */
+const MEMBERS_PAGE = 200;
+
 /** A user's groups, or a group's members with add and remove. */
 function Related({
   provider,
@@ -355,12 +372,14 @@ function Related({
   id,
   detail,
   readOnly,
+  memberSearch,
 }: {
   provider: string;
   kind: Kind;
   id: string;
   detail: ResourceDetail;
   readOnly: boolean;
+  memberSearch: SearchState;
 }) {
   const refresh = useCacheRefresh();
   const change = useMutation({
@@ -392,25 +411,104 @@ function Related({
           />
         </div>
       )}
-      <ul className="related" data-testid={testIds.relatedList}>
-        {detail.members.length === 0 && <li className="muted">This group has no members.</li>}
-        {detail.members.map((m) => (
+      <GroupMembers provider={provider} id={id} detail={detail} search={memberSearch}>
+        {(m) =>
+          !readOnly && (
+            <button
+              type="button"
+              className="link"
+              aria-label={`Remove ${m.label} from the group`}
+              disabled={change.isPending}
+              onClick={() => change.mutate({ add: [], remove: [m.id] })}
+            >
+              Remove
+            </button>
+          )
+        }
+      </GroupMembers>
+    </div>
+  );
+}
+
+/**
+ * A group's members, page by page from the local copy and searchable, so a group of tens of
+ * thousands opens at once: the detail carries the first ones, the rest come on request.
+ */
+function GroupMembers({
+  provider,
+  id,
+  detail,
+  search: [search, setSearch],
+  children,
+}: {
+  provider: string;
+  id: string;
+  detail: ResourceDetail;
+  search: SearchState;
+  children: (m: ResourceDetail["members"][number]) => React.ReactNode;
+}) {
+  const needle = useDeferredValue(search.trim());
+  const pages = useInfiniteQuery({
+    queryKey: ["members", provider, id, needle, detail.snapshotAt, detail.membersTotal],
+    queryFn: ({ pageParam }) => ipc.groupMembers(provider, id, needle, pageParam, MEMBERS_PAGE),
+    initialPageParam: 0,
+    // The copy changes only by a sync or a write, and both change the key or invalidate it.
+    staleTime: Infinity,
+    getNextPageParam: (last, all) => {
+      const loaded = all.reduce((n, p) => n + p.members.length, 0);
+      return loaded < last.total && last.members.length > 0 ? loaded : undefined;
+    },
+    initialData:
+      needle === "" ? { pages: [{ total: detail.membersTotal, members: detail.members }], pageParams: [0] } : undefined,
+  });
+  const members = pages.data?.pages.flatMap((p) => p.members) ?? [];
+  const total = pages.data?.pages[0]?.total ?? 0;
+  const left = total - members.length;
+  return (
+    <>
+      {detail.membersTotal > 10 && (
+        <div className="member-search">
+          <label htmlFor="member-search">Find a member</label>
+          <input
+            id="member-search"
+            type="search"
+            data-testid={testIds.memberSearch}
+            placeholder="Name, user name or id"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+        </div>
+      )}
+      <p className="muted small" data-testid={testIds.memberCount} aria-live="polite">
+        {needle === ""
+          ? `${count(total, "member")}${left > 0 ? `, showing the first ${members.length.toLocaleString()}` : ""}`
+          : `${total.toLocaleString()} of ${count(detail.membersTotal, "member")} ${total === 1 ? "matches" : "match"} “${needle}”`}
+      </p>
+      {pages.isError && <ErrorBox error={toCommandError(pages.error)} title="Members could not be read" />}
+      <ul className="related" data-testid={testIds.relatedList} aria-busy={pages.isFetching}>
+        {total === 0 && !pages.isPending && (
+          <li className="muted">{needle === "" ? "This group has no members." : "No member matches."}</li>
+        )}
+        {members.map((m) => (
           <li key={m.id}>
             {m.label}
-            {!readOnly && (
-              <button
-                type="button"
-                className="link"
-                aria-label={`Remove ${m.label} from the group`}
-                disabled={change.isPending}
-                onClick={() => change.mutate({ add: [], remove: [m.id] })}
-              >
-                Remove
-              </button>
-            )}
+            {children(m)}
           </li>
         ))}
       </ul>
-    </div>
+      {pages.hasNextPage && (
+        <button
+          type="button"
+          className="link"
+          data-testid={testIds.membersMore}
+          disabled={pages.isFetchingNextPage}
+          onClick={() => void pages.fetchNextPage()}
+        >
+          {pages.isFetchingNextPage
+            ? "Loading…"
+            : `Show ${Math.min(MEMBERS_PAGE, left).toLocaleString()} more (${left.toLocaleString()} not shown)`}
+        </button>
+      )}
+    </>
   );
 }

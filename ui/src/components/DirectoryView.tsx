@@ -4,6 +4,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { ipc, toCommandError, type DirectoryPage, type Kind, type ProviderSummary } from "../ipc";
 import type { DirectoryRow } from "../bindings/DirectoryRow";
 import { testIds } from "../testIds";
+import { count } from "../format";
 import { ErrorBox } from "./ErrorBox";
 import { DetailPanel } from "./DetailPanel";
 import { FilterBar } from "./FilterBar";
@@ -251,7 +252,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
         )}
         {exportCsv.isError && <ErrorBox error={toCommandError(exportCsv.error)} title="Not exported" />}
         <p className="muted small result-line" data-testid={testIds.resultCount}>
-          {total.toLocaleString()} {noun}
+          {count(total, kind === "User" ? "user" : "group")}
           {search || filter ? " found" : ""}
           {head.data?.snapshotAt && <> · copy from {new Date(head.data.snapshotAt).toLocaleString()}</>}
         </p>

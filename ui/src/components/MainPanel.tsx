@@ -3,6 +3,7 @@ import { useMutation } from "@tanstack/react-query";
 import { ipc, toCommandError, type ProviderSummary, type SyncProgress } from "../ipc";
 import type { Reachability } from "../App";
 import { testIds } from "../testIds";
+import { count } from "../format";
 import { ErrorBox } from "./ErrorBox";
 import { CapabilityList } from "./CapabilityList";
 import { AddProviderDialog } from "./AddProviderDialog";
@@ -157,8 +158,8 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
       )}
       {sync.isSuccess && sync.variables === provider.name && (
         <p className="ok-line" data-testid={testIds.syncResult}>
-          Copied {sync.data.users.toLocaleString()} users, {sync.data.groups.toLocaleString()} groups and{" "}
-          {sync.data.memberships.toLocaleString()} memberships in {sync.data.seconds.toFixed(1)} s.
+          Copied {count(sync.data.users, "user")}, {count(sync.data.groups, "group")} and{" "}
+          {count(sync.data.memberships, "membership")} in {sync.data.seconds.toFixed(1)} s.
         </p>
       )}
       {sync.isError && sync.variables === provider.name && (

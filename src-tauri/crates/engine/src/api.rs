@@ -202,6 +202,7 @@ mod bindings {
         crate::directory::DirectoryQuery::export_all(&cfg).unwrap();
         crate::edit::EditRequest::export_all(&cfg).unwrap();
         crate::detail::ResourceDetail::export_all(&cfg).unwrap();
+        crate::detail::MemberPage::export_all(&cfg).unwrap();
         crate::edit::EditPreview::export_all(&cfg).unwrap();
         crate::edit::SaveOutcome::export_all(&cfg).unwrap();
         crate::edit::MembershipChange::export_all(&cfg).unwrap();

@@ -90,6 +90,43 @@ impl From<desk_store::AuditEntry> for AuditRow {
     }
 }
 
+/// Members a group's detail carries; the window asks for more page by page.
+pub const MEMBERS_SHOWN: u32 = 100;
+
+/// One page of a group's members, sorted by name.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberPage {
+    /// How many members match the search (all of them without one).
+    pub total: u32,
+    pub members: Vec<NamedRef>,
+}
+
+fn member_page(
+    db: &desk_store::Database,
+    snapshot_id: i64,
+    group_id: &str,
+    needle: &str,
+    offset: u32,
+    limit: u32,
+) -> Result<MemberPage, DeskError> {
+    let (total, rows) =
+        db.group_member_page(snapshot_id, group_id, needle.trim(), offset, limit)?;
+    Ok(MemberPage {
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+        members: rows
+            .into_iter()
+            .map(|m| NamedRef {
+                label: m
+                    .label
+                    .unwrap_or_else(|| format!("{} (not in the copy)", m.id)),
+                id: m.id,
+                kind: m.kind,
+            })
+            .collect(),
+    })
+}
+
 /// Everything the detail panel shows for one record.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -99,8 +136,11 @@ pub struct ResourceDetail {
     pub sections: Vec<FormSection>,
     /// The groups a user belongs to (from the cache).
     pub groups: Vec<NamedRef>,
-    /// The members of a group (from the cache).
+    /// The first members of a group by name (from the cache); the rest come page by page from
+    /// [`Desk::group_members`].
     pub members: Vec<NamedRef>,
+    /// How many members the group has in the copy.
+    pub members_total: u32,
     #[ts(optional)]
     pub manager: Option<NamedRef>,
     pub audit: Vec<AuditRow>,
@@ -236,11 +276,11 @@ impl Desk {
         let (groups, members) = match kind {
             Kind::User => (
                 named(Kind::Group, db.member_groups(snapshot.id, id)?)?,
-                vec![],
+                MemberPage::default(),
             ),
             Kind::Group => (
                 vec![],
-                named(Kind::User, db.group_members(snapshot.id, id)?)?,
+                member_page(&db, snapshot.id, id, "", 0, MEMBERS_SHOWN)?,
             ),
         };
         let manager = desk_store::extract(&resource)
@@ -264,12 +304,36 @@ impl Desk {
             sections,
             resource,
             groups,
-            members,
+            members: members.members,
+            members_total: members.total,
             manager,
             audit,
             versions: self.resource_history(provider, kind, id)?,
             snapshot_at: snapshot.finished_at,
         })
+    }
+
+    /// A page of the members of group `group_id` in the latest copy of `provider`, sorted by
+    /// name; `search` keeps those whose name, user name or id contains it (ignoring case).
+    /// At most 1,000 a page.
+    pub fn group_members(
+        &self,
+        provider: &str,
+        group_id: &str,
+        search: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<MemberPage, DeskError> {
+        let db = self.db()?;
+        let snapshot = crate::directory::latest_snapshot(&db, provider)?;
+        member_page(
+            &db,
+            snapshot.id,
+            group_id,
+            search,
+            offset,
+            limit.clamp(1, 1_000),
+        )
     }
 
     /// The form sections for a new record of `kind` on `provider`.

@@ -14,7 +14,8 @@ mod stats;
 
 pub use audit::{os_user, AuditEntry, AuditQuery, NewAudit};
 pub use cache::{
-    extract, Extracted, ResourceQuery, ResourceRow, SnapshotChange, SnapshotInfo, SnapshotWriter,
+    extract, Extracted, MemberRow, ResourceQuery, ResourceRow, SnapshotChange, SnapshotInfo,
+    SnapshotWriter,
 };
 pub use migrate::{applied_migrations, MIGRATIONS};
 pub use providers::{NewProvider, ProviderRow, ProviderSettings};
