@@ -420,6 +420,7 @@ async fn verify_migration(
 
 fn open_desk() -> Result<Arc<Desk>, IpcError> {
     let paths = DataPaths::from_env().map_err(ipc)?;
+    desk_engine::crash::install(paths.root(), "SCIM Desk");
     let secrets = Arc::new(KeyringStore::for_this_build());
     Desk::open(paths, secrets).map(Arc::new).map_err(ipc)
 }

@@ -203,3 +203,68 @@ async fn error_bodies_with_numeric_status_and_no_scim_type_are_read() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn deeply_nested_json_is_read_within_a_limit_and_refused_in_words_beyond() {
+    let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    let page = |value: &str| {
+        format!(
+            r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"startIndex":1,"itemsPerPage":1,"Resources":[{{"id":"a","userName":"deep","urn:example:vendor:1.0:User":{{"x":{value}}}}}]}}"#
+        )
+    };
+    // 100 levels (more than any real schema has): read, and the value is kept whole.
+    let (base, _) = misbehaving(vec![http("200 OK", &[], &page(&nested(100)))]).await;
+    let got = client(&base)
+        .list("Users", &ListQuery::default(), &PageRequest::Index(1))
+        .await
+        .unwrap();
+    let mut v = &got.resources[0]["urn:example:vendor:1.0:User"]["x"];
+    let mut depth = 0;
+    while let Some(inner) = v.get(0) {
+        v = inner;
+        depth += 1;
+    }
+    assert_eq!((depth, v.clone()), (100, json!(1)));
+    // The local copy stores it, searches past it and gives it back whole.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scim-desk.sqlite3");
+    let db = desk_store::Database::open(&path).unwrap();
+    let provider = db
+        .insert_provider(&desk_store::NewProvider {
+            name: "Deep",
+            base_url: &base,
+            auth_kind: "none",
+            username: None,
+            secret_ref: None,
+            tls_skip_verify: false,
+            is_demo: false,
+        })
+        .unwrap();
+    let mut w = desk_store::SnapshotWriter::begin(&path, provider.id, "full").unwrap();
+    w.add_users(&got.resources).unwrap();
+    let snap = w.finish(true, &json!({})).unwrap();
+    assert_eq!(
+        db.cached_resource(snap.id, "User", "a").unwrap().as_ref(),
+        Some(&got.resources[0])
+    );
+    let (_, found) = db
+        .resources(&desk_store::ResourceQuery {
+            snapshot_id: snap.id,
+            kind: "User",
+            search: Some("deep"),
+            filter: None,
+            sort: None,
+            offset: 0,
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(found, 1);
+    // 200,000 levels: a typed error in words, not a stack overflow.
+    let (base, _) = misbehaving(vec![http("200 OK", &[], &page(&nested(200_000)))]).await;
+    let err = client(&base)
+        .list("Users", &ListQuery::default(), &PageRequest::Index(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ScimError::Malformed { .. }), "{err:?}");
+    assert!(err.to_string().contains("not valid SCIM JSON"), "{err}");
+}

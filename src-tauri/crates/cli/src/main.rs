@@ -295,6 +295,9 @@ impl ConnArgs {
 }
 
 fn main() -> ExitCode {
+    if let Ok(paths) = DataPaths::from_env() {
+        desk_engine::crash::install(paths.root(), "scim-desk-cli");
+    }
     let cli = Cli::parse();
     let format = cli.format;
     match run(cli) {

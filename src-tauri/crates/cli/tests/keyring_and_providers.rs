@@ -122,6 +122,98 @@ async fn a_wrong_token_is_reported_in_plain_words_with_a_stable_code() {
     let _ = cli(data.path(), &["provider", "remove", "wrong"], &[]);
 }
 
+/// Runs the CLI with a bug planted where it holds `secret` (a panic whose message carries the
+/// raw secret, test builds only) and checks that the crash is told in words, with a report, and
+/// that the secret is in neither.
+fn crash_leaks_nothing(data: &std::path::Path, args: &[&str], secret: &str) {
+    let reports = data.join("crash-reports");
+    let before = std::fs::read_dir(&reports).map_or(0, |d| d.count());
+    let out = cli(data, args, &[("SCIM_DESK_TEST_PANIC", "client")]);
+    assert_eq!(out.status.code(), Some(101), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("stopped because of an internal error")
+            && said.contains("Nothing saved is lost"),
+        "{said}"
+    );
+    assert!(
+        said.contains("<secret removed>"),
+        "the panic message was scrubbed: {said}"
+    );
+    assert!(
+        !said.contains(secret),
+        "the secret leaked on the terminal: {said}"
+    );
+    let mut found: Vec<_> = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(found.len(), before + 1, "one report per crash");
+    found.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+    let report_path = found.pop().unwrap();
+    assert!(said.contains(&report_path.display().to_string()), "{said}");
+    let report = std::fs::read(&report_path).unwrap();
+    let report = String::from_utf8_lossy(&report);
+    assert!(
+        report.contains("test panic at client") && report.contains("<secret removed>"),
+        "{report}"
+    );
+    assert!(
+        report.contains("stack backtrace") || report.contains("0: "),
+        "{report}"
+    );
+    assert!(
+        !report.contains(secret),
+        "the secret leaked into the report"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&report_path)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "the report is readable by its owner only");
+}
+
+#[tokio::test]
+async fn a_crash_while_holding_a_token_is_told_in_words_and_leaks_nothing() {
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let token = server.token().expose().clone();
+    let name = format!("crash-{}", std::process::id());
+    add_provider(data.path(), &name, &server);
+    ok(cli(data.path(), &["sync", &name], &[]));
+    crash_leaks_nothing(data.path(), &["sync", &name], &token);
+    // Nothing lost: the copy from before the crash is whole, and the next sync works.
+    let users = ok(cli(data.path(), &["--format", "json", "users", &name], &[]));
+    assert!(users.starts_with('['), "{users}");
+    ok(cli(data.path(), &["sync", &name], &[]));
+    // No other file of the data folder holds the token either.
+    for e in walk(data.path()) {
+        let bytes = std::fs::read(&e).unwrap();
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "the token is in {}",
+            e.display()
+        );
+    }
+    ok(cli(data.path(), &["provider", "remove", &name], &[]));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 #[test]
 fn the_keyring_namespace_is_per_build_channel() {
     let store = KeyringStore::with_service("io.scimdesk.desktop.test-namespace");
@@ -190,6 +282,8 @@ async fn oauth2_client_credentials_through_the_cli() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A bug while holding the client secret leaks it neither to the terminal nor to the report.
+    crash_leaks_nothing(data.path(), &["provider", "test", &name], "s3cr3t-client");
     let show = String::from_utf8_lossy(&cli(data.path(), &["provider", "show", &name], &[]).stdout)
         .to_string();
     assert!(

@@ -328,6 +328,9 @@ impl Desk {
             Some(key) => self.secrets.get(key)?,
             None => None,
         };
+        if let Some(s) = &secret {
+            crate::crash::test_panic_point("client", s.expose());
+        }
         let auth = auth_of(
             AuthKind::parse(&row.auth_kind).unwrap_or(AuthKind::None),
             row.username.clone(),

@@ -28,7 +28,7 @@ pub use ops::{
 pub use profile::{CapabilityProfile, MembersRead, Preset, ProfileOverrides};
 pub use resource::{EnterpriseUser, Group, Member, Meta, MultiValue, Resource, User};
 pub use schema::{CheckMode, SchemaSet, Violation};
-pub use sensitive::Sensitive;
+pub use sensitive::{scrub, Sensitive, SCRUBBED};
 
 /// Schema URN of the core User resource (RFC 7643 section 4.1).
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";

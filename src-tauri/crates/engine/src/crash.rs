@@ -1,0 +1,105 @@
+//! What happens when the program stops on a bug (a panic): a report for the developers is written
+//! to `crash-reports/` in the data folder and a short message in plain words goes to standard
+//! error. Both pass through [`scim_client::scrub`] first, so no secret the process held (tokens,
+//! passwords, client secrets, OAuth access tokens) is in either, even if the bug put one in the
+//! panic message. Nothing is lost by a crash: the database is transactional (an unfinished sync
+//! publishes nothing, a migration resumes from its journal).
+
+use std::backtrace::Backtrace;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The folder of crash reports inside the data folder.
+pub fn reports_dir(data_root: &Path) -> PathBuf {
+    data_root.join("crash-reports")
+}
+
+/// Installs the crash report for this process; `program` names it in the report.
+pub fn install(data_root: &Path, program: &'static str) {
+    let dir = reports_dir(data_root);
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let thread = std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_string();
+        let mut report = String::new();
+        let _ = writeln!(
+            report,
+            "{program} {} stopped on an internal error.\nthread: {thread}\nat: {place}\nmessage: {message}\n\n{}",
+            env!("CARGO_PKG_VERSION"),
+            Backtrace::force_capture()
+        );
+        let report = scim_client::scrub(&report);
+        let written = write_report(&dir, &report);
+        let short = scim_client::scrub(&message);
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "{program} stopped because of an internal error (a bug): {short}\n\
+             Nothing saved is lost: an unfinished sync keeps the previous copy, and an unfinished \
+             migration continues with `migrate resume`."
+        );
+        let _ = match written {
+            Some(path) => writeln!(
+                err,
+                "A report for the developers (no passwords or tokens in it) is in {}",
+                path.display()
+            ),
+            None => writeln!(
+                err,
+                "The crash report could not be written to {}",
+                dir.display()
+            ),
+        };
+    }));
+}
+
+fn write_report(dir: &Path, report: &str) -> Option<PathBuf> {
+    std::fs::create_dir_all(dir).ok()?;
+    let now = time::OffsetDateTime::now_utc();
+    let name = format!(
+        "crash-{:04}{:02}{:02}-{:02}{:02}{:02}-{}.txt",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        std::process::id()
+    );
+    let path = dir.join(name);
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(report.as_bytes()))
+        .ok()?;
+    Some(path)
+}
+
+/// Test builds only: panics with `secret` in the message when `SCIM_DESK_TEST_PANIC` names
+/// `point`, to prove that a bug leaking a secret into a panic does not leak it out of the process.
+/// Compiled out of release builds.
+#[cfg(debug_assertions)]
+#[allow(clippy::panic)] // the point of it
+pub(crate) fn test_panic_point(point: &str, secret: &str) {
+    if std::env::var("SCIM_DESK_TEST_PANIC").is_ok_and(|p| p == point) {
+        panic!("test panic at {point} while holding the secret {secret}");
+    }
+}
+
+#[cfg(not(debug_assertions))]
+pub(crate) fn test_panic_point(_point: &str, _secret: &str) {}
