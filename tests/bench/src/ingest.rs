@@ -155,15 +155,7 @@ pub async fn client(base: &str, n: usize) {
     let path = dir.path().join("bench.sqlite3");
     let db = desk_store::Database::open(&path).expect("db");
     let provider = db
-        .insert_provider(&desk_store::NewProvider {
-            name: "bench",
-            base_url: base,
-            auth_kind: "none",
-            username: None,
-            secret_ref: None,
-            tls_skip_verify: false,
-            is_demo: false,
-        })
+        .insert_provider(&desk_store::NewProvider::without_auth("bench", base))
         .expect("provider");
     let client = scim_client::ScimClient::new(
         base,

@@ -230,15 +230,7 @@ async fn deeply_nested_json_is_read_within_a_limit_and_refused_in_words_beyond()
     let path = dir.path().join("scim-desk.sqlite3");
     let db = desk_store::Database::open(&path).unwrap();
     let provider = db
-        .insert_provider(&desk_store::NewProvider {
-            name: "Deep",
-            base_url: &base,
-            auth_kind: "none",
-            username: None,
-            secret_ref: None,
-            tls_skip_verify: false,
-            is_demo: false,
-        })
+        .insert_provider(&desk_store::NewProvider::without_auth("Deep", &base))
         .unwrap();
     let mut w = desk_store::SnapshotWriter::begin(&path, provider.id, "full").unwrap();
     w.add_users(&got.resources).unwrap();

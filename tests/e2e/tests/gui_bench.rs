@@ -25,15 +25,10 @@ fn cached_folder(n: usize) -> tempfile::TempDir {
     let path = dir.path().join("scim-desk.sqlite3");
     let db = desk_store::Database::open(&path).unwrap();
     let provider = db
-        .insert_provider(&desk_store::NewProvider {
-            name: "Cached HR",
-            base_url: "http://127.0.0.1:9/scim/v2",
-            auth_kind: "none",
-            username: None,
-            secret_ref: None,
-            tls_skip_verify: false,
-            is_demo: false,
-        })
+        .insert_provider(&desk_store::NewProvider::without_auth(
+            "Cached HR",
+            "http://127.0.0.1:9/scim/v2",
+        ))
         .unwrap();
     let mut w = desk_store::SnapshotWriter::begin(&path, provider.id, "full").unwrap();
     let users: Vec<_> = desk_harness::sample::many_users(3, n).collect();

@@ -949,15 +949,7 @@ mod tests {
         let path = dir.join("t.sqlite3");
         let db = Database::open(&path).unwrap();
         let p = db
-            .insert_provider(&NewProvider {
-                name: "P",
-                base_url: "http://127.0.0.1:1/v2",
-                auth_kind: "none",
-                username: None,
-                secret_ref: None,
-                tls_skip_verify: false,
-                is_demo: false,
-            })
+            .insert_provider(&NewProvider::without_auth("P", "http://127.0.0.1:1/v2"))
             .unwrap();
         (path, p.id)
     }

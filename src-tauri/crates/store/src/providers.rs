@@ -50,6 +50,21 @@ pub struct NewProvider<'a> {
     pub is_demo: bool,
 }
 
+impl<'a> NewProvider<'a> {
+    /// A provider that needs no credentials (tests, benchmarks, a local directory read offline).
+    pub fn without_auth(name: &'a str, base_url: &'a str) -> Self {
+        Self {
+            name,
+            base_url,
+            auth_kind: "none",
+            username: None,
+            secret_ref: None,
+            tls_skip_verify: false,
+            is_demo: false,
+        }
+    }
+}
+
 const COLUMNS: &str = "id, name, base_url, auth_kind, username, secret_ref, tls_skip_verify, \
                        is_demo, created_at, last_sync_at, token_url, scope, ca_pem";
 

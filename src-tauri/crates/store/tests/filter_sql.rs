@@ -35,15 +35,7 @@ fn setup() -> (tempfile::TempDir, Database, i64, Vec<Value>) {
     let path = dir.path().join("t.sqlite3");
     let db = Database::open(&path).unwrap();
     let p = db
-        .insert_provider(&NewProvider {
-            name: "P",
-            base_url: "http://127.0.0.1:1/v2",
-            auth_kind: "none",
-            username: None,
-            secret_ref: None,
-            tls_skip_verify: false,
-            is_demo: false,
-        })
+        .insert_provider(&NewProvider::without_auth("P", "http://127.0.0.1:1/v2"))
         .unwrap();
     let users = sample(400);
     let mut w = SnapshotWriter::begin(&path, p.id, "full").unwrap();
