@@ -4,6 +4,7 @@
 /// Every app command. A command missing here cannot be granted, so cannot be called.
 const COMMANDS: &[&str] = &[
     "app_info",
+    "dismiss_crash_reports",
     "list_providers",
     "add_provider",
     "remove_provider",

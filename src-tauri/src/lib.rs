@@ -39,6 +39,18 @@ impl DeskState {
     }
 }
 
+/// Runs `work` as a task of its own, so that a bug (a panic) in it reaches the window as an error
+/// in words, instead of a request that never answers; the crash report is written by the hook
+/// `desk_engine::crash::install` set.
+async fn guarded<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, DeskError>> + Send + 'static,
+) -> Result<T, IpcError> {
+    match tauri::async_runtime::spawn(work).await {
+        Ok(r) => r.map_err(ipc),
+        Err(_) => Err(ipc(desk_engine::crash::task_failed())),
+    }
+}
+
 fn ipc(e: DeskError) -> IpcError {
     e.to_ipc()
 }
@@ -51,6 +63,11 @@ fn app_info(
     let mut info = state.desk()?.app_info();
     info.start_demo = options.demo;
     Ok(info)
+}
+
+#[tauri::command]
+fn dismiss_crash_reports(state: State<'_, DeskState>) -> Result<(), IpcError> {
+    state.desk()?.dismiss_crash_reports().map_err(ipc)
 }
 
 #[tauri::command]
@@ -86,7 +103,7 @@ async fn test_connection(
     input: ProviderInput,
 ) -> Result<ConnectionReport, IpcError> {
     let desk = state.desk()?;
-    desk.test_connection(input).await.map_err(ipc)
+    guarded(async move { desk.test_connection(input).await }).await
 }
 
 #[tauri::command]
@@ -95,7 +112,7 @@ async fn test_provider(
     name: String,
 ) -> Result<ConnectionReport, IpcError> {
     let desk = state.desk()?;
-    desk.test_provider(&name).await.map_err(ipc)
+    guarded(async move { desk.test_provider(&name).await }).await
 }
 
 #[tauri::command]
@@ -104,11 +121,13 @@ async fn start_demo(
     state: State<'_, DeskState>,
 ) -> Result<DemoReport, IpcError> {
     let desk = state.desk()?;
-    desk.start_demo(move |p: DemoProgress| {
-        let _ = app.emit("demo-progress", p);
+    guarded(async move {
+        desk.start_demo(move |p: DemoProgress| {
+            let _ = app.emit("demo-progress", p);
+        })
+        .await
     })
     .await
-    .map_err(ipc)
 }
 
 #[tauri::command]
@@ -126,7 +145,11 @@ async fn sync_provider(
     let progress = move |p: SyncProgress| {
         let _ = app.emit("sync-progress", p);
     };
-    let result = desk.sync(&name, &flag, &progress).await.map_err(ipc);
+    let task = {
+        let (name, flag) = (name.clone(), flag.clone());
+        async move { desk.sync(&name, &flag, &progress).await }
+    };
+    let result = guarded(task).await;
     if let Ok(mut map) = running.0.lock() {
         map.remove(&name);
     }
@@ -196,7 +219,7 @@ async fn preview_edit(
     request: EditRequest,
 ) -> Result<EditPreview, IpcError> {
     let desk = state.desk()?;
-    desk.preview_edit(&request).await.map_err(ipc)
+    guarded(async move { desk.preview_edit(&request).await }).await
 }
 
 #[tauri::command]
@@ -205,7 +228,7 @@ async fn save_edit(
     request: EditRequest,
 ) -> Result<SaveOutcome, IpcError> {
     let desk = state.desk()?;
-    desk.save_edit(&request).await.map_err(ipc)
+    guarded(async move { desk.save_edit(&request).await }).await
 }
 
 #[tauri::command]
@@ -221,7 +244,7 @@ fn merge_conflict(request: MergeRequest) -> serde_json::Value {
 #[tauri::command]
 async fn undo_last(state: State<'_, DeskState>, provider: String) -> Result<SaveOutcome, IpcError> {
     let desk = state.desk()?;
-    desk.undo_last(&provider).await.map_err(ipc)
+    guarded(async move { desk.undo_last(&provider).await }).await
 }
 
 #[tauri::command]
@@ -232,9 +255,11 @@ async fn create_resource(
     resource: serde_json::Value,
 ) -> Result<serde_json::Value, IpcError> {
     let desk = state.desk()?;
-    desk.create_resource(&provider, Kind::parse(&kind), &resource)
-        .await
-        .map_err(ipc)
+    guarded(async move {
+        desk.create_resource(&provider, Kind::parse(&kind), &resource)
+            .await
+    })
+    .await
 }
 
 #[tauri::command]
@@ -245,9 +270,11 @@ async fn delete_resource(
     before: serde_json::Value,
 ) -> Result<(), IpcError> {
     let desk = state.desk()?;
-    desk.delete_resource(&provider, Kind::parse(&kind), &before)
-        .await
-        .map_err(ipc)
+    guarded(async move {
+        desk.delete_resource(&provider, Kind::parse(&kind), &before)
+            .await
+    })
+    .await
 }
 
 #[tauri::command]
@@ -256,7 +283,7 @@ async fn change_membership(
     change: MembershipChange,
 ) -> Result<serde_json::Value, IpcError> {
     let desk = state.desk()?;
-    desk.change_membership(&change).await.map_err(ipc)
+    guarded(async move { desk.change_membership(&change).await }).await
 }
 
 #[tauri::command]
@@ -317,7 +344,7 @@ async fn apply_import(
     request: ImportRequest,
 ) -> Result<ImportResult, IpcError> {
     let desk = state.desk()?;
-    desk.apply_import(&request).await.map_err(ipc)
+    guarded(async move { desk.apply_import(&request).await }).await
 }
 
 /// The running migration, so the window can cancel it.
@@ -376,9 +403,7 @@ async fn run_migration(
 ) -> Result<RunReport, IpcError> {
     let desk = state.desk()?;
     let (flag, progress) = running.start(app);
-    desk.run_migration(&plan, &flag, &progress)
-        .await
-        .map_err(ipc)
+    guarded(async move { desk.run_migration(&plan, &flag, &progress).await }).await
 }
 
 /// Goes on with an unfinished run: settles operations in doubt, tries failed ones again.
@@ -391,9 +416,7 @@ async fn resume_migration(
 ) -> Result<RunReport, IpcError> {
     let desk = state.desk()?;
     let (flag, progress) = running.start(app);
-    desk.resume_migration(Some(id), &flag, &progress)
-        .await
-        .map_err(ipc)
+    guarded(async move { desk.resume_migration(Some(id), &flag, &progress).await }).await
 }
 
 #[tauri::command]
@@ -413,9 +436,7 @@ async fn verify_migration(
     options: PlanOptions,
 ) -> Result<MigrationPlan, IpcError> {
     let desk = state.desk()?;
-    desk.verify_migration(&source, &target, &options)
-        .await
-        .map_err(ipc)
+    guarded(async move { desk.verify_migration(&source, &target, &options).await }).await
 }
 
 fn open_desk() -> Result<Arc<Desk>, IpcError> {
@@ -436,6 +457,7 @@ pub fn run() {
         .manage(RunningMigration::default())
         .invoke_handler(tauri::generate_handler![
             app_info,
+            dismiss_crash_reports,
             list_providers,
             add_provider,
             remove_provider,

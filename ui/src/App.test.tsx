@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, fireEvent, within } from "@testing-library/react";
+import { render, screen, fireEvent, waitFor, within } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { App } from "./App";
@@ -28,7 +28,7 @@ function provider(fields: Partial<ProviderSummary>): ProviderSummary {
   };
 }
 
-const info = { version: "0.1.0", dataDir: "data-folder", demoAvailable: true, startDemo: false };
+const info = { version: "0.1.0", dataDir: "data-folder", demoAvailable: true, startDemo: false, crashReports: [] };
 
 describe("App", () => {
   it("shows the empty state with both ways to start", async () => {
@@ -38,6 +38,29 @@ describe("App", () => {
     expect(within(empty).getByText("No providers yet")).toBeTruthy();
     expect(within(empty).getByTestId("try-demo")).toBeTruthy();
     expect(screen.getByTestId("status-bar").textContent).toContain("Last sync: never");
+  });
+
+  it("says when the app stopped on a bug, where the report is, and forgets it when dismissed", async () => {
+    let reports = ["data-folder/crash-reports/crash-1.txt", "data-folder/crash-reports/crash-2.txt"];
+    let dismissed = 0;
+    mockIPC((cmd) => {
+      if (cmd === "app_info") return { ...info, crashReports: reports };
+      if (cmd === "list_providers") return [];
+      if (cmd === "dismiss_crash_reports") {
+        dismissed += 1;
+        reports = [];
+        return null;
+      }
+      return null;
+    });
+    renderApp();
+    const notice = await screen.findByTestId("crash-notice");
+    expect(notice.textContent).toContain("SCIM Desk ran into a bug (2 times)");
+    expect(notice.textContent).toContain("Nothing you saved is lost");
+    expect(screen.getByTestId("crash-report-path").textContent).toBe("data-folder/crash-reports/crash-2.txt");
+    fireEvent.click(screen.getByTestId("dismiss-crash"));
+    await waitFor(() => expect(screen.queryByTestId("crash-notice")).toBeNull());
+    expect(dismissed).toBe(1);
   });
 
   it("renders provider names as text, never as HTML", async () => {

@@ -8,6 +8,7 @@ import { MigrationView } from "./components/MigrationView";
 import { StatusBar } from "./components/StatusBar";
 import { AddProviderDialog } from "./components/AddProviderDialog";
 import { ErrorBox } from "./components/ErrorBox";
+import { CrashNotice } from "./components/CrashNotice";
 
 /** Reachability of the selected provider, as last checked. */
 export type Reachability =
@@ -104,6 +105,7 @@ export function App() {
         provider={current}
         reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
       />
+      {info.data && info.data.crashReports.length > 0 && <CrashNotice reports={info.data.crashReports} />}
       {dialogOpen && (
         <AddProviderDialog
           onClose={() => setDialogOpen(false)}

@@ -142,6 +142,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const ipc = {
   appInfo: () => call<AppInfo>("app_info"),
+  dismissCrashReports: () => call<void>("dismiss_crash_reports"),
   listProviders: () => call<ProviderSummary[]>("list_providers"),
   addProvider: (input: ProviderInput) => call<ProviderSummary>("add_provider", { input }),
   removeProvider: (name: string) => call<void>("remove_provider", { name }),

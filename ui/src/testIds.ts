@@ -3,6 +3,9 @@
 export const testIds = {
   app: "app",
   startupError: "startup-error",
+  crashNotice: "crash-notice",
+  crashReportPath: "crash-report-path",
+  dismissCrash: "dismiss-crash",
   sidebar: "providers-sidebar",
   providersEmpty: "providers-empty",
   providerList: "provider-list",

@@ -1058,6 +1058,80 @@ async fn a_group_of_30000_members_opens_page_by_page_and_stays_editable() {
 }
 
 #[tokio::test]
+async fn a_bug_in_a_task_is_told_in_the_window_and_its_report_offered_at_the_next_start() {
+    use desk_harness::{ProviderKind, ReferenceServer};
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let token = server.token().expose().clone();
+    // A bug planted (test builds only) where the app holds the provider's token.
+    let mut gui = Gui::start_with(
+        tempfile::tempdir().unwrap(),
+        &[("SCIM_DESK_TEST_PANIC", "client")],
+    )
+    .await;
+    gui.click("add-provider").await;
+    gui.type_into("field-name", "Buggy").await;
+    gui.type_into("field-url", server.base_url()).await;
+    gui.type_into("field-secret", &token).await;
+    gui.click("save-provider").await;
+    gui.click("sync-now").await;
+    gui.until("the failed sync is explained", || async {
+        !gui.all_by_id("error-box").await.is_empty()
+            && gui
+                .by_id("main-panel")
+                .await
+                .text()
+                .await
+                .is_ok_and(|t| t.contains("internal error (a bug)"))
+    })
+    .await;
+    let said = gui.by_id("main-panel").await.text().await.unwrap();
+    assert!(said.contains("Nothing saved is lost"), "{said}");
+    assert!(!said.contains(&token), "no secret in the window: {said}");
+    gui.screenshot("task-failed").await;
+    // The window still answers.
+    gui.click("sync-now").await;
+    gui.by_id("error-box").await;
+    let data = std::mem::replace(&mut gui.data_dir, tempfile::tempdir().unwrap());
+    gui.close().await;
+    let reports: Vec<_> = std::fs::read_dir(data.path().join("crash-reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    assert!(!reports.is_empty(), "a report was written");
+    for r in &reports {
+        let text = std::fs::read_to_string(r).unwrap();
+        assert!(text.contains("test panic at client") && !text.contains(&token));
+    }
+
+    // The next start says so, with the report's place; dismissed, it stays away.
+    let gui = Gui::start_with(data, &[]).await;
+    let notice = gui.by_id("crash-notice").await.text().await.unwrap();
+    assert!(notice.contains("SCIM Desk ran into a bug"), "{notice}");
+    let path = gui.by_id("crash-report-path").await.text().await.unwrap();
+    assert!(
+        reports.iter().any(|r| r.display().to_string() == path),
+        "{path}"
+    );
+    gui.screenshot("crash-notice").await;
+    gui.click("dismiss-crash").await;
+    gui.until("the notice is gone", || async {
+        gui.all_by_id("crash-notice").await.is_empty()
+    })
+    .await;
+    let mut gui = gui;
+    let data = std::mem::replace(&mut gui.data_dir, tempfile::tempdir().unwrap());
+    gui.close().await;
+    let gui = Gui::start_with(data, &[]).await;
+    gui.by_id("provider-name").await;
+    assert!(gui.all_by_id("crash-notice").await.is_empty());
+    gui.close().await;
+}
+
+#[tokio::test]
 async fn a_provider_failing_mid_sync_is_explained_and_the_copy_stays() {
     use desk_e2e::faults::{Fault, Proxy};
     use desk_harness::{ProviderKind, ReferenceServer};

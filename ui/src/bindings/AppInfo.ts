@@ -15,4 +15,8 @@ demoAvailable: boolean,
 /**
  * True when the app was started with `--demo`: the window starts the demo providers.
  */
-startDemo: boolean, };
+startDemo: boolean, 
+/**
+ * Crash reports written since the person last dismissed the notice, oldest first.
+ */
+crashReports: Array<string>, };

@@ -298,6 +298,15 @@ async fn oauth2_client_credentials_through_the_cli() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with('['));
+    // The client secret is in no file of the data folder (database, its log, crash reports).
+    for f in walk(data.path()) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(13).any(|w| w == b"s3cr3t-client"),
+            "the client secret is in {}",
+            f.display()
+        );
+    }
     let out = cli(data.path(), &["provider", "remove", &name], &[]);
     assert!(out.status.success());
 }

@@ -19,6 +19,8 @@ pub struct AppInfo {
     pub demo_available: bool,
     /// True when the app was started with `--demo`: the window starts the demo providers.
     pub start_demo: bool,
+    /// Crash reports written since the person last dismissed the notice, oldest first.
+    pub crash_reports: Vec<String>,
 }
 
 /// How a provider authenticates.

@@ -15,6 +15,27 @@ pub fn reports_dir(data_root: &Path) -> PathBuf {
     data_root.join("crash-reports")
 }
 
+/// The report written last by this process, if any.
+pub fn last_report() -> Option<PathBuf> {
+    LAST.lock().ok().and_then(|l| l.clone())
+}
+
+static LAST: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// The error a task that stopped on a bug ends with, for the window or the caller: what
+/// happened and what to do in words, the report's place as the detail.
+pub fn task_failed() -> crate::DeskError {
+    crate::DeskError::Internal(format!(
+        "SCIM Desk stopped this task because of an internal error (a bug). Nothing saved is lost: \
+         an unfinished sync keeps the previous copy, and a migration continues from \
+         \"Runs on this computer\". Try again; if it happens again, send the report to whoever \
+         looks after SCIM Desk for you{}.",
+        last_report()
+            .map(|p| format!(" (it holds no passwords or tokens: {})", p.display()))
+            .unwrap_or_default()
+    ))
+}
+
 /// Installs the crash report for this process; `program` names it in the report.
 pub fn install(data_root: &Path, program: &'static str) {
     let dir = reports_dir(data_root);
@@ -42,6 +63,9 @@ pub fn install(data_root: &Path, program: &'static str) {
         );
         let report = scim_client::scrub(&report);
         let written = write_report(&dir, &report);
+        if let (Some(path), Ok(mut last)) = (&written, LAST.lock()) {
+            *last = Some(path.clone());
+        }
         let short = scim_client::scrub(&message);
         let mut err = std::io::stderr().lock();
         let _ = writeln!(
@@ -103,3 +127,76 @@ pub(crate) fn test_panic_point(point: &str, secret: &str) {
 
 #[cfg(not(debug_assertions))]
 pub(crate) fn test_panic_point(_point: &str, _secret: &str) {}
+
+/// The marker whose time says up to when the reports were shown to the person.
+const SEEN_MARKER: &str = ".seen";
+
+/// Crash reports written since the person last dismissed them, oldest first.
+pub fn unseen_reports(data_root: &Path) -> Vec<PathBuf> {
+    let dir = reports_dir(data_root);
+    let seen = std::fs::metadata(dir.join(SEEN_MARKER))
+        .and_then(|m| m.modified())
+        .ok();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("crash-") && name.ends_with(".txt")
+        })
+        .filter_map(|e| {
+            let modified = e.metadata().and_then(|m| m.modified()).ok()?;
+            seen.is_none_or(|s| modified > s)
+                .then(|| (modified, e.path()))
+        })
+        .collect();
+    out.sort();
+    out.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Marks every report written so far as seen (the reports stay in their folder).
+pub fn mark_reports_seen(data_root: &Path) -> std::io::Result<()> {
+    let dir = reports_dir(data_root);
+    std::fs::create_dir_all(&dir)?;
+    let marker = dir.join(SEEN_MARKER);
+    std::fs::write(&marker, b"")?;
+    // Rewriting an empty file may keep its old time on some file systems: set it.
+    std::fs::File::options()
+        .write(true)
+        .open(&marker)?
+        .set_modified(std::time::SystemTime::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_unseen_until_marked_and_new_ones_show_again() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            unseen_reports(dir.path()).is_empty(),
+            "no folder, no reports"
+        );
+        let reports = reports_dir(dir.path());
+        std::fs::create_dir_all(&reports).unwrap();
+        std::fs::write(reports.join("crash-1.txt"), "one").unwrap();
+        std::fs::write(reports.join("notes.md"), "not a report").unwrap();
+        assert_eq!(unseen_reports(dir.path()), [reports.join("crash-1.txt")]);
+        mark_reports_seen(dir.path()).unwrap();
+        assert!(unseen_reports(dir.path()).is_empty());
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+        let path = reports.join("crash-2.txt");
+        std::fs::write(&path, "two").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert_eq!(unseen_reports(dir.path()), [path]);
+    }
+}

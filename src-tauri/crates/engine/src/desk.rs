@@ -61,7 +61,18 @@ impl Desk {
             data_dir: self.paths.root().display().to_string(),
             demo_available: crate::demo::available(),
             start_demo: false,
+            crash_reports: crate::crash::unseen_reports(self.paths.root())
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
         }
+    }
+
+    /// Hides the notice of the crash reports written so far (they stay in their folder).
+    pub fn dismiss_crash_reports(&self) -> Result<(), DeskError> {
+        crate::crash::mark_reports_seen(self.paths.root()).map_err(|e| {
+            DeskError::Internal(format!("could not note the crash reports as seen: {e}"))
+        })
     }
 
     /// The data folder.
