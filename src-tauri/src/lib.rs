@@ -51,6 +51,13 @@ async fn guarded<T: Send + 'static>(
     }
 }
 
+/// Runs the body of a command that answers from the local copy, so that a bug (a panic) in it
+/// reaches the window as an error in words instead of ending the app.
+fn caught<T>(body: impl FnOnce() -> Result<T, IpcError>) -> Result<T, IpcError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+        .unwrap_or_else(|_| Err(ipc(desk_engine::crash::task_failed())))
+}
+
 fn ipc(e: DeskError) -> IpcError {
     e.to_ipc()
 }
@@ -60,19 +67,21 @@ fn app_info(
     state: State<'_, DeskState>,
     options: State<'_, StartOptions>,
 ) -> Result<AppInfo, IpcError> {
-    let mut info = state.desk()?.app_info();
-    info.start_demo = options.demo;
-    Ok(info)
+    caught(|| {
+        let mut info = state.desk()?.app_info();
+        info.start_demo = options.demo;
+        Ok(info)
+    })
 }
 
 #[tauri::command]
 fn dismiss_crash_reports(state: State<'_, DeskState>) -> Result<(), IpcError> {
-    state.desk()?.dismiss_crash_reports().map_err(ipc)
+    caught(|| state.desk()?.dismiss_crash_reports().map_err(ipc))
 }
 
 #[tauri::command]
 fn list_providers(state: State<'_, DeskState>) -> Result<Vec<ProviderSummary>, IpcError> {
-    state.desk()?.list_providers().map_err(ipc)
+    caught(|| state.desk()?.list_providers().map_err(ipc))
 }
 
 #[tauri::command]
@@ -80,7 +89,7 @@ fn add_provider(
     state: State<'_, DeskState>,
     input: ProviderInput,
 ) -> Result<ProviderSummary, IpcError> {
-    state.desk()?.add_provider(input).map_err(ipc)
+    caught(|| state.desk()?.add_provider(input).map_err(ipc))
 }
 
 #[tauri::command]
@@ -89,12 +98,12 @@ fn update_provider(
     name: String,
     input: ProviderInput,
 ) -> Result<ProviderSummary, IpcError> {
-    state.desk()?.update_provider(&name, input).map_err(ipc)
+    caught(|| state.desk()?.update_provider(&name, input).map_err(ipc))
 }
 
 #[tauri::command]
 fn remove_provider(state: State<'_, DeskState>, name: String) -> Result<(), IpcError> {
-    state.desk()?.remove_provider(&name).map_err(ipc)
+    caught(|| state.desk()?.remove_provider(&name).map_err(ipc))
 }
 
 #[tauri::command]
@@ -170,7 +179,7 @@ fn cached_page(
     state: State<'_, DeskState>,
     query: desk_engine::directory::DirectoryQuery,
 ) -> Result<desk_engine::directory::DirectoryPage, IpcError> {
-    state.desk()?.directory_page(&query).map_err(ipc)
+    caught(|| state.desk()?.directory_page(&query).map_err(ipc))
 }
 
 #[tauri::command]
@@ -180,10 +189,12 @@ fn resource_detail(
     kind: String,
     id: String,
 ) -> Result<ResourceDetail, IpcError> {
-    state
-        .desk()?
-        .resource_detail(&provider, Kind::parse(&kind), &id)
-        .map_err(ipc)
+    caught(|| {
+        state
+            .desk()?
+            .resource_detail(&provider, Kind::parse(&kind), &id)
+            .map_err(ipc)
+    })
 }
 
 #[tauri::command]
@@ -195,10 +206,12 @@ fn group_members(
     offset: u32,
     limit: u32,
 ) -> Result<desk_engine::detail::MemberPage, IpcError> {
-    state
-        .desk()?
-        .group_members(&provider, &group_id, &search, offset, limit)
-        .map_err(ipc)
+    caught(|| {
+        state
+            .desk()?
+            .group_members(&provider, &group_id, &search, offset, limit)
+            .map_err(ipc)
+    })
 }
 
 #[tauri::command]
@@ -207,10 +220,12 @@ fn new_resource_form(
     provider: String,
     kind: String,
 ) -> Result<Vec<FormSection>, IpcError> {
-    state
-        .desk()?
-        .new_resource_form(&provider, Kind::parse(&kind))
-        .map_err(ipc)
+    caught(|| {
+        state
+            .desk()?
+            .new_resource_form(&provider, Kind::parse(&kind))
+            .map_err(ipc)
+    })
 }
 
 #[tauri::command]
@@ -292,18 +307,20 @@ fn audit_log(
     provider: Option<String>,
     limit: u32,
 ) -> Result<Vec<AuditRow>, IpcError> {
-    Ok(state
-        .desk()?
-        .audit_entries(provider.as_deref(), None, limit)
-        .map_err(ipc)?
-        .into_iter()
-        .map(AuditRow::from)
-        .collect())
+    caught(|| {
+        Ok(state
+            .desk()?
+            .audit_entries(provider.as_deref(), None, limit)
+            .map_err(ipc)?
+            .into_iter()
+            .map(AuditRow::from)
+            .collect())
+    })
 }
 
 #[tauri::command]
 fn overview(state: State<'_, DeskState>, provider: String) -> Result<Overview, IpcError> {
-    state.desk()?.overview(&provider).map_err(ipc)
+    caught(|| state.desk()?.overview(&provider).map_err(ipc))
 }
 
 #[tauri::command]
@@ -311,10 +328,12 @@ fn diff_snapshots(
     state: State<'_, DeskState>,
     provider: String,
 ) -> Result<desk_engine::history::SnapshotDiff, IpcError> {
-    state
-        .desk()?
-        .diff_snapshots(&provider, None, None)
-        .map_err(ipc)
+    caught(|| {
+        state
+            .desk()?
+            .diff_snapshots(&provider, None, None)
+            .map_err(ipc)
+    })
 }
 
 #[tauri::command]
@@ -322,12 +341,12 @@ fn export_view(
     state: State<'_, DeskState>,
     query: desk_engine::directory::DirectoryQuery,
 ) -> Result<String, IpcError> {
-    state.desk()?.export_view(&query).map_err(ipc)
+    caught(|| state.desk()?.export_view(&query).map_err(ipc))
 }
 
 #[tauri::command]
 fn csv_columns(csv: String) -> Result<Vec<ColumnMapping>, IpcError> {
-    desk_engine::import::guess_mapping(&csv).map_err(ipc)
+    caught(|| desk_engine::import::guess_mapping(&csv).map_err(ipc))
 }
 
 #[tauri::command]
@@ -335,7 +354,7 @@ fn preview_import(
     state: State<'_, DeskState>,
     request: ImportRequest,
 ) -> Result<ImportPreview, IpcError> {
-    state.desk()?.preview_import(&request).map_err(ipc)
+    caught(|| state.desk()?.preview_import(&request).map_err(ipc))
 }
 
 #[tauri::command]
@@ -372,26 +391,28 @@ fn plan_migration(
     target: String,
     options: PlanOptions,
 ) -> Result<MigrationPlan, IpcError> {
-    state
-        .desk()?
-        .plan_migration(&source, &target, &options)
-        .map_err(ipc)
+    caught(|| {
+        state
+            .desk()?
+            .plan_migration(&source, &target, &options)
+            .map_err(ipc)
+    })
 }
 
 /// A plan file the person picked, read and checked (nothing is sent).
 #[tauri::command]
 fn load_plan(text: String) -> Result<MigrationPlan, IpcError> {
-    MigrationPlan::from_json(&text).map_err(ipc)
+    caught(|| MigrationPlan::from_json(&text).map_err(ipc))
 }
 
 #[tauri::command]
 fn migration_runs(state: State<'_, DeskState>) -> Result<Vec<MigrationRunSummary>, IpcError> {
-    state.desk()?.migration_runs().map_err(ipc)
+    caught(|| state.desk()?.migration_runs().map_err(ipc))
 }
 
 #[tauri::command]
 fn save_plan(state: State<'_, DeskState>, plan: MigrationPlan) -> Result<String, IpcError> {
-    state.desk()?.save_plan(&plan).map_err(ipc)
+    caught(|| state.desk()?.save_plan(&plan).map_err(ipc))
 }
 
 #[tauri::command]

@@ -1065,6 +1065,17 @@ async fn a_bug_in_a_task_is_told_in_the_window_and_its_report_offered_at_the_nex
         .await
         .unwrap();
     let token = server.token().expose().clone();
+    for name in ["ada.lovelace", "grace.hopper"] {
+        server
+            .client()
+            .create(
+                "Users",
+                &serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": name}),
+            )
+            .await
+            .unwrap();
+    }
     // A bug planted (test builds only) where the app holds the provider's token.
     let mut gui = Gui::start_with(
         tempfile::tempdir().unwrap(),
@@ -1125,9 +1136,29 @@ async fn a_bug_in_a_task_is_told_in_the_window_and_its_report_offered_at_the_nex
     let mut gui = gui;
     let data = std::mem::replace(&mut gui.data_dir, tempfile::tempdir().unwrap());
     gui.close().await;
-    let gui = Gui::start_with(data, &[]).await;
+    // This time a bug while a record is read from the local copy (the database in use): the
+    // record says it could not be opened, and the window and its database go on working.
+    let gui = Gui::start_with(data, &[("SCIM_DESK_TEST_PANIC", "detail")]).await;
     gui.by_id("provider-name").await;
     assert!(gui.all_by_id("crash-notice").await.is_empty());
+    gui.click("sync-now").await;
+    gui.by_id("sync-result").await;
+    gui.click("directory-row").await;
+    gui.until("the record's failure is explained", || async {
+        gui.by_id("main-panel").await.text().await.is_ok_and(|t| {
+            t.contains("could not be opened") && t.contains("internal error (a bug)")
+        })
+    })
+    .await;
+    gui.replace_text("quick-search", "grace").await;
+    gui.until("the search still answers", || async {
+        gui.all_by_id("directory-row").await.len() == 1
+    })
+    .await;
+    // The overview reads through the same database connection the bug was using.
+    gui.click("tab-overview").await;
+    let overview = gui.by_id("overview").await.text().await.unwrap();
+    assert!(overview.contains('2'), "{overview}");
     gui.close().await;
 }
 

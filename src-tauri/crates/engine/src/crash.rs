@@ -115,8 +115,8 @@ fn write_report(dir: &Path, report: &str) -> Option<PathBuf> {
 }
 
 /// Test builds only: panics with `secret` in the message when `SCIM_DESK_TEST_PANIC` names
-/// `point`, to prove that a bug leaking a secret into a panic does not leak it out of the process.
-/// Compiled out of release builds.
+/// `point`, to prove that a bug leaking a secret into a panic does not leak it out of the process
+/// and that the program goes on. Compiled out of release builds.
 #[cfg(debug_assertions)]
 #[allow(clippy::panic)] // the point of it
 pub(crate) fn test_panic_point(point: &str, secret: &str) {

@@ -49,9 +49,13 @@ impl Desk {
     }
 
     pub(crate) fn db(&self) -> Result<MutexGuard<'_, Database>, DeskError> {
-        self.db
+        // A bug (a panic) while the connection was in use leaves the lock poisoned; the
+        // connection itself is sound (an unfinished transaction is rolled back when it is
+        // dropped), so the app goes on instead of refusing every later request.
+        Ok(self
+            .db
             .lock()
-            .map_err(|_| DeskError::Internal("the database lock was poisoned".into()))
+            .unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     /// Facts for the status bar.

@@ -246,6 +246,8 @@ impl Desk {
         id: &str,
     ) -> Result<ResourceDetail, DeskError> {
         let db = self.db()?;
+        // Test builds only: a bug while the database is in use (the lock is held here).
+        crate::crash::test_panic_point("detail", id);
         let snapshot = crate::directory::latest_snapshot(&db, provider)?;
         let resource = db
             .cached_resource(snapshot.id, kind.as_str(), id)?
