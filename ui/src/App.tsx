@@ -9,6 +9,7 @@ import { StatusBar } from "./components/StatusBar";
 import { AddProviderDialog } from "./components/AddProviderDialog";
 import { ErrorBox } from "./components/ErrorBox";
 import { CrashNotice } from "./components/CrashNotice";
+import { Failsafe } from "./components/Failsafe";
 
 /** Reachability of the selected provider, as last checked. */
 export type Reachability =
@@ -84,22 +85,24 @@ export function App() {
         demoProgress={demoProgress}
         demoError={demo.isError ? toCommandError(demo.error) : null}
       />
-      {migrating ? (
-        <MigrationView providers={list} onClose={() => setMigrating(false)} />
-      ) : (
-      <MainPanel
-        provider={current}
-        reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
-        onReachability={(name, r) => setReach((m) => ({ ...m, [name]: r }))}
-        onRemoved={async () => {
-          await queryClient.invalidateQueries({ queryKey: ["providers"] });
-        }}
-        onSynced={async () => {
-          await queryClient.invalidateQueries({ queryKey: ["providers"] });
-        }}
-        onAdd={() => setDialogOpen(true)}
-      />
-      )}
+      <Failsafe resetKeys={[migrating, current?.name]}>
+        {migrating ? (
+          <MigrationView providers={list} onClose={() => setMigrating(false)} />
+        ) : (
+        <MainPanel
+          provider={current}
+          reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
+          onReachability={(name, r) => setReach((m) => ({ ...m, [name]: r }))}
+          onRemoved={async () => {
+            await queryClient.invalidateQueries({ queryKey: ["providers"] });
+          }}
+          onSynced={async () => {
+            await queryClient.invalidateQueries({ queryKey: ["providers"] });
+          }}
+          onAdd={() => setDialogOpen(true)}
+        />
+        )}
+      </Failsafe>
       <StatusBar
         info={info.data ?? null}
         provider={current}

@@ -2,6 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { App } from "./App";
+import { Failsafe } from "./components/Failsafe";
 import "./styles.css";
 
 const queryClient = new QueryClient({
@@ -13,7 +14,9 @@ if (root) {
   createRoot(root).render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
-        <App />
+        <Failsafe>
+          <App />
+        </Failsafe>
       </QueryClientProvider>
     </StrictMode>,
   );

@@ -4,6 +4,8 @@ export const testIds = {
   app: "app",
   startupError: "startup-error",
   crashNotice: "crash-notice",
+  partFailed: "part-failed",
+  partRetry: "part-retry",
   crashReportPath: "crash-report-path",
   dismissCrash: "dismiss-crash",
   sidebar: "providers-sidebar",

@@ -5,6 +5,7 @@ import { ipc, toCommandError, type DirectoryPage, type Kind, type ProviderSummar
 import type { DirectoryRow } from "../bindings/DirectoryRow";
 import { testIds } from "../testIds";
 import { count } from "../format";
+import { Failsafe } from "./Failsafe";
 import { ErrorBox } from "./ErrorBox";
 import { DetailPanel } from "./DetailPanel";
 import { FilterBar } from "./FilterBar";
@@ -333,15 +334,17 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
         )}
       </div>
       {selected && (
-        <DetailPanel
-          key={selected}
-          provider={provider.name}
-          kind={kind}
-          id={selected}
-          readOnly={readOnly}
-          onClose={() => setSelected(null)}
-          onDeleted={() => setSelected(null)}
-        />
+        <Failsafe resetKeys={[selected]}>
+          <DetailPanel
+            key={selected}
+            provider={provider.name}
+            kind={kind}
+            id={selected}
+            readOnly={readOnly}
+            onClose={() => setSelected(null)}
+            onDeleted={() => setSelected(null)}
+          />
+        </Failsafe>
       )}
       {importing && <ImportDialog provider={provider.name} onClose={() => setImporting(false)} />}
       {creating && (
