@@ -248,13 +248,14 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
         <FilterBar kind={kind} value={filter} onChange={setFilter} error={filterError} />
         {exportCsv.isSuccess && (
           <p className="ok-line small" data-testid={testIds.exportResult}>
-            Exported {total.toLocaleString()} {kind === "User" ? "users" : "groups"} to <span className="mono">{exportCsv.data}</span>
+            Exported {count(total, kind === "User" ? "user" : "group")} to <span className="mono">{exportCsv.data}</span>
           </p>
         )}
         {exportCsv.isError && <ErrorBox error={toCommandError(exportCsv.error)} title="Not exported" />}
-        <p className="muted small result-line" data-testid={testIds.resultCount}>
-          {count(total, kind === "User" ? "user" : "group")}
-          {search || filter ? " found" : ""}
+        <p className="muted small result-line" data-testid={testIds.resultCount} aria-busy={head.isPlaceholderData}>
+          {/* Until the answer for the current search comes, the rows shown are the previous ones. */}
+          {head.isPlaceholderData ? "Searching…" : count(total, kind === "User" ? "user" : "group")}
+          {!head.isPlaceholderData && (search || filter) ? " found" : ""}
           {head.data?.snapshotAt && <> · copy from {new Date(head.data.snapshotAt).toLocaleString()}</>}
         </p>
         {total === 0 ? (
