@@ -108,16 +108,21 @@ async fn a_429_that_persists_is_reported_with_its_status() {
     assert_eq!(seen.load(Ordering::SeqCst), 4, "one try and three retries");
 }
 
-#[tokio::test]
-async fn truncated_json_is_a_typed_error() {
-    let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":5,"Resources":[{"id":"a""#;
-    let (base, _) = misbehaving(vec![http("200 OK", &[], body)]).await;
-    let err = client(&base)
+/// Reads the first page of users from `base` and expects the typed "not valid SCIM JSON" error.
+async fn list_is_refused_as_malformed(base: &str) {
+    let err = client(base)
         .list("Users", &ListQuery::default(), &PageRequest::Index(1))
         .await
         .unwrap_err();
     assert!(matches!(err, ScimError::Malformed { .. }), "{err:?}");
     assert!(err.to_string().contains("not valid SCIM JSON"), "{err}");
+}
+
+#[tokio::test]
+async fn truncated_json_is_a_typed_error() {
+    let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":5,"Resources":[{"id":"a""#;
+    let (base, _) = misbehaving(vec![http("200 OK", &[], body)]).await;
+    list_is_refused_as_malformed(&base).await;
 }
 
 #[tokio::test]
@@ -253,10 +258,5 @@ async fn deeply_nested_json_is_read_within_a_limit_and_refused_in_words_beyond()
     assert_eq!(found, 1);
     // 200,000 levels: a typed error in words, not a stack overflow.
     let (base, _) = misbehaving(vec![http("200 OK", &[], &page(&nested(200_000)))]).await;
-    let err = client(&base)
-        .list("Users", &ListQuery::default(), &PageRequest::Index(1))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ScimError::Malformed { .. }), "{err:?}");
-    assert!(err.to_string().contains("not valid SCIM JSON"), "{err}");
+    list_is_refused_as_malformed(&base).await;
 }

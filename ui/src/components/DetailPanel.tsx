@@ -46,6 +46,10 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted }
     queryKey: ["detail", provider, kind, id],
     queryFn: () => ipc.resourceDetail(provider, kind, id),
   });
+  // The editor's key: computed once per record read, not on every keystroke in the panel (a
+  // group of 30,000 members is megabytes of JSON).
+  const resource = detail.data?.resource;
+  const editorKey = useMemo(() => JSON.stringify(resource), [resource]);
   if (detail.isPending) return <aside className="detail" aria-busy="true"><p className="muted pad">Loading…</p></aside>;
   if (detail.isError)
     return (
@@ -58,7 +62,7 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted }
     );
   return (
     <Editor
-      key={JSON.stringify(detail.data.resource)}
+      key={editorKey}
       provider={provider}
       kind={kind}
       id={id}
