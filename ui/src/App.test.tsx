@@ -22,6 +22,7 @@ function provider(fields: Partial<ProviderSummary>): ProviderSummary {
     authKind: "bearer",
     hasSecret: true,
     tlsSkipVerify: false,
+    allowPlainHttp: false,
     isDemo: false,
     createdAt: "2026-11-28T00:00:00Z",
     ...fields,

@@ -29,7 +29,14 @@ describe("ipc", () => {
       seen = { cmd, args };
       throw { code: "duplicate_name", message: "a provider named \"A\" already exists" };
     });
-    const input = { name: "A", baseUrl: "https://x/scim/v2", authKind: "none" as const, tlsSkipVerify: false };
+    const input = {
+      name: "A",
+      baseUrl: "https://x/scim/v2",
+      authKind: "none" as const,
+      tlsSkipVerify: false,
+      allowPlainHttp: false,
+      keepSecretForNewAddress: false,
+    };
     await expect(ipc.addProvider(input)).rejects.toMatchObject({ code: "duplicate_name" });
     expect(seen).toEqual({ cmd: "add_provider", args: { input } });
   });

@@ -21,6 +21,12 @@ pub enum Fault {
     Slow(u64),
     /// Sends the head and half the body, then stalls for this many milliseconds.
     SlowBody(u64),
+    /// Passes the request on, then answers its list response with no resources, keeping
+    /// `totalResults` (a provider whose pages stop before the total it announced).
+    EmptyList,
+    /// Passes the request on, then takes `nextCursor` out of its list response (a cursor that
+    /// runs out before the announced total).
+    NoNextCursor,
 }
 
 type Schedule = Arc<Mutex<Box<dyn Fn(usize, &str, &str) -> Fault + Send>>>;
@@ -159,7 +165,12 @@ async fn serve(
             b"{\"Resources\":[",
             900_000_000,
         ),
-        Fault::Pass | Fault::Truncated | Fault::Slow(_) | Fault::SlowBody(_) => {
+        Fault::Pass
+        | Fault::Truncated
+        | Fault::Slow(_)
+        | Fault::SlowBody(_)
+        | Fault::EmptyList
+        | Fault::NoNextCursor => {
             if let Fault::Slow(ms) = fault {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             }
@@ -183,7 +194,19 @@ async fn serve(
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("application/scim+json")
                 .to_string();
-            let bytes = resp.bytes().await.unwrap();
+            let mut bytes = resp.bytes().await.unwrap().to_vec();
+            if matches!(fault, Fault::EmptyList | Fault::NoNextCursor) {
+                let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                if let Some(m) = v.as_object_mut() {
+                    if fault == Fault::EmptyList {
+                        m.insert("Resources".into(), serde_json::json!([]));
+                        m.remove("nextCursor");
+                    } else {
+                        m.remove("nextCursor");
+                    }
+                }
+                bytes = serde_json::to_vec(&v).unwrap();
+            }
             if fault == Fault::Truncated {
                 respond(
                     status,

@@ -111,16 +111,48 @@ async fn sync_recovers_from_what_it_may_and_publishes_nothing_otherwise() {
             .unwrap_or_else(|e| panic!("{what}: {}", e.message()));
         assert_eq!(report.users, 450, "{what}");
     }
-    assert!(snapshots() >= published);
+    // Each of the three recovered syncs published its own copy (5 are kept).
+    assert_eq!(snapshots(), published + 3);
 
     // Stopped with a clear error, and nothing half-written published.
-    for (what, fault, words) in [
-        ("500", Fault::Status(500, None), "500"),
-        ("502", Fault::Status(502, None), "502"),
-        ("a 429 that never ends", Fault::Status(429, Some(1)), "429"),
-        ("truncated JSON", Fault::Truncated, ""),
-        ("an HTML page", Fault::Html, ""),
-        ("a 900 MB body", Fault::Huge, "MB"),
+    use desk_engine::ErrorCode;
+    for (what, fault, words, code) in [
+        (
+            "500",
+            Fault::Status(500, None),
+            "500",
+            ErrorCode::ProviderError,
+        ),
+        (
+            "502",
+            Fault::Status(502, None),
+            "502",
+            ErrorCode::ProviderError,
+        ),
+        (
+            "a 429 that never ends",
+            Fault::Status(429, Some(1)),
+            "429",
+            ErrorCode::RateLimited,
+        ),
+        (
+            "truncated JSON",
+            Fault::Truncated,
+            "not valid SCIM JSON",
+            ErrorCode::MalformedResponse,
+        ),
+        (
+            "an HTML page",
+            Fault::Html,
+            "not valid SCIM JSON",
+            ErrorCode::MalformedResponse,
+        ),
+        (
+            "a 900 MB body",
+            Fault::Huge,
+            "MB",
+            ErrorCode::MalformedResponse,
+        ),
     ] {
         let before = snapshots();
         let hits = Arc::new(AtomicUsize::new(0));
@@ -136,6 +168,7 @@ async fn sync_recovers_from_what_it_may_and_publishes_nothing_otherwise() {
         let err = sync().await.expect_err(what);
         let said = format!("{} {}", err.message(), err.detail().unwrap_or_default());
         assert!(said.contains(words), "{what}: {said}");
+        assert_eq!(err.code(), code, "{what}: {said}");
         assert!(!err.message().is_empty() && !err.message().contains("panicked"));
         assert_eq!(snapshots(), before, "{what}: nothing published");
         // The last complete copy still reads in full.

@@ -10,7 +10,7 @@
 // credentials grant at POST /oauth/token (client authenticated with HTTP Basic), accepted like
 // the bearer token until they expire (--token-lifetime seconds, default 3600).
 //
-// Usage: node server.js --port PORT --token TOKEN [--client-id ID --client-secret SECRET]
+// Usage: SCIMMY_TOKEN=... [SCIMMY_CLIENT_SECRET=...] node server.js --port PORT [--client-id ID]
 import express from "express";
 import SCIMMY from "scimmy";
 import SCIMMYRouters from "scimmy-routers";
@@ -22,14 +22,16 @@ function arg(name, fallback) {
 }
 
 const port = Number(arg("port", process.env.SCIMMY_PORT ?? "0"));
-const token = arg("token", process.env.SCIMMY_TOKEN ?? "");
+// Secrets come from the environment (readable by this user only), not the command line
+// (which every local user can list); the arguments stay for running it by hand.
+const token = process.env.SCIMMY_TOKEN || arg("token", "");
 if (!token) {
-    console.error("scimmy server: --token is required");
+    console.error("scimmy server: SCIMMY_TOKEN (or --token) is required");
     process.exit(2);
 }
 
 const clientId = arg("client-id", "");
-const clientSecret = arg("client-secret", "");
+const clientSecret = process.env.SCIMMY_CLIENT_SECRET || arg("client-secret", "");
 const tokenLifetime = Number(arg("token-lifetime", "3600"));
 /** Access tokens issued by /oauth/token, with when they expire (ms since the epoch). */
 const issued = new Map();

@@ -123,12 +123,8 @@ impl ReferenceServer {
             ProviderKind::Scimmy,
             None,
             None,
-            &[
-                "--client-id".into(),
-                client_id.into(),
-                "--client-secret".into(),
-                client_secret.into(),
-            ],
+            &["--client-id".into(), client_id.into()],
+            Some(client_secret),
         )
         .await
     }
@@ -145,14 +141,17 @@ impl ReferenceServer {
         port: Option<u16>,
         token: Option<String>,
     ) -> Result<Self, ServerError> {
-        Self::start_full(kind, port, token, &[]).await
+        Self::start_full(kind, port, token, &[], None).await
     }
 
+    /// Secrets reach the server through its environment (readable by this user only), never
+    /// its command line (which every local user can list).
     async fn start_full(
         kind: ProviderKind,
         port: Option<u16>,
         token: Option<String>,
         extra_args: &[String],
+        client_secret: Option<&str>,
     ) -> Result<Self, ServerError> {
         let port = match port {
             Some(p) => p,
@@ -163,17 +162,29 @@ impl ReferenceServer {
         let work_dir = tempfile::tempdir().map_err(ServerError::Config)?;
         let (mut cmd, base_url) = match kind {
             ProviderKind::Scim2Server => {
-                let bin = dir.join(".venv/bin/scim2-server");
-                require(&bin, "scim2-server (Python venv)")?;
+                require(
+                    &dir.join(".venv/bin/scim2-server"),
+                    "scim2-server (Python venv)",
+                )?;
                 let spc = work_dir.path().join("service-provider-config.json");
                 std::fs::write(&spc, SCIM2_SPC).map_err(ServerError::Config)?;
-                let mut cmd = Command::new(bin);
-                cmd.arg("--hostname")
+                // scim2-server takes its token only as an argument: its own entry point is
+                // called with the token added to sys.argv inside the process, from the
+                // environment, so the process's command line never shows it.
+                let mut cmd = Command::new(dir.join(".venv/bin/python3"));
+                cmd.arg("-c")
+                    .arg(
+                        "import os, sys\n\
+                         from scim2_server.testserver.cli import main\n\
+                         sys.argv = ['scim2-server'] + sys.argv[1:] + \
+                         ['--bearer-token', os.environ.pop('SCIM_DESK_PROVIDER_TOKEN')]\n\
+                         sys.exit(main())",
+                    )
+                    .env("SCIM_DESK_PROVIDER_TOKEN", &token)
+                    .arg("--hostname")
                     .arg("127.0.0.1")
                     .arg("--port")
                     .arg(port.to_string())
-                    .arg("--bearer-token")
-                    .arg(&token)
                     .arg("--service-provider-config")
                     .arg(&spc)
                     .arg("--dynamic-tenants");
@@ -188,11 +199,13 @@ impl ReferenceServer {
                 )?;
                 let mut cmd = Command::new("node");
                 cmd.arg(script)
+                    .env("SCIMMY_TOKEN", &token)
                     .arg("--port")
                     .arg(port.to_string())
-                    .arg("--token")
-                    .arg(&token)
                     .args(extra_args);
+                if let Some(s) = client_secret {
+                    cmd.env("SCIMMY_CLIENT_SECRET", s);
+                }
                 (cmd, format!("http://127.0.0.1:{port}/scim/v2"))
             }
         };

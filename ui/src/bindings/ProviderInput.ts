@@ -3,7 +3,8 @@ import type { AuthKind } from "./AuthKind";
 
 /**
  * A provider as the person types it in the Add provider dialog (or on the command line).
- * The secret travels once, from the form to the keyring, and is never sent back.
+ * The secret travels once, from the form to the keyring, and is never sent back; the debug
+ * form shows `<redacted>` in its place.
  */
 export type ProviderInput = { name: string, baseUrl: string, authKind: AuthKind, username?: string, 
 /**
@@ -27,4 +28,15 @@ scope?: string,
  * The provider's own certificate authority (PEM text), for a server whose certificate a
  * public authority did not sign. Replaces the stored one when editing; absent clears it.
  */
-caCertificate?: string, };
+caCertificate?: string, 
+/**
+ * Plain http to a host other than this computer: an explicit, visible switch (the token
+ * travels unencrypted). http to this computer needs no switch.
+ */
+allowPlainHttp: boolean, 
+/**
+ * When editing: the address (or the OAuth token address) moved to another origin and no
+ * new secret was typed. The stored secret goes to the new origin only with this set,
+ * after the person was told the new host.
+ */
+keepSecretForNewAddress: boolean, };

@@ -12,4 +12,8 @@ hasSecret: boolean, tlsSkipVerify: boolean, isDemo: boolean, createdAt: string, 
 /**
  * The provider's own certificate authority (PEM; public, not a secret).
  */
-caCertificate?: string, };
+caCertificate?: string, 
+/**
+ * Plain http to a host other than this computer was switched on (NOT ENCRYPTED).
+ */
+allowPlainHttp: boolean, };

@@ -5,6 +5,7 @@ import type { AuthKind } from "../bindings/AuthKind";
 import { testIds } from "../testIds";
 import { ErrorBox } from "./ErrorBox";
 import { CapabilityList } from "./CapabilityList";
+import { isRemotePlainHttp, originOf } from "../format";
 
 interface Props {
   onClose: () => void;
@@ -27,6 +28,8 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
   const [tlsSkipVerify, setTlsSkipVerify] = useState(editing?.tlsSkipVerify ?? false);
   const [caPem, setCaPem] = useState(editing?.caCertificate ?? "");
   const [caName, setCaName] = useState(editing?.caCertificate ? "saved certificate authority" : "");
+  const [allowPlainHttp, setAllowPlainHttp] = useState(editing?.allowPlainHttp ?? false);
+  const [keepSecret, setKeepSecret] = useState(false);
   const firstField = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -48,6 +51,8 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
     tokenUrl: authKind === "oauth2" ? tokenUrl : undefined,
     scope: authKind === "oauth2" && scope ? scope : undefined,
     caCertificate: caPem && !tlsSkipVerify ? caPem : undefined,
+    allowPlainHttp: allowPlainHttp && plainHttp,
+    keepSecretForNewAddress: keepSecret && movedTo !== null,
   });
 
   // Editing without a new secret tests the saved settings (the secret stays in the keyring).
@@ -60,6 +65,18 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
   });
   const secretLabel =
     authKind === "bearer" ? "Token" : authKind === "oauth2" ? "Client secret" : "Password";
+  // Plain http to another computer: only with the visible switch below.
+  const plainHttp = isRemotePlainHttp(baseUrl) || (authKind === "oauth2" && isRemotePlainHttp(tokenUrl));
+  // Editing: the address (or the token address) moved to another origin while the stored secret
+  // would be kept. The secret goes there only if the person says so.
+  const movedTo = (() => {
+    if (!editing || secret || authKind === "none" || authKind !== editing.authKind) return null;
+    const now = originOf(baseUrl);
+    if (now && now !== originOf(editing.baseUrl)) return now;
+    const token = authKind === "oauth2" ? originOf(tokenUrl) : null;
+    if (token && editing.tokenUrl && token !== originOf(editing.tokenUrl)) return token;
+    return null;
+  })();
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -202,6 +219,34 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
               Anyone on the network could read or change what is sent to this provider. Use only
               for a test server you control.
             </p>
+          )}
+          {plainHttp && (
+            <>
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={allowPlainHttp}
+                  onChange={(e) => setAllowPlainHttp(e.target.checked)}
+                  data-testid={testIds.fieldPlainHttp}
+                />
+                Allow an unencrypted connection (http)
+              </label>
+              <p className="warning" role="note">
+                This address is not encrypted: the {secretLabel.toLowerCase()} and every record would travel in
+                clear text across the network. Use the provider's https:// address if it has one.
+              </p>
+            </>
+          )}
+          {movedTo && (
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={keepSecret}
+                onChange={(e) => setKeepSecret(e.target.checked)}
+                data-testid={testIds.fieldKeepSecret}
+              />
+              Send the stored {secretLabel.toLowerCase()} to the new address {movedTo}
+            </label>
           )}
           {test.isError && <ErrorBox error={toCommandError(test.error)} title="Connection failed" />}
           {test.isSuccess && <CapabilityList report={test.data} />}

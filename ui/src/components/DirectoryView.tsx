@@ -245,6 +245,11 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
             </button>
           )}
         </div>
+        {head.data?.completeness?.warning && (
+          <div className="banner" role="status" data-testid={testIds.incompleteCopy}>
+            <strong>{head.data.completeness.warning}.</strong> {head.data.completeness.advice}
+          </div>
+        )}
         <FilterBar kind={kind} value={filter} onChange={setFilter} error={filterError} />
         {exportCsv.isSuccess && (
           <p className="ok-line small" data-testid={testIds.exportResult}>

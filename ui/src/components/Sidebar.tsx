@@ -102,6 +102,11 @@ export function Sidebar(p: Props) {
                 <span className="provider-tags">
                   {prov.isDemo && <span className="tag">demo</span>}
                   {prov.tlsSkipVerify && <span className="tag warn">TLS not verified</span>}
+                  {prov.allowPlainHttp && prov.baseUrl.toLowerCase().startsWith("http:") && (
+                    <span className="tag warn" data-testid={testIds.notEncrypted}>
+                      NOT ENCRYPTED
+                    </span>
+                  )}
                   <span className="tag quiet">
                     {prov.lastSyncAt ? `synced ${when(prov.lastSyncAt)}` : "never synced"}
                   </span>

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use desk_engine::api::{AuthKind, ProviderInput, ProviderSummary};
 use desk_engine::secrets::KeyringStore;
+use desk_engine::spreadsheet::SafeCsv;
 use desk_engine::{DataPaths, Desk, DeskError};
 
 #[derive(Parser)]
@@ -20,7 +21,8 @@ use desk_engine::{DataPaths, Desk, DeskError};
                   input or usage; 3 not found; 4 provider unreachable (network, timeout, TLS); \
                   5 credentials refused; 6 the record changed meanwhile (nothing saved); \
                   7 local database or keyring unavailable; 8 a migration's verify found \
-                  differences; 130 cancelled."
+                  differences (or a run left failed operations); 9 a sync stored an incomplete \
+                  copy (the provider stopped short of what it announced); 130 cancelled."
 )]
 struct Cli {
     /// Output format for results and errors.
@@ -203,8 +205,9 @@ enum ProviderCmd {
         #[command(flatten)]
         conn: ConnArgs,
     },
-    /// Change a provider's settings (give them all again); without --token-env or
-    /// --token-stdin the secret in the keyring is kept.
+    /// Change a provider's settings; the sign-in method, user name, token address and scope
+    /// stay unless given. Without --token-env or --token-stdin the secret in the keyring is kept
+    /// for the same method and address; a new address needs it again (or --keep-secret).
     Edit {
         name: String,
         #[command(flatten)]
@@ -237,8 +240,9 @@ enum ProviderCmd {
 struct ConnArgs {
     #[arg(long)]
     url: String,
-    #[arg(long, value_enum, default_value_t = AuthArg::Bearer)]
-    auth: AuthArg,
+    /// How to sign in: bearer when adding; when editing, the provider's current method.
+    #[arg(long, value_enum)]
+    auth: Option<AuthArg>,
     /// User name (basic) or client ID (oauth2).
     #[arg(long, alias = "client-id")]
     username: Option<String>,
@@ -260,25 +264,46 @@ struct ConnArgs {
     /// Trust this certificate authority (a PEM file) for the provider, besides the system's.
     #[arg(long, conflicts_with = "insecure_skip_tls_verify")]
     ca_file: Option<std::path::PathBuf>,
+    /// Allow plain http (not encrypted) to a host other than this computer; the token travels
+    /// in clear text (shown as NOT ENCRYPTED in `provider show`).
+    #[arg(long)]
+    allow_plain_http: bool,
+    /// When editing: send the stored secret to the new address (otherwise a new address needs
+    /// the secret again).
+    #[arg(long)]
+    keep_secret: bool,
 }
 
 impl ConnArgs {
-    fn into_input(self, name: String) -> Result<ProviderInput, DeskError> {
+    /// The form for `provider add` (`current` is None) or `provider edit` (what is not given
+    /// keeps the provider's current sign-in method, user name, token address and scope).
+    fn into_input(
+        self,
+        name: String,
+        current: Option<&ProviderSummary>,
+    ) -> Result<ProviderInput, DeskError> {
         let auth_kind = match self.auth {
-            AuthArg::None => AuthKind::None,
-            AuthArg::Bearer => AuthKind::Bearer,
-            AuthArg::Basic => AuthKind::Basic,
-            AuthArg::Oauth2 => AuthKind::OAuth2,
+            Some(AuthArg::None) => AuthKind::None,
+            Some(AuthArg::Bearer) => AuthKind::Bearer,
+            Some(AuthArg::Basic) => AuthKind::Basic,
+            Some(AuthArg::Oauth2) => AuthKind::OAuth2,
+            None => current.map_or(AuthKind::Bearer, |c| c.auth_kind),
+        };
+        let same_kind = current.is_some_and(|c| c.auth_kind == auth_kind);
+        let kept = |given: Option<String>, stored: Option<&String>| {
+            given.or_else(|| stored.filter(|_| same_kind).cloned())
         };
         Ok(ProviderInput {
             name,
             base_url: self.url,
             auth_kind,
-            username: self.username,
+            username: kept(self.username, current.and_then(|c| c.username.as_ref())),
             secret: read_secret(self.token_env, self.token_stdin)?,
             tls_skip_verify: self.insecure_skip_tls_verify,
-            token_url: self.token_url,
-            scope: self.scope,
+            token_url: kept(self.token_url, current.and_then(|c| c.token_url.as_ref())),
+            scope: kept(self.scope, current.and_then(|c| c.scope.as_ref())),
+            allow_plain_http: self.allow_plain_http,
+            keep_secret_for_new_address: self.keep_secret,
             ca_certificate: self
                 .ca_file
                 .map(|p| {
@@ -329,6 +354,7 @@ fn exit_code(code: desk_engine::ErrorCode) -> u8 {
         C::Database | C::DatabaseTooNew | C::KeyringUnavailable => 7,
         C::Cancelled => 130,
         C::Unverified => 8,
+        C::IncompleteCopy => 9,
         _ => 1,
     }
 }
@@ -385,6 +411,16 @@ fn print_provider(p: &ProviderSummary) {
             "verified"
         }
     );
+    if p.base_url.starts_with("http://") {
+        println!(
+            "encryption:  {}",
+            if p.allow_plain_http {
+                "NOT ENCRYPTED (plain http switched on)"
+            } else {
+                "none (plain http to this computer only)"
+            }
+        );
+    }
     println!("demo:        {}", if p.is_demo { "yes" } else { "no" });
     println!("added:       {}", p.created_at);
     println!(
@@ -462,16 +498,12 @@ fn list(
     match format {
         Format::Json => print_json(&items)?,
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            let io = |e: csv::Error| DeskError::Internal(format!("could not write CSV: {e}"));
-            w.write_record(columns.iter().map(|(h, _)| *h))
-                .map_err(io)?;
+            let mut w = SafeCsv::new(std::io::stdout());
+            w.row(columns.iter().map(|(h, _)| *h))?;
             for v in &items {
-                w.write_record(columns.iter().map(|(_, p)| cell(v, p)))
-                    .map_err(io)?;
+                w.row(columns.iter().map(|(_, p)| cell(v, p)))?;
             }
-            w.flush()
-                .map_err(|e| DeskError::Internal(format!("could not write CSV: {e}")))?;
+            w.flush()?;
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = items
@@ -597,6 +629,13 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 for n in &report.notes {
                     println!("note: {n}");
                 }
+                if let Some(w) = &report.completeness.warning {
+                    println!("INCOMPLETE COPY: {w}");
+                }
+            }
+            // Stored and labelled, but a script must not take it for the whole directory.
+            if let Some(w) = report.completeness.warning {
+                return Err(DeskError::IncompleteCopy(w));
             }
         }
         Command::Diff { name, from, to } => {
@@ -775,11 +814,8 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             if json {
                 print_json(&entries)?;
             } else {
-                let mut w = csv::Writer::from_writer(std::io::stdout());
-                let write = |w: &mut csv::Writer<std::io::Stdout>, row: &[String]| {
-                    w.write_record(row)
-                        .map_err(|e| DeskError::Internal(format!("writing CSV failed: {e}")))
-                };
+                let mut w = SafeCsv::new(std::io::stdout());
+                let write = |w: &mut SafeCsv<std::io::Stdout>, row: &[String]| w.row(row);
                 let header = [
                     "id",
                     "at",
@@ -813,8 +849,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                         ],
                     )?;
                 }
-                w.flush()
-                    .map_err(|e| DeskError::Internal(format!("writing CSV failed: {e}")))?;
+                w.flush()?;
             }
         }
         Command::Migrate(MigrateCmd::Plan {
@@ -841,7 +876,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             let plan = open()?.plan_migration(&source, &target, &options)?;
             let text = serde_json::to_string_pretty(&plan)
                 .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
-            std::fs::write(&out, text).map_err(|e| {
+            desk_engine::paths::write_private(&out, text.as_bytes()).map_err(|e| {
                 DeskError::InvalidInput(format!(
                     "The plan could not be written to {}: {e}.",
                     out.display()
@@ -909,24 +944,19 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     "differences": plan.operations, "review": plan.review
                 }))?,
                 Format::Csv => {
-                    let mut w = csv::Writer::from_writer(std::io::stdout());
-                    let fail =
-                        |e: csv::Error| DeskError::Internal(format!("writing CSV failed: {e}"));
-                    w.write_record(["op", "record", "source_id", "target_id", "attributes"])
-                        .map_err(fail)?;
+                    let mut w = SafeCsv::new(std::io::stdout());
+                    w.row(["op", "record", "source_id", "target_id", "attributes"])?;
                     for o in &plan.operations {
                         let attrs: Vec<&str> = o.changes.iter().map(|c| c.path.as_str()).collect();
-                        w.write_record([
+                        w.row([
                             o.op.as_str(),
                             o.label.as_str(),
                             o.source_id.as_str(),
                             o.target_id.as_deref().unwrap_or_default(),
                             &attrs.join(" "),
-                        ])
-                        .map_err(fail)?;
+                        ])?;
                     }
-                    w.flush()
-                        .map_err(|e| DeskError::Internal(format!("writing CSV failed: {e}")))?;
+                    w.flush()?;
                 }
                 Format::Table => {
                     println!(
@@ -947,22 +977,17 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             let report = open()?.migration_report(id)?;
             match cli.format {
                 Format::Csv => {
-                    let mut w = csv::Writer::from_writer(std::io::stdout());
-                    let fail =
-                        |e: csv::Error| DeskError::Internal(format!("writing CSV failed: {e}"));
-                    w.write_record(["kind", "source_id", "target_id", "external_id"])
-                        .map_err(fail)?;
+                    let mut w = SafeCsv::new(std::io::stdout());
+                    w.row(["kind", "source_id", "target_id", "external_id"])?;
                     for e in &report.id_map {
-                        w.write_record([
+                        w.row([
                             e.kind.as_str(),
                             e.source_id.as_str(),
                             e.target_id.as_str(),
                             e.external_id.as_deref().unwrap_or_default(),
-                        ])
-                        .map_err(fail)?;
+                        ])?;
                     }
-                    w.flush()
-                        .map_err(|e| DeskError::Internal(format!("writing CSV failed: {e}")))?;
+                    w.flush()?;
                 }
                 _ if json => print_json(&report)?,
                 _ => {
@@ -1004,7 +1029,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             let desk = open()?;
             match cmd {
                 ProviderCmd::Add { name, conn } => {
-                    let p = desk.add_provider(conn.into_input(name)?)?;
+                    let p = desk.add_provider(conn.into_input(name, None)?)?;
                     if json {
                         print_json(&p)?;
                     } else {
@@ -1012,7 +1037,9 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     }
                 }
                 ProviderCmd::Edit { name, conn } => {
-                    let p = desk.update_provider(&name, conn.into_input(name.clone())?)?;
+                    let current = desk.provider(&name)?;
+                    let input = conn.into_input(name.clone(), Some(&current))?;
+                    let p = desk.update_provider(&name, input)?;
                     if json {
                         print_json(&p)?;
                     } else {
@@ -1063,7 +1090,18 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     } else {
                         println!("{:<32} {:<8} URL", "NAME", "AUTH");
                         for p in list {
-                            println!("{:<32} {:<8} {}", p.name, p.auth_kind.as_str(), p.base_url);
+                            let plain = p.base_url.starts_with("http://");
+                            let warn = match (p.allow_plain_http && plain, p.tls_skip_verify) {
+                                (true, _) => "  NOT ENCRYPTED",
+                                (_, true) => "  NOT VERIFIED",
+                                _ => "",
+                            };
+                            println!(
+                                "{:<32} {:<8} {}{warn}",
+                                p.name,
+                                p.auth_kind.as_str(),
+                                p.base_url
+                            );
                         }
                     }
                 }

@@ -179,15 +179,32 @@ async fn a_crash_while_holding_a_token_is_told_in_words_and_leaks_nothing() {
     let server = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
         .unwrap();
+    desk_harness::seed::seed(
+        &server.client(),
+        &desk_harness::sample::generate(17, 60, 3),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     let data = tempfile::tempdir().unwrap();
     let token = server.token().expose().clone();
     let name = format!("crash-{}", std::process::id());
     add_provider(data.path(), &name, &server);
     ok(cli(data.path(), &["sync", &name], &[]));
     crash_leaks_nothing(data.path(), &["sync", &name], &token);
-    // Nothing lost: the copy from before the crash is whole, and the next sync works.
-    let users = ok(cli(data.path(), &["--format", "json", "users", &name], &[]));
-    assert!(users.starts_with('['), "{users}");
+    // Nothing lost: the copy from before the crash is whole (read from this computer, not the
+    // provider: all 60 people), and the next sync works.
+    let users = ok(cli(
+        data.path(),
+        &["--format", "json", "users", &name, "--offline"],
+        &[],
+    ));
+    let users: Vec<serde_json::Value> = serde_json::from_str(&users).unwrap();
+    assert_eq!(
+        users.len(),
+        60,
+        "the copy from before the crash reads in full"
+    );
     ok(cli(data.path(), &["sync", &name], &[]));
     // No other file of the data folder holds the token either.
     for e in walk(data.path()) {
@@ -216,18 +233,48 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn the_keyring_namespace_is_per_build_channel() {
-    let store = KeyringStore::with_service("io.scimdesk.desktop.test-namespace");
+    use desk_engine::secrets::KEYRING_SERVICE;
+    // What the app and the CLI of this build use: the `.dev` channel in debug builds (these
+    // tests), the release service otherwise.
+    let this_build = KeyringStore::for_this_build();
+    let (own, other) = if cfg!(debug_assertions) {
+        (
+            format!("{KEYRING_SERVICE}.dev"),
+            KEYRING_SERVICE.to_string(),
+        )
+    } else {
+        (
+            KEYRING_SERVICE.to_string(),
+            format!("{KEYRING_SERVICE}.dev"),
+        )
+    };
     let key = format!("probe-{}", std::process::id());
-    store
-        .set(&key, &desk_engine::Sensitive::new("v".into()))
+    this_build
+        .set(&key, &desk_engine::Sensitive::new("v-channel".into()))
         .expect("the Secret Service stores a secret");
-    assert!(
-        KeyringStore::for_this_build().get(&key).unwrap().is_none(),
-        "another namespace does not see it"
+    let seen = KeyringStore::with_service(own.as_str()).get(&key).unwrap();
+    assert_eq!(
+        seen.as_ref().map(|s| s.expose().as_str()),
+        Some("v-channel"),
+        "this build's entries live under {own}"
     );
-    store.delete(&key).unwrap();
     assert!(
-        store.get(&key).unwrap().is_none(),
+        KeyringStore::with_service(other.as_str())
+            .get(&key)
+            .unwrap()
+            .is_none(),
+        "the other channel ({other}) does not see them"
+    );
+    assert!(
+        KeyringStore::with_service("io.scimdesk.desktop.test-namespace")
+            .get(&key)
+            .unwrap()
+            .is_none(),
+        "nor does any other namespace"
+    );
+    this_build.delete(&key).unwrap();
+    assert!(
+        this_build.get(&key).unwrap().is_none(),
         "missing entries are None"
     );
 }

@@ -59,8 +59,9 @@ impl AuthKind {
 }
 
 /// A provider as the person types it in the Add provider dialog (or on the command line).
-/// The secret travels once, from the form to the keyring, and is never sent back.
-#[derive(Debug, Clone, Deserialize, TS)]
+/// The secret travels once, from the form to the keyring, and is never sent back; the debug
+/// form shows `<redacted>` in its place.
+#[derive(Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderInput {
     pub name: String,
@@ -88,6 +89,39 @@ pub struct ProviderInput {
     #[ts(optional)]
     #[serde(default)]
     pub ca_certificate: Option<String>,
+    /// Plain http to a host other than this computer: an explicit, visible switch (the token
+    /// travels unencrypted). http to this computer needs no switch.
+    #[serde(default)]
+    pub allow_plain_http: bool,
+    /// When editing: the address (or the OAuth token address) moved to another origin and no
+    /// new secret was typed. The stored secret goes to the new origin only with this set,
+    /// after the person was told the new host.
+    #[serde(default)]
+    pub keep_secret_for_new_address: bool,
+}
+
+impl std::fmt::Debug for ProviderInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderInput")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("auth_kind", &self.auth_kind)
+            .field("username", &self.username)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("tls_skip_verify", &self.tls_skip_verify)
+            .field("token_url", &self.token_url)
+            .field("scope", &self.scope)
+            .field(
+                "ca_certificate",
+                &self.ca_certificate.as_ref().map(|_| "<PEM>"),
+            )
+            .field("allow_plain_http", &self.allow_plain_http)
+            .field(
+                "keep_secret_for_new_address",
+                &self.keep_secret_for_new_address,
+            )
+            .finish()
+    }
 }
 
 impl ProviderInput {
@@ -107,6 +141,8 @@ impl ProviderInput {
             token_url: None,
             scope: None,
             ca_certificate: None,
+            allow_plain_http: false,
+            keep_secret_for_new_address: false,
         }
     }
 }
@@ -134,6 +170,8 @@ pub struct ProviderSummary {
     /// The provider's own certificate authority (PEM; public, not a secret).
     #[ts(optional)]
     pub ca_certificate: Option<String>,
+    /// Plain http to a host other than this computer was switched on (NOT ENCRYPTED).
+    pub allow_plain_http: bool,
 }
 
 /// One line of a capability profile, e.g. `sort: supported`.

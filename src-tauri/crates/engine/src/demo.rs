@@ -90,6 +90,8 @@ impl Desk {
                     token_url: None,
                     scope: None,
                     ca_certificate: None,
+                    allow_plain_http: false,
+                    keep_secret_for_new_address: false,
                 },
                 true,
             )?;

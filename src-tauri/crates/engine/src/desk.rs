@@ -115,6 +115,7 @@ impl Desk {
             token_url: r.token_url,
             scope: r.scope,
             ca_certificate: r.ca_pem,
+            allow_plain_http: r.allow_plain_http,
         }
     }
 
@@ -157,8 +158,13 @@ impl Desk {
                 "The provider name must be at most 80 characters, without line breaks.".into(),
             ));
         }
-        // ScimClient::new validates the URL the same way it will be used.
-        let client = ScimClient::new(&input.base_url, Auth::None, &ClientOptions::default())?;
+        // ScimClient::new validates the URL the same way it will be used (http only to this
+        // computer unless the person switched plain http on).
+        let checks = ClientOptions {
+            allow_plain_http: input.allow_plain_http,
+            ..ClientOptions::default()
+        };
+        let client = ScimClient::new(&input.base_url, Auth::None, &checks)?;
         let url = client.base_url().as_str().trim_end_matches('/').to_string();
         match input.auth_kind {
             AuthKind::Bearer if input.secret.as_deref().unwrap_or("").is_empty() => {
@@ -190,6 +196,8 @@ impl Desk {
                             .into(),
                     ));
                 }
+                // The client secret goes to the token address: the same rules as the base URL.
+                ScimClient::new(token_url, Auth::None, &checks)?;
             }
             _ => {}
         }
@@ -239,6 +247,7 @@ impl Desk {
                         .filter(|s| !s.is_empty()),
                 )?;
                 db.set_provider_ca(row.id, ca.as_deref())?;
+                db.set_provider_plain_http(row.id, input.allow_plain_http)?;
                 db.provider(&row.name)
             });
         match inserted {
@@ -257,7 +266,9 @@ impl Desk {
     }
 
     /// Changes a provider's connection settings (its name stays). A secret in `input` replaces
-    /// the one in the keyring; without one, the stored secret is kept.
+    /// the one in the keyring; without one, the stored secret is kept, but only for the same
+    /// sign-in method and the same origins: a stored secret never goes to a new host (or a new
+    /// token address) unless `keep_secret_for_new_address` says the person agreed.
     pub fn update_provider(
         &self,
         name: &str,
@@ -267,6 +278,9 @@ impl Desk {
         self.forget_client(name);
         input.name = row.name.clone();
         let new_secret = input.secret.clone().filter(|s| !s.is_empty());
+        if new_secret.is_none() && input.auth_kind != AuthKind::None && row.secret_ref.is_some() {
+            Self::check_kept_secret(&row, &input)?;
+        }
         // Validate as if the stored secret were typed again, so "keep the secret" passes.
         if new_secret.is_none() && input.auth_kind != AuthKind::None {
             input.secret = Some("kept".into());
@@ -302,9 +316,55 @@ impl Desk {
                     .map(str::trim)
                     .filter(|s| !s.is_empty()),
                 ca_pem: ca.as_deref(),
+                allow_plain_http: input.allow_plain_http,
             },
         )?;
         Ok(self.summary(updated))
+    }
+
+    /// The stored secret may be kept only for the same sign-in method, and for a new origin
+    /// only when the person agreed after being told the new host.
+    fn check_kept_secret(row: &ProviderRow, input: &ProviderInput) -> Result<(), DeskError> {
+        let what = match AuthKind::parse(&row.auth_kind) {
+            Some(AuthKind::Basic) => "password",
+            Some(AuthKind::OAuth2) => "client secret",
+            _ => "token",
+        };
+        if AuthKind::parse(&row.auth_kind) != Some(input.auth_kind) {
+            return Err(DeskError::InvalidInput(format!(
+                "The sign-in method changes from {} to {}: enter the secret for the new method. \
+                 SCIM Desk does not reuse the stored {what} for another kind of sign-in.",
+                row.auth_kind,
+                input.auth_kind.as_str()
+            )));
+        }
+        let origin = |u: &str| url::Url::parse(u.trim()).ok().map(|u| u.origin());
+        let moved = |old: Option<&str>, new: Option<&str>| match (old, new) {
+            (Some(o), Some(n)) => origin(o) != origin(n),
+            _ => false,
+        };
+        let new_host = if moved(Some(&row.base_url), Some(&input.base_url)) {
+            Some(input.base_url.trim())
+        } else if input.auth_kind == AuthKind::OAuth2
+            && moved(row.token_url.as_deref(), input.token_url.as_deref())
+        {
+            input.token_url.as_deref().map(str::trim)
+        } else {
+            None
+        };
+        if let (Some(new_host), false) = (new_host, input.keep_secret_for_new_address) {
+            let host = url::Url::parse(new_host)
+                .ok()
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_else(|| new_host.to_string());
+            return Err(DeskError::InvalidInput(format!(
+                "The address now points to another place ({host}). SCIM Desk does not send the \
+                 stored {what} to a new place without asking: enter it again, or confirm that \
+                 {host} may receive it (\"Send the stored {what} to the new address\", or \
+                 --keep-secret on the command line)."
+            )));
+        }
+        Ok(())
     }
 
     /// Removes a provider and its keyring entry.
@@ -364,6 +424,7 @@ impl Desk {
         let options = ClientOptions {
             danger_accept_invalid_certs: row.tls_skip_verify,
             extra_roots_pem: row.ca_pem.clone(),
+            allow_plain_http: row.allow_plain_http,
             timeout: self
                 .overrides(name)?
                 .timeout_secs
@@ -411,6 +472,7 @@ impl Desk {
         let options = ClientOptions {
             danger_accept_invalid_certs: input.tls_skip_verify,
             extra_roots_pem: ca,
+            allow_plain_http: input.allow_plain_http,
             ..ClientOptions::default()
         };
         let client = ScimClient::new(&input.base_url, auth, &options)?;
@@ -516,6 +578,8 @@ mod tests {
             token_url: None,
             scope: None,
             ca_certificate: None,
+            allow_plain_http: false,
+            keep_secret_for_new_address: false,
         }
     }
 

@@ -339,6 +339,9 @@ pub struct DirectoryPage {
     /// When the snapshot was taken; absent when the provider was never synced.
     #[ts(optional)]
     pub snapshot_at: Option<String>,
+    /// Whether the copy is complete; absent when the provider was never synced.
+    #[ts(optional)]
+    pub completeness: Option<crate::completeness::Completeness>,
 }
 
 impl Desk {
@@ -359,6 +362,7 @@ impl Desk {
                 offset,
                 rows: Vec::new(),
                 snapshot_at: None,
+                completeness: None,
             });
         };
         let read = CacheRead {
@@ -385,6 +389,7 @@ impl Desk {
                     }
                 })
                 .collect(),
+            completeness: Some(crate::completeness::Completeness::of_snapshot(&snapshot)),
             snapshot_at: Some(snapshot.finished_at),
         })
     }

@@ -305,8 +305,30 @@ impl Desk {
         })
     }
 
+    /// Records a write, with passwords and the provider's other write-only attributes kept
+    /// out (that they were set is recorded, not their value).
     fn audit(&self, entry: &NewAudit<'_>) -> Result<i64, DeskError> {
-        Ok(self.db()?.append_audit(entry)?)
+        let write_only = self.write_only_names(entry.provider)?;
+        Ok(self.db()?.append_audit_redacting(entry, &write_only)?)
+    }
+
+    /// The attributes `provider`'s /Schemas (as of its latest copy) mark writeOnly or
+    /// returned never, lowercase.
+    pub(crate) fn write_only_names(&self, provider: &str) -> Result<Vec<String>, DeskError> {
+        let db = self.db()?;
+        let Ok(row) = db.provider(provider) else {
+            return Ok(Vec::new());
+        };
+        let Some(snap) = db.latest_snapshot(row.id)? else {
+            return Ok(Vec::new());
+        };
+        let discovery = db.snapshot_discovery(snap.id)?;
+        let docs = discovery
+            .get("schemas")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        Ok(scim_client::SchemaSet::from_documents(&docs).write_only_names())
     }
 
     fn cache_saved(&self, provider: &str, kind: Kind, v: &Value) -> Result<(), DeskError> {
@@ -359,19 +381,26 @@ impl Desk {
         let p = plan(profile, &req.before, &req.after);
         let mut if_match = version_of(&req.before).filter(|_| profile.etag);
         let mut stored = req.before.clone();
+        // The provider's answer to the last request sent (what the audit log records).
+        let mut status = None;
         let mut result: Result<(), ScimError> = Ok(());
         for body in &p.bodies {
             let sent = if p.method == "PATCH" {
-                client.patch(ep, &req.id, body, if_match.as_deref()).await
+                client
+                    .patch_written(ep, &req.id, body, if_match.as_deref())
+                    .await
             } else {
-                client.replace(ep, &req.id, body, if_match.as_deref()).await
+                client
+                    .replace_written(ep, &req.id, body, if_match.as_deref())
+                    .await
             };
             match sent {
-                Ok(v) => {
+                Ok(w) => {
                     if profile.etag {
-                        if_match = version_of(&v);
+                        if_match = version_of(&w.resource);
                     }
-                    stored = v;
+                    status = Some(w.status);
+                    stored = w.resource;
                 }
                 Err(e) => {
                     result = Err(e);
@@ -388,7 +417,7 @@ impl Desk {
                     operation,
                     before: Some(&req.before),
                     after: Some(&stored),
-                    http_status: Some(200),
+                    http_status: status,
                 })?;
                 if update_cache {
                     self.cache_saved(&req.provider, kind, &stored)?;
@@ -444,12 +473,13 @@ impl Desk {
                 "The last change cannot be undone: its record is incomplete.".into(),
             ));
         };
+        // A secret recorded as "set" has no value to go back to: it is left as it is.
         let req = EditRequest {
             provider: provider.to_string(),
             kind: entry.resource_kind,
             id,
-            before: after,
-            after: before,
+            before: without_unrecorded(&after),
+            after: without_unrecorded(&before),
         };
         let out = self.save_as(&req, &format!("undo #{}", entry.id)).await?;
         Ok(out)
@@ -476,8 +506,11 @@ impl Desk {
         resource: &Value,
         update_cache: bool,
     ) -> Result<Value, DeskError> {
-        match client.create(endpoint(kind), resource).await {
-            Ok(created) => {
+        match client.create_written(endpoint(kind), resource).await {
+            Ok(scim_client::Written {
+                status,
+                resource: created,
+            }) => {
                 let id = created
                     .get("id")
                     .and_then(Value::as_str)
@@ -489,7 +522,7 @@ impl Desk {
                     operation: "create",
                     before: None,
                     after: Some(&created),
-                    http_status: Some(201),
+                    http_status: Some(status),
                 })?;
                 if update_cache {
                     self.cache_saved(provider, kind, &created)?;
@@ -525,10 +558,10 @@ impl Desk {
         let (client, profile) = self.client_with_profile(provider).await?;
         let if_match = version_of(before).filter(|_| profile.etag);
         match client
-            .delete_if(endpoint(kind), id, if_match.as_deref())
+            .delete_written(endpoint(kind), id, if_match.as_deref())
             .await
         {
-            Ok(()) => {
+            Ok(status) => {
                 self.audit(&NewAudit {
                     provider,
                     resource_kind: kind.as_str(),
@@ -536,7 +569,7 @@ impl Desk {
                     operation: "delete",
                     before: Some(before),
                     after: None,
-                    http_status: Some(204),
+                    http_status: Some(status),
                 })?;
                 let db = self.db()?;
                 let row = db.provider(provider)?;
@@ -572,6 +605,19 @@ impl Desk {
     pub async fn change_membership(&self, change: &MembershipChange) -> Result<Value, DeskError> {
         let (client, profile) = self.client_with_profile(&change.provider).await?;
         let before = client.get("Groups", &change.group_id).await?;
+        let failed = |e: ScimError| -> Result<DeskError, DeskError> {
+            self.audit(&NewAudit {
+                provider: &change.provider,
+                resource_kind: Kind::Group.as_str(),
+                resource_id: Some(&change.group_id),
+                operation: "members (failed)",
+                before: Some(&before),
+                after: None,
+                http_status: e.status(),
+            })?;
+            Ok(e.into())
+        };
+        let mut status = None;
         let stored = if profile.patch.supported {
             let mut ops = Vec::new();
             if !change.add.is_empty() {
@@ -592,20 +638,15 @@ impl Desk {
             }
             let mut last = before.clone();
             for body in requests(&ops, &profile) {
-                match client.patch("Groups", &change.group_id, &body, None).await {
-                    Ok(v) => last = v,
-                    Err(e) => {
-                        self.audit(&NewAudit {
-                            provider: &change.provider,
-                            resource_kind: Kind::Group.as_str(),
-                            resource_id: Some(&change.group_id),
-                            operation: "members (failed)",
-                            before: Some(&before),
-                            after: None,
-                            http_status: e.status(),
-                        })?;
-                        return Err(e.into());
+                match client
+                    .patch_written("Groups", &change.group_id, &body, None)
+                    .await
+                {
+                    Ok(w) => {
+                        status = Some(w.status);
+                        last = w.resource;
                     }
+                    Err(e) => return Err(failed(e)?),
                 }
             }
             last
@@ -625,9 +666,16 @@ impl Desk {
                 members.push(json!({"value": id}));
             }
             after["members"] = Value::Array(members);
-            client
-                .replace("Groups", &change.group_id, &without_read_only(&after), None)
-                .await?
+            match client
+                .replace_written("Groups", &change.group_id, &without_read_only(&after), None)
+                .await
+            {
+                Ok(w) => {
+                    status = Some(w.status);
+                    w.resource
+                }
+                Err(e) => return Err(failed(e)?),
+            }
         };
         self.audit(&NewAudit {
             provider: &change.provider,
@@ -636,7 +684,7 @@ impl Desk {
             operation: "members",
             before: Some(&before),
             after: Some(&stored),
-            http_status: Some(200),
+            http_status: status,
         })?;
         let db = self.db()?;
         let row = db.provider(&change.provider)?;
@@ -660,6 +708,20 @@ impl Desk {
             resource_id: resource.map(|(_, id)| id),
             limit,
         })?)
+    }
+}
+
+/// `v` without the attributes whose value the audit log did not record.
+fn without_unrecorded(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, x)| x.as_str() != Some(desk_store::NOT_RECORDED))
+                .map(|(k, x)| (k.clone(), without_unrecorded(x)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_unrecorded).collect()),
+        other => other.clone(),
     }
 }
 

@@ -35,6 +35,10 @@ pub enum ErrorCode {
     Cancelled,
     /// A migration's target still differs from its source.
     Unverified,
+    /// A sync stored a copy that is not complete (the provider stopped short).
+    IncompleteCopy,
+    /// The provider pointed to another origin than the configured one; nothing was sent there.
+    OtherOrigin,
     Internal,
 }
 
@@ -65,6 +69,9 @@ pub enum DeskError {
     /// A migration's verify found this many differences.
     #[error("{0} differences remain between the source and the target; run the migration again (plan, run) or resume it")]
     Unverified(usize),
+    /// A sync stored what it read, but the read stopped short of what the provider announced.
+    #[error("{0}")]
+    IncompleteCopy(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -100,6 +107,8 @@ impl DeskError {
                 },
                 ScimError::Malformed { .. } => ErrorCode::MalformedResponse,
                 ScimError::PreconditionFailed { .. } => ErrorCode::EditConflict,
+                ScimError::OtherOrigin { .. } => ErrorCode::OtherOrigin,
+                ScimError::PlainHttp { .. } => ErrorCode::InvalidInput,
             },
             DeskError::Store(desk_store::StoreError::NewerVersion { .. }) => {
                 ErrorCode::DatabaseTooNew
@@ -114,6 +123,7 @@ impl DeskError {
             DeskError::Cancelled => ErrorCode::Cancelled,
             DeskError::Conflict(_) => ErrorCode::EditConflict,
             DeskError::Unverified(_) => ErrorCode::Unverified,
+            DeskError::IncompleteCopy(_) => ErrorCode::IncompleteCopy,
             DeskError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -122,10 +132,22 @@ impl DeskError {
     pub fn message(&self) -> String {
         match self {
             DeskError::Scim(e) => match e {
-                ScimError::InvalidUrl { url, .. } => format!(
-                    "\"{url}\" is not a web address SCIM Desk can use. Enter the provider's SCIM \
-                     base address, starting with https:// (for example \
+                ScimError::InvalidUrl { url, reason } => format!(
+                    "\"{url}\" is not a web address SCIM Desk can use: {reason}. Enter the \
+                     provider's SCIM base address, starting with https:// (for example \
                      https://example.com/scim/v2)."
+                ),
+                ScimError::OtherOrigin { url, configured } => format!(
+                    "The provider pointed SCIM Desk to {url}, which is not at the address you \
+                     configured ({configured}). SCIM Desk sends your credentials only to the \
+                     configured address, so nothing was sent there. Ask the provider's \
+                     administrator to fix its configuration, or change the provider's address \
+                     if it really moved."
+                ),
+                ScimError::PlainHttp { url } => format!(
+                    "{url} is not encrypted (http): the token or password would travel in clear \
+                     text. Use the provider's https:// address. Only if you accept that risk, \
+                     switch on \"Allow an unencrypted connection\" (--allow-plain-http)."
                 ),
                 ScimError::Unreachable { url, .. } => format!(
                     "SCIM Desk could not reach the provider at {}. Check the address and your \
@@ -141,24 +163,56 @@ impl DeskError {
                      ask your administrator for the provider's certificate.",
                     host_of(url)
                 ),
-                ScimError::Http { status, url, .. } => match status {
-                    401 | 403 => "The provider refused the credentials. Check the token or \
-                                  password in the provider's settings."
+                ScimError::Http {
+                    status, url, body, ..
+                } => match status {
+                    401 => "The provider did not accept the credentials (HTTP 401). Check the \
+                            token or password in the provider's settings."
+                        .to_string(),
+                    403 => "The provider accepted the credentials but does not allow them to do \
+                            this (HTTP 403). Ask the provider's administrator for the permission."
                         .to_string(),
                     404 => format!(
                         "The provider at {} has no SCIM service at this address, or the record \
                          no longer exists. Check the base address (it usually ends in /scim/v2).",
                         host_of(url)
                     ),
+                    405 => "The provider does not allow this kind of request here (HTTP 405 \
+                            Method Not Allowed). SCIM Desk cannot make this change through it."
+                        .to_string(),
+                    408 | 504 => format!(
+                        "The provider at {} took too long to answer (HTTP {status}). Try again \
+                         in a moment.",
+                        host_of(url)
+                    ),
                     409 => "The provider already has a record with this user name (or another \
                             value that must be unique). Choose a different one and try again."
+                        .to_string(),
+                    400 if body.scim_type.as_deref() == Some("invalidFilter") => "The provider \
+                            could not use the search filter. Simplify the filter and try again."
                         .to_string(),
                     400 => "The provider refused the change as invalid. The technical detail \
                             below names the value it did not accept."
                         .to_string(),
+                    413 => "The request was larger than the provider accepts (HTTP 413). Change \
+                            fewer records at once."
+                        .to_string(),
                     429 => "The provider asked SCIM Desk to slow down. Wait a minute, then try \
                             again."
                         .to_string(),
+                    501 => "The provider does not support this operation (HTTP 501 Not \
+                            Implemented), although it may say it does. Nothing was changed."
+                        .to_string(),
+                    502 | 503 => format!(
+                        "The provider at {} is unavailable at the moment (HTTP {status}). Try \
+                         again later; if it stays unavailable, contact its administrator.",
+                        host_of(url)
+                    ),
+                    s if (300..400).contains(s) => format!(
+                        "The provider at {} sent SCIM Desk elsewhere (HTTP {status}) too many \
+                         times. Check the base address.",
+                        host_of(url)
+                    ),
                     s if *s >= 500 => "The provider had an internal problem and could not \
                                        answer. Try again later; if it keeps failing, contact \
                                        the provider's administrator."
@@ -180,6 +234,19 @@ impl DeskError {
                  open it; nothing has been changed."
                     .to_string()
             }
+            DeskError::Store(desk_store::StoreError::ProviderNotFound(name)) => format!(
+                "There is no provider named \"{name}\". The configured providers are listed in \
+                 the sidebar (or by `scim-desk-cli provider list`)."
+            ),
+            DeskError::Store(desk_store::StoreError::DuplicateProvider(name)) => format!(
+                "A provider named \"{name}\" already exists (names ignore case); choose another \
+                 name."
+            ),
+            DeskError::Store(desk_store::StoreError::FilterNotTranslatable) => {
+                "This filter cannot be answered from the local copy. Simplify it, or search \
+                 the provider itself."
+                    .to_string()
+            }
             DeskError::Store(_) => "SCIM Desk could not read or write its local data. Check \
                                     that the disk is not full, then try again."
                 .to_string(),
@@ -190,6 +257,9 @@ impl DeskError {
             DeskError::DemoFailed(_) => "The demo providers did not start. The technical detail \
                                         says why; `cargo xtask run` reinstalls them."
                 .to_string(),
+            DeskError::IncompleteCopy(w) => {
+                format!("{w}. {}", crate::completeness::INCOMPLETE_ADVICE)
+            }
             other => other.to_string(),
         }
     }
@@ -256,5 +326,247 @@ mod tests {
         assert_eq!(http(401), ErrorCode::AuthRejected);
         assert_eq!(http(429), ErrorCode::RateLimited);
         assert_eq!(http(500), ErrorCode::ProviderError);
+    }
+
+    /// Every cause, its stable code and the words that must be in its message: the cause the
+    /// person reads is the one that happened (a missing provider is not a full disk; HTTP 501
+    /// is "not supported", not "an internal problem").
+    #[test]
+    fn every_cause_has_its_code_and_its_own_words() {
+        let http = |status: u16, scim_type: Option<&str>| {
+            DeskError::Scim(ScimError::Http {
+                method: "PATCH".into(),
+                url: "http://127.0.0.1:9/v2/Users/1".into(),
+                status,
+                body: Box::new(scim_client::ScimErrorBody {
+                    scim_type: scim_type.map(str::to_string),
+                    ..Default::default()
+                }),
+                retry_after: None,
+            })
+        };
+        let url = || "http://127.0.0.1:9/v2".to_string();
+        let cases: Vec<(DeskError, ErrorCode, &str)> = vec![
+            (
+                DeskError::InvalidInput("Give it a name.".into()),
+                ErrorCode::InvalidInput,
+                "Give it a name",
+            ),
+            (
+                DeskError::DuplicateName("HR".into()),
+                ErrorCode::DuplicateName,
+                "already exists",
+            ),
+            (
+                DeskError::NotFound("No such record.".into()),
+                ErrorCode::NotFound,
+                "No such record",
+            ),
+            (
+                DeskError::Store(desk_store::StoreError::ProviderNotFound("x".into())),
+                ErrorCode::NotFound,
+                "There is no provider named \"x\"",
+            ),
+            (
+                DeskError::Store(desk_store::StoreError::DuplicateProvider("HR".into())),
+                ErrorCode::DuplicateName,
+                "already exists",
+            ),
+            (
+                DeskError::Store(desk_store::StoreError::NewerVersion {
+                    migration: "m".into(),
+                }),
+                ErrorCode::DatabaseTooNew,
+                "newer version",
+            ),
+            (
+                DeskError::Store(desk_store::StoreError::Io("disk full".into())),
+                ErrorCode::Database,
+                "disk is not full",
+            ),
+            (
+                DeskError::Store(desk_store::StoreError::FilterNotTranslatable),
+                ErrorCode::Database,
+                "cannot be answered from the local copy",
+            ),
+            (
+                DeskError::Secret(SecretError::Unavailable("no dbus".into())),
+                ErrorCode::KeyringUnavailable,
+                "keyring",
+            ),
+            (
+                DeskError::DemoUnavailable("not installed".into()),
+                ErrorCode::DemoUnavailable,
+                "not installed",
+            ),
+            (DeskError::Cancelled, ErrorCode::Cancelled, "cancelled"),
+            (
+                DeskError::Conflict("changed meanwhile".into()),
+                ErrorCode::EditConflict,
+                "changed meanwhile",
+            ),
+            (
+                DeskError::Unverified(3),
+                ErrorCode::Unverified,
+                "3 differences",
+            ),
+            (
+                DeskError::IncompleteCopy("Incomplete copy: 200 of 300 users".into()),
+                ErrorCode::IncompleteCopy,
+                "200 of 300 users",
+            ),
+            (
+                DeskError::Internal("a bug".into()),
+                ErrorCode::Internal,
+                "a bug",
+            ),
+            (
+                DeskError::Scim(ScimError::InvalidUrl {
+                    url: "ftp://x".into(),
+                    reason: "only http and https".into(),
+                }),
+                ErrorCode::InvalidInput,
+                "only http and https",
+            ),
+            (
+                DeskError::Scim(ScimError::Unreachable {
+                    url: url(),
+                    reason: "refused".into(),
+                }),
+                ErrorCode::ProviderUnreachable,
+                "could not reach",
+            ),
+            (
+                DeskError::Scim(ScimError::Timeout { url: url() }),
+                ErrorCode::ProviderTimeout,
+                "too long",
+            ),
+            (
+                DeskError::Scim(ScimError::Tls {
+                    url: url(),
+                    reason: "bad cert".into(),
+                }),
+                ErrorCode::TlsFailed,
+                "could not be verified",
+            ),
+            (
+                DeskError::Scim(ScimError::Malformed {
+                    url: url(),
+                    reason: "eof".into(),
+                }),
+                ErrorCode::MalformedResponse,
+                "could not read",
+            ),
+            (
+                DeskError::Scim(ScimError::PreconditionFailed {
+                    url: url(),
+                    current: None,
+                }),
+                ErrorCode::EditConflict,
+                "Someone else changed",
+            ),
+            (
+                DeskError::Scim(ScimError::OtherOrigin {
+                    url: "http://127.0.0.2:7/v2/Users".into(),
+                    configured: "http://127.0.0.1:9".into(),
+                }),
+                ErrorCode::OtherOrigin,
+                "only to the configured address",
+            ),
+            (
+                DeskError::Scim(ScimError::PlainHttp {
+                    url: "http://scim.example.com/v2".into(),
+                }),
+                ErrorCode::InvalidInput,
+                "not encrypted",
+            ),
+            (
+                http(400, None),
+                ErrorCode::ProviderError,
+                "refused the change as invalid",
+            ),
+            (
+                http(400, Some("invalidFilter")),
+                ErrorCode::ProviderError,
+                "could not use the search filter",
+            ),
+            (
+                http(401, None),
+                ErrorCode::AuthRejected,
+                "did not accept the credentials",
+            ),
+            (
+                http(403, None),
+                ErrorCode::AuthRejected,
+                "does not allow them",
+            ),
+            (
+                http(404, None),
+                ErrorCode::NotFound,
+                "no SCIM service at this address",
+            ),
+            (
+                http(405, None),
+                ErrorCode::ProviderError,
+                "Method Not Allowed",
+            ),
+            (http(408, None), ErrorCode::ProviderError, "took too long"),
+            (
+                http(409, None),
+                ErrorCode::ProviderError,
+                "already has a record",
+            ),
+            (
+                http(413, None),
+                ErrorCode::ProviderError,
+                "larger than the provider accepts",
+            ),
+            (http(429, None), ErrorCode::RateLimited, "slow down"),
+            (
+                http(500, None),
+                ErrorCode::ProviderError,
+                "internal problem",
+            ),
+            (
+                http(501, None),
+                ErrorCode::ProviderError,
+                "does not support this operation",
+            ),
+            (
+                http(502, None),
+                ErrorCode::ProviderError,
+                "unavailable at the moment",
+            ),
+            (
+                http(503, None),
+                ErrorCode::ProviderError,
+                "unavailable at the moment",
+            ),
+            (http(504, None), ErrorCode::ProviderError, "took too long"),
+            (
+                http(302, None),
+                ErrorCode::ProviderError,
+                "sent SCIM Desk elsewhere",
+            ),
+            (
+                http(418, None),
+                ErrorCode::ProviderError,
+                "refused the request",
+            ),
+        ];
+        for (e, code, words) in cases {
+            assert_eq!(e.code(), code, "{e:?}");
+            let m = e.message();
+            assert!(m.contains(words), "{e:?}: {m:?} should say {words:?}");
+            if !matches!(e, DeskError::Store(desk_store::StoreError::Io(_))) {
+                assert!(
+                    !m.contains("disk is not full"),
+                    "{e:?} is not a disk problem: {m}"
+                );
+            }
+            if !matches!(&e, DeskError::Scim(ScimError::Http { status: 500, .. })) {
+                assert!(!m.contains("internal problem"), "{e:?}: {m}");
+            }
+        }
     }
 }

@@ -251,7 +251,7 @@ impl Desk {
         )?;
         drop(db);
         let dir = self.paths().exports();
-        std::fs::create_dir_all(&dir)
+        crate::paths::private_dir(&dir)
             .map_err(|e| DeskError::Internal(format!("the exports folder: {e}")))?;
         let stamp = desk_store::now_rfc3339().replace([':', '-'], "");
         let safe: String = q
@@ -263,10 +263,10 @@ impl Desk {
             "{safe}-{}s-{stamp}.csv",
             kind.as_str().to_lowercase()
         ));
-        let mut w = csv::Writer::from_path(&path)
+        let file = crate::paths::private_file(&path)
             .map_err(|e| DeskError::Internal(format!("writing {}: {e}", path.display())))?;
-        let fail = |e: csv::Error| DeskError::Internal(format!("writing the CSV: {e}"));
-        w.write_record([
+        let mut w = crate::spreadsheet::SafeCsv::new(std::io::BufWriter::new(file));
+        w.row([
             "id",
             "userName",
             "displayName",
@@ -275,11 +275,10 @@ impl Desk {
             "title",
             "active",
             "externalId",
-        ])
-        .map_err(fail)?;
+        ])?;
         for r in rows {
             let e = r.extracted;
-            w.write_record([
+            w.row([
                 e.id,
                 e.user_name.unwrap_or_default(),
                 e.display_name.unwrap_or_default(),
@@ -288,15 +287,31 @@ impl Desk {
                 e.title.unwrap_or_default(),
                 e.active.map(|a| a.to_string()).unwrap_or_default(),
                 e.external_id.unwrap_or_default(),
-            ])
-            .map_err(fail)?;
+            ])?;
         }
-        w.flush()
-            .map_err(|e| DeskError::Internal(format!("writing the CSV: {e}")))?;
+        w.flush()?;
         Ok(path.display().to_string())
     }
 
     fn plan_import(&self, req: &ImportRequest) -> Result<Vec<Planned>, DeskError> {
+        // A CSV file is plain text anyone holding it can read: no secret comes from one, and
+        // none would reach the preview or the audit log.
+        let write_only = self.write_only_names(&req.provider)?;
+        if let Some(m) = req.mapping.iter().find(|m| {
+            m.attribute.as_deref().is_some_and(|a| {
+                let leaf = a.rsplit(':').next().unwrap_or(a).to_ascii_lowercase();
+                desk_store::audit::ALWAYS_SECRET.contains(&leaf.as_str())
+                    || write_only.contains(&leaf)
+            })
+        }) {
+            return Err(DeskError::InvalidInput(format!(
+                "The column \"{}\" is mapped to {}, a secret the provider only accepts and \
+                 never shows. SCIM Desk does not import secrets from CSV files; set passwords at \
+                 the provider. Map that column to \"ignore\" and try again.",
+                m.column,
+                m.attribute.as_deref().unwrap_or_default()
+            )));
+        }
         let user_col = req
             .mapping
             .iter()
@@ -317,7 +332,9 @@ impl Desk {
         for (i, rec) in r.records().enumerate() {
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
             let rec = rec.map_err(bad_csv)?;
-            let user_name = rec.get(user_col).unwrap_or_default().trim().to_string();
+            // Cells an export neutralised for spreadsheets ('=…) come back as they were.
+            let cell = |i: usize| rec.get(i).map(crate::spreadsheet::restore);
+            let user_name = cell(user_col).unwrap_or_default().trim().to_string();
             let error_row = |msg: String| ImportRow {
                 line,
                 action: "error".into(),
@@ -356,7 +373,7 @@ impl Desk {
             );
             let mut problem = None;
             for (col, m) in req.mapping.iter().enumerate() {
-                let (Some(attr), Some(text)) = (&m.attribute, rec.get(col)) else {
+                let (Some(attr), Some(text)) = (&m.attribute, cell(col)) else {
                     continue;
                 };
                 if text.trim().is_empty() || (attr == "userName" && existing.is_some()) {

@@ -6,6 +6,7 @@
 //! web view live in [`api`] and are exported to TypeScript (see `bindings` tests).
 
 pub mod api;
+pub mod completeness;
 pub mod crash;
 mod demo;
 mod desk;
@@ -22,6 +23,7 @@ pub mod overview;
 pub mod paths;
 pub mod profiles;
 pub mod secrets;
+pub mod spreadsheet;
 pub mod sync;
 
 pub use desk::Desk;

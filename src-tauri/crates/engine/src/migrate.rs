@@ -866,6 +866,8 @@ pub fn plan_operations(
 struct CachedSide {
     snapshot_id: i64,
     complete: bool,
+    /// "Incomplete copy: 200 of 300 users", when the copy is not complete.
+    incomplete: Option<String>,
     users: Vec<Value>,
     groups: Vec<Value>,
     members: HashMap<String, Vec<String>>,
@@ -893,6 +895,7 @@ impl CachedSide {
             discovery: db.snapshot_discovery(snap.id)?,
             snapshot_id: snap.id,
             complete: snap.complete,
+            incomplete: crate::completeness::Completeness::of_snapshot(&snap).warning,
             users,
             groups,
             members,
@@ -928,7 +931,7 @@ impl Desk {
     /// Saves a plan as readable JSON in the exports folder; returns its path.
     pub fn save_plan(&self, plan: &MigrationPlan) -> Result<String, DeskError> {
         let dir = self.paths().exports();
-        std::fs::create_dir_all(&dir)
+        crate::paths::private_dir(&dir)
             .map_err(|e| DeskError::Internal(format!("the exports folder: {e}")))?;
         let safe = |n: &str| -> String {
             n.chars()
@@ -943,7 +946,7 @@ impl Desk {
         ));
         let text = serde_json::to_string_pretty(plan)
             .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
-        std::fs::write(&path, text)
+        crate::paths::write_private(&path, text.as_bytes())
             .map_err(|e| DeskError::Internal(format!("writing {}: {e}", path.display())))?;
         Ok(path.display().to_string())
     }
@@ -997,12 +1000,13 @@ impl Desk {
             );
         }
         warnings.extend(planned_warnings);
-        if !complete {
-            warnings.push(
-                "A copy was not read completely: sync both providers again before relying on \
-                 this plan."
-                    .into(),
-            );
+        for (name, side) in [(source, &src), (target, &dst)] {
+            if let Some(w) = &side.incomplete {
+                warnings.push(format!(
+                    "{name}: {w}. Nobody is deactivated or deleted on the strength of an \
+                     incomplete copy; sync {name} again before relying on this plan."
+                ));
+            }
         }
         Ok(MigrationPlan {
             version: 1,

@@ -125,6 +125,8 @@ struct Runner<'a> {
     client: scim_client::ScimClient,
     profile: scim_client::CapabilityProfile,
     last_write: Option<Instant>,
+    /// The target's write-only attributes, kept out of the audit log.
+    write_only: Vec<String>,
 }
 
 /// The message journaled for a failed operation.
@@ -177,18 +179,29 @@ impl Runner<'_> {
             Ok(r) => r,
             // The request as a whole failed: some records may have arrived. Settle each one.
             Err(e) => {
+                // The answer of the whole request, for every record; a record found at the
+                // target anyway has no answer of its own.
+                let status = e.status();
                 let why = failure_text(&DeskError::from(e));
                 let mut out = Vec::new();
+                let mut statuses = Vec::new();
                 for (_, op) in batch {
-                    out.push(match self.find_created(op).await? {
+                    let found = self.find_created(op).await?;
+                    statuses.push(if found.is_some() { None } else { status });
+                    out.push(match found {
                         Some(tid) => Ok(tid),
                         None => Err(why.clone()),
                     });
                 }
-                return self.conclude(batch, out);
+                return self.conclude(batch, out, statuses);
             }
         };
         let mut out = Vec::new();
+        // The status the provider gave each operation inside its Bulk answer (0: none).
+        let statuses: Vec<Option<u16>> = results
+            .iter()
+            .map(|r| Some(r.status).filter(|s| *s != 0))
+            .collect();
         for ((_, op), r) in batch.iter().zip(results) {
             let outcome = if r.ok() {
                 match r.id {
@@ -229,16 +242,17 @@ impl Runner<'_> {
             };
             out.push(outcome);
         }
-        self.conclude(batch, out)
+        self.conclude(batch, out, statuses)
     }
 
-    /// Journals, remembers and audits the outcome of each create of a batch.
     /// Journals, remembers and audits the outcome of each create of a batch, in one
-    /// transaction (a kill before it commits leaves them "sent", settled on resume).
+    /// transaction (a kill before it commits leaves them "sent", settled on resume), with the
+    /// status the provider answered for each (`None` when it gave none of its own).
     fn conclude(
         &mut self,
         batch: &[(i64, PlanOperation)],
         out: Vec<Result<String, String>>,
+        statuses: Vec<Option<u16>>,
     ) -> Result<Vec<Result<String, String>>, DeskError> {
         let desk = self.desk;
         let db = desk.db()?;
@@ -246,7 +260,7 @@ impl Runner<'_> {
             .conn()
             .unchecked_transaction()
             .map_err(desk_store::StoreError::from)?;
-        for ((seq, op), outcome) in batch.iter().zip(&out) {
+        for (((seq, op), outcome), status) in batch.iter().zip(&out).zip(statuses) {
             let kind = kind_of(&op.op);
             let (resource_id, operation, after, state, message) = match outcome {
                 Ok(tid) => {
@@ -266,15 +280,18 @@ impl Runner<'_> {
                     Some(m.as_str()),
                 ),
             };
-            db.append_audit(&desk_store::NewAudit {
-                provider: &self.plan.target,
-                resource_kind: kind.as_str(),
-                resource_id,
-                operation,
-                before: None,
-                after: Some(&after),
-                http_status: resource_id.map(|_| 201),
-            })?;
+            db.append_audit_redacting(
+                &desk_store::NewAudit {
+                    provider: &self.plan.target,
+                    resource_kind: kind.as_str(),
+                    resource_id,
+                    operation,
+                    before: None,
+                    after: Some(&after),
+                    http_status: status,
+                },
+                &self.write_only,
+            )?;
             db.mark_op(self.id, *seq, state, resource_id, message)?;
         }
         tx.commit().map_err(desk_store::StoreError::from)?;
@@ -626,6 +643,7 @@ impl Desk {
         progress: &(dyn Fn(RunProgress) + Send + Sync),
     ) -> Result<RunReport, DeskError> {
         plan.check()?;
+        self.refuse_removals_from_incomplete_copies(plan)?;
         let text = serde_json::to_string(plan)
             .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
         let id = {
@@ -653,6 +671,39 @@ impl Desk {
             id
         };
         self.resume_migration(Some(id), cancel, progress).await
+    }
+
+    /// A plan that deactivates or deletes must come from complete copies: a saved plan made
+    /// from a copy that is now known to be incomplete (or edited by hand to add removals) is
+    /// refused with the reason, before anything is sent.
+    fn refuse_removals_from_incomplete_copies(
+        &self,
+        plan: &MigrationPlan,
+    ) -> Result<(), DeskError> {
+        let removals = plan
+            .operations
+            .iter()
+            .filter(|o| o.op == "deactivate_user" || o.op == "delete_user")
+            .count();
+        if removals == 0 {
+            return Ok(());
+        }
+        let db = self.db()?;
+        for (name, snapshot) in [
+            (&plan.source, plan.source_snapshot),
+            (&plan.target, plan.target_snapshot),
+        ] {
+            if let Some(snap) = db.snapshot(snapshot)? {
+                if let Some(w) = crate::completeness::Completeness::of_snapshot(&snap).warning {
+                    return Err(DeskError::InvalidInput(format!(
+                        "The plan deactivates or deletes {removals} users, but it was made from \
+                         {name}'s copy that is not complete ({w}). Nothing was sent. Sync both \
+                         providers again and make a new plan."
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Goes on with a run (the newest unfinished one when `id` is `None`): operations in doubt
@@ -703,6 +754,7 @@ impl Desk {
         let (client, profile) = self.client_with_profile(&plan.target).await?;
         let total = u32::try_from(journal.len()).unwrap_or(u32::MAX);
         let bulk = profile.bulk.supported;
+        let write_only = self.write_only_names(&plan.target)?;
         let mut runner = Runner {
             desk: self,
             id,
@@ -711,6 +763,7 @@ impl Desk {
             client,
             profile,
             last_write: None,
+            write_only,
         };
         let mut report = RunReport {
             migration_id: id,

@@ -33,9 +33,9 @@ impl DataPaths {
         Self::at(dirs.data_dir().to_path_buf())
     }
 
-    /// A data folder at `root`, created if missing.
+    /// A data folder at `root`, created if missing, readable by its owner only (0700).
     pub fn at(root: PathBuf) -> Result<Self, DeskError> {
-        std::fs::create_dir_all(&root).map_err(|e| {
+        private_dir(&root).map_err(|e| {
             DeskError::Internal(format!(
                 "could not create the data folder {}: {e}",
                 root.display()
@@ -58,4 +58,44 @@ impl DataPaths {
     pub fn exports(&self) -> PathBuf {
         self.root.join("exports")
     }
+}
+
+/// Creates a folder (and its parents) and makes it readable by its owner only (0700 on Unix):
+/// the data folder and the exports hold directory data.
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Creates (or empties) a file readable and writable by its owner only (0600 on Unix), for
+/// exports, plans and reports that hold directory data.
+pub fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    // An existing file keeps its old mode through open(): set it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+/// Writes `text` to a file readable and writable by its owner only.
+pub fn write_private(path: &Path, text: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = private_file(path)?;
+    f.write_all(text)?;
+    f.sync_all()
 }

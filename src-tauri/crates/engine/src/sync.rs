@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use desk_store::SnapshotWriter;
-use scim_client::{discover, ListQuery, MembersRead, PageRequest, Pager};
+use scim_client::{discover, ListQuery, MembersRead, Pager};
 use serde::Serialize;
 use serde_json::{json, Value};
 use ts_rs::TS;
 
+use crate::completeness::{Completeness, ReadEnd, ReadRecord, ReadWhat};
 use crate::directory::Kind;
 use crate::{Desk, DeskError};
 
@@ -77,6 +78,8 @@ pub struct SyncReport {
     pub seconds: f64,
     /// What discovery noticed about the provider, in plain words.
     pub notes: Vec<String>,
+    /// Whether every read reached what the provider announced.
+    pub completeness: Completeness,
 }
 
 /// Cancels a running sync from another task or thread.
@@ -276,6 +279,16 @@ impl Desk {
         })
         .await?;
         let users = pager.received();
+        let mut reads = vec![ReadRecord::of(ReadWhat::Users, pager.outcome(), users)];
+        if since_filter.is_some() && base.as_ref().is_some_and(|b| !b.complete) {
+            // Changes applied to an incomplete copy leave it incomplete.
+            reads.push(ReadRecord {
+                what: ReadWhat::EarlierCopy,
+                end: ReadEnd::IncompleteBase,
+                read: 0,
+                announced: None,
+            });
+        }
         // Groups.
         let group_meter = Meter {
             started: Instant::now(),
@@ -299,11 +312,12 @@ impl Desk {
         })
         .await?;
         let groups = pager.received();
+        reads.push(ReadRecord::of(ReadWhat::Groups, pager.outcome(), groups));
         // Incremental: deletions show as ids missing from a list of ids.
         if since_filter.is_some() {
-            for (kind, endpoint) in [
-                ("User", discovery.endpoint("User")),
-                ("Group", discovery.endpoint("Group")),
+            for (kind, what, endpoint) in [
+                ("User", ReadWhat::UserIds, discovery.endpoint("User")),
+                ("Group", ReadWhat::GroupIds, discovery.endpoint("Group")),
             ] {
                 let ids_query = ListQuery {
                     attributes: if profile.attributes_param {
@@ -329,7 +343,13 @@ impl Desk {
                         pager.total(),
                     );
                 }
-                writer.retain_ids(kind, &keep)?;
+                // Only a listing that reached the announced total may remove records: an id
+                // missing from a short listing is not a deletion.
+                let listing = ReadRecord::of(what, pager.outcome(), pager.received());
+                if listing.is_complete() {
+                    writer.retain_ids(kind, &keep)?;
+                }
+                reads.push(listing);
             }
         }
         // Memberships hidden from group reads: one `members.value eq` query per user.
@@ -339,6 +359,7 @@ impl Desk {
                 ..group_meter
             };
             let endpoint = discovery.endpoint("Group");
+            let mut short_membership_reads = 0u32;
             for (i, uid) in user_ids.iter().enumerate() {
                 check(cancel)?;
                 let q = ListQuery {
@@ -355,16 +376,23 @@ impl Desk {
                     },
                     ..Default::default()
                 };
-                let first = if profile.paging.index {
-                    PageRequest::Index(1)
-                } else {
-                    PageRequest::Cursor(None)
-                };
-                let page = client.list(&endpoint, &q, &first).await?;
-                for g in &page.resources {
-                    if let Some(gid) = g.get("id").and_then(Value::as_str) {
-                        writer.add_membership(gid, uid, Some("User"))?;
+                // Every page of the user's groups: a person in more groups than one page holds
+                // keeps all of them.
+                let mut groups_of = Pager::new(&client, &endpoint, q, &profile);
+                while let Some(page) = groups_of.next_page().await? {
+                    for g in &page {
+                        if let Some(gid) = g.get("id").and_then(Value::as_str) {
+                            writer.add_membership(gid, uid, Some("User"))?;
+                        }
                     }
+                }
+                let read = ReadRecord::of(
+                    ReadWhat::Memberships,
+                    groups_of.outcome(),
+                    groups_of.received(),
+                );
+                if !read.is_complete() {
+                    short_membership_reads += 1;
                 }
                 m.report(
                     "Reading memberships",
@@ -373,6 +401,16 @@ impl Desk {
                     Some(user_ids.len() as u64),
                 );
             }
+            reads.push(ReadRecord {
+                what: ReadWhat::Memberships,
+                end: if short_membership_reads == 0 {
+                    ReadEnd::Complete
+                } else {
+                    ReadEnd::EmptyPage
+                },
+                read: u32_of(user_ids.len() as u64 - u64::from(short_membership_reads)),
+                announced: Some(u32_of(user_ids.len() as u64)),
+            });
         }
         check(cancel)?;
         meter.report("Saving", 0, users + groups, None);
@@ -387,7 +425,9 @@ impl Desk {
         } else {
             "full"
         };
-        let info = writer.finish(true, &discovery_doc)?;
+        let completeness = Completeness::of_reads(reads);
+        let reads_doc = serde_json::to_value(&completeness.reads).unwrap_or(Value::Null);
+        let info = writer.finish_with_reads(completeness.complete, &discovery_doc, &reads_doc)?;
         let keep = self.keep_snapshots()?;
         self.db()?.prune_snapshots(row.id, keep)?;
         // The new pages move from the log into the file in the background; the snapshot is
@@ -407,6 +447,7 @@ impl Desk {
             memberships: u32_of(info.memberships.max(0) as u64),
             seconds: started.elapsed().as_secs_f64(),
             notes,
+            completeness,
         })
     }
 }

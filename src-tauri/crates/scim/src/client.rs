@@ -52,6 +52,9 @@ pub struct ClientOptions {
     pub user_agent: String,
     /// Certificate authorities (PEM) trusted for this provider besides the system's.
     pub extra_roots_pem: Option<String>,
+    /// Allow plain http to a host other than this computer. Only ever set from an explicit,
+    /// visible user switch: without it, http is refused except to loopback addresses.
+    pub allow_plain_http: bool,
 }
 
 impl Default for ClientOptions {
@@ -62,6 +65,7 @@ impl Default for ClientOptions {
             danger_accept_invalid_certs: false,
             user_agent: format!("SCIM-Desk/{}", env!("CARGO_PKG_VERSION")),
             extra_roots_pem: None,
+            allow_plain_http: false,
         }
     }
 }
@@ -90,12 +94,29 @@ pub struct ScimClient {
 
 impl ScimClient {
     /// Builds a client. The base URL must be http or https; a trailing slash is optional.
+    ///
+    /// Plain http is refused unless the host is this computer or `allow_plain_http` is set (for
+    /// the OAuth 2.0 token address too). Redirects are followed only within the origin of the
+    /// request that was sent: a credential never follows one to another origin.
     pub fn new(base_url: &str, auth: Auth, options: &ClientOptions) -> Result<Self, ScimError> {
         let base = parse_base_url(base_url)?;
+        check_encrypted(&base, options.allow_plain_http)?;
+        if let Auth::OAuth2 { token_url, .. } = &auth {
+            check_encrypted(&parse_base_url(token_url)?, options.allow_plain_http)?;
+        }
+        let same_origin_only = reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().map(Url::origin);
+            if attempt.previous().len() < 10 && first == Some(attempt.url().origin()) {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
             .user_agent(options.user_agent.clone())
+            .redirect(same_origin_only)
             .tls_danger_accept_invalid_certs(options.danger_accept_invalid_certs);
         if let Some(pem) = options.extra_roots_pem.as_deref() {
             let bad = |reason: String| ScimError::Tls {
@@ -140,9 +161,23 @@ impl ScimClient {
     /// Resolves an endpoint. Both `Users`, `/Users` and an absolute path that already contains
     /// the base path (`/scim/v2/Users`, as some ResourceTypes documents give) end up at the
     /// same place: the prefix is never doubled.
+    ///
+    /// An absolute endpoint on another origin (scheme, host, port) than the configured base URL
+    /// is refused with [`ScimError::OtherOrigin`]: the credential goes only to the origin the
+    /// person configured, whatever a provider's documents say.
     pub fn endpoint_url(&self, endpoint: &str) -> Result<Url, ScimError> {
-        if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
-            return parse_base_url(endpoint);
+        let lower = endpoint.trim_start().to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("//")
+        {
+            let url = self
+                .base
+                .join(endpoint.trim())
+                .map_err(|e| ScimError::InvalidUrl {
+                    url: endpoint.to_string(),
+                    reason: e.to_string(),
+                })?;
+            self.check_origin(&url)?;
+            return Ok(url);
         }
         let base_path = self.base.path().trim_end_matches('/');
         let rel = if !base_path.is_empty() && endpoint.starts_with(base_path) {
@@ -153,6 +188,18 @@ impl ScimClient {
         let mut url = self.base.clone();
         url.set_path(&format!("{base_path}/{rel}"));
         Ok(url)
+    }
+
+    /// Refuses `url` unless it is on the configured base URL's origin.
+    pub fn check_origin(&self, url: &Url) -> Result<(), ScimError> {
+        if url.origin() == self.base.origin() {
+            Ok(())
+        } else {
+            Err(ScimError::OtherOrigin {
+                url: without_credentials(url),
+                configured: self.base.origin().ascii_serialization(),
+            })
+        }
     }
 
     /// GET /ServiceProviderConfig.
@@ -197,18 +244,32 @@ impl ScimClient {
 
     /// POST a new resource; returns what the server stored.
     pub async fn create(&self, endpoint: &str, resource: &Value) -> Result<Value, ScimError> {
+        self.create_written(endpoint, resource)
+            .await
+            .map(|w| w.resource)
+    }
+
+    /// [`ScimClient::create`], with the status the provider answered.
+    pub async fn create_written(
+        &self,
+        endpoint: &str,
+        resource: &Value,
+    ) -> Result<crate::Written, ScimError> {
         let url = self.endpoint_url(endpoint)?;
-        let body = self
-            .send(Method::POST, url.clone(), Some(resource))
-            .await?
-            .unwrap_or(Value::Null);
+        let reply = self
+            .send_with(Method::POST, url.clone(), Some(resource), &[])
+            .await?;
+        let body = reply.body.unwrap_or(Value::Null);
         if !body.is_object() {
             return Err(ScimError::Malformed {
                 url: url.to_string(),
                 reason: "a create answered without the created resource".into(),
             });
         }
-        Ok(body)
+        Ok(crate::Written {
+            status: reply.status,
+            resource: body,
+        })
     }
 
     /// DELETE a resource.
@@ -434,6 +495,21 @@ impl ScimClient {
             }
         }
         waiting.stop();
+        if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+            // Redirects within the origin were followed; this one leads elsewhere (or loops).
+            let to = location
+                .as_deref()
+                .and_then(|l| url.join(l).ok())
+                .unwrap_or_else(|| url.clone());
+            self.check_origin(&to)?;
+            return Err(ScimError::Http {
+                method: method.to_string(),
+                url: url.to_string(),
+                status: status.as_u16(),
+                body: Default::default(),
+                retry_after,
+            });
+        }
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Reply {
                 status: status.as_u16(),
@@ -510,7 +586,46 @@ fn parse_base_url(s: &str) -> Result<Url, ScimError> {
             reason: "the address has no host".into(),
         });
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ScimError::InvalidUrl {
+            url: without_credentials(&url),
+            reason: "the address holds a user name or password (user:pass@); credentials belong \
+                     in the provider's sign-in settings, where they go to the keyring"
+                .into(),
+        });
+    }
     Ok(url)
+}
+
+/// The URL as text with any `user:pass@` taken out.
+fn without_credentials(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
+/// True for an address on this computer: 127.0.0.0/8, ::1, `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+/// Plain http only to this computer, unless the person switched it on.
+fn check_encrypted(url: &Url, allow_plain_http: bool) -> Result<(), ScimError> {
+    if url.scheme() == "http" && !allow_plain_http && !is_loopback(url) {
+        return Err(ScimError::PlainHttp {
+            url: without_credentials(url),
+        });
+    }
+    Ok(())
 }
 
 fn transport_error(url: &Url, e: reqwest::Error) -> ScimError {

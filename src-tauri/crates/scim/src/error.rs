@@ -52,6 +52,13 @@ pub enum ScimError {
     },
     #[error("{url} sent a response that is not valid SCIM JSON: {reason}")]
     Malformed { url: String, reason: String },
+    /// The provider pointed to an address on another origin than the configured one (an
+    /// endpoint, a location or a redirect): nothing was sent there.
+    #[error("the provider pointed to {url}, outside the configured origin {configured}; nothing was sent there")]
+    OtherOrigin { url: String, configured: String },
+    /// Plain http to a host other than this computer, without the person's switch.
+    #[error("{url} is plain http (not encrypted) to a host other than this computer")]
+    PlainHttp { url: String },
 }
 
 fn describe(body: &ScimErrorBody) -> String {

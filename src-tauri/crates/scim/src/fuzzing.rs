@@ -8,8 +8,8 @@
 use serde_json::Value;
 
 use crate::filter::parse;
-use crate::patch::diff;
-use crate::profile::CapabilityProfile;
+use crate::patch::{diff, requests, PatchOpKind, PatchOperation};
+use crate::profile::{CapabilityProfile, Preset};
 use crate::schema::{CheckMode, SchemaSet};
 use crate::{AttrPath, Resource};
 
@@ -28,11 +28,39 @@ pub fn filter_roundtrip(data: &[u8]) {
 }
 
 /// PATCH paths and PATCH building: an attribute path that parses prints back to itself; the
-/// PATCH between two documents never panics, and between a document and itself is empty.
+/// PATCH between two documents never panics, and between a document and itself is empty; the
+/// request bodies built from those operations, and from operations whose path and value are
+/// the raw input (non-ASCII, any bytes a person or a provider may type), never panic under any
+/// provider's preset (member limits split and chunk them).
 pub fn patch_path_and_diff(data: &[u8]) {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
+    let profiles: Vec<CapabilityProfile> = Preset::ALL
+        .iter()
+        .map(|p| {
+            let mut prof = CapabilityProfile::default();
+            prof.apply_preset(*p);
+            prof
+        })
+        .collect();
+    for op in [PatchOpKind::Add, PatchOpKind::Remove, PatchOpKind::Replace] {
+        let raw = vec![
+            PatchOperation {
+                op,
+                path: Some(s.to_string()),
+                value: Some(Value::String(s.to_string())),
+            },
+            PatchOperation {
+                op,
+                path: Some(format!("members{s}")),
+                value: Some(serde_json::json!([{ "value": s }])),
+            },
+        ];
+        for prof in &profiles {
+            let _ = requests(&raw, prof);
+        }
+    }
     if let Ok(p) = AttrPath::parse(s) {
         let printed = p.to_string();
         assert_eq!(
@@ -48,7 +76,11 @@ pub fn patch_path_and_diff(data: &[u8]) {
         serde_json::from_str::<Value>(b),
     ) {
         let style = CapabilityProfile::default().patch;
-        let _ = diff(&before, &after, &style);
+        let ops = diff(&before, &after, &style);
+        for prof in &profiles {
+            let _ = requests(&ops, prof);
+            let _ = requests(&diff(&before, &after, &prof.patch), prof);
+        }
         assert!(
             diff(&before, &before, &style).is_empty(),
             "no change between a document and itself"

@@ -43,6 +43,14 @@ pub enum PageRequest {
     Cursor(Option<String>),
 }
 
+/// What a write stored, with the HTTP status the provider answered it with (for the audit log:
+/// the provider's real answer, never an assumed one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub status: u16,
+    pub resource: Value,
+}
+
 /// A resource read with its ETag, or "not modified" for a matching If-None-Match.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fetched {
@@ -203,13 +211,30 @@ impl ScimClient {
         resource: &Value,
         if_match: Option<&str>,
     ) -> Result<Value, ScimError> {
+        self.replace_written(endpoint, id, resource, if_match)
+            .await
+            .map(|w| w.resource)
+    }
+
+    /// [`ScimClient::replace`], with the status the provider answered the PUT with.
+    pub async fn replace_written(
+        &self,
+        endpoint: &str,
+        id: &str,
+        resource: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Written, ScimError> {
         let reply = self
             .conditional(Method::PUT, endpoint, id, Some(resource), if_match)
             .await?;
-        match reply.body {
-            Some(v) => Ok(v),
-            None => self.get(endpoint, id).await,
-        }
+        let resource = match reply.body {
+            Some(v) => v,
+            None => self.get(endpoint, id).await?,
+        };
+        Ok(Written {
+            status: reply.status,
+            resource,
+        })
     }
 
     /// PATCH with a PatchOp body. Servers answer 200 with the resource or 204 without; after a
@@ -221,13 +246,31 @@ impl ScimClient {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Value, ScimError> {
+        self.patch_written(endpoint, id, body, if_match)
+            .await
+            .map(|w| w.resource)
+    }
+
+    /// [`ScimClient::patch`], with the status the provider answered the PATCH with (not the
+    /// read that may follow a 204).
+    pub async fn patch_written(
+        &self,
+        endpoint: &str,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Written, ScimError> {
         let reply = self
             .conditional(Method::PATCH, endpoint, id, Some(body), if_match)
             .await?;
-        match reply.body {
-            Some(v) if v.is_object() => Ok(v),
-            _ => self.get(endpoint, id).await,
-        }
+        let resource = match reply.body {
+            Some(v) if v.is_object() => v,
+            _ => self.get(endpoint, id).await?,
+        };
+        Ok(Written {
+            status: reply.status,
+            resource,
+        })
     }
 
     /// DELETE with If-Match when given.
@@ -237,9 +280,21 @@ impl ScimClient {
         id: &str,
         if_match: Option<&str>,
     ) -> Result<(), ScimError> {
-        self.conditional(Method::DELETE, endpoint, id, None, if_match)
+        self.delete_written(endpoint, id, if_match)
             .await
             .map(|_| ())
+    }
+
+    /// [`ScimClient::delete_if`], returning the status the provider answered.
+    pub async fn delete_written(
+        &self,
+        endpoint: &str,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> Result<u16, ScimError> {
+        self.conditional(Method::DELETE, endpoint, id, None, if_match)
+            .await
+            .map(|r| r.status)
     }
 
     async fn conditional(
@@ -435,20 +490,45 @@ impl BulkResult {
     }
 }
 
-/// Why a pager stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a pager stopped. Only [`PagerEnd::Complete`] means the read reached what the provider
+/// announced; every other end is a short read, and a copy made from it is incomplete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PagerEnd {
-    /// Reached `totalResults` or the last cursor.
+    /// Reached `totalResults`, or the provider's own end (an empty page, a repeated page or the
+    /// last cursor) when it announced no total.
     Complete,
-    /// A page came back empty.
+    /// A page came back empty before `totalResults` was reached.
     EmptyPage,
-    /// A page repeated an earlier one (SCIMMY past the end): dropped, and the read stops.
+    /// A page repeated an earlier one before `totalResults` was reached.
     RepeatedPage,
+    /// The provider gave no next cursor before `totalResults` was reached.
+    CursorEnded,
+}
+
+/// How one paged read ended: why it stopped, how many resources it read and how many the
+/// provider announced (`totalResults`, when it said).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReadOutcome {
+    pub end: PagerEnd,
+    pub read: u64,
+    pub announced: Option<u64>,
+}
+
+impl ReadOutcome {
+    /// True when the read reached what the provider announced.
+    pub fn is_complete(&self) -> bool {
+        self.end == PagerEnd::Complete
+    }
 }
 
 /// Streams every resource of an endpoint page by page, with cursor paging where the provider
 /// has it, else index paging with several pages in flight. Memory holds only the pages in
-/// flight. Stops on totalResults, on an empty page and on a repeated page.
+/// flight. Stops on totalResults, on an empty page and on a repeated page, and records which
+/// ([`Pager::outcome`]): a read that stopped before the announced total is never complete.
+///
+/// A provider that answers fewer resources than asked for (its own page-size cap) while more
+/// remain is asked again from where its answer ended, so a capped page leaves no gap.
 pub struct Pager {
     client: ScimClient,
     endpoint: String,
@@ -462,7 +542,7 @@ pub struct Pager {
     first_ids: HashSet<String>,
     total: Option<u64>,
     received: u64,
-    pending: VecDeque<JoinHandle<Result<ListPage, ScimError>>>,
+    pending: VecDeque<(u64, u32, JoinHandle<Result<ListPage, ScimError>>)>,
     end: Option<PagerEnd>,
     pages: u64,
 }
@@ -523,17 +603,38 @@ impl Pager {
         self.end
     }
 
-    fn spawn_index(&mut self) {
+    /// How the read ended, once it has.
+    pub fn outcome(&self) -> Option<ReadOutcome> {
+        self.end.map(|end| ReadOutcome {
+            end,
+            read: self.received,
+            announced: self.total,
+        })
+    }
+
+    fn spawn_request(&mut self, start: u64, count: u32, front: bool) {
         let client = self.client.clone();
         let endpoint = self.endpoint.clone();
-        let query = self.query.clone();
-        let start = self.next_index;
-        self.next_index += u64::from(self.page_size);
-        self.pending.push_back(tokio::spawn(async move {
+        let query = ListQuery {
+            count: Some(count),
+            ..self.query.clone()
+        };
+        let handle = tokio::spawn(async move {
             client
                 .list(&endpoint, &query, &PageRequest::Index(start))
                 .await
-        }));
+        });
+        if front {
+            self.pending.push_front((start, count, handle));
+        } else {
+            self.pending.push_back((start, count, handle));
+        }
+    }
+
+    fn spawn_index(&mut self) {
+        let start = self.next_index;
+        self.next_index += u64::from(self.page_size);
+        self.spawn_request(start, self.page_size, false);
     }
 
     fn more_index_pages_expected(&self) -> bool {
@@ -543,40 +644,46 @@ impl Pager {
         }
     }
 
+    /// Ends the read: complete when the total was reached or none was announced, else `short`.
+    fn stop(&mut self, short: PagerEnd) {
+        self.end = Some(match self.total {
+            Some(t) if self.received < t => short,
+            _ => PagerEnd::Complete,
+        });
+        self.abort_pending();
+    }
+
     /// The next page of resources, or `None` at the end.
     pub async fn next_page(&mut self) -> Result<Option<Vec<Value>>, ScimError> {
         if self.end.is_some() {
             self.abort_pending();
             return Ok(None);
         }
-        let page = if self.cursor_mode {
+        let (page, asked) = if self.cursor_mode {
             let req = PageRequest::Cursor(self.cursor.clone());
-            self.client.list(&self.endpoint, &self.query, &req).await?
+            (
+                self.client.list(&self.endpoint, &self.query, &req).await?,
+                None,
+            )
         } else {
             if self.pending.is_empty() {
                 self.spawn_index();
             }
-            let handle = self.pending.pop_front();
-            let Some(handle) = handle else {
+            let Some((start, count, handle)) = self.pending.pop_front() else {
                 return Ok(None);
             };
             let page = handle.await.map_err(|e| ScimError::Malformed {
                 url: self.endpoint.clone(),
                 reason: format!("a page request failed: {e}"),
             })??;
-            page
+            (page, Some((start, count)))
         };
         self.pages += 1;
         if self.total.is_none() {
             self.total = page.total_results;
         }
         if page.resources.is_empty() {
-            self.end = Some(if self.total.is_some_and(|t| self.received >= t) {
-                PagerEnd::Complete
-            } else {
-                PagerEnd::EmptyPage
-            });
-            self.abort_pending();
+            self.stop(PagerEnd::EmptyPage);
             return Ok(None);
         }
         // A page whose first resource opened an earlier page is a repeat.
@@ -585,26 +692,32 @@ impl Pager {
             .map(|v| v.to_string())
             .unwrap_or_default();
         if !first_id.is_empty() && !self.first_ids.insert(first_id) {
-            self.end = Some(PagerEnd::RepeatedPage);
-            self.abort_pending();
+            self.stop(PagerEnd::RepeatedPage);
             return Ok(None);
         }
-        let mut resources = page.resources;
-        if let Some(t) = self.total {
-            let room = t.saturating_sub(self.received);
-            if (resources.len() as u64) > room {
-                resources.truncate(room as usize);
-            }
-        }
-        self.received += resources.len() as u64;
+        // Every resource is kept, even past the announced total (a directory that grew while
+        // it was read): dropping them would leave real people out of a "complete" copy.
+        let resources = page.resources;
+        let n = resources.len() as u64;
+        self.received += n;
         if self.cursor_mode {
             match page.next_cursor {
                 Some(c) if !c.is_empty() && self.seen_cursors.insert(c.clone()) => {
                     self.cursor = Some(c)
                 }
-                _ => self.end = Some(PagerEnd::Complete),
+                _ => self.stop(PagerEnd::CursorEnded),
             }
         } else {
+            if let Some((start, asked)) = asked {
+                // Fewer than asked while more remain: the provider caps its pages. Ask again
+                // from where this answer ended, and ask for no more than it gives from now on.
+                let more_remain = self.total.is_some_and(|t| start + n <= t);
+                if n < u64::from(asked) && more_remain {
+                    let rest = u32::try_from(u64::from(asked) - n).unwrap_or(asked);
+                    self.spawn_request(start + n, rest, true);
+                    self.page_size = self.page_size.min(u32::try_from(n).unwrap_or(1).max(1));
+                }
+            }
             if self.total.is_some_and(|t| self.received >= t) {
                 self.end = Some(PagerEnd::Complete);
             }
@@ -622,7 +735,7 @@ impl Pager {
     }
 
     fn abort_pending(&mut self) {
-        for h in self.pending.drain(..) {
+        for (_, _, h) in self.pending.drain(..) {
             h.abort();
         }
     }

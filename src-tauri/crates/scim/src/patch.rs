@@ -61,9 +61,14 @@ impl PatchOperation {
 
     /// True when this operation changes group membership.
     pub fn is_member_change(&self) -> bool {
-        self.path
-            .as_deref()
-            .is_some_and(|p| p.len() >= 7 && p[..7].eq_ignore_ascii_case("members"))
+        // Compared as bytes: a path is provider or user text, and slicing a str at a byte that
+        // is not a character boundary (`abcdefé`) would panic.
+        self.path.as_deref().is_some_and(|p| {
+            let b = p.as_bytes();
+            b.len() >= 7
+                && b[..7].eq_ignore_ascii_case(b"members")
+                && matches!(b.get(7), None | Some(b'[' | b'.' | b' '))
+        })
     }
 }
 
@@ -385,6 +390,26 @@ mod tests {
             ["Add members", "Remove members[value eq \"1\"]"]
         );
         assert_eq!(ops[0].value, Some(json!([{"value": "3"}])));
+    }
+
+    #[test]
+    fn a_non_ascii_path_builds_a_request_without_panicking() {
+        // `set p id 'abcdefé=x'`: the 7th byte is inside "é" (a panic before the fix).
+        let op = PatchOperation::new(PatchOpKind::Replace, "abcdefé", Some(json!("x")));
+        assert!(!op.is_member_change());
+        let profile = CapabilityProfile::default();
+        let bodies = requests(std::slice::from_ref(&op), &profile);
+        assert_eq!(bodies.len(), 1);
+        assert_eq!(bodies[0]["Operations"][0]["path"], "abcdefé");
+        for path in ["members", "members[value eq \"1\"]", "Members.value"] {
+            let m = PatchOperation::new(PatchOpKind::Remove, path, None);
+            assert!(m.is_member_change(), "{path} changes membership");
+        }
+        let other = PatchOperation::new(PatchOpKind::Replace, "membersOnly", Some(json!(1)));
+        assert!(
+            !other.is_member_change(),
+            "an attribute that only starts with members"
+        );
     }
 
     #[test]

@@ -80,6 +80,8 @@ pub struct AttributeDef {
     pub required: bool,
     pub case_exact: bool,
     pub mutability: Mutability,
+    /// `returned` as /Schemas writes it, lowercase (`always`, `never`, `default`, `request`).
+    pub returned: String,
     pub uniqueness: String,
     pub canonical_values: Vec<String>,
     pub reference_types: Vec<String>,
@@ -142,6 +144,7 @@ fn attribute_of(v: &Value) -> Option<AttributeDef> {
             "writeonly" => Mutability::WriteOnly,
             _ => Mutability::ReadWrite,
         },
+        returned: text(v, "returned").to_ascii_lowercase(),
         uniqueness: text(v, "uniqueness"),
         canonical_values: strings(v, "canonicalValues"),
         reference_types: strings(v, "referenceTypes"),
@@ -202,6 +205,27 @@ impl SchemaSet {
                 })
                 .collect(),
         }
+    }
+
+    /// The names (lowercase) of the attributes, at any level, that are secrets by their
+    /// definition: `mutability: writeOnly` or `returned: never` (a password). Their values must
+    /// never be recorded, exported or planned.
+    pub fn write_only_names(&self) -> Vec<String> {
+        fn walk(attrs: &[AttributeDef], out: &mut Vec<String>) {
+            for a in attrs {
+                if a.mutability == Mutability::WriteOnly || a.returned == "never" {
+                    out.push(a.name.to_ascii_lowercase());
+                }
+                walk(&a.sub_attributes, out);
+            }
+        }
+        let mut out = Vec::new();
+        for s in &self.schemas {
+            walk(&s.attributes, &mut out);
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// A schema by URN.

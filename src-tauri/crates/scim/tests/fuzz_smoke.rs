@@ -145,6 +145,8 @@ fn patch_paths_and_patches_never_panic() {
         "patch_path",
         patch_path_and_diff,
         seeds(&[
+            "abcdefé",
+            "membersé[value eq \"x\"]",
             "name.givenName",
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
             "{\"emails\":[{\"value\":\"a@x.org\",\"type\":\"work\"}]}\u{0}{\"emails\":[]}",

@@ -58,9 +58,53 @@ pub fn os_user() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// What the audit log holds in place of a secret's value: that it was set, not what to.
+pub const NOT_RECORDED: &str = "(set; not recorded)";
+
+/// The attribute names whose values the audit log never holds, whatever a provider's /Schemas
+/// says (lowercase).
+pub const ALWAYS_SECRET: &[&str] = &["password"];
+
+/// `v` with the value of every attribute named `password` (any case, any depth) or in
+/// `write_only` (lowercase names) replaced by [`NOT_RECORDED`].
+pub fn redact_secrets(v: &Value, write_only: &[String]) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| {
+                    let lower = k.to_ascii_lowercase();
+                    // A URN key (an extension) is a container: its attributes are checked.
+                    let secret = ALWAYS_SECRET.contains(&lower.as_str())
+                        || write_only.iter().any(|w| *w == lower);
+                    let x = if secret && !x.is_null() {
+                        Value::String(NOT_RECORDED.into())
+                    } else {
+                        redact_secrets(x, write_only)
+                    };
+                    (k.clone(), x)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|x| redact_secrets(x, write_only)).collect()),
+        other => other.clone(),
+    }
+}
+
 impl Database {
-    /// Records one write; returns its id.
+    /// Records one write; returns its id. Passwords are never recorded (see
+    /// [`Database::append_audit_redacting`] for a provider's other write-only attributes).
     pub fn append_audit(&self, e: &NewAudit<'_>) -> Result<i64, StoreError> {
+        self.append_audit_redacting(e, &[])
+    }
+
+    /// Records one write with the values of `password` and of the `write_only` attributes
+    /// (lowercase names, from the provider's /Schemas) replaced by [`NOT_RECORDED`].
+    pub fn append_audit_redacting(
+        &self,
+        e: &NewAudit<'_>,
+        write_only: &[String],
+    ) -> Result<i64, StoreError> {
+        let safe = |v: Option<&Value>| v.map(|v| redact_secrets(v, write_only).to_string());
         self.conn.prepare_cached(
             "INSERT INTO audit_log (at, os_user, provider, resource_kind, resource_id, operation,
                                     before, after, http_status)
@@ -73,11 +117,44 @@ impl Database {
                 e.resource_kind,
                 e.resource_id,
                 e.operation,
-                e.before.map(Value::to_string),
-                e.after.map(Value::to_string),
+                safe(e.before),
+                safe(e.after),
                 e.http_status,
             ])?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Replaces the secrets earlier versions recorded (a failed create's body, a CSV column
+    /// named password, what a provider echoed back). Returns how many entries changed.
+    pub fn scrub_audit_secrets(&self) -> Result<usize, StoreError> {
+        let rows: Vec<(i64, Option<String>, Option<String>)> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT id, before, after FROM audit_log
+                  WHERE before LIKE '%password%' OR after LIKE '%password%'",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows
+        };
+        let mut changed = 0;
+        for (id, before, after) in rows {
+            let clean = |s: &Option<String>| {
+                s.as_deref()
+                    .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                    .map(|v| redact_secrets(&v, &[]).to_string())
+                    .or_else(|| s.clone())
+            };
+            let (b, a) = (clean(&before), clean(&after));
+            if b != before || a != after {
+                self.conn.execute(
+                    "UPDATE audit_log SET before = ?2, after = ?3 WHERE id = ?1",
+                    params![id, b, a],
+                )?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
     }
 
     /// The newest successful edit (`update`) on `provider` that no later `undo #<id>` entry

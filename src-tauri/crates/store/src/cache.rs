@@ -20,7 +20,10 @@ pub struct SnapshotInfo {
     pub users: i64,
     pub groups: i64,
     pub memberships: i64,
+    /// True only when every read reached what the provider announced.
     pub complete: bool,
+    /// How each read ended (a JSON list written by the engine's sync; `[]` when not recorded).
+    pub reads: Value,
 }
 
 /// The columns extracted from a resource for sorting, filtering and search.
@@ -390,12 +393,22 @@ impl SnapshotWriter {
         Ok(())
     }
 
-    /// Commits the snapshot. `complete` says every read finished.
-    pub fn finish(mut self, complete: bool, discovery: &Value) -> Result<SnapshotInfo, StoreError> {
+    /// Commits the snapshot. `complete` says every read reached what the provider announced.
+    pub fn finish(self, complete: bool, discovery: &Value) -> Result<SnapshotInfo, StoreError> {
+        self.finish_with_reads(complete, discovery, &Value::Array(Vec::new()))
+    }
+
+    /// Commits the snapshot with the record of how each of its reads ended.
+    pub fn finish_with_reads(
+        mut self,
+        complete: bool,
+        discovery: &Value,
+        reads: &Value,
+    ) -> Result<SnapshotInfo, StoreError> {
         let finished_at = crate::now_rfc3339();
         self.conn.execute(
             "UPDATE snapshots SET finished_at = ?2, users = ?3, groups = ?4, memberships = ?5,
-                    complete = ?6, discovery = ?7 WHERE id = ?1",
+                    complete = ?6, discovery = ?7, reads = ?8 WHERE id = ?1",
             params![
                 self.snapshot_id,
                 finished_at,
@@ -403,7 +416,8 @@ impl SnapshotWriter {
                 self.groups,
                 self.memberships,
                 complete,
-                discovery.to_string()
+                discovery.to_string(),
+                reads.to_string()
             ],
         )?;
         let provider_id: i64 = self.conn.query_row(
@@ -427,6 +441,7 @@ impl SnapshotWriter {
             groups: self.groups,
             memberships: self.memberships,
             complete,
+            reads: reads.clone(),
         })
     }
 }
@@ -450,11 +465,12 @@ fn snapshot_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotInfo> {
         groups: r.get(6)?,
         memberships: r.get(7)?,
         complete: r.get(8)?,
+        reads: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or(Value::Null),
     })
 }
 
 const SNAPSHOT_COLUMNS: &str =
-    "id, provider_id, kind, started_at, finished_at, users, groups, memberships, complete";
+    "id, provider_id, kind, started_at, finished_at, users, groups, memberships, complete, reads";
 
 /// One row of a list view.
 #[derive(Debug, Clone, PartialEq)]
@@ -519,6 +535,18 @@ impl Database {
             .query_map([provider_id], snapshot_of)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// One snapshot by id, if it is still kept.
+    pub fn snapshot(&self, snapshot_id: i64) -> Result<Option<SnapshotInfo>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE id = ?1"),
+                [snapshot_id],
+                snapshot_of,
+            )
+            .optional()?)
     }
 
     /// The newest snapshot of a provider.

@@ -12,7 +12,7 @@ mod providers;
 pub mod query;
 mod stats;
 
-pub use audit::{os_user, AuditEntry, AuditQuery, NewAudit};
+pub use audit::{os_user, redact_secrets, AuditEntry, AuditQuery, NewAudit, NOT_RECORDED};
 pub use cache::{
     extract, Extracted, MemberRow, ResourceQuery, ResourceRow, SnapshotChange, SnapshotInfo,
     SnapshotWriter,
@@ -41,6 +41,8 @@ pub enum StoreError {
     ProviderNotFound(String),
     #[error("this filter names attributes the cache has no column for")]
     FilterNotTranslatable,
+    #[error("the database file could not be made private: {0}")]
+    Io(String),
 }
 
 /// An open database with its migrations applied.
@@ -51,7 +53,12 @@ pub struct Database {
 
 impl Database {
     /// Opens (creating if needed) the database file at `path` and migrates it.
+    ///
+    /// The file (and its write-ahead log and shared-memory index, which SQLite creates with the
+    /// database file's permissions) is readable and writable by its owner only: it holds a
+    /// directory of people. A file left readable by others by an earlier version is tightened.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        owner_only(path)?;
         let conn = Connection::open(path)?;
         Self::init(conn, true)
     }
@@ -66,7 +73,15 @@ impl Database {
         apply_pragmas(&conn, file)?;
         query::register_functions(&conn)?;
         migrate::run(&mut conn)?;
-        Ok(Self { conn })
+        let db = Self { conn };
+        // Earlier versions recorded passwords in the audit log: replaced once, on the first
+        // open by a version that knows better.
+        const SCRUBBED: &str = "audit_secrets_scrubbed";
+        if db.setting(SCRUBBED)?.is_none() {
+            db.scrub_audit_secrets()?;
+            db.set_setting(SCRUBBED, &now_rfc3339())?;
+        }
+        Ok(db)
     }
 
     /// Copies committed pages from the write-ahead log into the database file without waiting
@@ -155,4 +170,37 @@ mod tests {
         let t = time::macros::datetime!(2026-11-28 15:04:05.123 +01:00);
         assert_eq!(format_rfc3339(t), "2026-11-28T14:04:05Z");
     }
+}
+
+/// Creates the database file with owner-only permissions when missing (0600 on Unix), and
+/// tightens an existing one and its `-wal`/`-shm` companions.
+fn owner_only(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(io)?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let p = std::path::PathBuf::from(name);
+            if let Ok(meta) = std::fs::metadata(&p) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

@@ -35,6 +35,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261128220000_provider_ca",
         include_str!("../migrations/20261128220000_provider_ca.sql"),
     ),
+    (
+        "20261129180000_snapshot_reads",
+        include_str!("../migrations/20261129180000_snapshot_reads.sql"),
+    ),
+    (
+        "20261129181000_provider_plain_http",
+        include_str!("../migrations/20261129181000_provider_plain_http.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

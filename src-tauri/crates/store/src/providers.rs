@@ -23,6 +23,8 @@ pub struct ProviderRow {
     pub scope: Option<String>,
     /// The provider's own certificate authority (PEM), when it has one.
     pub ca_pem: Option<String>,
+    /// Plain http to a host other than this computer, switched on by the person.
+    pub allow_plain_http: bool,
 }
 
 /// The connection settings of a provider (all but its name), as written by add and edit.
@@ -36,6 +38,7 @@ pub struct ProviderSettings<'a> {
     pub token_url: Option<&'a str>,
     pub scope: Option<&'a str>,
     pub ca_pem: Option<&'a str>,
+    pub allow_plain_http: bool,
 }
 
 /// What is needed to insert a provider.
@@ -66,7 +69,8 @@ impl<'a> NewProvider<'a> {
 }
 
 const COLUMNS: &str = "id, name, base_url, auth_kind, username, secret_ref, tls_skip_verify, \
-                       is_demo, created_at, last_sync_at, token_url, scope, ca_pem";
+                       is_demo, created_at, last_sync_at, token_url, scope, ca_pem, \
+                       allow_plain_http";
 
 fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
     Ok(ProviderRow {
@@ -83,6 +87,7 @@ fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
         token_url: r.get(10)?,
         scope: r.get(11)?,
         ca_pem: r.get(12)?,
+        allow_plain_http: r.get(13)?,
     })
 }
 
@@ -149,6 +154,15 @@ impl Database {
         Ok(())
     }
 
+    /// Switches plain http to a host other than this computer on or off for a provider.
+    pub fn set_provider_plain_http(&self, id: i64, allow: bool) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE providers SET allow_plain_http = ?2 WHERE id = ?1",
+            params![id, allow],
+        )?;
+        Ok(())
+    }
+
     /// Sets (or clears) the provider's own certificate authority.
     pub fn set_provider_ca(&self, id: i64, ca_pem: Option<&str>) -> Result<(), StoreError> {
         self.conn.execute(
@@ -167,7 +181,8 @@ impl Database {
         let row = self.provider(name)?;
         self.conn.execute(
             "UPDATE providers SET base_url = ?2, auth_kind = ?3, username = ?4, secret_ref = ?5,
-                    tls_skip_verify = ?6, token_url = ?7, scope = ?8, ca_pem = ?9 WHERE id = ?1",
+                    tls_skip_verify = ?6, token_url = ?7, scope = ?8, ca_pem = ?9,
+                    allow_plain_http = ?10 WHERE id = ?1",
             params![
                 row.id,
                 p.base_url,
@@ -177,7 +192,8 @@ impl Database {
                 p.tls_skip_verify,
                 p.token_url,
                 p.scope,
-                p.ca_pem
+                p.ca_pem,
+                p.allow_plain_http
             ],
         )?;
         self.provider(name)
