@@ -5,6 +5,7 @@
 //! redirected to a fresh temporary folder, and stops both (by process group) when dropped.
 
 pub mod faults;
+pub mod hostile;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -554,6 +554,7 @@ pub(crate) fn capabilities_of(profile: &scim_client::CapabilityProfile) -> Vec<C
 mod tests {
     use super::*;
     use crate::secrets::MemoryStore;
+    use crate::ErrorCode;
     use serde_json::Value;
 
     fn desk() -> (Desk, Arc<MemoryStore>, tempfile::TempDir) {
@@ -628,6 +629,147 @@ mod tests {
             desk.add_provider(no_token).unwrap_err().code(),
             crate::ErrorCode::InvalidInput
         );
+    }
+
+    #[test]
+    fn plain_http_goes_only_to_this_computer_unless_switched_on() {
+        let (desk, _s, _dir) = desk();
+        let with_url = |name: &str, url: &str| ProviderInput {
+            base_url: url.into(),
+            ..input(name)
+        };
+        // To this computer: no switch needed.
+        for (i, url) in [
+            "http://127.0.0.1:8080/v2",
+            "http://localhost:8080/v2",
+            "http://[::1]:8080/v2",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let p = desk.add_provider(with_url(&format!("local{i}"), url)).unwrap();
+            assert!(!p.allow_plain_http, "{url}");
+        }
+        // Anywhere else: refused in words, nothing stored, no secret kept.
+        let err = desk
+            .add_provider(with_url("remote", "http://scim.example.test/v2"))
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput);
+        assert!(err.message().contains("not encrypted"), "{}", err.message());
+        assert!(desk.provider("remote").is_err());
+        // The OAuth token address follows the same rule.
+        let oauth = ProviderInput {
+            auth_kind: AuthKind::OAuth2,
+            username: Some("client".into()),
+            token_url: Some("http://login.example.test/token".into()),
+            ..input("oauth")
+        };
+        let err = desk.add_provider(oauth.clone()).unwrap_err();
+        assert!(err.message().contains("not encrypted"), "{}", err.message());
+        // Switched on by the person: accepted and shown.
+        let p = desk
+            .add_provider(ProviderInput {
+                allow_plain_http: true,
+                ..with_url("remote", "http://scim.example.test/v2")
+            })
+            .unwrap();
+        assert!(p.allow_plain_http);
+        assert!(desk.client("remote").is_ok());
+        desk.add_provider(ProviderInput {
+            allow_plain_http: true,
+            ..oauth
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_stored_secret_never_moves_to_a_new_host_or_sign_in_method_unasked() {
+        let (desk, secrets, _dir) = desk();
+        desk.add_provider(input("p")).unwrap();
+        let moved = ProviderInput {
+            base_url: "https://scim.elsewhere.test/scim/v2".into(),
+            secret: None,
+            ..input("p")
+        };
+        let err = desk.update_provider("p", moved.clone()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput);
+        assert!(
+            err.message().contains("https://scim.elsewhere.test"),
+            "names the new host: {}",
+            err.message()
+        );
+        assert_eq!(
+            desk.provider("p").unwrap().base_url,
+            "https://scim.example.test/scim/v2",
+            "nothing changed"
+        );
+        // Another port is another origin too.
+        let port = ProviderInput {
+            base_url: "https://scim.example.test:8443/scim/v2".into(),
+            secret: None,
+            ..input("p")
+        };
+        assert!(desk.update_provider("p", port).is_err());
+        // The same origin, another path: the secret stays without asking.
+        let path = ProviderInput {
+            base_url: "https://scim.example.test/scim/v3".into(),
+            secret: None,
+            ..input("p")
+        };
+        desk.update_provider("p", path).unwrap();
+        // Another sign-in method reuses no stored secret.
+        let basic = ProviderInput {
+            auth_kind: AuthKind::Basic,
+            username: Some("admin".into()),
+            secret: None,
+            ..input("p")
+        };
+        let err = desk.update_provider("p", basic).unwrap_err();
+        assert!(err.message().contains("sign-in method"), "{}", err.message());
+        // With the person's agreement, or a new secret, the move goes through.
+        let p = desk
+            .update_provider(
+                "p",
+                ProviderInput {
+                    keep_secret_for_new_address: true,
+                    ..moved.clone()
+                },
+            )
+            .unwrap();
+        assert_eq!(p.base_url, "https://scim.elsewhere.test/scim/v2");
+        assert!(p.has_secret);
+        desk.update_provider(
+            "p",
+            ProviderInput {
+                base_url: "https://third.example.test/v2".into(),
+                secret: Some("new-token".into()),
+                ..input("p")
+            },
+        )
+        .unwrap();
+        assert_eq!(secrets.len(), 1);
+    }
+
+    #[test]
+    fn addresses_with_credentials_are_refused_without_echoing_them() {
+        let (desk, _s, _dir) = desk();
+        let err = desk
+            .add_provider(ProviderInput {
+                base_url: "https://admin:hunter2-pw@scim.example.test/v2".into(),
+                ..input("p")
+            })
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput);
+        let said = format!("{} {}", err.message(), err.detail().unwrap_or_default());
+        assert!(said.contains("user name or password"), "{said}");
+        assert!(!said.contains("hunter2-pw"), "the password is not repeated: {said}");
+    }
+
+    #[test]
+    fn the_debug_form_of_a_provider_form_hides_its_secret() {
+        let shown = format!("{:?} {:#?}", input("p"), input("p"));
+        assert!(!shown.contains("s3cret-token"), "{shown}");
+        assert!(shown.contains("<redacted>"));
     }
 
     #[test]
