@@ -103,7 +103,7 @@ async fn a_wrong_token_is_reported_in_plain_words_with_a_stable_code() {
     assert!(err["message"]
         .as_str()
         .unwrap()
-        .contains("refused the credentials"));
+        .contains("did not accept the credentials"));
     // The token is in none of what the CLI says: the error above, its detail, the provider as
     // listed and shown (text and JSON), a sync that fails the same way.
     let mut said = vec![text(&add), text(&test)];
@@ -320,7 +320,7 @@ async fn oauth2_client_credentials_through_the_cli() {
     let out = cli(data.path(), &["provider", "test", &name], &[]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("refused the credentials"), "{err}");
+    assert!(err.contains("did not accept the credentials"), "{err}");
     // The right one, set with provider edit (the token endpoint issues an access token).
     set("edit", "s3cr3t-client");
     let out = cli(data.path(), &["provider", "test", &name], &[]);

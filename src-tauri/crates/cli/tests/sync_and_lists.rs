@@ -182,10 +182,37 @@ async fn a_killed_sync_leaves_the_previous_snapshot_untouched() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Killed while its snapshot's write transaction is open: the database's write lock is
+    // held (a second writer is refused at once) until the sync commits.
+    let watcher = desk_store::Database::open(&data.path().join("scim-desk.sqlite3")).unwrap();
+    watcher.conn().busy_timeout(Duration::ZERO).unwrap();
+    let writing = || {
+        watcher
+            .conn()
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .is_err()
+    };
+    let started = std::time::Instant::now();
+    loop {
+        // Writing, and still writing some pages later: inside the snapshot (not the short
+        // write of the provider's profile before it).
+        if writing() {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            if writing() {
+                break;
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sync ended before it was seen writing"
+        );
+        assert!(started.elapsed() < Duration::from_secs(60), "the sync never began writing");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert!(!status.success(), "the sync was killed mid-way");
+    drop(watcher);
 
     let db = desk_store::Database::open(&data.path().join("scim-desk.sqlite3")).unwrap();
     let provider = db.provider(&name).unwrap();
@@ -635,12 +662,37 @@ async fn migrate_from_scimmy_to_scim2_server_and_a_refused_record() {
     assert_eq!(out.status.code(), Some(8), "{text}");
     assert!(text.contains("1 failed"), "{text}");
     assert!(text.contains("create_user odd.one"), "{text}");
+    // The provider's own reason (SCIMMY names the attribute it did not accept).
+    let failed_line = text
+        .lines()
+        .find(|l| l.contains("create_user odd.one"))
+        .unwrap();
+    assert!(
+        failed_line.contains("HTTP 400 (invalidValue)")
+            && failed_line.contains("non-canonical value from complex attribute 'emails'"),
+        "the reason SCIMMY gave: {failed_line}"
+    );
     let users = scimmy
         .client()
         .list_page("Users", 1, 200, None)
         .await
         .unwrap();
     assert_eq!(users.total_results, Some(60), "everyone else arrived");
+    // Resuming tries the failed record again (still refused, for the same reason) and
+    // nothing else: nobody is created twice.
+    let again = cli(data.path(), &["migrate", "resume"], &[]);
+    let said = String::from_utf8_lossy(&again.stdout).to_string();
+    assert_eq!(again.status.code(), Some(8), "{said}");
+    assert!(
+        said.contains("1 failed") && said.contains("non-canonical value"),
+        "{said}"
+    );
+    let users = scimmy
+        .client()
+        .list_page("Users", 1, 200, None)
+        .await
+        .unwrap();
+    assert_eq!(users.total_results, Some(60), "nobody created twice");
 }
 
 /// Runs `plan.json` with kill -9 at each of `kills` (operations done), resuming after each,

@@ -102,8 +102,14 @@ pub async fn run_and_kill(data: &Path, args: &[&str], from_run: i64, done_at: i6
         if child.try_wait().unwrap().is_some() {
             return false;
         }
-        if ops_done(data, from_run) >= done_at || started.elapsed() > Duration::from_secs(300) {
+        if ops_done(data, from_run) >= done_at {
             break;
+        }
+        // A run that makes no progress is a failure, not a kill.
+        if started.elapsed() > Duration::from_secs(300) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run did not reach {done_at} operations in 300 s");
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
