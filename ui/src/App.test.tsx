@@ -125,6 +125,82 @@ describe("App", () => {
     expect(seen[0]).toMatchObject({ query: { provider: "HR", kind: "User", offset: 0 } });
   });
 
+  it("labels an incomplete copy with how many were read of how many", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    mockIPC((cmd) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          completeness: {
+            complete: false,
+            warning: "Incomplete copy: 200 of 300 users",
+            advice: "Nobody is deactivated or deleted on the strength of this copy.",
+            reads: [{ what: "users", end: "empty_page", read: 200, announced: 300 }],
+          },
+          rows: [{ id: "1", userName: "ann", displayName: "Ann Lee", active: true }],
+        };
+      return null;
+    });
+    renderApp();
+    const banner = await screen.findByTestId("incomplete-copy");
+    expect(banner.textContent).toContain("Incomplete copy: 200 of 300 users");
+    expect(banner.textContent).toContain("Nobody is deactivated or deleted");
+  });
+
+  it("shows an unverified or unencrypted connection in red in the sidebar", async () => {
+    const insecure = provider({ name: "lab", tlsSkipVerify: true });
+    const plain = provider({ name: "plain", baseUrl: "http://scim.lab.example/v2", allowPlainHttp: true });
+    const local = provider({ name: "local", baseUrl: "http://127.0.0.1:9/v2" });
+    mockIPC((cmd) =>
+      cmd === "app_info"
+        ? info
+        : cmd === "list_providers"
+          ? [insecure, plain, local]
+          : cmd === "cached_page"
+            ? { total: 0, offset: 0, rows: [] }
+            : null,
+    );
+    renderApp();
+    const items = await screen.findAllByTestId("provider-item");
+    const tags = (i: number) =>
+      Array.from(items[i]?.querySelectorAll(".tag.warn") ?? []).map((t) => t.textContent);
+    expect(tags(0)).toEqual(["TLS not verified"]);
+    expect(tags(1)).toEqual(["NOT ENCRYPTED"]);
+    // (.tag.warn is drawn in the danger colour: styles.css.)
+    expect(tags(2)).toEqual([]);
+  });
+
+  it("offers plain http to another computer only behind a visible switch", async () => {
+    let sent: unknown = null;
+    mockIPC((cmd, args) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [];
+      if (cmd === "add_provider") {
+        sent = args;
+        throw { code: "invalid_input", message: "not encrypted" };
+      }
+      return null;
+    });
+    renderApp();
+    fireEvent.click(await screen.findByTestId("add-provider"));
+    fireEvent.change(screen.getByTestId("field-url"), { target: { value: "http://127.0.0.1:9/v2" } });
+    expect(screen.queryByTestId("field-plain-http")).toBeNull();
+    fireEvent.change(screen.getByTestId("field-url"), { target: { value: "http://scim.lab.example/v2" } });
+    const box = screen.getByTestId("field-plain-http") as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    expect(screen.getByText(/travel in\s+clear text/)).toBeTruthy();
+    fireEvent.click(box);
+    fireEvent.change(screen.getByTestId("field-name"), { target: { value: "lab" } });
+    fireEvent.change(screen.getByTestId("field-secret"), { target: { value: "t" } });
+    fireEvent.click(screen.getByTestId("save-provider"));
+    await waitFor(() => expect(sent).not.toBeNull());
+    expect(sent).toMatchObject({ input: { baseUrl: "http://scim.lab.example/v2", allowPlainHttp: true } });
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

@@ -260,3 +260,50 @@ async fn deeply_nested_json_is_read_within_a_limit_and_refused_in_words_beyond()
     let (base, _) = misbehaving(vec![http("200 OK", &[], &page(&nested(200_000)))]).await;
     list_is_refused_as_malformed(&base).await;
 }
+
+/// A body with no length (the answer ends when the connection closes) that would grow past
+/// 64 MB: refused once the limit is passed, not read to the end into memory.
+#[tokio::test]
+async fn a_body_without_a_length_is_refused_past_64_mb() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nConnection: close\r\n\r\n{\"Resources\":[\"";
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                // Up to 200 MB, 1 MB at a time, until the client hangs up.
+                let chunk = vec![b'x'; 1_000_000];
+                for _ in 0..200 {
+                    if sock.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(chunk.len(), Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    let err = client(&format!("http://127.0.0.1:{port}/scim/v2"))
+        .list("Users", &ListQuery::default(), &PageRequest::Index(1))
+        .await
+        .expect_err("a body past 64 MB is refused");
+    match &err {
+        ScimError::Malformed { reason, .. } => {
+            assert!(reason.contains("more than the 64 MB"), "{reason}")
+        }
+        other => panic!("refused as too large, not {other:?}"),
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mb = sent.load(Ordering::SeqCst) / 1_000_000;
+    assert!(
+        mb < 100,
+        "the client stopped reading soon after 64 MB ({mb} MB sent)"
+    );
+}

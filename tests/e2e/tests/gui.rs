@@ -820,6 +820,9 @@ async fn an_unknown_or_unpermitted_command_is_refused() {
                  invoke("not_a_command", {}),
                  invoke("plugin:shell|execute", {program: "sh", args: ["-c", "true"]}),
                  invoke("plugin:fs|read_text_file", {path: "/etc/hostname"}),
+                 // Commands Tauri has, which the capability does not grant.
+                 invoke("plugin:event|emit", {event: "sync-progress", payload: null}),
+                 invoke("plugin:window|set_title", {label: "main", value: "pwned"}),
                  invoke("app_info", {}),
                ]).then((r) => done(r.map((x) => x.status)));"#,
             Vec::new(),
@@ -828,7 +831,14 @@ async fn an_unknown_or_unpermitted_command_is_refused() {
         .expect("the script answers");
     assert_eq!(
         out,
-        serde_json::json!(["rejected", "rejected", "rejected", "fulfilled"]),
+        serde_json::json!([
+            "rejected",
+            "rejected",
+            "rejected",
+            "rejected",
+            "rejected",
+            "fulfilled"
+        ]),
         "only the app's own commands run"
     );
     gui.close().await;

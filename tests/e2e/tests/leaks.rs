@@ -45,7 +45,12 @@ async fn csv_cells_that_could_run_as_formulas_are_neutralised_and_import_back_un
         .unwrap();
     let client = server.client();
     let hostile = [
-        ("eve@example.com", "=HYPERLINK(\"http://evil.example/\",\"Pay rise\")", "+SUM(A1:A9)", "@cmd|' /C calc'!A0"),
+        (
+            "eve@example.com",
+            "=HYPERLINK(\"http://evil.example/\",\"Pay rise\")",
+            "+SUM(A1:A9)",
+            "@cmd|' /C calc'!A0",
+        ),
         // (A leading tab or carriage return is neutralised too, see the unit tests; the import
         // trims the whitespace around cells, so it would not come back byte for byte.)
         ("mallory@example.com", "-2+3", "=1+1", "'=already quoted"),
@@ -79,8 +84,8 @@ async fn csv_cells_that_could_run_as_formulas_are_neutralised_and_import_back_un
     for rec in r.records() {
         for cell in rec.unwrap().iter() {
             cells += 1;
-            let dangerous = cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
-                && cell.parse::<f64>().is_err();
+            let dangerous =
+                cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err();
             assert!(!dangerous, "a spreadsheet would run {cell:?} as a formula");
         }
     }
@@ -142,15 +147,20 @@ async fn files_with_directory_data_are_readable_by_their_owner_only() {
     )
     .unwrap();
     let desk = desk(&data);
-    for (name, url) in [("a", server.base_url().to_string()), ("b", server.tenant_url("b"))] {
-        desk.add_provider(ProviderInput::bearer(name, &url, Some(server.token().expose())))
-            .unwrap();
+    for (name, url) in [
+        ("a", server.base_url().to_string()),
+        ("b", server.tenant_url("b")),
+    ] {
+        desk.add_provider(ProviderInput::bearer(
+            name,
+            &url,
+            Some(server.token().expose()),
+        ))
+        .unwrap();
         desk.sync(name, &CancelFlag::new(), &|_| {}).await.unwrap();
     }
     let export = desk.export_view(&all_users("a")).unwrap();
-    let plan = desk
-        .plan_migration("a", "b", &Default::default())
-        .unwrap();
+    let plan = desk.plan_migration("a", "b", &Default::default()).unwrap();
     let saved = desk.save_plan(&plan).unwrap();
     assert_eq!(mode(&data), 0o700, "the data folder");
     assert_eq!(mode(&data.join("exports")), 0o700, "the exports folder");
@@ -220,12 +230,18 @@ async fn passwords_never_reach_the_audit_log_or_any_file() {
         })
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
-    assert!(err.message().contains("does not import secrets"), "{}", err.message());
+    assert!(
+        err.message().contains("does not import secrets"),
+        "{}",
+        err.message()
+    );
     // No file of the data folder holds the password (database, its log, exports).
     for f in walk(data.path()) {
         let bytes = std::fs::read(&f).unwrap();
         assert!(
-            !bytes.windows(PASSWORD.len()).any(|w| w == PASSWORD.as_bytes()),
+            !bytes
+                .windows(PASSWORD.len())
+                .any(|w| w == PASSWORD.as_bytes()),
             "the password is in {}",
             f.display()
         );

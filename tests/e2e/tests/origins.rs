@@ -98,7 +98,12 @@ async fn credentials_never_follow_a_provider_to_another_origin() {
             .sync("p", &CancelFlag::new(), &|_| {})
             .await
             .expect_err(how);
-        assert_eq!(err.code(), ErrorCode::OtherOrigin, "{how}: {}", err.message());
+        assert_eq!(
+            err.code(),
+            ErrorCode::OtherOrigin,
+            "{how}: {}",
+            err.message()
+        );
         let msg = err.message();
         assert!(
             msg.contains(&other) && msg.contains(&provider.origin),

@@ -508,6 +508,7 @@ fn bindings() -> Result {
         Command::new("cargo")
             .current_dir(root())
             .args(["test", "-p", "desk-engine", "--lib", "bindings"])
+            .env_remove("CI")
             .env("UPDATE_BINDINGS", "1"),
     )
 }
@@ -545,6 +546,8 @@ impl Report {
 fn test(args: &[String]) -> Result {
     // Never prompt: apt, npm and cargo must run unattended.
     env::set_var("CI", "true");
+    // The bindings drift check must check, never rewrite.
+    env::remove_var("UPDATE_BINDINGS");
     let started = Instant::now();
     install(true)?;
     let filter = args.first().cloned();
@@ -749,6 +752,13 @@ fn check_core_is_tauri_free() -> Result {
             .args(["tree", "-p", krate, "-e", "normal", "--prefix", "none"])
             .output()
             .map_err(|e| e.to_string())?;
+        // A tree that could not be computed proves nothing: that is a failure, not a pass.
+        if !out.status.success() || out.stdout.is_empty() {
+            return Err(format!(
+                "`cargo tree -p {krate}` failed, so the Tauri-free check could not run: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
         let tree = String::from_utf8_lossy(&out.stdout);
         for bad in ["tauri ", "tauri-", "webkit2gtk", "wry "] {
             if let Some(line) = tree.lines().find(|l| l.starts_with(bad)) {

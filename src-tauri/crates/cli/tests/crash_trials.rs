@@ -166,7 +166,10 @@ async fn a_migration_killed_at_20_random_points_resumes_to_exactly_once() {
         assert_eq!(integrity(data.path()), "ok", "trial {trial}");
     }
     eprintln!("{kills} migration kills before the run could finish");
-    assert_eq!(kills, TRIALS, "every one of the {TRIALS} kills landed inside the run");
+    assert_eq!(
+        kills, TRIALS,
+        "every one of the {TRIALS} kills landed inside the run"
+    );
     let out = cli(data.path(), &["migrate", "resume"], &[]);
     let said = common::text(&out);
     assert!(

@@ -87,7 +87,10 @@ async fn an_incomplete_copy_exits_9_is_labelled_and_deactivates_nobody() {
         ],
         &[],
     ));
-    assert!(out.contains("src: Incomplete copy: 100 of 150 users"), "{out}");
+    assert!(
+        out.contains("src: Incomplete copy: 100 of 150 users"),
+        "{out}"
+    );
     let plan: Value = serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
     assert_eq!(plan["counts"]["only_in_target"], json!(50));
     assert!(
@@ -113,11 +116,19 @@ fn plain_http_and_moved_addresses_need_the_person_to_say_so() {
     // http to another host: refused in words, exit 2.
     let refused = add("lab", "http://scim.lab.example.test/v2", &[]);
     assert_eq!(code(&refused), 2, "{}", text(&refused));
-    assert!(text(&refused).contains("not encrypted"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("not encrypted"),
+        "{}",
+        text(&refused)
+    );
     // To this computer: accepted as is.
     ok(add("local", "http://127.0.0.1:9/v2", &[]));
     // Switched on: accepted and shown.
-    ok(add("lab", "http://scim.lab.example.test/v2", &["--allow-plain-http"]));
+    ok(add(
+        "lab",
+        "http://scim.lab.example.test/v2",
+        &["--allow-plain-http"],
+    ));
     let shown = ok(cli(d, &["provider", "show", "lab"], &[]));
     assert!(shown.contains("NOT ENCRYPTED"), "{shown}");
     let listed = ok(cli(d, &["provider", "list"], &[]));
@@ -131,14 +142,29 @@ fn plain_http_and_moved_addresses_need_the_person_to_say_so() {
     ok(cli(
         d,
         &[
-            "provider", "add", "hr", "--url", "https://hr.example.test/scim/v2", "--auth",
-            "basic", "--username", "admin", "--token-env", "T",
+            "provider",
+            "add",
+            "hr",
+            "--url",
+            "https://hr.example.test/scim/v2",
+            "--auth",
+            "basic",
+            "--username",
+            "admin",
+            "--token-env",
+            "T",
         ],
         &t,
     ));
     ok(cli(
         d,
-        &["provider", "edit", "hr", "--url", "https://hr.example.test/scim/v3"],
+        &[
+            "provider",
+            "edit",
+            "hr",
+            "--url",
+            "https://hr.example.test/scim/v3",
+        ],
         &[],
     ));
     let hr: Value = serde_json::from_str(&ok(cli(
@@ -153,12 +179,19 @@ fn plain_http_and_moved_addresses_need_the_person_to_say_so() {
     // A new host does not get the stored password unasked.
     let moved = cli(
         d,
-        &["provider", "edit", "hr", "--url", "https://other.example.test/scim/v2"],
+        &[
+            "provider",
+            "edit",
+            "hr",
+            "--url",
+            "https://other.example.test/scim/v2",
+        ],
         &[],
     );
     assert_eq!(code(&moved), 2, "{}", text(&moved));
     assert!(
-        text(&moved).contains("https://other.example.test") && text(&moved).contains("--keep-secret"),
+        text(&moved).contains("https://other.example.test")
+            && text(&moved).contains("--keep-secret"),
         "{}",
         text(&moved)
     );

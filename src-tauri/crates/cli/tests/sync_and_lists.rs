@@ -206,7 +206,10 @@ async fn a_killed_sync_leaves_the_previous_snapshot_untouched() {
             child.try_wait().unwrap().is_none(),
             "the sync ended before it was seen writing"
         );
-        assert!(started.elapsed() < Duration::from_secs(60), "the sync never began writing");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the sync never began writing"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     child.kill().unwrap();

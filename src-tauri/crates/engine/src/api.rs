@@ -284,6 +284,13 @@ mod bindings {
         export_all(tmp.path());
         let generated = read_dir(tmp.path());
         if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            // In a test run (CI, `cargo xtask test`) rewriting would make the drift check
+            // pass without checking anything.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "UPDATE_BINDINGS is set in a CI run: the bindings would be rewritten instead of \
+                 checked; unset it (use `cargo xtask bindings` to rewrite them)"
+            );
             let dir = committed_dir();
             std::fs::create_dir_all(&dir).unwrap();
             for (name, _) in read_dir(&dir) {

@@ -647,7 +647,9 @@ mod tests {
         .iter()
         .enumerate()
         {
-            let p = desk.add_provider(with_url(&format!("local{i}"), url)).unwrap();
+            let p = desk
+                .add_provider(with_url(&format!("local{i}"), url))
+                .unwrap();
             assert!(!p.allow_plain_http, "{url}");
         }
         // Anywhere else: refused in words, nothing stored, no secret kept.
@@ -725,7 +727,11 @@ mod tests {
             ..input("p")
         };
         let err = desk.update_provider("p", basic).unwrap_err();
-        assert!(err.message().contains("sign-in method"), "{}", err.message());
+        assert!(
+            err.message().contains("sign-in method"),
+            "{}",
+            err.message()
+        );
         // With the person's agreement, or a new secret, the move goes through.
         let p = desk
             .update_provider(
@@ -762,7 +768,10 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::InvalidInput);
         let said = format!("{} {}", err.message(), err.detail().unwrap_or_default());
         assert!(said.contains("user name or password"), "{said}");
-        assert!(!said.contains("hunter2-pw"), "the password is not repeated: {said}");
+        assert!(
+            !said.contains("hunter2-pw"),
+            "the password is not repeated: {said}"
+        );
     }
 
     #[test]

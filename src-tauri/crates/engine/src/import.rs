@@ -499,6 +499,29 @@ mod tests {
     }
 
     #[test]
+    fn a_file_without_a_user_name_column_is_refused_before_any_row_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = Desk::in_memory(
+            crate::DataPaths::at(dir.path().to_path_buf()).unwrap(),
+            std::sync::Arc::new(crate::secrets::MemoryStore::new()),
+        )
+        .unwrap();
+        let csv = "First name,Email\nAda,ada@example.com\n";
+        let req = ImportRequest {
+            provider: "nobody-configured".into(),
+            csv: csv.into(),
+            mapping: guess_mapping(csv).unwrap(),
+        };
+        let e = desk.preview_import(&req).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
+        assert!(
+            e.message().contains("which column holds the user name"),
+            "refused for the missing column, not for the unknown provider: {}",
+            e.message()
+        );
+    }
+
+    #[test]
     fn guesses_columns_from_common_headers() {
         let m = guess_mapping("User Name,First name,Surname,E-mail,Dept,Shoe size\n").unwrap();
         let got: Vec<Option<&str>> = m.iter().map(|c| c.attribute.as_deref()).collect();
