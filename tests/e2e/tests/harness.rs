@@ -157,3 +157,54 @@ fn the_scimmy_server_keeps_its_lock_file_in_the_repo() {
         "Express 4 pinned (5 breaks SCIMMY paging)"
     );
 }
+
+/// The demo and test providers get their tokens (and SCIMMY its OAuth client secret) through
+/// the environment, readable by this user only, never on the command line every local user
+/// can list (`ps`, /proc/PID/cmdline).
+#[tokio::test]
+async fn provider_secrets_are_not_on_any_command_line() {
+    let scim2 = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let scimmy = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let oauth = ReferenceServer::start_scimmy_with_oauth("desk-client", "cl1ent-s3cret-xyz")
+        .await
+        .unwrap();
+    for (server, secrets) in [
+        (&scim2, vec![scim2.token().expose().clone()]),
+        (&scimmy, vec![scimmy.token().expose().clone()]),
+        (
+            &oauth,
+            vec![oauth.token().expose().clone(), "cl1ent-s3cret-xyz".into()],
+        ),
+    ] {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", server.pid())).unwrap();
+        let shown = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        assert!(!shown.trim().is_empty(), "the command line was read");
+        for s in &secrets {
+            assert!(!shown.contains(s.as_str()), "a secret on the command line: {shown}");
+        }
+        // The server still checks the token it was given.
+        let wrong = ScimClient::new(
+            server.base_url(),
+            Auth::Bearer(Sensitive::new("wrong".into())),
+            &ClientOptions::default(),
+        )
+        .unwrap();
+        assert!(wrong.list_page("Users", 1, 1, None).await.is_err());
+        assert!(server.client().list_page("Users", 1, 1, None).await.is_ok());
+    }
+    // The OAuth client secret works from the environment.
+    let c = ScimClient::new(
+        oauth.base_url(),
+        Auth::OAuth2 {
+            token_url: oauth.token_url(),
+            client_id: "desk-client".into(),
+            client_secret: Sensitive::new("cl1ent-s3cret-xyz".into()),
+            scope: None,
+        },
+        &ClientOptions::default(),
+    )
+    .unwrap();
+    assert!(c.list_page("Users", 1, 1, None).await.is_ok());
+}

@@ -522,6 +522,9 @@ impl ReadOutcome {
     }
 }
 
+/// An index page in flight: its startIndex, the count asked for, and the request.
+type PendingPage = (u64, u32, JoinHandle<Result<ListPage, ScimError>>);
+
 /// Streams every resource of an endpoint page by page, with cursor paging where the provider
 /// has it, else index paging with several pages in flight. Memory holds only the pages in
 /// flight. Stops on totalResults, on an empty page and on a repeated page, and records which
@@ -542,7 +545,7 @@ pub struct Pager {
     first_ids: HashSet<String>,
     total: Option<u64>,
     received: u64,
-    pending: VecDeque<(u64, u32, JoinHandle<Result<ListPage, ScimError>>)>,
+    pending: VecDeque<PendingPage>,
     end: Option<PagerEnd>,
     pages: u64,
 }

@@ -74,8 +74,8 @@ pub fn redact_secrets(v: &Value, write_only: &[String]) -> Value {
                 .map(|(k, x)| {
                     let lower = k.to_ascii_lowercase();
                     // A URN key (an extension) is a container: its attributes are checked.
-                    let secret = ALWAYS_SECRET.contains(&lower.as_str())
-                        || write_only.iter().any(|w| *w == lower);
+                    let secret =
+                        ALWAYS_SECRET.contains(&lower.as_str()) || write_only.contains(&lower);
                     let x = if secret && !x.is_null() {
                         Value::String(NOT_RECORDED.into())
                     } else {
@@ -225,6 +225,65 @@ impl Database {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn passwords_are_never_recorded_and_earlier_rows_are_scrubbed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let db = Database::open(&path).unwrap();
+        let body = json!({"userName": "a", "Password": "hunter2",
+                          "urn:x:ext": {"pin": "1234", "password": "p2"},
+                          "emails": [{"value": "a@x.org"}]});
+        // What this version records: that the password was set, not its value; and a
+        // provider's write-only attribute (here `pin`) the same way.
+        let id = db
+            .append_audit_redacting(
+                &NewAudit {
+                    provider: "acme",
+                    resource_kind: "User",
+                    resource_id: None,
+                    operation: "create (failed)",
+                    before: None,
+                    after: Some(&body),
+                    http_status: Some(409),
+                },
+                &["pin".to_string()],
+            )
+            .unwrap();
+        let e = db.audit_entries(&AuditQuery::default()).unwrap();
+        let after = e.iter().find(|x| x.id == id).unwrap().after.clone().unwrap();
+        assert_eq!(after["Password"], NOT_RECORDED);
+        assert_eq!(after["urn:x:ext"]["password"], NOT_RECORDED);
+        assert_eq!(after["urn:x:ext"]["pin"], NOT_RECORDED);
+        assert_eq!(after["emails"][0]["value"], "a@x.org", "the rest kept");
+        // A row an earlier version wrote with the password in clear.
+        db.conn()
+            .execute(
+                "INSERT INTO audit_log (at, os_user, provider, resource_kind, operation, after)
+                 VALUES ('2026-01-01T00:00:00Z', 'u', 'acme', 'User', 'create (failed)', ?1)",
+                [body.to_string()],
+            )
+            .unwrap();
+        db.conn()
+            .execute("DELETE FROM settings WHERE key = 'audit_secrets_scrubbed'", [])
+            .unwrap();
+        drop(db);
+        let db = Database::open(&path).unwrap();
+        let text: Vec<String> = db
+            .conn()
+            .prepare("SELECT coalesce(after, '') FROM audit_log")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            text.iter().all(|t| !t.contains("hunter2") && !t.contains("p2\"")),
+            "{text:?}"
+        );
+        // Scrubbed once: the next open has nothing to do.
+        assert!(db.setting("audit_secrets_scrubbed").unwrap().is_some());
+    }
 
     #[test]
     fn appends_and_reads_newest_first_with_filters() {

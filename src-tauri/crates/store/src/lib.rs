@@ -161,17 +161,6 @@ pub fn format_rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_dates_in_utc() {
-        let t = time::macros::datetime!(2026-11-28 15:04:05.123 +01:00);
-        assert_eq!(format_rfc3339(t), "2026-11-28T14:04:05Z");
-    }
-}
-
 /// Creates the database file with owner-only permissions when missing (0600 on Unix), and
 /// tightens an existing one and its `-wal`/`-shm` companions.
 fn owner_only(path: &Path) -> Result<(), StoreError> {
@@ -203,4 +192,15 @@ fn owner_only(path: &Path) -> Result<(), StoreError> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_dates_in_utc() {
+        let t = time::macros::datetime!(2026-11-28 15:04:05.123 +01:00);
+        assert_eq!(format_rfc3339(t), "2026-11-28T14:04:05Z");
+    }
 }
