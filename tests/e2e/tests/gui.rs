@@ -1220,3 +1220,67 @@ async fn a_provider_failing_mid_sync_is_explained_and_the_copy_stays() {
     gui.screenshot("sync-failed").await;
     gui.close().await;
 }
+
+/// A provider whose pages stop at 200 of the 300 people it announces: the window says so
+/// after the sync and above the list, and lists the 200 it read.
+#[tokio::test]
+async fn an_incomplete_copy_is_labelled_in_the_window() {
+    use desk_e2e::faults::{Fault, Proxy};
+    use desk_harness::{ProviderKind, ReferenceServer};
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let server = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    desk_harness::seed::seed(
+        &server.client(),
+        &desk_harness::sample::generate(33, 300, 4),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let proxy = Proxy::start(server.base_url()).await;
+    // The second page read by cursor comes without a next cursor.
+    let pages = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let p2 = pages.clone();
+    proxy.set(move |_, m, p| {
+        if m == "GET" && p.contains("/Users?") && p.contains("cursor=") {
+            if p2.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+                return Fault::NoNextCursor;
+            }
+        }
+        Fault::Pass
+    });
+    let gui = Gui::start().await;
+    gui.click("add-provider").await;
+    gui.type_into("field-name", "Short HR").await;
+    gui.type_into("field-url", &proxy.base).await;
+    gui.type_into("field-secret", server.token().expose()).await;
+    gui.click("save-provider").await;
+    gui.click("sync-now").await;
+    let result = gui.by_id("sync-result").await;
+    let said = result.text().await.unwrap();
+    assert!(
+        said.contains("Copied 200 users") && said.contains("Incomplete copy: 200 of 300 users"),
+        "{said}"
+    );
+    assert_eq!(
+        result.attr("data-complete").await.unwrap().as_deref(),
+        Some("false")
+    );
+    let banner = gui.by_id("incomplete-copy").await.text().await.unwrap();
+    assert!(
+        banner.contains("Incomplete copy: 200 of 300 users")
+            && banner.contains("nobody is deactivated or deleted"),
+        "{banner}"
+    );
+    gui.until("the list shows the 200 read", || async {
+        gui.by_id("result-count")
+            .await
+            .text()
+            .await
+            .is_ok_and(|t| t.starts_with("200 users"))
+    })
+    .await;
+    gui.screenshot("incomplete-copy").await;
+    gui.close().await;
+}

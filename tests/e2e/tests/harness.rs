@@ -182,7 +182,10 @@ async fn provider_secrets_are_not_on_any_command_line() {
         let shown = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         assert!(!shown.trim().is_empty(), "the command line was read");
         for s in &secrets {
-            assert!(!shown.contains(s.as_str()), "a secret on the command line: {shown}");
+            assert!(
+                !shown.contains(s.as_str()),
+                "a secret on the command line: {shown}"
+            );
         }
         // The server still checks the token it was given.
         let wrong = ScimClient::new(

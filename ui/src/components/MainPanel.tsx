@@ -157,9 +157,20 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
         </div>
       )}
       {sync.isSuccess && sync.variables === provider.name && (
-        <p className="ok-line" data-testid={testIds.syncResult}>
+        <p
+          className={sync.data.completeness.complete ? "ok-line" : "warning"}
+          data-testid={testIds.syncResult}
+          data-complete={sync.data.completeness.complete}
+        >
           Copied {count(sync.data.users, "user")}, {count(sync.data.groups, "group")} and{" "}
           {count(sync.data.memberships, "membership")} in {sync.data.seconds.toFixed(1)} s.
+          {sync.data.completeness.warning && (
+            <>
+              {" "}
+              <strong>{sync.data.completeness.warning}</strong>: the provider stopped before sending everything it
+              announced.
+            </>
+          )}
         </p>
       )}
       {sync.isError && sync.variables === provider.name && (

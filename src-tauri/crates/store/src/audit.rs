@@ -251,7 +251,13 @@ mod tests {
             )
             .unwrap();
         let e = db.audit_entries(&AuditQuery::default()).unwrap();
-        let after = e.iter().find(|x| x.id == id).unwrap().after.clone().unwrap();
+        let after = e
+            .iter()
+            .find(|x| x.id == id)
+            .unwrap()
+            .after
+            .clone()
+            .unwrap();
         assert_eq!(after["Password"], NOT_RECORDED);
         assert_eq!(after["urn:x:ext"]["password"], NOT_RECORDED);
         assert_eq!(after["urn:x:ext"]["pin"], NOT_RECORDED);
@@ -265,7 +271,10 @@ mod tests {
             )
             .unwrap();
         db.conn()
-            .execute("DELETE FROM settings WHERE key = 'audit_secrets_scrubbed'", [])
+            .execute(
+                "DELETE FROM settings WHERE key = 'audit_secrets_scrubbed'",
+                [],
+            )
             .unwrap();
         drop(db);
         let db = Database::open(&path).unwrap();
@@ -278,7 +287,8 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert!(
-            text.iter().all(|t| !t.contains("hunter2") && !t.contains("p2\"")),
+            text.iter()
+                .all(|t| !t.contains("hunter2") && !t.contains("p2\"")),
             "{text:?}"
         );
         // Scrubbed once: the next open has nothing to do.
