@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 /// One request the server saw.
@@ -64,49 +64,15 @@ impl Hostile {
             while let Ok((mut sock, _)) = listener.accept().await {
                 let (s, route) = (s.clone(), route.clone());
                 tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 8192];
-                    let head_end = loop {
-                        let Ok(n) = sock.read(&mut chunk).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            return;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break i + 4;
-                        }
+                    let Ok(Some(req)) = crate::http::read_request(&mut sock).await else {
+                        return;
                     };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    let mut lines = head.split("\r\n");
-                    let mut first = lines.next().unwrap_or_default().split(' ');
-                    let method = first.next().unwrap_or_default().to_string();
-                    let path = first.next().unwrap_or_default().to_string();
-                    let headers: Vec<(String, String)> = lines
-                        .filter_map(|l| l.split_once(':'))
-                        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
-                        .collect();
-                    let length: usize = headers
-                        .iter()
-                        .find(|(k, _)| k == "content-length")
-                        .and_then(|(_, v)| v.parse().ok())
-                        .unwrap_or(0);
-                    while buf.len() < head_end + length {
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
                     s.lock().unwrap().push(Seen {
-                        method: method.clone(),
-                        path: path.clone(),
-                        authorization: headers
-                            .iter()
-                            .find(|(k, _)| k == "authorization")
-                            .map(|(_, v)| v.clone()),
+                        method: req.method.clone(),
+                        path: req.path.clone(),
+                        authorization: req.header("authorization").map(str::to_string),
                     });
-                    let a = route(&method, &path);
+                    let a = route(&req.method, &req.path);
                     let mut out = format!(
                         "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
                         a.status,

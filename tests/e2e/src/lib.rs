@@ -6,6 +6,51 @@
 
 pub mod faults;
 pub mod hostile;
+mod http;
+
+/// scim2-server on 127.0.0.1 seeded with `users` people and `groups` groups of the sample
+/// directory (from `seed`), for tests that need a populated provider.
+pub async fn seeded_scim2_server(
+    seed: u64,
+    users: usize,
+    groups: usize,
+) -> desk_harness::ReferenceServer {
+    let server = desk_harness::ReferenceServer::start(desk_harness::ProviderKind::Scim2Server)
+        .await
+        .expect("scim2-server starts");
+    desk_harness::seed::seed(
+        &server.client(),
+        &desk_harness::sample::generate(seed, users, groups),
+        |_, _| {},
+    )
+    .await
+    .expect("the sample directory loads");
+    server
+}
+
+/// Every file below `dir`, at any depth (to look for what must be in none of them).
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The files below `dir` whose bytes contain `needle`.
+pub fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|f| {
+            std::fs::read(f).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        })
+        .collect()
+}
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -1226,18 +1226,8 @@ async fn a_provider_failing_mid_sync_is_explained_and_the_copy_stays() {
 #[tokio::test]
 async fn an_incomplete_copy_is_labelled_in_the_window() {
     use desk_e2e::faults::{Fault, Proxy};
-    use desk_harness::{ProviderKind, ReferenceServer};
     let _one_at_a_time = GUI_LOCK.lock().await;
-    let server = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    desk_harness::seed::seed(
-        &server.client(),
-        &desk_harness::sample::generate(33, 300, 4),
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    let server = desk_e2e::seeded_scim2_server(33, 300, 4).await;
     let proxy = Proxy::start(server.base_url()).await;
     // The second page read by cursor comes without a next cursor.
     let pages = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));

@@ -125,16 +125,7 @@ async fn csv_cells_that_could_run_as_formulas_are_neutralised_and_import_back_un
 async fn files_with_directory_data_are_readable_by_their_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    let server = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    desk_harness::seed::seed(
-        &server.client(),
-        &desk_harness::sample::generate(3, 20, 2),
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    let server = desk_e2e::seeded_scim2_server(3, 20, 2).await;
     let parent = tempfile::tempdir().unwrap();
     let data = parent.path().join("data");
     // A database left readable by others by an earlier version is tightened when opened.
@@ -236,27 +227,10 @@ async fn passwords_never_reach_the_audit_log_or_any_file() {
         err.message()
     );
     // No file of the data folder holds the password (database, its log, exports).
-    for f in walk(data.path()) {
-        let bytes = std::fs::read(&f).unwrap();
-        assert!(
-            !bytes
-                .windows(PASSWORD.len())
-                .any(|w| w == PASSWORD.as_bytes()),
-            "the password is in {}",
-            f.display()
-        );
-    }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
+    assert!(!desk_e2e::files_under(data.path()).is_empty());
+    assert_eq!(
+        desk_e2e::files_holding(data.path(), PASSWORD),
+        Vec::<std::path::PathBuf>::new(),
+        "files holding the password"
+    );
 }

@@ -16,19 +16,12 @@ use desk_engine::directory::DirectoryQuery;
 use desk_engine::migrate::{PlanOptions, TargetOnly};
 use desk_engine::sync::CancelFlag;
 use desk_engine::{DataPaths, Desk, ProfileOverrides};
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_harness::ReferenceServer;
 
 const PEOPLE: usize = 300;
 
 async fn seeded(seed: u64) -> ReferenceServer {
-    let server = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    desk_harness::seed::seed(&server.client(), &generate(seed, PEOPLE, 4), |_, _| {})
-        .await
-        .unwrap();
-    server
+    desk_e2e::seeded_scim2_server(seed, PEOPLE, 4).await
 }
 
 fn desk(data: &std::path::Path) -> Desk {

@@ -176,16 +176,7 @@ fn crash_leaks_nothing(data: &std::path::Path, args: &[&str], secret: &str) {
 
 #[tokio::test]
 async fn a_crash_while_holding_a_token_is_told_in_words_and_leaks_nothing() {
-    let server = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    desk_harness::seed::seed(
-        &server.client(),
-        &desk_harness::sample::generate(17, 60, 3),
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    let server = desk_e2e::seeded_scim2_server(17, 60, 3).await;
     let data = tempfile::tempdir().unwrap();
     let token = server.token().expose().clone();
     let name = format!("crash-{}", std::process::id());
@@ -207,7 +198,7 @@ async fn a_crash_while_holding_a_token_is_told_in_words_and_leaks_nothing() {
     );
     ok(cli(data.path(), &["sync", &name], &[]));
     // No other file of the data folder holds the token either.
-    for e in walk(data.path()) {
+    for e in desk_e2e::files_under(data.path()) {
         let bytes = std::fs::read(&e).unwrap();
         assert!(
             !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
@@ -216,19 +207,6 @@ async fn a_crash_while_holding_a_token_is_told_in_words_and_leaks_nothing() {
         );
     }
     ok(cli(data.path(), &["provider", "remove", &name], &[]));
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]
@@ -346,7 +324,7 @@ async fn oauth2_client_credentials_through_the_cli() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with('['));
     // The client secret is in no file of the data folder (database, its log, crash reports).
-    for f in walk(data.path()) {
+    for f in desk_e2e::files_under(data.path()) {
         let bytes = std::fs::read(&f).unwrap();
         assert!(
             !bytes.windows(13).any(|w| w == b"s3cr3t-client"),
