@@ -1233,10 +1233,12 @@ async fn an_incomplete_copy_is_labelled_in_the_window() {
     let pages = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let p2 = pages.clone();
     proxy.set(move |_, m, p| {
-        if m == "GET" && p.contains("/Users?") && p.contains("cursor=") {
-            if p2.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
-                return Fault::NoNextCursor;
-            }
+        if m == "GET"
+            && p.contains("/Users?")
+            && p.contains("cursor=")
+            && p2.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1
+        {
+            return Fault::NoNextCursor;
         }
         Fault::Pass
     });
