@@ -42,7 +42,16 @@ export function FilterBar({ kind, value, onChange, error }: Props) {
   }, [text, value, onChange]);
   const attr = attrs.find((a) => a.path === attrPath) ?? attrs[0];
   const ops = attr ? operatorsFor(attr.type) : [];
-  const written = attr && ops.includes(op) ? comparison(attr, op, operand) : "";
+  // What the value control shows is what is written: a yes/no starts at "yes".
+  const shown = attr?.type === "boolean" ? (operand === "false" ? "false" : "true") : operand;
+  const written = attr && ops.includes(op) ? comparison(attr, op, shown) : "";
+  const pickAttribute = (path: string) => {
+    const next = attrs.find((a) => a.path === path);
+    setAttrPath(path);
+    // A value typed for another attribute means nothing here ("Department is true").
+    setOperand("");
+    if (next && !operatorsFor(next.type).includes(op)) setOp(operatorsFor(next.type)[0] ?? "eq");
+  };
   const invalid = error && error.code === "invalid_input" ? error : null;
   return (
     <div className="filter-bar">
@@ -75,7 +84,7 @@ export function FilterBar({ kind, value, onChange, error }: Props) {
       )}
       {open && attr && (
         <div className="builder" data-testid={testIds.filterBuilder}>
-          <select aria-label="Attribute" value={attr.path} onChange={(e) => setAttrPath(e.target.value)} data-testid="builder-attr">
+          <select aria-label="Attribute" value={attr.path} onChange={(e) => pickAttribute(e.target.value)} data-testid="builder-attr">
             {attrs.map((a) => (
               <option key={a.path} value={a.path}>
                 {a.label}
@@ -91,7 +100,7 @@ export function FilterBar({ kind, value, onChange, error }: Props) {
           </select>
           {op !== "pr" &&
             (attr.type === "boolean" ? (
-              <select aria-label="Value" value={operand} onChange={(e) => setOperand(e.target.value)} data-testid="builder-value">
+              <select aria-label="Value" value={shown} onChange={(e) => setOperand(e.target.value)} data-testid="builder-value">
                 <option value="true">yes</option>
                 <option value="false">no</option>
               </select>
