@@ -33,3 +33,17 @@ export function isRemotePlainHttp(address: string): boolean {
     host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "[::1]";
   return !loopback;
 }
+
+/** "about 2 min left"; nothing when the time is not known (absent, null or not a number). */
+export function timeLeft(seconds: number | null | undefined): string {
+  if (seconds === undefined || seconds === null || !Number.isFinite(seconds)) return "";
+  if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s left`;
+  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
+  return `about ${(seconds / 3600).toFixed(1)} h left`;
+}
+
+/** A progress line: the stage, and the time left when it is known. */
+export function progressLabel(stage: string, etaSeconds: number | null | undefined): string {
+  const left = timeLeft(etaSeconds);
+  return left ? `${stage} · ${left}` : stage;
+}

@@ -114,9 +114,17 @@ describe("mapping rules in the window", () => {
   });
 
   it("says how long is left in words", async () => {
-    const { timeLeft } = await import("./mappingRules");
+    const { timeLeft } = await import("./format");
     expect(timeLeft(undefined)).toBe("");
     expect(timeLeft(12.4)).toBe("about 12 s left");
     expect(timeLeft(150)).toBe("about 3 min left");
+  });
+
+  it("never says 'null s left' while the time left is unknown (issue 20, bug 8)", async () => {
+    const { progressLabel } = await import("./format");
+    // What the engine sent while reading the configuration and while saving.
+    expect(progressLabel("Reading the provider's configuration", null)).toBe("Reading the provider's configuration");
+    expect(progressLabel("Saving", undefined)).toBe("Saving");
+    expect(progressLabel("Reading users", 42)).toBe("Reading users · about 42 s left");
   });
 });

@@ -68,11 +68,3 @@ export function rowsFromRules(value: unknown): RuleRow[] {
   };
   return [...list("users", v.users), ...list("groups", v.groups)];
 }
-
-/** "about 2 min left" */
-export function timeLeft(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return "";
-  if (seconds < 60) return `about ${Math.max(1, Math.round(seconds))} s left`;
-  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
-  return `about ${(seconds / 3600).toFixed(1)} h left`;
-}

@@ -3,7 +3,7 @@ import { useMutation } from "@tanstack/react-query";
 import { ipc, toCommandError, type ProviderSummary, type SyncProgress } from "../ipc";
 import type { Reachability } from "../App";
 import { testIds } from "../testIds";
-import { count } from "../format";
+import { count, progressLabel } from "../format";
 import { ErrorBox } from "./ErrorBox";
 import { CapabilityList } from "./CapabilityList";
 import { AddProviderDialog } from "./AddProviderDialog";
@@ -144,9 +144,7 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
         <div className="sync-progress" data-testid={testIds.syncProgress}>
           <ProgressBar
             label={
-              syncProgress
-                ? `${syncProgress.stage}${syncProgress.etaSeconds !== undefined ? ` · about ${syncProgress.etaSeconds} s left` : ""}`
-                : "Connecting"
+              syncProgress ? progressLabel(syncProgress.stage, syncProgress.etaSeconds) : "Connecting"
             }
             done={syncProgress?.resources ?? 0}
             total={syncProgress?.total ?? 0}

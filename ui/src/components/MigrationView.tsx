@@ -9,7 +9,8 @@ import {
   type RecordMatch,
   type RunProgress,
 } from "../ipc";
-import { rowsFromRules, timeLeft, type RuleRow } from "../mappingRules";
+import { rowsFromRules, type RuleRow } from "../mappingRules";
+import { progressLabel } from "../format";
 import { MappingRulesEditor, rulesOf } from "./MappingRulesEditor";
 import { MigrationRuns } from "./MigrationRuns";
 import { testIds } from "../testIds";
@@ -301,7 +302,7 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
       {busy && (
         <div className="sync-progress" data-testid={testIds.migrationProgress}>
           <ProgressBar
-            label={`Running the plan${progress?.etaSeconds !== undefined ? ` — ${timeLeft(progress.etaSeconds)}` : ""}`}
+            label={progressLabel("Running the plan", progress?.etaSeconds)}
             done={progress?.finished ?? 0}
             total={progress?.total ?? total}
           />

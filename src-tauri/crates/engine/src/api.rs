@@ -68,10 +68,12 @@ pub struct ProviderInput {
     pub base_url: String,
     pub auth_kind: AuthKind,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// Token (bearer), password (basic) or client secret (OAuth 2.0). Wrapped in `Sensitive`
     /// as soon as it arrives. When editing, absent means "keep the one in the keyring".
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     /// Skip TLS certificate checks: an explicit, visible switch.
     #[serde(default)]
@@ -79,15 +81,18 @@ pub struct ProviderInput {
     /// OAuth 2.0: the token endpoint.
     #[ts(optional)]
     #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     /// OAuth 2.0: the scope to ask for, when the provider wants one.
     #[ts(optional)]
     #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// The provider's own certificate authority (PEM text), for a server whose certificate a
     /// public authority did not sign. Replaces the stored one when editing; absent clears it.
     #[ts(optional)]
     #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<String>,
     /// Plain http to a host other than this computer: an explicit, visible switch (the token
     /// travels unencrypted). http to this computer needs no switch.
@@ -155,6 +160,7 @@ pub struct ProviderSummary {
     pub base_url: String,
     pub auth_kind: AuthKind,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// True when a secret for this provider is in the keyring (checked when listed).
     pub has_secret: bool,
@@ -162,13 +168,17 @@ pub struct ProviderSummary {
     pub is_demo: bool,
     pub created_at: String,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_sync_at: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// The provider's own certificate authority (PEM; public, not a secret).
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<String>,
     /// Plain http to a host other than this computer was switched on (NOT ENCRYPTED).
     pub allow_plain_http: bool,

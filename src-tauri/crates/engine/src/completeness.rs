@@ -122,9 +122,11 @@ pub struct Completeness {
     pub complete: bool,
     /// "Incomplete copy: 200 of 300 users", when not complete.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
     /// Why, and what to do, in plain words (when not complete).
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub advice: Option<String>,
     pub reads: Vec<ReadRecord>,
 }

@@ -63,9 +63,11 @@ pub struct AuditRow {
     pub provider: String,
     pub resource_kind: String,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
     pub operation: String,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
     #[ts(optional, type = "unknown")]
     pub before: Option<Value>,
@@ -142,6 +144,7 @@ pub struct ResourceDetail {
     /// How many members the group has in the copy.
     pub members_total: u32,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manager: Option<NamedRef>,
     pub audit: Vec<AuditRow>,
     /// The record across the kept snapshots, oldest first.

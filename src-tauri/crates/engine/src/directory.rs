@@ -272,18 +272,25 @@ impl Desk {
 pub struct DirectoryRow {
     pub id: String,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
 }
 
@@ -296,12 +303,15 @@ pub struct DirectoryQuery {
     pub kind: String,
     /// Full-text quick search.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     /// A SCIM filter (`title co "lead" and active eq true`).
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
     /// A column (`family_name`) or an attribute path (`name.familyName`).
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
     pub descending: bool,
     pub offset: u32,
@@ -338,9 +348,11 @@ pub struct DirectoryPage {
     pub rows: Vec<DirectoryRow>,
     /// When the snapshot was taken; absent when the provider was never synced.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_at: Option<String>,
     /// Whether the copy is complete; absent when the provider was never synced.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completeness: Option<crate::completeness::Completeness>,
 }
 

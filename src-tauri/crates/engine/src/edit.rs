@@ -45,6 +45,7 @@ pub struct EditPreview {
     pub bodies: Vec<Value>,
     /// The If-Match header sent with the first request, when the provider has ETags.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub if_match: Option<String>,
     /// The difference, attribute by attribute.
     pub changes: Vec<AttributeChange>,

@@ -70,6 +70,7 @@ pub const IMPORT_ATTRIBUTES: &[(&str, &[&str])] = &[
 pub struct ColumnMapping {
     pub column: String,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<String>,
 }
 
@@ -92,9 +93,11 @@ pub struct ImportRow {
     pub action: String,
     pub user_name: String,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub changes: Vec<AttributeChange>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 

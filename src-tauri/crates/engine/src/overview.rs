@@ -32,6 +32,7 @@ pub struct Overview {
     pub provider: String,
     /// When the latest snapshot was taken; absent before the first sync.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_at: Option<String>,
     pub users: u32,
     pub active: u32,

@@ -54,11 +54,13 @@ pub struct SyncProgress {
     pub resources: u32,
     /// Resources to read in this stage, when the provider said.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<u32>,
     /// Resources per second so far.
     pub rate: f64,
     /// Seconds left in this stage, estimated.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub eta_seconds: Option<u32>,
 }
 
@@ -449,5 +451,30 @@ impl Desk {
             notes,
             completeness,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The TypeScript type says `etaSeconds?: number`: an unknown time is absent, not null
+    /// (the window said "about null s left").
+    #[test]
+    fn unknown_totals_and_times_are_left_out_not_null() {
+        let p = SyncProgress {
+            provider: "p".into(),
+            stage: "Saving".into(),
+            pages: 0,
+            resources: 10,
+            total: None,
+            rate: 1.0,
+            eta_seconds: None,
+        };
+        let v = serde_json::to_value(&p).unwrap();
+        assert!(
+            v.get("etaSeconds").is_none() && v.get("total").is_none(),
+            "{v}"
+        );
     }
 }
