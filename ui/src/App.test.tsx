@@ -201,6 +201,38 @@ describe("App", () => {
     expect(sent).toMatchObject({ input: { baseUrl: "http://scim.lab.example/v2", allowPlainHttp: true } });
   });
 
+  it("closes the Columns pop-up on Escape (and only it) and on a click outside (issue 20, bug 10)", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    mockIPC((cmd) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: true }] };
+      return null;
+    });
+    renderApp();
+    await screen.findAllByTestId("directory-row");
+    const menu = screen.getByTestId("column-chooser").closest("details") as HTMLDetailsElement;
+    menu.open = true;
+    let escapesBehind = 0;
+    const behind = (e: KeyboardEvent) => {
+      if (e.key === "Escape") escapesBehind += 1;
+    };
+    window.addEventListener("keydown", behind);
+    fireEvent.keyDown(window, { key: "Escape" });
+    expect(menu.open).toBe(false);
+    expect(escapesBehind).toBe(0);
+    // With the menu closed, Escape goes on to the window as before.
+    fireEvent.keyDown(window, { key: "Escape" });
+    expect(escapesBehind).toBe(1);
+    window.removeEventListener("keydown", behind);
+    menu.open = true;
+    fireEvent.mouseDown(within(menu).getByText("Columns"));
+    expect(menu.open).toBe(true);
+    fireEvent.mouseDown(document.body);
+    expect(menu.open).toBe(false);
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

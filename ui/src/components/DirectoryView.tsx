@@ -8,6 +8,7 @@ import { count } from "../format";
 import { Failsafe } from "./Failsafe";
 import { ErrorBox } from "./ErrorBox";
 import { DetailPanel } from "./DetailPanel";
+import { useDismiss } from "./useDismiss";
 import { FilterBar } from "./FilterBar";
 import { ImportDialog } from "./ImportDialog";
 import { NewRecordDialog } from "./NewRecordDialog";
@@ -85,6 +86,8 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
       ipc.exportView({ provider: provider.name, kind, search: search || undefined, filter: filter || undefined, sort, descending, offset: 0, limit: 0 }),
   });
   const searchRef = useRef<HTMLInputElement>(null);
+  const columnsMenu = useRef<HTMLDetailsElement>(null);
+  useDismiss(columnsMenu);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => localStorage.setItem(`columns:${kind}`, JSON.stringify(visible)), [kind, visible]);
@@ -202,7 +205,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
             }}
             data-testid={testIds.quickSearch}
           />
-          <details className="menu">
+          <details className="menu" ref={columnsMenu}>
             <summary data-testid={testIds.columnChooser}>Columns</summary>
             <div className="menu-body">
               {all.map((c) => (
