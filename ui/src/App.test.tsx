@@ -233,6 +233,38 @@ describe("App", () => {
     expect(menu.open).toBe(false);
   });
 
+  it("works offline when asked: nothing can reach the provider, and the status bar says so (issue 20, bug 7)", async () => {
+    localStorage.clear();
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: true }] };
+      return null;
+    });
+    renderApp();
+    await screen.findAllByTestId("directory-row");
+    const syncNow = screen.getByTestId("sync-now") as HTMLButtonElement;
+    expect(syncNow.disabled).toBe(false);
+    fireEvent.click(screen.getByTestId("work-offline"));
+    expect(syncNow.disabled).toBe(true);
+    expect((screen.getByTestId("test-provider") as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId("status-online").textContent).toContain("Working offline");
+    expect(screen.getByTestId("status-online").textContent).not.toContain("Online");
+    expect(screen.getByTestId("offline-banner").textContent).toContain("copy on this computer");
+    fireEvent.click(syncNow);
+    expect(calls).not.toContain("sync_provider");
+    expect(calls).not.toContain("test_provider");
+    // Kept for the next start.
+    expect(localStorage.getItem("workOffline")).toBe("1");
+    fireEvent.click(screen.getByTestId("work-offline"));
+    expect(syncNow.disabled).toBe(false);
+    localStorage.clear();
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

@@ -30,6 +30,12 @@ export function App() {
   const [migrating, setMigrating] = useState(false);
   const [demoProgress, setDemoProgress] = useState<DemoProgress | null>(null);
   const [reach, setReach] = useState<Record<string, Reachability>>({});
+  // "Work offline": nothing talks to a provider until it is switched off (kept across starts).
+  const [workOffline, setWorkOfflineState] = useState(() => localStorage.getItem("workOffline") === "1");
+  const setWorkOffline = (on: boolean) => {
+    localStorage.setItem("workOffline", on ? "1" : "0");
+    setWorkOfflineState(on);
+  };
 
   const demo = useMutation({
     mutationFn: async () => {
@@ -87,7 +93,7 @@ export function App() {
       />
       <Failsafe resetKeys={[migrating, current?.name]}>
         {migrating ? (
-          <MigrationView providers={list} onClose={() => setMigrating(false)} />
+          <MigrationView providers={list} onClose={() => setMigrating(false)} workOffline={workOffline} />
         ) : (
         <MainPanel
           provider={current}
@@ -100,12 +106,15 @@ export function App() {
             await queryClient.invalidateQueries({ queryKey: ["providers"] });
           }}
           onAdd={() => setDialogOpen(true)}
+          workOffline={workOffline}
+          onWorkOffline={setWorkOffline}
         />
         )}
       </Failsafe>
       <StatusBar
         info={info.data ?? null}
         provider={current}
+        workOffline={workOffline}
         reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
       />
       {info.data && info.data.crashReports.length > 0 && <CrashNotice reports={info.data.crashReports} />}

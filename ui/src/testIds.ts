@@ -31,6 +31,7 @@ export const testIds = {
   fieldTlsSkip: "field-tls-skip",
   fieldPlainHttp: "field-plain-http",
   notEncrypted: "not-encrypted",
+  workOffline: "work-offline",
   fieldKeepSecret: "field-keep-secret",
   fieldTokenUrl: "field-token-url",
   fieldScope: "field-scope",

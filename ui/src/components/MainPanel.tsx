@@ -28,12 +28,25 @@ interface Props {
   onRemoved: () => void | Promise<void>;
   onSynced: () => void | Promise<void>;
   onAdd: () => void;
+  /** Working offline: nothing may talk to a provider. */
+  workOffline: boolean;
+  onWorkOffline: (on: boolean) => void;
 }
 
-export function MainPanel({ provider, reachability, onReachability, onRemoved, onSynced, onAdd }: Props) {
+const OFFLINE_HINT = "You are working offline: switch off “Work offline” to reach the provider.";
+
+export function MainPanel({
+  provider,
+  reachability,
+  onReachability,
+  onRemoved,
+  onSynced,
+  onAdd,
+  workOffline,
+  onWorkOffline: setWorkOffline,
+}: Props) {
   const [tab, setTab] = useState<Tab>("users");
   const [syncProgress, setSyncProgress] = useState<SyncProgress | null>(null);
-  const [workOffline, setWorkOffline] = useState(false);
   const [editing, setEditing] = useState(false);
   const sync = useMutation({
     mutationFn: async (name: string) => {
@@ -109,7 +122,8 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
             type="button"
             className="primary"
             onClick={() => sync.mutate(provider.name)}
-            disabled={sync.isPending}
+            disabled={sync.isPending || workOffline}
+            title={workOffline ? OFFLINE_HINT : undefined}
             data-testid={testIds.syncNow}
           >
             {sync.isPending ? "Syncing…" : "Sync now"}
@@ -117,7 +131,8 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
           <button
             type="button"
             onClick={() => test.mutate(provider.name)}
-            disabled={test.isPending}
+            disabled={test.isPending || workOffline}
+            title={workOffline ? OFFLINE_HINT : undefined}
             data-testid={testIds.testProvider}
           >
             {test.isPending ? "Testing…" : "Test connection"}
@@ -126,7 +141,12 @@ export function MainPanel({ provider, reachability, onReachability, onRemoved, o
             Edit
           </button>
           <label className="inline small">
-            <input type="checkbox" checked={workOffline} onChange={(e) => setWorkOffline(e.target.checked)} />
+            <input
+              type="checkbox"
+              checked={workOffline}
+              onChange={(e) => setWorkOffline(e.target.checked)}
+              data-testid={testIds.workOffline}
+            />
             Work offline
           </label>
           <button

@@ -113,7 +113,16 @@ function ProviderSelect(p: {
 }
 
 /** Migrate users and groups from one provider to another: plan, review, run, verify. */
-export function MigrationView({ providers, onClose }: { providers: ProviderSummary[]; onClose: () => void }) {
+export function MigrationView({
+  providers,
+  onClose,
+  workOffline = false,
+}: {
+  providers: ProviderSummary[];
+  onClose: () => void;
+  /** Working offline: reading, running and verifying (which talk to providers) are off. */
+  workOffline?: boolean;
+}) {
   const qc = useQueryClient();
   const [source, setSource] = useState(providers[0]?.name ?? "");
   const [target, setTarget] = useState(providers[1]?.name ?? "");
@@ -226,7 +235,8 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
         <button
           type="button"
           className="primary"
-          disabled={!source || !target || source === target || makePlan.isPending || busy}
+          disabled={!source || !target || source === target || makePlan.isPending || busy || workOffline}
+          title={workOffline ? "You are working offline: switch off “Work offline” to read the providers." : undefined}
           onClick={() => makePlan.mutate()}
           data-testid={testIds.migrationPlan}
         >
@@ -365,13 +375,18 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
             <button
               type="button"
               className="primary"
-              disabled={total === 0 || busy || run.isSuccess || paused}
+              disabled={total === 0 || busy || run.isSuccess || paused || workOffline}
               onClick={() => setConfirming(true)}
               data-testid={testIds.migrationRun}
             >
               Run {total.toLocaleString()} operations
             </button>
-            <button type="button" onClick={() => verify.mutate()} disabled={verify.isPending || busy} data-testid={testIds.migrationVerify}>
+            <button
+              type="button"
+              onClick={() => verify.mutate()}
+              disabled={verify.isPending || busy || workOffline}
+              data-testid={testIds.migrationVerify}
+            >
               {verify.isPending ? "Verifying…" : "Verify"}
             </button>
             {save.isSuccess && <span className="muted small mono">Saved to {save.data}</span>}
@@ -461,7 +476,7 @@ export function MigrationView({ providers, onClose }: { providers: ProviderSumma
       )}
       <MigrationRuns
         runs={runs.data ?? []}
-        busy={busy}
+        busy={busy || workOffline}
         onResume={(id) => resume.mutate(id)}
       />
       {confirming && plan && (

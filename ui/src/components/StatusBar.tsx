@@ -7,13 +7,17 @@ interface Props {
   info: AppInfo | null;
   provider: ProviderSummary | null;
   reachability: Reachability;
+  /** "Work offline" is switched on. */
+  workOffline: boolean;
 }
 
-export function StatusBar({ info, provider, reachability }: Props) {
+export function StatusBar({ info, provider, reachability, workOffline }: Props) {
   const online =
     provider === null
       ? { cls: "dot", text: "No provider" }
-      : reachability.state === "online"
+      : workOffline
+        ? { cls: "dot offline", text: "Working offline" }
+        : reachability.state === "online"
         ? { cls: "dot online", text: "Online" }
         : reachability.state === "offline"
           ? { cls: "dot offline", text: "Offline" }
