@@ -307,7 +307,7 @@ async fn edit_a_user_in_the_window_and_resolve_a_conflict() {
         .clone();
     let id = target["id"].as_str().unwrap().to_string();
     let user_name = target["userName"].as_str().unwrap().to_string();
-    let (email_index, _) = work_email(&target);
+    let (email_index, old_email) = work_email(&target);
 
     let gui = Gui::start().await;
     add_and_sync(&gui, "HR", &server).await;
@@ -332,6 +332,11 @@ async fn edit_a_user_in_the_window_and_resolve_a_conflict() {
     gui.screenshot("edit-review").await;
     assert!(
         review.contains("name.familyName") && review.contains("Okafor-Test"),
+        "{review}"
+    );
+    // The "Now" column shows the address being replaced (it showed "—").
+    assert!(
+        review.contains(&old_email) && review.contains("edited.person@example.com"),
         "{review}"
     );
     gui.screenshot("edit-review").await;

@@ -1,7 +1,7 @@
 //! What changed: between two snapshots of a provider, and one resource across snapshots.
 
 use scim_client::patch::{diff, PatchOpKind};
-use scim_client::{AttrPath, CapabilityProfile, Resource};
+use scim_client::CapabilityProfile;
 use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
@@ -56,14 +56,12 @@ fn label(v: &Value) -> String {
 /// Attribute-level changes from `before` to `after` (meta excluded).
 pub fn attribute_changes(before: &Value, after: &Value) -> Vec<AttributeChange> {
     let style = CapabilityProfile::default().patch;
-    let old = Resource::from_value(before.clone()).ok();
     diff(before, after, &style)
         .into_iter()
         .map(|op| {
             let path = op.path.clone().unwrap_or_default();
-            let before_value = AttrPath::parse(&path)
-                .ok()
-                .and_then(|p| old.as_ref().and_then(|r| r.path(&p)));
+            // Value-filtered paths too (`emails[type eq "work"].value`): the "Now" column.
+            let before_value = scim_client::patch::value_at(before, &path);
             AttributeChange {
                 change: match op.op {
                     PatchOpKind::Add => "added",
@@ -159,6 +157,23 @@ mod tests {
                 "added nickName None -> Some(String(\"x\"))",
             ]
         );
+    }
+
+    /// The review's "Now" column: the e-mail being replaced shows its current address
+    /// (issue 20, bug 4: it showed "—").
+    #[test]
+    fn a_replaced_work_email_shows_what_it_is_now() {
+        let before = json!({"userName": "a", "name": {"familyName": "Old"},
+            "emails": [{"type": "work", "value": "old@example.com", "primary": true}]});
+        let mut after = before.clone();
+        after["emails"][0]["value"] = json!("new@example.com");
+        let changes = attribute_changes(&before, &after);
+        let email = changes
+            .iter()
+            .find(|c| c.path.starts_with("emails"))
+            .unwrap_or_else(|| panic!("{changes:?}"));
+        assert_eq!(email.before, Some(json!("old@example.com")), "{email:?}");
+        assert_eq!(email.after, Some(json!("new@example.com")));
     }
 }
 

@@ -72,6 +72,40 @@ impl PatchOperation {
     }
 }
 
+/// The value a PATCH path points at in `resource` now (RFC 7644 section 3.5.2): `name`,
+/// `name.sub`, a URN-qualified attribute, or a value-filtered `name[filter]` /
+/// `name[filter].sub` (the one value when one element matches, a list when several). `None`
+/// when nothing is there.
+pub fn value_at(resource: &Value, path: &str) -> Option<Value> {
+    if let (Some(open), Some(close)) = (path.find('['), path.rfind(']')) {
+        if close < open {
+            return None;
+        }
+        let filter = crate::filter::parse(&path[open + 1..close]).ok()?;
+        let sub = path[close + 1..].strip_prefix('.');
+        let (_, items) = get_ci(resource.as_object()?, &path[..open])?;
+        let picked: Vec<Value> = items
+            .as_array()?
+            .iter()
+            .filter(|i| crate::filter::matches(&filter, i, &crate::filter::default_case_exact))
+            .filter_map(|i| match sub {
+                Some(s) => i
+                    .as_object()
+                    .and_then(|o| get_ci(o, s))
+                    .map(|(_, v)| v.clone()),
+                None => Some(i.clone()),
+            })
+            .collect();
+        return match picked.len() {
+            0 => None,
+            1 => picked.into_iter().next(),
+            _ => Some(Value::Array(picked)),
+        };
+    }
+    let p = crate::AttrPath::parse(path).ok()?;
+    crate::Resource::from_value(resource.clone()).ok()?.path(&p)
+}
+
 /// Attributes a client never writes.
 const READ_ONLY: &[&str] = &["id", "meta", "schemas", "groups"];
 
@@ -390,6 +424,31 @@ mod tests {
             ["Add members", "Remove members[value eq \"1\"]"]
         );
         assert_eq!(ops[0].value, Some(json!([{"value": "3"}])));
+    }
+
+    #[test]
+    fn value_at_reads_plain_and_value_filtered_paths() {
+        let u = json!({"userName": "a", "name": {"familyName": "Old"},
+            "emails": [{"type": "home", "value": "h@x.org"}, {"type": "work", "value": "w@x.org"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}});
+        assert_eq!(value_at(&u, "name.familyName"), Some(json!("Old")));
+        assert_eq!(
+            value_at(&u, "emails[type eq \"work\"].value"),
+            Some(json!("w@x.org"))
+        );
+        assert_eq!(
+            value_at(&u, "emails[type eq \"work\"]"),
+            Some(json!({"type": "work", "value": "w@x.org"}))
+        );
+        assert_eq!(value_at(&u, "emails[type eq \"other\"].value"), None);
+        assert_eq!(
+            value_at(
+                &u,
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+            ),
+            Some(json!("R&D"))
+        );
+        assert_eq!(value_at(&u, "emails]["), None);
     }
 
     #[test]
