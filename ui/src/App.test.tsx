@@ -265,6 +265,42 @@ describe("App", () => {
     localStorage.clear();
   });
 
+  it("draws the Edit provider dialog above the page, which is inert until it closes (issue 20, bug 1)", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    mockIPC((cmd) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: true }] };
+      return null;
+    });
+    const { container } = renderApp();
+    await screen.findAllByTestId("directory-row");
+    const edit = screen.getByTestId("edit-provider");
+    edit.focus();
+    fireEvent.click(edit);
+    const dialog = await screen.findByTestId("add-provider-dialog");
+    // In its own layer at the end of the page, not inside the panel the users table paints in.
+    expect(container.contains(dialog)).toBe(false);
+    expect(dialog.closest("[data-modal-host]")?.parentElement).toBe(document.body);
+    // The page behind takes no clicks and no focus.
+    expect(container.hasAttribute("inert")).toBe(true);
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    // Tab from the last control comes back to the first.
+    const controls = dialog.querySelectorAll<HTMLElement>("button:not([disabled]), input:not([disabled]), select");
+    const last = controls[controls.length - 1]!;
+    last.focus();
+    fireEvent.keyDown(last, { key: "Tab" });
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    expect(document.activeElement).not.toBe(last);
+    // Cancel closes it, gives the page back and opens nothing behind it.
+    fireEvent.click(within(dialog).getByTestId("cancel-dialog"));
+    await waitFor(() => expect(screen.queryByTestId("add-provider-dialog")).toBeNull());
+    expect(container.hasAttribute("inert")).toBe(false);
+    expect(screen.queryByTestId("detail-panel")).toBeNull();
+    expect(document.activeElement).toBe(edit);
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { ipc, toCommandError, type ProviderInput, type ProviderSummary } from "../ipc";
 import type { AuthKind } from "../bindings/AuthKind";
 import { testIds } from "../testIds";
 import { ErrorBox } from "./ErrorBox";
 import { CapabilityList } from "./CapabilityList";
+import { Modal } from "./Modal";
 import { isRemotePlainHttp, originOf } from "../format";
 
 interface Props {
@@ -30,16 +31,6 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
   const [caName, setCaName] = useState(editing?.caCertificate ? "saved certificate authority" : "");
   const [allowPlainHttp, setAllowPlainHttp] = useState(editing?.allowPlainHttp ?? false);
   const [keepSecret, setKeepSecret] = useState(false);
-  const firstField = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    firstField.current?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
 
   const input = (): ProviderInput => ({
     name,
@@ -84,20 +75,12 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
   };
 
   return (
-    <div className="backdrop">
-      <div
-        className="dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="add-provider-title"
-        data-testid={testIds.dialog}
-      >
-        <h2 id="add-provider-title">{editing ? `Edit ${editing.name}` : "Add provider"}</h2>
+    <Modal title={editing ? `Edit ${editing.name}` : "Add provider"} testId={testIds.dialog} onClose={onClose}>
         <form onSubmit={submit}>
           <label>
             Name
             <input
-              ref={firstField}
+              autoFocus={!editing}
               value={name}
               onChange={(e) => setName(e.target.value)}
               placeholder="e.g. Okta production"
@@ -274,7 +257,6 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
             </button>
           </div>
         </form>
-      </div>
-    </div>
+    </Modal>
   );
 }
