@@ -301,6 +301,102 @@ describe("App", () => {
     expect(document.activeElement).toBe(edit);
   });
 
+  it("asks before leaving a record with unsaved edits: keep editing, discard, or review and save (issue 20, bug 6)", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    const attr = (name: string) => ({
+      name,
+      type: "string",
+      multiValued: false,
+      required: false,
+      mutability: "readWrite",
+      caseExact: false,
+      canonicalValues: [],
+      referenceTypes: [],
+      description: "",
+      subAttributes: [],
+    });
+    const user = (id: string, title: string) => ({
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+      id,
+      userName: `user${id}`,
+      title,
+    });
+    const calls: string[] = [];
+    mockIPC((cmd, args) => {
+      calls.push(cmd);
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return {
+          total: 2,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [
+            { id: "1", userName: "user1", active: true },
+            { id: "2", userName: "user2", active: true },
+          ],
+        };
+      if (cmd === "resource_detail") {
+        const id = (args as { id: string }).id;
+        return {
+          resource: user(id, "Engineer"),
+          sections: [
+            {
+              schema: "urn:ietf:params:scim:schemas:core:2.0:User",
+              name: "User",
+              extension: false,
+              attributes: [attr("userName"), attr("title")],
+            },
+          ],
+          groups: [],
+          members: [],
+          membersTotal: 0,
+          audit: [],
+          versions: [],
+          snapshotAt: "2026-11-28T10:00:00Z",
+        };
+      }
+      if (cmd === "preview_edit")
+        return {
+          method: "PATCH",
+          path: "/Users/1",
+          bodies: [],
+          changes: [{ change: "changed", path: "title", before: "Engineer", after: "Lead" }],
+          warnings: [],
+        };
+      return null;
+    });
+    renderApp();
+    const rows = await screen.findAllByTestId("directory-row");
+    fireEvent.click(rows[0]!);
+    const title = (await screen.findByTestId("attr-title")) as HTMLInputElement;
+    fireEvent.change(title, { target: { value: "Lead" } });
+    // Escape asks instead of throwing the edit away.
+    fireEvent.keyDown(window, { key: "Escape" });
+    await screen.findByTestId("unsaved-dialog");
+    fireEvent.click(screen.getByTestId("keep-editing"));
+    await waitFor(() => expect(screen.queryByTestId("unsaved-dialog")).toBeNull());
+    expect((screen.getByTestId("attr-title") as HTMLInputElement).value).toBe("Lead");
+    // Another row asks too; "Review and save" opens the review of the edit.
+    fireEvent.click(screen.getAllByTestId("directory-row")[1]!);
+    fireEvent.click(await screen.findByTestId("review-and-save"));
+    await screen.findByTestId("review-dialog");
+    expect(calls).toContain("preview_edit");
+    expect(calls).not.toContain("save_edit");
+    fireEvent.click(within(screen.getByTestId("review-dialog")).getByText("Back to editing"));
+    await waitFor(() => expect(screen.queryByTestId("review-dialog")).toBeNull());
+    // Discard leaves the record; the edit is gone.
+    fireEvent.keyDown(window, { key: "Escape" });
+    fireEvent.click(await screen.findByTestId("discard-changes"));
+    await waitFor(() => expect(screen.queryByTestId("detail-panel")).toBeNull());
+    // A record without edits closes on Escape at once.
+    fireEvent.click(screen.getAllByTestId("directory-row")[0]!);
+    await screen.findByTestId("attr-title");
+    fireEvent.keyDown(window, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("detail-panel")).toBeNull());
+    expect(screen.queryByTestId("unsaved-dialog")).toBeNull();
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

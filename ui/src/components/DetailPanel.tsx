@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   ipc,
@@ -27,6 +27,10 @@ interface Props {
   readOnly: boolean;
   onClose: () => void;
   onDeleted: () => void;
+  /** Told whether the record has edits not saved yet. */
+  onDirty?: (dirty: boolean) => void;
+  /** Raised (counted up) when the person chose "Review and save" on leaving. */
+  reviewAsked?: number;
 }
 
 /** Refreshes every view of the cache after a write. */
@@ -36,7 +40,7 @@ export function useCacheRefresh() {
 }
 
 /** One record: a form generated from the provider's schemas, staged edits, review, save. */
-export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted }: Props) {
+export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted, onDirty, reviewAsked }: Props) {
   // Kept here: the editor starts afresh when the saved record comes back from the cache.
   const [saved, setSaved] = useState(false);
   const [tab, setTab] = useState<Tab>("details");
@@ -70,6 +74,8 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted }
       readOnly={readOnly}
       onClose={onClose}
       onDeleted={onDeleted}
+      onDirty={onDirty}
+      reviewAsked={reviewAsked}
       saved={saved}
       setSaved={setSaved}
       tab={tab}
@@ -87,6 +93,8 @@ function Editor({
   readOnly,
   onClose,
   onDeleted,
+  onDirty,
+  reviewAsked,
   saved,
   setSaved,
   tab,
@@ -177,6 +185,22 @@ function Editor({
       setConfirm(null);
       setReview(r);
     },
+  });
+
+  // The list asks before leaving a record with unsaved edits.
+  const unsaved = changed.size > 0 && !readOnly;
+  useEffect(() => {
+    onDirty?.(unsaved);
+  }, [unsaved, onDirty]);
+  useEffect(() => () => onDirty?.(false), [onDirty]);
+  // "Review and save" from that question opens the review of the edits.
+  const lastAsked = useRef(reviewAsked ?? 0);
+  useEffect(() => {
+    if (reviewAsked === undefined || reviewAsked === lastAsked.current) return;
+    lastAsked.current = reviewAsked;
+    if (changed.size > 0 && problems.length === 0 && !readOnly) {
+      openReview.mutate({ provider, kind, id, before: original, after: draft });
+    }
   });
 
   useEffect(() => {

@@ -9,6 +9,7 @@ import { Failsafe } from "./Failsafe";
 import { ErrorBox } from "./ErrorBox";
 import { DetailPanel } from "./DetailPanel";
 import { useDismiss } from "./useDismiss";
+import { Modal } from "./Modal";
 import { FilterBar } from "./FilterBar";
 import { ImportDialog } from "./ImportDialog";
 import { NewRecordDialog } from "./NewRecordDialog";
@@ -78,6 +79,15 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
   );
   const [views, setViews] = useState<View[]>(() => load(storeKey, []));
   const [selected, setSelected] = useState<string | null>(null);
+  // Unsaved edits in the open record: leaving it asks first (keep editing, discard, review).
+  const [dirty, setDirty] = useState(false);
+  const [leaving, setLeaving] = useState<{ to: string | null } | null>(null);
+  const [reviewAsked, setReviewAsked] = useState(0);
+  const select = (to: string | null) => {
+    if (to === selected) return;
+    if (dirty) setLeaving({ to });
+    else setSelected(to);
+  };
   const [cursor, setCursor] = useState(0);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
@@ -137,17 +147,17 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
         e.preventDefault();
         searchRef.current?.focus();
       } else if (e.key === "Escape" && selected && !document.querySelector(".overlay")) {
-        setSelected(null);
+        select(null);
       } else if (!inField && (e.key === "ArrowDown" || e.key === "ArrowUp" || e.key === "j" || e.key === "k")) {
         e.preventDefault();
         const next = Math.max(0, Math.min(total - 1, cursor + (e.key === "ArrowDown" || e.key === "j" ? 1 : -1)));
         setCursor(next);
         virtual.scrollToIndex(next);
         const r = rowAt(next);
-        if (selected && r) setSelected(r.id);
+        if (selected && r) select(r.id);
       } else if (!inField && e.key === "Enter") {
         const r = rowAt(cursor);
-        if (r) setSelected(r.id);
+        if (r) select(r.id);
       }
     };
     window.addEventListener("keydown", onKey);
@@ -314,7 +324,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
                       }}
                       onClick={() => {
                         setCursor(item.index);
-                        if (r) setSelected(r.id);
+                        if (r) select(r.id);
                       }}
                       data-testid={r ? testIds.directoryRow : undefined}
                       data-row-index={item.index}
@@ -350,10 +360,48 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
             kind={kind}
             id={selected}
             readOnly={readOnly}
-            onClose={() => setSelected(null)}
-            onDeleted={() => setSelected(null)}
+            onClose={() => select(null)}
+            onDeleted={() => {
+              setDirty(false);
+              setSelected(null);
+            }}
+            onDirty={setDirty}
+            reviewAsked={reviewAsked}
           />
         </Failsafe>
+      )}
+      {leaving && (
+        <Modal title="Leave this record with unsaved changes?" testId={testIds.unsavedDialog} alert onClose={() => setLeaving(null)}>
+          <p>Your changes to this record are not saved yet. They are sent to the provider only after you review them.</p>
+          <div className="dialog-actions">
+            <button type="button" onClick={() => setLeaving(null)} data-testid={testIds.keepEditing} autoFocus>
+              Keep editing
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                setDirty(false);
+                setSelected(leaving.to);
+                setLeaving(null);
+              }}
+              data-testid={testIds.discardChanges}
+            >
+              Discard changes
+            </button>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                setLeaving(null);
+                setReviewAsked((n) => n + 1);
+              }}
+              data-testid={testIds.reviewAndSave}
+            >
+              Review and save
+            </button>
+          </div>
+        </Modal>
       )}
       {importing && <ImportDialog provider={provider.name} onClose={() => setImporting(false)} />}
       {creating && (
