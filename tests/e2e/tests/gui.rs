@@ -924,6 +924,35 @@ async fn hostile_records_are_shown_as_text_and_the_window_stays_usable() {
         }
         eprintln!("{name}: opened in {:?}", t.elapsed());
     }
+    // The long record scrolled to its end, and every part of it brought into view: the panel
+    // scrolls, the window and the panels around it do not (a guard for issue 20, bug 5; the
+    // wheel's scroll chaining and bounce that caused it need real wheel input to reproduce).
+    let moved = gui
+        .client
+        .execute(
+            r#"const body = document.querySelector('[data-testid="detail-panel"] .detail-body');
+               body.scrollTop = body.scrollHeight;
+               body.lastElementChild.scrollIntoView({block: "end"});
+               document.querySelector('[data-testid="detail-panel"] .detail-actions')
+                 .scrollIntoView({block: "end"});
+               const outer = [document.scrollingElement, document.body,
+                 document.getElementById("root"), document.querySelector(".app"),
+                 document.querySelector("main"), document.querySelector('[data-testid="detail-panel"]')];
+               const head = document.querySelector(".main-head").getBoundingClientRect();
+               return {scrolled: outer.map((e) => (e ? e.scrollTop : 0)),
+                       panel: body.scrollTop > 0, headTop: head.top,
+                       pageHeight: document.documentElement.scrollHeight - innerHeight};"#,
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        moved["scrolled"],
+        serde_json::json!([0, 0, 0, 0, 0, 0]),
+        "only the panel scrolls: {moved}"
+    );
+    assert_eq!(moved["panel"], true, "{moved}");
+    assert!(moved["headTop"].as_f64().unwrap() >= 0.0, "{moved}");
     gui.screenshot("hostile-records").await;
     let pwned = gui
         .client
