@@ -397,6 +397,52 @@ describe("App", () => {
     expect(screen.queryByTestId("unsaved-dialog")).toBeNull();
   });
 
+  it("says what each saved edit changed, by whom, and does not call the oldest copy kept 'added' (issue 20, bug 9)", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    mockIPC((cmd) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: true }] };
+      if (cmd === "resource_detail")
+        return {
+          resource: { id: "1", userName: "ann", title: "Lead" },
+          sections: [],
+          groups: [],
+          members: [],
+          membersTotal: 0,
+          audit: [
+            {
+              id: 7,
+              at: "2026-11-28T11:00:00Z",
+              osUser: "hr.clerk",
+              provider: "HR",
+              resourceKind: "User",
+              resourceId: "1",
+              operation: "update",
+              httpStatus: 204,
+              changes: [{ change: "changed", path: "title", before: "Engineer", after: "Lead" }],
+            },
+          ],
+          versions: [
+            { snapshotId: 2, takenAt: "2026-11-28T09:00:00Z", change: "first_kept", attributes: [] },
+            { snapshotId: 3, takenAt: "2026-11-28T10:00:00Z", change: "unchanged", attributes: [] },
+          ],
+          snapshotAt: "2026-11-28T10:00:00Z",
+        };
+      return null;
+    });
+    renderApp();
+    fireEvent.click((await screen.findAllByTestId("directory-row"))[0]!);
+    fireEvent.click(await screen.findByRole("tab", { name: "History" }));
+    const versions = await screen.findByTestId("version-list");
+    expect(versions.textContent).toContain("in the oldest copy kept");
+    expect(versions.textContent).not.toContain("added");
+    const audit = screen.getByTestId("audit-list");
+    expect(audit.textContent).toContain("update by hr.clerk");
+    expect(screen.getByTestId("audit-changes").textContent).toBe("title: Engineer → Lead");
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

@@ -6,6 +6,7 @@ import type { AttributeChange } from "./AttributeChange";
  */
 export type ResourceVersion = { snapshotId: number, takenAt: string, 
 /**
- * "added", "changed", "unchanged" or "removed" compared with the previous snapshot.
+ * "added", "changed", "unchanged" or "removed" compared with the previous snapshot;
+ * "first_kept" in the oldest copy kept (older ones may have been pruned).
  */
 change: string, attributes: Array<AttributeChange>, };

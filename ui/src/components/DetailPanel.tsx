@@ -33,6 +33,17 @@ interface Props {
   reviewAsked?: number;
 }
 
+/** How a copy of the record compares with the copy before it, in words. */
+function versionWords(change: string): string {
+  return change === "first_kept" ? "in the oldest copy kept" : change;
+}
+
+/** A value of the audit log as text ("—" when there was none). */
+function shown(v: unknown): string {
+  if (v === undefined || v === null) return "—";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
 /** Refreshes every view of the cache after a write. */
 export function useCacheRefresh() {
   const qc = useQueryClient();
@@ -297,7 +308,7 @@ function Editor({
               {detail.versions.map((v) => (
                 <li key={v.snapshotId}>
                   <span>
-                    <strong>{v.change}</strong> · copy of {new Date(v.takenAt).toLocaleString()}
+                    <strong>{versionWords(v.change)}</strong> · copy of {new Date(v.takenAt).toLocaleString()}
                   </span>
                   <span className="muted small">{v.attributes.map((a) => a.path).join(", ")}</span>
                 </li>
@@ -312,6 +323,15 @@ function Editor({
                     <strong>{a.operation}</strong> by {a.osUser} · {new Date(a.at).toLocaleString()}
                   </span>
                   {a.httpStatus !== undefined && <span className="muted"> HTTP {a.httpStatus}</span>}
+                  {a.changes.length > 0 && (
+                    <ul className="audit-changes small" data-testid={testIds.auditChanges}>
+                      {a.changes.map((c) => (
+                        <li key={c.path}>
+                          <span className="mono">{c.path}</span>: {shown(c.before)} → {shown(c.after)}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
                 </li>
               ))}
             </ul>

@@ -73,6 +73,8 @@ pub struct AuditRow {
     pub before: Option<Value>,
     #[ts(optional, type = "unknown")]
     pub after: Option<Value>,
+    /// What the write changed, attribute by attribute (empty for creates and deletes).
+    pub changes: Vec<crate::history::AttributeChange>,
 }
 
 impl From<desk_store::AuditEntry> for AuditRow {
@@ -86,6 +88,10 @@ impl From<desk_store::AuditEntry> for AuditRow {
             resource_id: e.resource_id,
             operation: e.operation,
             http_status: e.http_status,
+            changes: match (&e.before, &e.after) {
+                (Some(b), Some(a)) => crate::history::attribute_changes(b, a),
+                _ => Vec::new(),
+            },
             before: e.before,
             after: e.after,
         }

@@ -159,6 +159,55 @@ mod tests {
         );
     }
 
+    /// After the oldest copies are pruned, a person who was there all along is not "added"
+    /// in the oldest copy kept (issue 20, bug 9); one who arrived later is.
+    #[test]
+    fn the_oldest_copy_kept_does_not_say_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::DataPaths::at(dir.path().to_path_buf()).unwrap();
+        let desk = Desk::open(
+            paths.clone(),
+            std::sync::Arc::new(crate::secrets::MemoryStore::new()),
+        )
+        .unwrap();
+        let pid = desk
+            .db()
+            .unwrap()
+            .insert_provider(&desk_store::NewProvider::without_auth(
+                "p",
+                "http://127.0.0.1:9/v2",
+            ))
+            .unwrap()
+            .id;
+        let ann = |title: &str| json!({"id": "a", "userName": "ann", "title": title});
+        let bob = json!({"id": "b", "userName": "bob"});
+        for users in [
+            vec![ann("Eng")],
+            vec![ann("Lead")],
+            vec![ann("Lead"), bob.clone()],
+        ] {
+            let mut w = desk_store::SnapshotWriter::begin(&paths.database(), pid, "full").unwrap();
+            w.add_users(&users).unwrap();
+            w.finish(true, &json!({})).unwrap();
+        }
+        desk.db().unwrap().prune_snapshots(pid, 2).unwrap();
+        let kind = crate::directory::Kind::User;
+        let a: Vec<String> = desk
+            .resource_history("p", kind, "a")
+            .unwrap()
+            .into_iter()
+            .map(|v| v.change)
+            .collect();
+        assert_eq!(a, ["first_kept", "unchanged"]);
+        let b: Vec<String> = desk
+            .resource_history("p", kind, "b")
+            .unwrap()
+            .into_iter()
+            .map(|v| v.change)
+            .collect();
+        assert_eq!(b, ["added"]);
+    }
+
     /// The review's "Now" column: the e-mail being replaced shows its current address
     /// (issue 20, bug 4: it showed "—").
     #[test]
@@ -183,7 +232,8 @@ mod tests {
 pub struct ResourceVersion {
     pub snapshot_id: i32,
     pub taken_at: String,
-    /// "added", "changed", "unchanged" or "removed" compared with the previous snapshot.
+    /// "added", "changed", "unchanged" or "removed" compared with the previous snapshot;
+    /// "first_kept" in the oldest copy kept (older ones may have been pruned).
     pub change: String,
     pub attributes: Vec<AttributeChange>,
 }
@@ -201,8 +251,12 @@ impl Desk {
         let history = db.resource_history(provider.id, kind.as_str(), id)?;
         let mut out = Vec::new();
         let mut previous: Option<Value> = None;
+        // In the oldest copy kept, a record was not "added": older copies may have been pruned.
+        let mut first = true;
         for (snap, value) in history {
+            let oldest = std::mem::replace(&mut first, false);
             let (change, attributes) = match (&previous, &value) {
+                (None, Some(_)) if oldest => ("first_kept", Vec::new()),
                 (None, Some(_)) => ("added", Vec::new()),
                 (Some(_), None) => ("removed", Vec::new()),
                 (Some(b), Some(a)) if b == a => ("unchanged", Vec::new()),

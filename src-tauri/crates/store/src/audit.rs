@@ -50,11 +50,18 @@ pub struct AuditQuery<'a> {
     pub limit: u32,
 }
 
-/// The account signed in to this computer, as the OS reports it.
+/// The account signed in to this computer, as the operating system's user database reports it
+/// (the environment's USER and friends may be missing, e.g. for an app started from a desktop
+/// menu or a service): what "by …" says in the history.
 pub fn os_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    whoami::fallible::username()
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .or_else(|| {
+            ["USER", "USERNAME", "LOGNAME"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        })
         .unwrap_or_else(|| "unknown".to_string())
 }
 
@@ -335,5 +342,36 @@ mod tests {
         assert_eq!(mine[0].after.as_ref(), Some(&after));
         assert_eq!(mine[0].http_status, Some(200));
         assert!(!mine[0].os_user.is_empty());
+    }
+
+    /// Prints `os_user()` for the test below (only when it asks).
+    #[test]
+    fn print_os_user() {
+        if std::env::var_os("SCIM_DESK_PRINT_OS_USER").is_some() {
+            println!("os_user=[{}]", os_user());
+        }
+    }
+
+    /// As for an app started from a desktop menu or a service, with none of USER, USERNAME
+    /// or LOGNAME set: the account still comes from the operating system ("update by unknown"
+    /// was issue 20, bug 9).
+    #[test]
+    fn the_account_comes_from_the_os_not_only_the_environment() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "audit::tests::print_os_user", "--nocapture"])
+            .env("SCIM_DESK_PRINT_OS_USER", "1")
+            .env_remove("USER")
+            .env_remove("USERNAME")
+            .env_remove("LOGNAME")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let name = text
+            .split("os_user=[")
+            .nth(1)
+            .and_then(|r| r.split(']').next())
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(!name.is_empty() && name != "unknown", "{text}");
+        assert_eq!(name, whoami::fallible::username().unwrap());
     }
 }
