@@ -443,6 +443,46 @@ describe("App", () => {
     expect(screen.getByTestId("audit-changes").textContent).toBe("title: Engineer → Lead");
   });
 
+  it("lists on the Changes tab the changes made here, which the copies do not show (issue 20, bug 2)", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    mockIPC((cmd) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page") return { total: 0, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [] };
+      if (cmd === "diff_snapshots")
+        return {
+          provider: "HR",
+          fromSnapshot: 4,
+          toSnapshot: 5,
+          changes: [],
+          madeHere: [
+            {
+              id: 9,
+              at: "2026-11-28T09:30:00Z",
+              osUser: "hr.clerk",
+              provider: "HR",
+              resourceKind: "User",
+              resourceId: "1",
+              operation: "update",
+              httpStatus: 204,
+              before: { userName: "ann", name: { familyName: "Lee" } },
+              after: { userName: "ann", name: { familyName: "Li" } },
+              changes: [{ change: "changed", path: "name.familyName", before: "Lee", after: "Li" }],
+            },
+          ],
+        };
+      return null;
+    });
+    renderApp();
+    await screen.findByTestId("sync-now");
+    fireEvent.click(screen.getByTestId("tab-changes"));
+    const made = await screen.findByTestId("made-here");
+    expect(made.textContent).toContain("ann");
+    expect(made.textContent).toContain("name.familyName: Lee → Li");
+    expect(made.textContent).toContain("hr.clerk");
+    expect(screen.getByTestId("changes").textContent).not.toContain("Nothing changed at");
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

@@ -32,6 +32,7 @@ export const testIds = {
   fieldPlainHttp: "field-plain-http",
   notEncrypted: "not-encrypted",
   workOffline: "work-offline",
+  madeHere: "made-here",
   auditChanges: "audit-changes",
   unsavedDialog: "unsaved-dialog",
   keepEditing: "keep-editing",

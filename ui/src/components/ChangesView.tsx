@@ -26,14 +26,59 @@ export function ChangesView({ provider, version }: { provider: string; version: 
   }
   const d = q.data;
   const count = (c: string) => d.changes.filter((x) => x.change === c).length;
+  const label = (v: unknown) => {
+    const o = (v ?? {}) as Record<string, unknown>;
+    const name = o.displayName ?? o.userName ?? o.id;
+    return typeof name === "string" ? name : "";
+  };
   return (
     <div className="changes" data-testid={testIds.changes}>
+      <h3 className="small-head">Made here, through SCIM Desk, since the previous sync</h3>
+      {d.madeHere.length === 0 ? (
+        <p className="muted">No changes were made here since then.</p>
+      ) : (
+        <table className="grid compact" data-testid={testIds.madeHere}>
+          <thead>
+            <tr>
+              <th scope="col">Record</th>
+              <th scope="col">Change</th>
+              <th scope="col">What</th>
+              <th scope="col">By, when</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.madeHere.slice(0, 500).map((a) => (
+              <tr key={a.id}>
+                <td>
+                  {label(a.after ?? a.before) || a.resourceId}{" "}
+                  <span className="muted small">{a.resourceKind === "Group" ? "group" : "user"}</span>
+                </td>
+                <td>
+                  <span className={a.operation.includes("failed") || a.operation.includes("delete") ? "tag warn" : "tag"}>
+                    {a.operation}
+                  </span>
+                </td>
+                <td className="small">
+                  {a.changes.map((c) => `${c.path}: ${show(c.before)} → ${show(c.after)}`).join("; ")}
+                </td>
+                <td className="small">
+                  {a.osUser} · {new Date(a.at).toLocaleString()}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3 className="small-head">At {provider}, between the two newest copies</h3>
       <p>
-        Since the previous sync (copy {d.fromSnapshot} → {d.toSnapshot}): <strong>{count("added")}</strong> added,{" "}
+        Copy {d.fromSnapshot} → {d.toSnapshot}: <strong>{count("added")}</strong> added,{" "}
         <strong>{count("changed")}</strong> changed, <strong>{count("removed")}</strong> removed.
       </p>
       {d.changes.length === 0 ? (
-        <p className="muted">Nothing changed at {provider} between the two syncs.</p>
+        <p className="muted">
+          Nothing else changed at {provider} between the two syncs (changes made here update the copy at once, so they are
+          listed above).
+        </p>
       ) : (
         <table className="grid compact">
           <thead>

@@ -672,6 +672,26 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                         );
                     }
                 }
+                if !d.made_here.is_empty() {
+                    println!(
+                        "made here through SCIM Desk since snapshot {}: {} change(s)",
+                        d.from_snapshot,
+                        d.made_here.len()
+                    );
+                    for a in &d.made_here {
+                        println!(
+                            "  {} {} {} by {} at {}",
+                            a.operation,
+                            a.resource_kind,
+                            a.resource_id.as_deref().unwrap_or("(new)"),
+                            a.os_user,
+                            a.at
+                        );
+                        for c in &a.changes {
+                            println!("    {} {}", c.change, c.path);
+                        }
+                    }
+                }
             }
         }
         Command::Get {

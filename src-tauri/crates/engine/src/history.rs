@@ -42,7 +42,11 @@ pub struct SnapshotDiff {
     pub provider: String,
     pub from_snapshot: i32,
     pub to_snapshot: i32,
+    /// What changed at the provider between the two copies.
     pub changes: Vec<ResourceChange>,
+    /// The writes made through SCIM Desk since the older copy was read, newest first. The
+    /// local copy follows each write at once, so these do not show between the two copies.
+    pub made_here: Vec<crate::detail::AuditRow>,
 }
 
 fn label(v: &Value) -> String {
@@ -124,11 +128,26 @@ impl Desk {
                 }
             })
             .collect();
+        let since = snaps
+            .iter()
+            .find(|s| s.id == from)
+            .map(|s| s.started_at.clone())
+            .unwrap_or_default();
+        let made_here = db
+            .audit_entries(&desk_store::AuditQuery {
+                provider: Some(&provider.name),
+                ..Default::default()
+            })?
+            .into_iter()
+            .filter(|e| e.at >= since)
+            .map(crate::detail::AuditRow::from)
+            .collect();
         Ok(SnapshotDiff {
             provider: provider.name,
             from_snapshot: i32::try_from(from).unwrap_or(i32::MAX),
             to_snapshot: i32::try_from(to).unwrap_or(i32::MAX),
             changes,
+            made_here,
         })
     }
 }
@@ -206,6 +225,61 @@ mod tests {
             .map(|v| v.change)
             .collect();
         assert_eq!(b, ["added"]);
+    }
+
+    /// The Changes tab lists the writes made here since the older copy (they do not show
+    /// between the copies, which follow each write): issue 20, bug 2.
+    #[test]
+    fn changes_list_what_was_made_here_since_the_older_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::DataPaths::at(dir.path().to_path_buf()).unwrap();
+        let desk = Desk::open(
+            paths.clone(),
+            std::sync::Arc::new(crate::secrets::MemoryStore::new()),
+        )
+        .unwrap();
+        let pid = desk
+            .db()
+            .unwrap()
+            .insert_provider(&desk_store::NewProvider::without_auth(
+                "p",
+                "http://127.0.0.1:9/v2",
+            ))
+            .unwrap()
+            .id;
+        let write = |users: Vec<Value>| {
+            let mut w = desk_store::SnapshotWriter::begin(&paths.database(), pid, "full").unwrap();
+            w.add_users(&users).unwrap();
+            w.finish(true, &json!({})).unwrap();
+        };
+        let before = json!({"id": "a", "userName": "ann", "name": {"familyName": "Lee"}});
+        let after = json!({"id": "a", "userName": "ann", "name": {"familyName": "Li"}});
+        write(vec![before.clone()]);
+        desk.db()
+            .unwrap()
+            .append_audit(&desk_store::NewAudit {
+                provider: "p",
+                resource_kind: "User",
+                resource_id: Some("a"),
+                operation: "update",
+                before: Some(&before),
+                after: Some(&after),
+                http_status: Some(204),
+            })
+            .unwrap();
+        // The edit updated the local copy at once, and the next sync reads what it left:
+        // nothing differs between the copies.
+        let first = desk.db().unwrap().latest_snapshot(pid).unwrap().unwrap().id;
+        desk.db()
+            .unwrap()
+            .cache_upsert(first, "User", &after)
+            .unwrap();
+        write(vec![after.clone()]);
+        let d = desk.diff_snapshots("p", None, None).unwrap();
+        assert!(d.changes.is_empty());
+        assert_eq!(d.made_here.len(), 1);
+        assert_eq!(d.made_here[0].operation, "update");
+        assert_eq!(d.made_here[0].changes[0].path, "name.familyName");
     }
 
     /// The review's "Now" column: the e-mail being replaced shows its current address
