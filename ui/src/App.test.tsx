@@ -483,6 +483,60 @@ describe("App", () => {
     expect(screen.getByTestId("changes").textContent).not.toContain("Nothing changed at");
   });
 
+  it("deactivates in one step to its review, and activates an inactive person the same way", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    let active = true;
+    const previews: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active }] };
+      if (cmd === "resource_detail")
+        return {
+          resource: { id: "1", userName: "ann", active },
+          sections: [],
+          groups: [],
+          members: [],
+          membersTotal: 0,
+          audit: [],
+          versions: [],
+          snapshotAt: "2026-11-28T10:00:00Z",
+        };
+      if (cmd === "preview_edit") {
+        const req = (args as { request: { after: { active: boolean } } }).request;
+        previews.push(req.after.active);
+        return {
+          method: "PATCH",
+          path: "/Users/1",
+          bodies: [],
+          changes: [{ change: "changed", path: "active", before: !req.after.active, after: req.after.active }],
+          warnings: [],
+        };
+      }
+      return null;
+    });
+    const { unmount } = renderApp();
+    fireEvent.click((await screen.findAllByTestId("directory-row"))[0]!);
+    fireEvent.click(await screen.findByTestId("deactivate"));
+    // Straight to the review, with what it means in words; nothing edited, so "Cancel".
+    const review = await screen.findByTestId("review-dialog");
+    expect(screen.getByTestId("review-note").textContent).toContain("can no longer sign in");
+    expect(screen.getByTestId("review-cancel").textContent).toBe("Cancel");
+    expect(previews).toEqual([false]);
+    fireEvent.click(within(review).getByTestId("review-cancel"));
+    await waitFor(() => expect(screen.queryByTestId("review-dialog")).toBeNull());
+    unmount();
+    // An inactive person can be activated again.
+    active = false;
+    renderApp();
+    fireEvent.click((await screen.findAllByTestId("directory-row"))[0]!);
+    fireEvent.click(await screen.findByTestId("activate"));
+    await screen.findByTestId("review-dialog");
+    expect(screen.getByTestId("review-note").textContent).toContain("active again");
+    expect(previews).toEqual([false, true]);
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

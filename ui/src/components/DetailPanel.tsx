@@ -33,6 +33,16 @@ interface Props {
   reviewAsked?: number;
 }
 
+/** What a change of `active` means, in words, for its review. */
+function activeNote(request: EditRequest, who: string, provider: string): string | undefined {
+  const before = (request.before as { active?: unknown }).active !== false;
+  const after = (request.after as { active?: unknown }).active !== false;
+  if (before === after) return undefined;
+  return after
+    ? `${who} will be active again at ${provider} and can sign in to the systems it feeds.`
+    : `${who} will be marked inactive at ${provider} and can no longer sign in to the systems it feeds. The account is kept; you can activate it again, or undo this change.`;
+}
+
 /** How a copy of the record compares with the copy before it, in words. */
 function versionWords(change: string): string {
   return change === "first_kept" ? "in the oldest copy kept" : change;
@@ -125,7 +135,7 @@ function Editor({
   const [conflict, setConflict] = useState<{ request: EditRequest; theirs: unknown; fields: ConflictField[] } | null>(
     null,
   );
-  const [confirm, setConfirm] = useState<"delete" | "deactivate" | null>(null);
+  const [confirm, setConfirm] = useState<"delete" | null>(null);
   const refresh = useCacheRefresh();
   const who = displayLabel(original);
   const changed = useMemo(() => new Set(changedPaths(original, draft, detail.sections)), [original, draft, detail]);
@@ -187,15 +197,14 @@ function Editor({
       onDeleted();
     },
   });
-  const deactivate = useMutation({
-    mutationFn: async () => {
-      const request: EditRequest = { provider, kind, id, before: original, after: { ...original, active: false } };
+  // Deactivate and activate: one step to the review of that one change, saved like any edit
+  // (so it shows in the history and can be undone).
+  const setActive = useMutation({
+    mutationFn: async (on: boolean) => {
+      const request: EditRequest = { provider, kind, id, before: original, after: { ...original, active: on } };
       return { request, preview: await ipc.previewEdit(request) };
     },
-    onSuccess: (r) => {
-      setConfirm(null);
-      setReview(r);
-    },
+    onSuccess: (r) => setReview(r),
   });
 
   // The list asks before leaving a record with unsaved edits.
@@ -227,7 +236,7 @@ function Editor({
     return () => window.removeEventListener("keydown", onKey);
   });
 
-  const error = openReview.error ?? save.error ?? resolve.error ?? undo.error ?? remove.error ?? deactivate.error;
+  const error = openReview.error ?? save.error ?? resolve.error ?? undo.error ?? remove.error ?? setActive.error;
   const active = original.active !== false;
 
   return (
@@ -356,9 +365,15 @@ function Editor({
             Discard
           </button>
           <span className="spacer" />
-          {kind === "User" && active && (
-            <button type="button" onClick={() => setConfirm("deactivate")} data-testid={testIds.deactivate}>
-              Deactivate
+          {kind === "User" && (
+            <button
+              type="button"
+              onClick={() => setActive.mutate(!active)}
+              disabled={setActive.isPending || changed.size > 0}
+              title={changed.size > 0 ? "Save or discard your edits first." : undefined}
+              data-testid={active ? testIds.deactivate : testIds.activate}
+            >
+              {active ? "Deactivate" : "Activate"}
             </button>
           )}
           <button type="button" className="danger" onClick={() => setConfirm("delete")} data-testid={testIds.deleteRecord}>
@@ -371,6 +386,8 @@ function Editor({
           preview={review.preview}
           who={who}
           busy={save.isPending}
+          note={activeNote(review.request, who, provider)}
+          cancelLabel={changed.size > 0 ? "Back to editing" : "Cancel"}
           onConfirm={() => save.mutate(review.request)}
           onCancel={() => setReview(null)}
         />
@@ -396,16 +413,7 @@ function Editor({
           onCancel={() => setConfirm(null)}
         />
       )}
-      {confirm === "deactivate" && (
-        <ConfirmDialog
-          title={`Deactivate ${who}?`}
-          body={`${who} will be marked inactive at ${provider} (active = false) and can no longer sign in to the systems it feeds. You can activate the account again later.`}
-          action="Review deactivation"
-          busy={deactivate.isPending}
-          onConfirm={() => deactivate.mutate()}
-          onCancel={() => setConfirm(null)}
-        />
-      )}
+
     </aside>
   );
 }

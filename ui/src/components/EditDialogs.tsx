@@ -15,17 +15,27 @@ export function ReviewDialog({
   preview,
   who,
   busy,
+  note,
+  cancelLabel = "Back to editing",
   onConfirm,
   onCancel,
 }: {
   preview: EditPreview;
   who: string;
   busy: boolean;
+  /** What the change means, in words (e.g. for a deactivation). */
+  note?: string;
+  cancelLabel?: string;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
   return (
     <Modal title={`Review the change to ${who}`} testId={testIds.reviewDialog} wide onClose={onCancel}>
+    {note && (
+      <p className="banner" data-testid={testIds.reviewNote}>
+        {note}
+      </p>
+    )}
     {preview.changes.length === 0 ? (
       <p className="muted">Nothing changed.</p>
     ) : (
@@ -64,8 +74,8 @@ export function ReviewDialog({
       </pre>
     </details>
     <div className="dialog-actions">
-      <button type="button" onClick={onCancel} disabled={busy}>
-        Back to editing
+      <button type="button" onClick={onCancel} disabled={busy} data-testid={testIds.reviewCancel}>
+        {cancelLabel}
       </button>
       <button
         type="button"
