@@ -537,6 +537,58 @@ describe("App", () => {
     expect(previews).toEqual([false, true]);
   });
 
+  it("stages membership changes, reviews them, saves them, says so and can undo them", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    const changes: unknown[] = [];
+    const members = [
+      { id: "u1", label: "Ann Lee", kind: "User" },
+      { id: "u2", label: "Bob Stone", kind: "User" },
+    ];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "g1", displayName: "Staff" }] };
+      if (cmd === "resource_detail")
+        return {
+          resource: { id: "g1", displayName: "Staff" },
+          sections: [],
+          groups: [],
+          members,
+          membersTotal: 2,
+          audit: [],
+          versions: [],
+          snapshotAt: "2026-11-28T10:00:00Z",
+        };
+      if (cmd === "group_members") return { total: 2, members };
+      if (cmd === "change_membership") {
+        changes.push((args as { change: unknown }).change);
+        return { id: "g1", displayName: "Staff" };
+      }
+      return null;
+    });
+    renderApp();
+    await screen.findByTestId("sync-now");
+    fireEvent.click(screen.getByTestId("tab-groups"));
+    fireEvent.click((await screen.findAllByTestId("directory-row"))[0]!);
+    fireEvent.click(await screen.findByTestId("detail-tab-related"));
+    fireEvent.click(await screen.findByLabelText("Remove Bob Stone from the group"));
+    // Nothing sent yet: staged, with a way back.
+    expect(changes).toEqual([]);
+    expect(screen.getByTestId("membership-staged").textContent).toContain("1 member to remove");
+    fireEvent.click(screen.getByTestId("membership-review"));
+    const dialog = await screen.findByTestId("membership-dialog");
+    expect(dialog.textContent).toContain("Removed from the group");
+    expect(dialog.textContent).toContain("Bob Stone");
+    fireEvent.click(within(dialog).getByTestId("membership-save"));
+    const saved = await screen.findByTestId("membership-saved");
+    expect(saved.textContent).toContain("1 member removed in Staff");
+    expect(changes).toEqual([{ provider: "HR", groupId: "g1", add: [], remove: ["u2"] }]);
+    fireEvent.click(within(saved).getByTestId("membership-undo"));
+    await waitFor(() => expect(changes).toHaveLength(2));
+    expect(changes[1]).toEqual({ provider: "HR", groupId: "g1", add: ["u2"], remove: [] });
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

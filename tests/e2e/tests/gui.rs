@@ -488,6 +488,10 @@ async fn groups_csv_overview_and_offline_on_scimmy() {
     gui.click("detail-tab-related").await;
     gui.type_into("attr-add-member", "payload").await;
     gui.click("picker-option").await;
+    // Staged, reviewed, then saved.
+    gui.click("membership-review").await;
+    gui.click("membership-save").await;
+    gui.by_id("membership-saved").await;
     gui.until("the member is listed", || async {
         gui.by_id("related-list")
             .await
@@ -1087,6 +1091,10 @@ async fn a_group_of_30000_members_opens_page_by_page_and_stays_editable() {
     .click()
     .await
     .unwrap();
+    gui.click("membership-review").await;
+    gui.click("membership-save").await;
+    let said = gui.by_id("membership-saved").await.text().await.unwrap();
+    assert!(said.contains("1 member removed"), "{said}");
     gui.until("the member is gone", || async {
         count().await == "0 of 29999 members match “Member 042”"
     })

@@ -9,6 +9,8 @@ import {
   type Kind,
   type ResourceDetail,
 } from "../ipc";
+import type { NamedRef } from "../bindings/NamedRef";
+import { Modal } from "./Modal";
 import { changedPaths, displayLabel, validate, type JsonObject } from "../resource";
 import { testIds } from "../testIds";
 import { count } from "../format";
@@ -438,10 +440,24 @@ function Related({
   memberSearch: SearchState;
 }) {
   const refresh = useCacheRefresh();
+  // Membership changes are staged, reviewed, saved, told, and can be undone, like any edit.
+  const [staged, setStaged] = useState<Staged>({ add: [], remove: [] });
+  const [reviewing, setReviewing] = useState(false);
+  const [done, setDone] = useState<Staged | null>(null);
   const change = useMutation({
-    mutationFn: (c: { add: string[]; remove: string[] }) =>
-      ipc.changeMembership({ provider, groupId: id, add: c.add, remove: c.remove }),
-    onSuccess: () => refresh(),
+    mutationFn: (c: Staged) =>
+      ipc.changeMembership({
+        provider,
+        groupId: id,
+        add: c.add.map((m) => m.id),
+        remove: c.remove.map((m) => m.id),
+      }),
+    onSuccess: async (_, c) => {
+      setStaged({ add: [], remove: [] });
+      setReviewing(false);
+      setDone(c);
+      await refresh();
+    },
   });
   if (kind === "User") {
     return (
@@ -453,9 +469,30 @@ function Related({
       </ul>
     );
   }
+  const pending = staged.add.length + staged.remove.length;
+  const stageRemove = (m: NamedRef) =>
+    setStaged((s) =>
+      s.remove.some((r) => r.id === m.id)
+        ? { ...s, remove: s.remove.filter((r) => r.id !== m.id) }
+        : { ...s, remove: [...s.remove, m] },
+    );
+  const group = displayLabel(detail.resource as JsonObject);
   return (
     <div>
       {change.isError && <ErrorBox error={toCommandError(change.error)} title="Membership not changed" />}
+      {done && !change.isPending && (
+        <p className="ok-line" data-testid={testIds.membershipSaved}>
+          {membershipWords(done)} in {group}.{" "}
+          <button
+            type="button"
+            className="link"
+            data-testid={testIds.membershipUndo}
+            onClick={() => change.mutate({ add: done.remove, remove: done.add })}
+          >
+            Undo
+          </button>
+        </p>
+      )}
       {!readOnly && (
         <div className="add-member">
           <label htmlFor="add-member">Add a member</label>
@@ -463,8 +500,33 @@ function Related({
             provider={provider}
             id="add-member"
             placeholder="Type a name to add"
-            onChange={(uid) => uid && change.mutate({ add: [uid], remove: [] })}
+            onChange={(uid, label) =>
+              uid &&
+              setStaged((s) =>
+                s.add.some((a) => a.id === uid) ? s : { ...s, add: [...s.add, { id: uid, label: label ?? uid, kind: "User" }] },
+              )
+            }
           />
+        </div>
+      )}
+      {pending > 0 && (
+        <div className="banner staged" data-testid={testIds.membershipStaged}>
+          <span>
+            Not saved yet: {membershipWords(staged, true)}.
+          </span>{" "}
+          <button type="button" className="primary" onClick={() => setReviewing(true)} data-testid={testIds.membershipReview}>
+            Review and save
+          </button>{" "}
+          <button type="button" onClick={() => setStaged({ add: [], remove: [] })}>
+            Discard
+          </button>
+          {staged.add.length > 0 && (
+            <ul className="small">
+              {staged.add.map((a) => (
+                <li key={a.id}>+ {a.label}</li>
+              ))}
+            </ul>
+          )}
         </div>
       )}
       <GroupMembers provider={provider} id={id} detail={detail} search={memberSearch}>
@@ -473,17 +535,73 @@ function Related({
             <button
               type="button"
               className="link"
-              aria-label={`Remove ${m.label} from the group`}
+              aria-label={`${staged.remove.some((r) => r.id === m.id) ? "Keep" : "Remove"} ${m.label} ${
+                staged.remove.some((r) => r.id === m.id) ? "in" : "from"
+              } the group`}
               disabled={change.isPending}
-              onClick={() => change.mutate({ add: [], remove: [m.id] })}
+              onClick={() => stageRemove(m)}
             >
-              Remove
+              {staged.remove.some((r) => r.id === m.id) ? "Keep (marked for removal)" : "Remove"}
             </button>
           )
         }
       </GroupMembers>
+      {reviewing && (
+        <Modal title={`Review the members of ${group}`} testId={testIds.membershipDialog} onClose={() => setReviewing(false)}>
+          {staged.add.length > 0 && (
+            <>
+              <h3 className="small-head">Added to the group</h3>
+              <ul>
+                {staged.add.map((a) => (
+                  <li key={a.id}>{a.label}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          {staged.remove.length > 0 && (
+            <>
+              <h3 className="small-head">Removed from the group</h3>
+              <ul>
+                {staged.remove.map((r) => (
+                  <li key={r.id}>{r.label}</li>
+                ))}
+              </ul>
+              <p className="muted small">Removing a member takes away what the group gives them at {provider}.</p>
+            </>
+          )}
+          <div className="dialog-actions">
+            <button type="button" onClick={() => setReviewing(false)} disabled={change.isPending}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => change.mutate(staged)}
+              disabled={change.isPending}
+              data-testid={testIds.membershipSave}
+              autoFocus
+            >
+              {change.isPending ? "Saving…" : "Save to provider"}
+            </button>
+          </div>
+        </Modal>
+      )}
     </div>
   );
+}
+
+/** Members to add and to remove. */
+interface Staged {
+  add: NamedRef[];
+  remove: NamedRef[];
+}
+
+/** "2 added and 1 removed" (or, staged, "2 to add and 1 to remove"). */
+function membershipWords(c: Staged, staged = false): string {
+  const parts = [];
+  if (c.add.length > 0) parts.push(`${count(c.add.length, "member")} ${staged ? "to add" : "added"}`);
+  if (c.remove.length > 0) parts.push(`${count(c.remove.length, "member")} ${staged ? "to remove" : "removed"}`);
+  return parts.join(" and ");
 }
 
 /**
