@@ -440,7 +440,7 @@ describe("App", () => {
     expect(versions.textContent).not.toContain("added");
     const audit = screen.getByTestId("audit-list");
     expect(audit.textContent).toContain("update by hr.clerk");
-    expect(screen.getByTestId("audit-changes").textContent).toBe("title: Engineer → Lead");
+    expect(screen.getByTestId("audit-changes").textContent).toBe("Job title: Engineer → Lead");
   });
 
   it("lists on the Changes tab the changes made here, which the copies do not show (issue 20, bug 2)", async () => {
@@ -478,7 +478,7 @@ describe("App", () => {
     fireEvent.click(screen.getByTestId("tab-changes"));
     const made = await screen.findByTestId("made-here");
     expect(made.textContent).toContain("ann");
-    expect(made.textContent).toContain("name.familyName: Lee → Li");
+    expect(made.textContent).toContain("Family name: Lee → Li");
     expect(made.textContent).toContain("hr.clerk");
     expect(screen.getByTestId("changes").textContent).not.toContain("Nothing changed at");
   });

@@ -47,3 +47,74 @@ export function progressLabel(stage: string, etaSeconds: number | null | undefin
   const left = timeLeft(etaSeconds);
   return left ? `${stage} · ${left}` : stage;
 }
+
+/** Words for the SCIM attributes people meet most; the rest are made from their names. */
+const ATTRIBUTE_WORDS: Record<string, string> = {
+  username: "User name",
+  displayname: "Display name",
+  nickname: "Nickname",
+  profileurl: "Profile address",
+  usertype: "Type of user",
+  preferredlanguage: "Preferred language",
+  locale: "Locale",
+  timezone: "Time zone",
+  active: "Active",
+  externalid: "External id",
+  title: "Job title",
+  "name.formatted": "Full name",
+  "name.familyname": "Family name",
+  "name.givenname": "Given name",
+  "name.middlename": "Middle name",
+  "name.honorificprefix": "Title before the name",
+  "name.honorificsuffix": "Title after the name",
+  emails: "E-mail addresses",
+  phonenumbers: "Phone numbers",
+  addresses: "Addresses",
+  ims: "Chat accounts",
+  photos: "Photos",
+  entitlements: "Entitlements",
+  roles: "Roles",
+  members: "Members",
+  employeenumber: "Employee number",
+  costcenter: "Cost center",
+  organization: "Organization",
+  division: "Division",
+  department: "Department",
+  manager: "Manager",
+  "manager.value": "Manager",
+};
+
+const TYPE_WORDS: Record<string, string> = {
+  emails: "e-mail",
+  phonenumbers: "phone",
+  addresses: "address",
+  ims: "chat account",
+  photos: "photo",
+};
+
+/** "employeeNumber" → "Employee number". */
+function words(name: string): string {
+  const spaced = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[._]/g, " ").toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/** An attribute path as an HR person reads it: `name.familyName` is "Family name",
+ * `emails[type eq "work"].value` "Work e-mail", an enterprise URN's `department` "Department".
+ * The SCIM path stays available (shown beside it, or in a tooltip) for admins. */
+export function attributeLabel(path: string): string {
+  // Extension attributes: the URN is the schema; the name after its last colon is the attribute.
+  const urn = /^urn:[^[\]]*:([^:[\]]+(?:\.[^:[\]]+)?)$/i.exec(path);
+  const p = urn ? (urn[1] ?? path) : path;
+  const filtered = /^([A-Za-z]+)\[type eq "([^"]+)"\](?:\.([A-Za-z]+))?$/.exec(p);
+  if (filtered) {
+    const [, list = "", type = "", sub] = filtered;
+    const noun = TYPE_WORDS[list.toLowerCase()] ?? words(list).toLowerCase();
+    const base = `${type.charAt(0).toUpperCase()}${type.slice(1)} ${noun}`;
+    return sub && sub.toLowerCase() !== "value" ? `${base} (${words(sub).toLowerCase()})` : base;
+  }
+  const known = ATTRIBUTE_WORDS[p.toLowerCase()];
+  if (known) return known;
+  const [top = p, sub] = p.split(".");
+  const topWords = ATTRIBUTE_WORDS[top.toLowerCase()] ?? words(top);
+  return sub ? `${topWords}: ${words(sub).toLowerCase()}` : topWords;
+}

@@ -128,3 +128,22 @@ describe("mapping rules in the window", () => {
     expect(progressLabel("Reading users", 42)).toBe("Reading users · about 42 s left");
   });
 });
+
+describe("attribute labels in words", () => {
+  it("names attributes as HR staff read them, never as SCIM paths or URNs", async () => {
+    const { attributeLabel } = await import("./format");
+    expect(attributeLabel("name.familyName")).toBe("Family name");
+    expect(attributeLabel('emails[type eq "work"].value')).toBe("Work e-mail");
+    expect(attributeLabel('phoneNumbers[type eq "mobile"].value')).toBe("Mobile phone");
+    expect(attributeLabel('addresses[type eq "work"].locality')).toBe("Work address (locality)");
+    expect(attributeLabel("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department")).toBe("Department");
+    expect(attributeLabel("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value")).toBe("Manager");
+    expect(attributeLabel("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber")).toBe(
+      "Employee number",
+    );
+    expect(attributeLabel("title")).toBe("Job title");
+    expect(attributeLabel("active")).toBe("Active");
+    expect(attributeLabel("x509Certificates")).toBe("X509 certificates");
+    expect(attributeLabel("name.somethingNew")).toBe("Name: something new");
+  });
+});

@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { ipc, toCommandError } from "../ipc";
 import { testIds } from "../testIds";
+import { attributeLabel } from "../format";
 import { ErrorBox } from "./ErrorBox";
 
 function show(v: unknown): string {
@@ -59,7 +60,11 @@ export function ChangesView({ provider, version }: { provider: string; version: 
                   </span>
                 </td>
                 <td className="small">
-                  {a.changes.map((c) => `${c.path}: ${show(c.before)} → ${show(c.after)}`).join("; ")}
+                  {a.changes.map((c) => (
+                    <div key={c.path} title={c.path}>
+                      {attributeLabel(c.path)}: {show(c.before)} → {show(c.after)}
+                    </div>
+                  ))}
                 </td>
                 <td className="small">
                   {a.osUser} · {new Date(a.at).toLocaleString()}
@@ -98,7 +103,11 @@ export function ChangesView({ provider, version }: { provider: string; version: 
                   <span className={c.change === "removed" ? "tag warn" : "tag"}>{c.change}</span>
                 </td>
                 <td className="small">
-                  {c.attributes.map((a) => `${a.path}: ${show(a.before)} → ${show(a.after)}`).join("; ")}
+                  {c.attributes.map((a) => (
+                    <div key={a.path} title={a.path}>
+                      {attributeLabel(a.path)}: {show(a.before)} → {show(a.after)}
+                    </div>
+                  ))}
                 </td>
               </tr>
             ))}

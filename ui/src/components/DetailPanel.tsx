@@ -13,7 +13,7 @@ import type { NamedRef } from "../bindings/NamedRef";
 import { Modal } from "./Modal";
 import { changedPaths, displayLabel, validate, type JsonObject } from "../resource";
 import { testIds } from "../testIds";
-import { count } from "../format";
+import { attributeLabel, count } from "../format";
 import { ConfirmDialog, ConflictDialog, ReviewDialog } from "./EditDialogs";
 import { ErrorBox } from "./ErrorBox";
 import { SchemaForm } from "./SchemaForm";
@@ -321,7 +321,7 @@ function Editor({
                   <span>
                     <strong>{versionWords(v.change)}</strong> · copy of {new Date(v.takenAt).toLocaleString()}
                   </span>
-                  <span className="muted small">{v.attributes.map((a) => a.path).join(", ")}</span>
+                  <span className="muted small">{v.attributes.map((a) => attributeLabel(a.path)).join(", ")}</span>
                 </li>
               ))}
             </ul>
@@ -337,8 +337,8 @@ function Editor({
                   {a.changes.length > 0 && (
                     <ul className="audit-changes small" data-testid={testIds.auditChanges}>
                       {a.changes.map((c) => (
-                        <li key={c.path}>
-                          <span className="mono">{c.path}</span>: {shown(c.before)} → {shown(c.after)}
+                        <li key={c.path} title={c.path}>
+                          {attributeLabel(c.path)}: {shown(c.before)} → {shown(c.after)}
                         </li>
                       ))}
                     </ul>

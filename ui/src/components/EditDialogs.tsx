@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { ConflictField, EditPreview } from "../ipc";
 import { same, type Json } from "../resource";
 import { testIds } from "../testIds";
+import { attributeLabel } from "../format";
 import { Modal } from "./Modal";
 
 function show(v: unknown): string {
@@ -50,7 +51,10 @@ export function ReviewDialog({
         <tbody>
           {preview.changes.map((c, i) => (
             <tr key={i}>
-              <td className="mono">{c.path}</td>
+              <td>
+                {attributeLabel(c.path)}
+                <div className="mono muted small">{c.path}</div>
+              </td>
               <td className="old">{show(c.before)}</td>
               <td className="new">{show(c.after)}</td>
             </tr>
