@@ -551,7 +551,8 @@ describe("App", () => {
         return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "g1", displayName: "Staff" }] };
       if (cmd === "resource_detail")
         return {
-          resource: { id: "g1", displayName: "Staff" },
+          // A new version after each change, as the provider's record would have.
+          resource: { id: "g1", displayName: "Staff", meta: { version: `v${changes.length}` } },
           sections: [],
           groups: [],
           members,

@@ -21,6 +21,7 @@ import { UserPicker } from "./UserPicker";
 
 type Tab = "details" | "related" | "history" | "json";
 type SearchState = [string, (s: string) => void];
+type DoneState = [Staged | null, (d: Staged | null) => void];
 
 interface Props {
   provider: string;
@@ -69,6 +70,8 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted, 
   const [tab, setTab] = useState<Tab>("details");
   // Kept here too: removing a member found by a search keeps the search.
   const memberSearch = useState("");
+  // And the last membership change saved (its message and Undo outlive the re-read record).
+  const membershipDone = useState<Staged | null>(null);
   const detail = useQuery({
     queryKey: ["detail", provider, kind, id],
     queryFn: () => ipc.resourceDetail(provider, kind, id),
@@ -104,6 +107,7 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted, 
       tab={tab}
       setTab={setTab}
       memberSearch={memberSearch}
+      membershipDone={membershipDone}
     />
   );
 }
@@ -123,6 +127,7 @@ function Editor({
   tab,
   setTab,
   memberSearch,
+  membershipDone,
 }: Props & {
   detail: ResourceDetail;
   saved: boolean;
@@ -130,6 +135,7 @@ function Editor({
   tab: Tab;
   setTab: (t: Tab) => void;
   memberSearch: SearchState;
+  membershipDone: DoneState;
 }) {
   const original = detail.resource as JsonObject;
   const [draft, setDraft] = useState<JsonObject>(original);
@@ -310,6 +316,7 @@ function Editor({
             detail={detail}
             readOnly={readOnly}
             memberSearch={memberSearch}
+            membershipDone={membershipDone}
           />
         )}
         {tab === "history" && (
@@ -431,6 +438,7 @@ function Related({
   detail,
   readOnly,
   memberSearch,
+  membershipDone: [done, setDone],
 }: {
   provider: string;
   kind: Kind;
@@ -438,12 +446,12 @@ function Related({
   detail: ResourceDetail;
   readOnly: boolean;
   memberSearch: SearchState;
+  membershipDone: DoneState;
 }) {
   const refresh = useCacheRefresh();
   // Membership changes are staged, reviewed, saved, told, and can be undone, like any edit.
   const [staged, setStaged] = useState<Staged>({ add: [], remove: [] });
   const [reviewing, setReviewing] = useState(false);
-  const [done, setDone] = useState<Staged | null>(null);
   const change = useMutation({
     mutationFn: (c: Staged) =>
       ipc.changeMembership({
