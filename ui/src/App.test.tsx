@@ -590,6 +590,48 @@ describe("App", () => {
     expect(changes[1]).toEqual({ provider: "HR", groupId: "g1", add: ["u2"], remove: [] });
   });
 
+  it("filters people by status with one click, and reaches the results from the search box by keyboard", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    const queries: { filter?: string }[] = [];
+    const opened: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page") {
+        queries.push((args as { query: { filter?: string } }).query);
+        return {
+          total: 2,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [
+            { id: "1", userName: "ann", active: true },
+            { id: "2", userName: "bob", active: false },
+          ],
+        };
+      }
+      if (cmd === "resource_detail") {
+        opened.push((args as { id: string }).id);
+        throw { code: "not_found", message: "gone" };
+      }
+      return null;
+    });
+    renderApp();
+    await screen.findAllByTestId("directory-row");
+    fireEvent.click(screen.getByTestId("status-inactive"));
+    await waitFor(() => expect(queries.at(-1)?.filter).toBe("active eq false"));
+    expect(screen.getByTestId("status-inactive").getAttribute("aria-checked")).toBe("true");
+    fireEvent.click(screen.getByTestId("status-active"));
+    await waitFor(() => expect(queries.at(-1)?.filter).toBe("active eq true"));
+    fireEvent.click(screen.getByTestId("status-all"));
+    await waitFor(() => expect(queries.at(-1)?.filter).toBeUndefined());
+    // Arrow down from the search box moves to the second result; Enter opens it.
+    const search = screen.getByTestId("quick-search");
+    search.focus();
+    fireEvent.keyDown(search, { key: "ArrowDown" });
+    fireEvent.keyDown(search, { key: "Enter" });
+    await waitFor(() => expect(opened).toEqual(["2"]));
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

@@ -32,6 +32,7 @@ export const testIds = {
   fieldPlainHttp: "field-plain-http",
   notEncrypted: "not-encrypted",
   workOffline: "work-offline",
+  statusChips: "status-chips",
   membershipStaged: "membership-staged",
   membershipReview: "membership-review",
   membershipDialog: "membership-dialog",

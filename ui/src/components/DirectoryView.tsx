@@ -5,6 +5,7 @@ import { ipc, toCommandError, type DirectoryPage, type Kind, type ProviderSummar
 import type { DirectoryRow } from "../bindings/DirectoryRow";
 import { testIds } from "../testIds";
 import { count } from "../format";
+import { combine } from "../filterBuilder";
 import { Failsafe } from "./Failsafe";
 import { ErrorBox } from "./ErrorBox";
 import { DetailPanel } from "./DetailPanel";
@@ -72,6 +73,8 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
   const storeKey = `views:${kind}`;
   const [search, setSearch] = useState("");
   const [filter, setFilter] = useState("");
+  // Quick status chips (people only): all, active, inactive; combined with the filter.
+  const [status, setStatus] = useState<"all" | "active" | "inactive">("all");
   const [sort, setSort] = useState(kind === "User" ? "user_name" : "display_name");
   const [descending, setDescending] = useState(false);
   const [visible, setVisible] = useState<string[]>(() =>
@@ -91,9 +94,11 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
   const [cursor, setCursor] = useState(0);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
+  const statusFilter = kind === "User" && status !== "all" ? `active eq ${status === "active"}` : "";
+  const applied = statusFilter ? combine(filter, statusFilter) : filter;
   const exportCsv = useMutation({
     mutationFn: () =>
-      ipc.exportView({ provider: provider.name, kind, search: search || undefined, filter: filter || undefined, sort, descending, offset: 0, limit: 0 }),
+      ipc.exportView({ provider: provider.name, kind, search: search || undefined, filter: applied || undefined, sort, descending, offset: 0, limit: 0 }),
   });
   const searchRef = useRef<HTMLInputElement>(null);
   const columnsMenu = useRef<HTMLDetailsElement>(null);
@@ -102,8 +107,8 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
 
   useEffect(() => localStorage.setItem(`columns:${kind}`, JSON.stringify(visible)), [kind, visible]);
 
-  const base = { provider: provider.name, kind, search: search || undefined, filter: filter || undefined, sort, descending };
-  const key = ["cached", provider.name, kind, search, filter, sort, descending, version];
+  const base = { provider: provider.name, kind, search: search || undefined, filter: applied || undefined, sort, descending };
+  const key = ["cached", provider.name, kind, search, applied, sort, descending, version];
   const head = useQuery({
     queryKey: [...key, 0],
     queryFn: () => ipc.cachedPage({ ...base, offset: 0, limit: BLOCK }),
@@ -143,19 +148,22 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const inField = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
+      // From the quick search, the arrows and Enter reach the results (letters keep typing).
+      const inSearch = e.target === searchRef.current;
+      const arrow = e.key === "ArrowDown" || e.key === "ArrowUp";
       if (e.key === "/" && !inField) {
         e.preventDefault();
         searchRef.current?.focus();
       } else if (e.key === "Escape" && selected && !document.querySelector(".overlay")) {
         select(null);
-      } else if (!inField && (e.key === "ArrowDown" || e.key === "ArrowUp" || e.key === "j" || e.key === "k")) {
+      } else if ((!inField && (arrow || e.key === "j" || e.key === "k")) || (inSearch && arrow)) {
         e.preventDefault();
         const next = Math.max(0, Math.min(total - 1, cursor + (e.key === "ArrowDown" || e.key === "j" ? 1 : -1)));
         setCursor(next);
         virtual.scrollToIndex(next);
         const r = rowAt(next);
         if (selected && r) select(r.id);
-      } else if (!inField && e.key === "Enter") {
+      } else if ((!inField || inSearch) && e.key === "Enter") {
         const r = rowAt(cursor);
         if (r) select(r.id);
       }
@@ -261,6 +269,32 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
         {head.data?.completeness?.warning && (
           <div className="banner" role="status" data-testid={testIds.incompleteCopy}>
             <strong>{head.data.completeness.warning}.</strong> {head.data.completeness.advice}
+          </div>
+        )}
+        {kind === "User" && (
+          <div className="chips" role="radiogroup" aria-label="Show people" data-testid={testIds.statusChips}>
+            {(
+              [
+                ["all", "Everyone"],
+                ["active", "Active"],
+                ["inactive", "Inactive"],
+              ] as const
+            ).map(([value, label]) => (
+              <button
+                key={value}
+                type="button"
+                role="radio"
+                aria-checked={status === value}
+                className={status === value ? "chip on" : "chip"}
+                onClick={() => {
+                  setStatus(value);
+                  virtual.scrollToIndex(0);
+                }}
+                data-testid={`status-${value}`}
+              >
+                {label}
+              </button>
+            ))}
           </div>
         )}
         <FilterBar kind={kind} value={filter} onChange={setFilter} error={filterError} />
