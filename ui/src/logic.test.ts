@@ -147,3 +147,26 @@ describe("attribute labels in words", () => {
     expect(attributeLabel("name.somethingNew")).toBe("Name: something new");
   });
 });
+
+describe("names that follow each other", () => {
+  it("offers the display and full names made from the old names, and only those", async () => {
+    const { namesToFollow } = await import("./resource");
+    const original = { displayName: "Ada Byron", name: { givenName: "Ada", familyName: "Byron", formatted: "Ada Byron" } };
+    const draft = structuredClone(original);
+    draft.name.familyName = "Lovelace";
+    const f = namesToFollow(original, draft);
+    expect(f?.full).toBe("Ada Lovelace");
+    expect(f?.next).toEqual({
+      displayName: "Ada Lovelace",
+      name: { givenName: "Ada", familyName: "Lovelace", formatted: "Ada Lovelace" },
+    });
+    // A display name the person chose themselves is not touched.
+    const chosen = { ...structuredClone(original), displayName: "Countess of Lovelace" };
+    const d2 = structuredClone(chosen);
+    d2.name.familyName = "Lovelace";
+    expect(namesToFollow(chosen, d2)?.next.displayName).toBe("Countess of Lovelace");
+    // Nothing to do when the names did not change, or the others already follow.
+    expect(namesToFollow(original, original)).toBeNull();
+    expect(namesToFollow(original, f!.next)).toBeNull();
+  });
+});

@@ -174,3 +174,36 @@ export function pruneEmpty(v: Json): Json | undefined {
   if (v === "" || v === null) return undefined;
   return v;
 }
+
+/** Given and family name joined as a full name ("Ada Lovelace"). */
+function fullName(r: JsonObject): string {
+  const name = r.name && typeof r.name === "object" && !Array.isArray(r.name) ? r.name : {};
+  return [name.givenName, name.familyName]
+    .filter((x): x is string => typeof x === "string" && x.trim() !== "")
+    .join(" ");
+}
+
+/**
+ * When the given or family name changed, the display name and the full name (`name.formatted`)
+ * that were made from the old names should follow: the draft with them updated, and the new
+ * full name; `null` when there is nothing to follow (they were never made from the names, or
+ * already say the new one).
+ */
+export function namesToFollow(original: JsonObject, draft: JsonObject): { next: JsonObject; full: string } | null {
+  const before = fullName(original);
+  const after = fullName(draft);
+  if (!before || !after || before === after) return null;
+  const next: JsonObject = structuredClone(draft);
+  let changed = false;
+  if (original.displayName === before && draft.displayName === before) {
+    next.displayName = after;
+    changed = true;
+  }
+  const name = next.name && typeof next.name === "object" && !Array.isArray(next.name) ? next.name : null;
+  const was = original.name && typeof original.name === "object" && !Array.isArray(original.name) ? original.name : {};
+  if (name && was.formatted === before && name.formatted === before) {
+    name.formatted = after;
+    changed = true;
+  }
+  return changed ? { next, full: after } : null;
+}

@@ -32,6 +32,8 @@ export const testIds = {
   fieldPlainHttp: "field-plain-http",
   notEncrypted: "not-encrypted",
   workOffline: "work-offline",
+  namesFollow: "names-follow",
+  namesFollowApply: "names-follow-apply",
   statusChips: "status-chips",
   membershipStaged: "membership-staged",
   membershipReview: "membership-review",

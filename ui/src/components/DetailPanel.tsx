@@ -11,7 +11,7 @@ import {
 } from "../ipc";
 import type { NamedRef } from "../bindings/NamedRef";
 import { Modal } from "./Modal";
-import { changedPaths, displayLabel, validate, type JsonObject } from "../resource";
+import { changedPaths, displayLabel, namesToFollow, validate, type JsonObject } from "../resource";
 import { testIds } from "../testIds";
 import { attributeLabel, count } from "../format";
 import { ConfirmDialog, ConflictDialog, ReviewDialog } from "./EditDialogs";
@@ -148,6 +148,8 @@ function Editor({
   const who = displayLabel(original);
   const changed = useMemo(() => new Set(changedPaths(original, draft, detail.sections)), [original, draft, detail]);
   const problems = useMemo(() => validate(draft, detail.sections), [draft, detail]);
+  // A married colleague's new family name: the display and full names made from it follow.
+  const follow = useMemo(() => (kind === "User" ? namesToFollow(original, draft) : null), [kind, original, draft]);
 
   const openReview = useMutation({
     mutationFn: async (request: EditRequest) => ({ request, preview: await ipc.previewEdit(request) }),
@@ -297,6 +299,14 @@ function Editor({
           <>
             {kind === "User" && detail.manager && (
               <p className="muted small">Manager: {detail.manager.label}</p>
+            )}
+            {follow && !readOnly && (
+              <p className="banner" data-testid={testIds.namesFollow}>
+                The name changed. Update the display name and the full name to “{follow.full}” too?{" "}
+                <button type="button" onClick={() => setDraft(follow.next)} data-testid={testIds.namesFollowApply}>
+                  Update them
+                </button>
+              </p>
             )}
             <SchemaForm
               provider={provider}
