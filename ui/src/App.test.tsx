@@ -351,6 +351,7 @@ describe("App", () => {
           groups: [],
           members: [],
           membersTotal: 0,
+          reports: [],
           audit: [],
           versions: [],
           snapshotAt: "2026-11-28T10:00:00Z",
@@ -411,6 +412,7 @@ describe("App", () => {
           groups: [],
           members: [],
           membersTotal: 0,
+          reports: [],
           audit: [
             {
               id: 7,
@@ -499,6 +501,7 @@ describe("App", () => {
           groups: [],
           members: [],
           membersTotal: 0,
+          reports: [],
           audit: [],
           versions: [],
           snapshotAt: "2026-11-28T10:00:00Z",
@@ -557,6 +560,7 @@ describe("App", () => {
           groups: [],
           members,
           membersTotal: 2,
+          reports: [],
           audit: [],
           versions: [],
           snapshotAt: "2026-11-28T10:00:00Z",
@@ -630,6 +634,50 @@ describe("App", () => {
     fireEvent.keyDown(search, { key: "ArrowDown" });
     fireEvent.keyDown(search, { key: "Enter" });
     await waitFor(() => expect(opened).toEqual(["2"]));
+  });
+
+  it("shows the manager as a link and the direct reports, and opens them", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    const people: Record<string, { name: string; manager?: string; reports: string[] }> = {
+      ann: { name: "Ann Lee", manager: "boss", reports: ["bob"] },
+      boss: { name: "The Boss", reports: ["ann"] },
+      bob: { name: "Bob Stone", manager: "ann", reports: [] },
+    };
+    const ref = (id: string) => ({ id, label: people[id]!.name, kind: "User" });
+    const opened: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "ann", userName: "ann", active: true }] };
+      if (cmd === "resource_detail") {
+        const id = (args as { id: string }).id;
+        opened.push(id);
+        const p = people[id]!;
+        return {
+          resource: { id, userName: id, displayName: p.name },
+          sections: [],
+          groups: [],
+          members: [],
+          membersTotal: 0,
+          manager: p.manager ? ref(p.manager) : undefined,
+          reports: p.reports.map(ref),
+          audit: [],
+          versions: [],
+          snapshotAt: "2026-11-28T10:00:00Z",
+        };
+      }
+      return null;
+    });
+    renderApp();
+    fireEvent.click((await screen.findAllByTestId("directory-row"))[0]!);
+    expect((await screen.findByTestId("manager-line")).textContent).toContain("The Boss · 1 direct report");
+    fireEvent.click(screen.getByTestId("detail-tab-related"));
+    expect((await screen.findByTestId("direct-reports")).textContent).toBe("Bob Stone");
+    fireEvent.click(within(screen.getByTestId("direct-reports")).getByText("Bob Stone"));
+    await waitFor(() => expect(opened.at(-1)).toBe("bob"));
+    fireEvent.click(await screen.findByTestId("manager-link"));
+    await waitFor(() => expect(opened.at(-1)).toBe("ann"));
   });
 
   it("shows the startup error when the engine could not open", async () => {

@@ -20,7 +20,11 @@ members: Array<NamedRef>,
 /**
  * How many members the group has in the copy.
  */
-membersTotal: number, manager?: NamedRef, audit: Array<AuditRow>, 
+membersTotal: number, manager?: NamedRef, 
+/**
+ * The people whose manager this person is, by name (at most 500).
+ */
+reports: Array<NamedRef>, audit: Array<AuditRow>, 
 /**
  * The record across the kept snapshots, oldest first.
  */

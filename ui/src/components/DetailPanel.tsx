@@ -34,6 +34,8 @@ interface Props {
   onDirty?: (dirty: boolean) => void;
   /** Raised (counted up) when the person chose "Review and save" on leaving. */
   reviewAsked?: number;
+  /** Opens another record of the same kind (a manager, a direct report). */
+  onOpen?: (id: string) => void;
 }
 
 /** What a change of `active` means, in words, for its review. */
@@ -64,7 +66,7 @@ export function useCacheRefresh() {
 }
 
 /** One record: a form generated from the provider's schemas, staged edits, review, save. */
-export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted, onDirty, reviewAsked }: Props) {
+export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted, onDirty, reviewAsked, onOpen }: Props) {
   // Kept here: the editor starts afresh when the saved record comes back from the cache.
   const [saved, setSaved] = useState(false);
   const [tab, setTab] = useState<Tab>("details");
@@ -102,6 +104,7 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted, 
       onDeleted={onDeleted}
       onDirty={onDirty}
       reviewAsked={reviewAsked}
+      onOpen={onOpen}
       saved={saved}
       setSaved={setSaved}
       tab={tab}
@@ -122,6 +125,7 @@ function Editor({
   onDeleted,
   onDirty,
   reviewAsked,
+  onOpen,
   saved,
   setSaved,
   tab,
@@ -276,7 +280,12 @@ function Editor({
         {(
           [
             ["details", "Details"],
-            ["related", kind === "User" ? `Groups (${detail.groups.length})` : `Members (${detail.membersTotal.toLocaleString()})`],
+            [
+              "related",
+              kind === "User"
+                ? `Groups and team (${detail.groups.length + detail.reports.length})`
+                : `Members (${detail.membersTotal.toLocaleString()})`,
+            ],
             ["history", "History"],
             ["json", "JSON"],
           ] as [Tab, string][]
@@ -298,7 +307,17 @@ function Editor({
         {tab === "details" && (
           <>
             {kind === "User" && detail.manager && (
-              <p className="muted small">Manager: {detail.manager.label}</p>
+              <p className="muted small" data-testid={testIds.managerLine}>
+                Manager:{" "}
+                {onOpen ? (
+                  <button type="button" className="link" onClick={() => onOpen(detail.manager!.id)} data-testid={testIds.managerLink}>
+                    {detail.manager.label}
+                  </button>
+                ) : (
+                  detail.manager.label
+                )}
+                {detail.reports.length > 0 && ` · ${count(detail.reports.length, "direct report")}`}
+              </p>
             )}
             {follow && !readOnly && (
               <p className="banner" data-testid={testIds.namesFollow}>
@@ -327,6 +346,7 @@ function Editor({
             readOnly={readOnly}
             memberSearch={memberSearch}
             membershipDone={membershipDone}
+            onOpen={onOpen}
           />
         )}
         {tab === "history" && (
@@ -449,6 +469,7 @@ function Related({
   readOnly,
   memberSearch,
   membershipDone: [done, setDone],
+  onOpen,
 }: {
   provider: string;
   kind: Kind;
@@ -457,6 +478,7 @@ function Related({
   readOnly: boolean;
   memberSearch: SearchState;
   membershipDone: DoneState;
+  onOpen?: (id: string) => void;
 }) {
   const refresh = useCacheRefresh();
   // Membership changes are staged, reviewed, saved, told, and can be undone, like any edit.
@@ -478,13 +500,33 @@ function Related({
     },
   });
   if (kind === "User") {
+    const person = (p: NamedRef) =>
+      onOpen ? (
+        <button type="button" className="link" onClick={() => onOpen(p.id)}>
+          {p.label}
+        </button>
+      ) : (
+        p.label
+      );
     return (
-      <ul className="related" data-testid={testIds.relatedList}>
-        {detail.groups.length === 0 && <li className="muted">Not a member of any group.</li>}
-        {detail.groups.map((g) => (
-          <li key={g.id}>{g.label}</li>
-        ))}
-      </ul>
+      <>
+        <h3 className="small-head">Groups</h3>
+        <ul className="related" data-testid={testIds.relatedList}>
+          {detail.groups.length === 0 && <li className="muted">Not a member of any group.</li>}
+          {detail.groups.map((g) => (
+            <li key={g.id}>{g.label}</li>
+          ))}
+        </ul>
+        <h3 className="small-head">Reports to</h3>
+        <p data-testid={testIds.reportsTo}>{detail.manager ? person(detail.manager) : <span className="muted">Nobody (no manager set).</span>}</p>
+        <h3 className="small-head">Direct reports</h3>
+        <ul className="related" data-testid={testIds.directReports}>
+          {detail.reports.length === 0 && <li className="muted">Nobody reports to this person.</li>}
+          {detail.reports.map((r) => (
+            <li key={r.id}>{person(r)}</li>
+          ))}
+        </ul>
+      </>
     );
   }
   const pending = staged.add.length + staged.remove.length;

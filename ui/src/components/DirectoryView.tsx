@@ -401,6 +401,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
             }}
             onDirty={setDirty}
             reviewAsked={reviewAsked}
+            onOpen={(to) => select(to)}
           />
         </Failsafe>
       )}

@@ -152,6 +152,8 @@ pub struct ResourceDetail {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manager: Option<NamedRef>,
+    /// The people whose manager this person is, by name (at most 500).
+    pub reports: Vec<NamedRef>,
     pub audit: Vec<AuditRow>,
     /// The record across the kept snapshots, oldest first.
     pub versions: Vec<crate::history::ResourceVersion>,
@@ -299,6 +301,11 @@ impl Desk {
             .map(|m| named(Kind::User, vec![m]))
             .transpose()?
             .and_then(|mut v| v.pop());
+        // The people whose manager this person is (from the copy).
+        let reports = match kind {
+            Kind::User => named(Kind::User, db.direct_reports(snapshot.id, id, 500)?)?,
+            Kind::Group => Vec::new(),
+        };
         let audit = db
             .audit_entries(&desk_store::AuditQuery {
                 provider: Some(provider),
@@ -318,6 +325,7 @@ impl Desk {
             members: members.members,
             members_total: members.total,
             manager,
+            reports,
             audit,
             versions: self.resource_history(provider, kind, id)?,
             snapshot_at: snapshot.finished_at,

@@ -838,6 +838,24 @@ impl Database {
         Ok((total, rows))
     }
 
+    /// The ids of the users whose manager is `manager_id` in a snapshot (their direct
+    /// reports), at most `limit`.
+    pub fn direct_reports(
+        &self,
+        snapshot_id: i64,
+        manager_id: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM resources WHERE snapshot_id = ?1 AND kind = 'User' AND manager_id = ?2
+              ORDER BY coalesce(display_name, user_name, id) COLLATE NOCASE LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![snapshot_id, manager_id, limit], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(rows)
+    }
+
     /// Group ids a member belongs to in a snapshot.
     pub fn member_groups(
         &self,
@@ -989,6 +1007,29 @@ mod tests {
                "emails": [{"value": format!("j{i}@example.com"), "primary": true}],
                ENTERPRISE: {"department": if i.is_multiple_of(2) { "Sales" } else { "Engineering" }},
                "active": !i.is_multiple_of(10)})
+    }
+
+    #[test]
+    fn direct_reports_are_the_people_whose_manager_is_this_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, pid) = db_with_provider(dir.path());
+        let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        w.add_users(&[
+            json!({"id": "boss", "userName": "boss"}),
+            json!({"id": "r2", "userName": "zed", "displayName": "Zed", ent: {"manager": {"value": "boss"}}}),
+            json!({"id": "r1", "userName": "amy", "displayName": "Amy", ent: {"manager": {"value": "boss"}}}),
+            json!({"id": "other", "userName": "other", ent: {"manager": {"value": "r1"}}}),
+        ])
+        .unwrap();
+        let info = w.finish(true, &json!({})).unwrap();
+        let db = Database::open(&path).unwrap();
+        assert_eq!(
+            db.direct_reports(info.id, "boss", 10).unwrap(),
+            ["r1", "r2"]
+        );
+        assert_eq!(db.direct_reports(info.id, "r1", 10).unwrap(), ["other"]);
+        assert!(db.direct_reports(info.id, "other", 10).unwrap().is_empty());
     }
 
     #[test]
