@@ -19,7 +19,8 @@ function bars(counts: Count[], label: string, color: string) {
       maintainAspectRatio: false,
       indexAxis: "y" as const,
       plugins: { legend: { display: false } },
-      scales: { y: { ticks: { autoSkip: false } } },
+      // Counts are whole numbers: no 0.2 steps on an axis with little in it.
+      scales: { y: { ticks: { autoSkip: false } }, x: { beginAtZero: true, ticks: { precision: 0 } } },
     },
   };
 }
@@ -51,7 +52,12 @@ export function OverviewView({ provider, version }: { provider: string; version:
           { label: "Groups", data: (data?.snapshots ?? []).map((s) => s.groups), borderColor: p.warn, backgroundColor: p.warn },
         ],
       },
-      options: { animation: false as const, maintainAspectRatio: false, plugins: { legend: { position: "bottom" as const } } },
+      options: {
+        animation: false as const,
+        maintainAspectRatio: false,
+        plugins: { legend: { position: "bottom" as const } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
     }),
     [data],
   );
@@ -105,10 +111,16 @@ export function OverviewView({ provider, version }: { provider: string; version:
         </section>
         <section className="card">
           <h3>Size over the kept copies</h3>
-          <Chart
-            label={data.snapshots.map((s) => `${s.takenAt}: ${s.users} users`).join(", ")}
-            config={overTime}
-          />
+          {data.snapshots.length < 2 ? (
+            <p className="muted" data-testid={testIds.overTimeEmpty}>
+              One copy so far: sync again later to see how the directory grows or shrinks.
+            </p>
+          ) : (
+            <Chart
+              label={data.snapshots.map((s) => `${s.takenAt}: ${s.users} users`).join(", ")}
+              config={overTime}
+            />
+          )}
         </section>
       </div>
     </div>
