@@ -2,6 +2,22 @@ import { useState } from "react";
 import type { FormAttribute } from "../bindings/FormAttribute";
 import type { FormSection } from "../bindings/FormSection";
 import { getValue, label, setValue, visibleAttributes, type Json, type JsonObject } from "../resource";
+import { attributeLabel } from "../format";
+
+/** A section of the form in words: the core schema is the profile, the enterprise extension
+ * the employment details, any other extension its own name made readable. */
+function sectionTitle(section: FormSection): string {
+  if (!section.extension) return "Profile";
+  if (/:enterprise:2\.0:User$/i.test(section.schema)) return "Employment";
+  return label(section.name.replace(/User$/, " user")).trim();
+}
+
+/** A sub-attribute in words, in the context of its attribute ("formatted" of a name is the
+ * full name). */
+function subLabel(parent: string, name: string): string {
+  const full = attributeLabel(`${parent}.${name}`);
+  return full.startsWith(`${attributeLabel(parent)}: `) ? label(name) : full;
+}
 import { UserPicker } from "./UserPicker";
 
 interface Props {
@@ -140,8 +156,12 @@ function ComplexFields({
   creating: boolean;
   changed: Set<string>;
 }) {
-  // A manager is picked by person; its value is the id, its displayName follows.
-  const subs = attr.subAttributes.filter((s) => s.mutability !== "writeOnly");
+  // A manager is picked by person; its value is the id, its displayName follows, and its
+  // $ref is the provider's business: the person sees one field, "Manager".
+  const manager = attr.name === "manager";
+  const subs = attr.subAttributes.filter(
+    (s) => s.mutability !== "writeOnly" && !(manager && (s.name === "$ref" || s.name === "displayName")),
+  );
   return (
     <div className="complex">
       {subs.map((s) => {
@@ -150,8 +170,8 @@ function ComplexFields({
         const subAttr: FormAttribute = isManagerValue ? { ...s, type: "reference", referenceTypes: ["User"] } : s;
         return (
           <label key={s.name} className={changed.has(id) ? "field changed" : "field"} htmlFor={id}>
-            <span>
-              {label(s.name)}
+            <span className={manager && s.name === "value" ? "sr-only" : undefined}>
+              {manager && s.name === "value" ? "Manager" : subLabel(attr.name, s.name)}
               {s.required && <abbr title="required"> *</abbr>}
             </span>
             <SimpleInput
@@ -290,7 +310,7 @@ function MultiValues({
           data-testid={`add-${idPrefix}`}
           onClick={() => onChange([...value, complex ? { value: "" } : ""])}
         >
-          + Add {label(attr.name).toLowerCase()}
+          + Add {attributeLabel(attr.name).toLowerCase()}
         </button>
       )}
     </div>
@@ -303,7 +323,7 @@ export function SchemaForm({ provider, sections, value, onChange, creating = fal
     <div className="schema-form">
       {sections.map((section) => (
         <fieldset key={section.schema} className="section">
-          <legend>{section.extension ? section.name : "Profile"}</legend>
+          <legend>{sectionTitle(section)}</legend>
           {visibleAttributes(section).map((a) => {
             const id = section.extension ? `${section.schema}:${a.name}` : a.name;
             const v = getValue(value, section, a.name);
@@ -313,10 +333,13 @@ export function SchemaForm({ provider, sections, value, onChange, creating = fal
               <div
                 key={a.name}
                 className={changed.has(id) ? "attr changed" : "attr"}
-                title={a.description || undefined}
               >
-                <label className="attr-label" htmlFor={a.type === "complex" || a.multiValued ? undefined : id}>
-                  {label(a.name)}
+                <label
+                  className="attr-label"
+                  htmlFor={a.type === "complex" || a.multiValued ? undefined : id}
+                  title={`SCIM attribute: ${id}`}
+                >
+                  {attributeLabel(a.name)}
                   {a.required && <abbr title="required"> *</abbr>}
                   {isLocked && !readOnly && <span className="tag">{a.mutability === "immutable" ? "set once" : "read-only"}</span>}
                 </label>

@@ -170,3 +170,50 @@ describe("names that follow each other", () => {
     expect(namesToFollow(original, f!.next)).toBeNull();
   });
 });
+
+describe("the form in words", () => {
+  it("labels sections and attributes for people, with the SCIM name one hover away", async () => {
+    const { render, screen } = await import("@testing-library/react");
+    const { SchemaForm } = await import("./components/SchemaForm");
+    const a = (name: string, extra: Partial<FormSection["attributes"][number]> = {}) => ({
+      name,
+      type: "string",
+      multiValued: false,
+      required: false,
+      mutability: "readWrite",
+      caseExact: false,
+      canonicalValues: [],
+      referenceTypes: [],
+      description: "RFC 7643 says: SHOULD be canonicalized",
+      subAttributes: [],
+      ...extra,
+    });
+    const sections: FormSection[] = [
+      { schema: "urn:ietf:params:scim:schemas:core:2.0:User", name: "User", extension: false, attributes: [a("ims", { multiValued: true, type: "complex", subAttributes: [a("value"), a("type")] }), a("profileUrl"), a("title")] },
+      {
+        schema: ENT,
+        name: "EnterpriseUser",
+        extension: true,
+        attributes: [
+          a("manager", { type: "complex", subAttributes: [a("value"), a("$ref"), a("displayName")] }),
+          a("employeeNumber"),
+        ],
+      },
+    ];
+    const { QueryClient, QueryClientProvider } = await import("@tanstack/react-query");
+    const { container } = render(
+      <QueryClientProvider client={new QueryClient()}>
+        <SchemaForm provider="p" sections={sections} value={{}} onChange={() => {}} changed={new Set()} />
+      </QueryClientProvider>,
+    );
+    const text = container.textContent ?? "";
+    for (const words of ["Profile", "Employment", "Chat accounts", "Profile address", "Job title", "Manager", "Employee number"]) {
+      expect(text).toContain(words);
+    }
+    for (const scim of ["EnterpriseUser", "Ims", "Profile url", "$ref", "RFC 7643"]) {
+      expect(text).not.toContain(scim);
+    }
+    expect(container.querySelector("[title*='RFC']")).toBeNull();
+    expect(screen.getByText("Job title").getAttribute("title")).toBe("SCIM attribute: title");
+  });
+});
