@@ -400,7 +400,12 @@ describe("App", () => {
 
   it("says what each saved edit changed, by whom, and does not call the oldest copy kept 'added' (issue 20, bug 9)", async () => {
     const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
-    mockIPC((cmd) => {
+    const previews: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "preview_edit") {
+        previews.push((args as { request: unknown }).request);
+        return { method: "PATCH", path: "/Users/1", bodies: [], changes: [], warnings: [] };
+      }
       if (cmd === "app_info") return info;
       if (cmd === "list_providers") return [synced];
       if (cmd === "cached_page")
@@ -423,6 +428,8 @@ describe("App", () => {
               resourceId: "1",
               operation: "update",
               httpStatus: 204,
+              before: { id: "1", userName: "ann", title: "Engineer" },
+              after: { id: "1", userName: "ann", title: "Lead" },
               changes: [{ change: "changed", path: "title", before: "Engineer", after: "Lead" }],
             },
           ],
@@ -443,6 +450,10 @@ describe("App", () => {
     const audit = screen.getByTestId("audit-list");
     expect(audit.textContent).toContain("update by hr.clerk");
     expect(screen.getByTestId("audit-changes").textContent).toBe("Job title: Engineer → Lead");
+    // Any saved edit can be reverted: its review goes from what it saved back to what was there.
+    fireEvent.click(screen.getByTestId("revert-change"));
+    await waitFor(() => expect(previews).toHaveLength(1));
+    expect(previews[0]).toMatchObject({ before: { title: "Lead" }, after: { title: "Engineer" } });
   });
 
   it("lists on the Changes tab the changes made here, which the copies do not show (issue 20, bug 2)", async () => {

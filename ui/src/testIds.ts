@@ -32,6 +32,7 @@ export const testIds = {
   fieldPlainHttp: "field-plain-http",
   notEncrypted: "not-encrypted",
   workOffline: "work-offline",
+  revertChange: "revert-change",
   overTimeEmpty: "over-time-empty",
   managerLine: "manager-line",
   managerLink: "manager-link",

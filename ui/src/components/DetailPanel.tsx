@@ -48,6 +48,25 @@ function activeNote(request: EditRequest, who: string, provider: string): string
     : `${who} will be marked inactive at ${provider} and can no longer sign in to the systems it feeds. The account is kept; you can activate it again, or undo this change.`;
 }
 
+/** A saved update (or undo) can be reverted: the provider accepted it and both states are known. */
+function revertible(a: ResourceDetail["audit"][number]): boolean {
+  const ok = a.httpStatus !== undefined && a.httpStatus >= 200 && a.httpStatus < 300;
+  return ok && a.before !== undefined && a.after !== undefined && (a.operation === "update" || a.operation.startsWith("undo"));
+}
+
+/** A state from the audit log without the secrets it recorded only as "set". */
+function withoutUnrecorded(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutUnrecorded);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== "(set; not recorded)")
+        .map(([k, x]) => [k, withoutUnrecorded(x)]),
+    );
+  }
+  return v;
+}
+
 /** How a copy of the record compares with the copy before it, in words. */
 function versionWords(change: string): string {
   return change === "first_kept" ? "in the oldest copy kept" : change;
@@ -371,6 +390,28 @@ function Editor({
                     <strong>{a.operation}</strong> by {a.osUser} · {new Date(a.at).toLocaleString()}
                   </span>
                   {a.httpStatus !== undefined && <span className="muted"> HTTP {a.httpStatus}</span>}
+                  {!readOnly && revertible(a) && (
+                    <button
+                      type="button"
+                      className="link"
+                      disabled={openReview.isPending || changed.size > 0}
+                      title={changed.size > 0 ? "Save or discard your edits first." : undefined}
+                      onClick={() =>
+                        openReview.mutate({
+                          provider,
+                          kind,
+                          id,
+                          // From what it saved back to what was there; a change made since
+                          // shows as a conflict to resolve, as for any edit.
+                          before: withoutUnrecorded(a.after) as JsonObject,
+                          after: withoutUnrecorded(a.before) as JsonObject,
+                        })
+                      }
+                      data-testid={testIds.revertChange}
+                    >
+                      Revert this change
+                    </button>
+                  )}
                   {a.changes.length > 0 && (
                     <ul className="audit-changes small" data-testid={testIds.auditChanges}>
                       {a.changes.map((c) => (
