@@ -691,6 +691,63 @@ describe("App", () => {
     await waitFor(() => expect(opened.at(-1)).toBe("ann"));
   });
 
+  it("adds a person to a group and takes them out of another from their page, reviewed, with undo", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    const changes: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page") {
+        const q = (args as { query: { kind: string; search?: string } }).query;
+        if (q.kind === "Group") return { total: 1, offset: 0, rows: [{ id: "g2", displayName: "Payroll" }] };
+        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "u1", userName: "ann", active: true }] };
+      }
+      if (cmd === "resource_detail")
+        return {
+          resource: { id: "u1", userName: "ann", meta: { version: `v${changes.length}` } },
+          sections: [],
+          groups: [{ id: "g1", label: "Staff", kind: "Group" }],
+          members: [],
+          membersTotal: 0,
+          reports: [],
+          audit: [],
+          versions: [],
+          snapshotAt: "2026-11-28T10:00:00Z",
+        };
+      if (cmd === "change_membership") {
+        changes.push((args as { change: unknown }).change);
+        return {};
+      }
+      return null;
+    });
+    renderApp();
+    fireEvent.click((await screen.findAllByTestId("directory-row"))[0]!);
+    fireEvent.click(await screen.findByTestId("detail-tab-related"));
+    const picker = await screen.findByTestId("attr-add-to-group");
+    fireEvent.focus(picker);
+    fireEvent.change(picker, { target: { value: "Pay" } });
+    fireEvent.mouseDown(await screen.findByTestId("picker-option"));
+    fireEvent.click(screen.getByLabelText("Leave Staff"));
+    expect(screen.getByTestId("membership-staged").textContent).toContain("1 group to join and 1 group to leave");
+    expect(changes).toEqual([]);
+    fireEvent.click(screen.getByTestId("membership-review"));
+    const dialog = await screen.findByTestId("membership-dialog");
+    expect(dialog.textContent).toContain("Payroll");
+    expect(dialog.textContent).toContain("Staff");
+    fireEvent.click(within(dialog).getByTestId("membership-save"));
+    expect((await screen.findByTestId("membership-saved")).textContent).toContain("Joined 1 group and left 1 group");
+    expect(changes).toEqual([
+      { provider: "HR", groupId: "g2", add: ["u1"], remove: [] },
+      { provider: "HR", groupId: "g1", add: [], remove: ["u1"] },
+    ]);
+    fireEvent.click(screen.getByTestId("membership-undo"));
+    await waitFor(() => expect(changes).toHaveLength(4));
+    expect(changes.slice(2)).toEqual([
+      { provider: "HR", groupId: "g1", add: ["u1"], remove: [] },
+      { provider: "HR", groupId: "g2", add: [], remove: ["u1"] },
+    ]);
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

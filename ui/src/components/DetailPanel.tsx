@@ -526,13 +526,20 @@ function Related({
   const [staged, setStaged] = useState<Staged>({ add: [], remove: [] });
   const [reviewing, setReviewing] = useState(false);
   const change = useMutation({
-    mutationFn: (c: Staged) =>
-      ipc.changeMembership({
-        provider,
-        groupId: id,
-        add: c.add.map((m) => m.id),
-        remove: c.remove.map((m) => m.id),
-      }),
+    mutationFn: async (c: Staged) => {
+      if (kind === "Group") {
+        await ipc.changeMembership({
+          provider,
+          groupId: id,
+          add: c.add.map((m) => m.id),
+          remove: c.remove.map((m) => m.id),
+        });
+        return;
+      }
+      // A person joins and leaves groups: one change to each group, in turn.
+      for (const g of c.add) await ipc.changeMembership({ provider, groupId: g.id, add: [id], remove: [] });
+      for (const g of c.remove) await ipc.changeMembership({ provider, groupId: g.id, add: [], remove: [id] });
+    },
     onSuccess: async (_, c) => {
       setStaged({ add: [], remove: [] });
       setReviewing(false);
@@ -540,6 +547,7 @@ function Related({
       await refresh();
     },
   });
+  const pending = staged.add.length + staged.remove.length;
   if (kind === "User") {
     const person = (p: NamedRef) =>
       onOpen ? (
@@ -549,15 +557,116 @@ function Related({
       ) : (
         p.label
       );
+    const leaving = (g: NamedRef) => staged.remove.some((r) => r.id === g.id);
     return (
       <>
         <h3 className="small-head">Groups</h3>
+        {change.isError && <ErrorBox error={toCommandError(change.error)} title="Membership not changed" />}
+        {done && !change.isPending && (
+          <p className="ok-line" data-testid={testIds.membershipSaved}>
+            {groupWords(done)}.{" "}
+            <button
+              type="button"
+              className="link"
+              data-testid={testIds.membershipUndo}
+              onClick={() => change.mutate({ add: done.remove, remove: done.add })}
+            >
+              Undo
+            </button>
+          </p>
+        )}
+        {!readOnly && (
+          <div className="add-member">
+            <label htmlFor="add-to-group">Add to a group</label>
+            <UserPicker
+              provider={provider}
+              id="add-to-group"
+              kind="Group"
+              placeholder="Type a group name"
+              onChange={(gid, label) =>
+                gid &&
+                !detail.groups.some((g) => g.id === gid) &&
+                setStaged((s) =>
+                  s.add.some((a) => a.id === gid) ? s : { ...s, add: [...s.add, { id: gid, label: label ?? gid, kind: "Group" }] },
+                )
+              }
+            />
+          </div>
+        )}
+        {pending > 0 && (
+          <div className="banner staged" data-testid={testIds.membershipStaged}>
+            <span>Not saved yet: {groupWords(staged, true)}.</span>{" "}
+            <button type="button" className="primary" onClick={() => setReviewing(true)} data-testid={testIds.membershipReview}>
+              Review and save
+            </button>{" "}
+            <button type="button" onClick={() => setStaged({ add: [], remove: [] })}>
+              Discard
+            </button>
+          </div>
+        )}
         <ul className="related" data-testid={testIds.relatedList}>
           {detail.groups.length === 0 && <li className="muted">Not a member of any group.</li>}
           {detail.groups.map((g) => (
-            <li key={g.id}>{g.label}</li>
+            <li key={g.id}>
+              {g.label}
+              {!readOnly && (
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`${leaving(g) ? "Stay in" : "Leave"} ${g.label}`}
+                  disabled={change.isPending}
+                  onClick={() =>
+                    setStaged((s) =>
+                      leaving(g) ? { ...s, remove: s.remove.filter((r) => r.id !== g.id) } : { ...s, remove: [...s.remove, g] },
+                    )
+                  }
+                >
+                  {leaving(g) ? "Stay (marked to leave)" : "Leave"}
+                </button>
+              )}
+            </li>
           ))}
         </ul>
+        {reviewing && (
+          <Modal title={`Review the groups of ${displayLabel(detail.resource as JsonObject)}`} testId={testIds.membershipDialog} onClose={() => setReviewing(false)}>
+            {staged.add.length > 0 && (
+              <>
+                <h3 className="small-head">Joins</h3>
+                <ul>
+                  {staged.add.map((a) => (
+                    <li key={a.id}>{a.label}</li>
+                  ))}
+                </ul>
+              </>
+            )}
+            {staged.remove.length > 0 && (
+              <>
+                <h3 className="small-head">Leaves</h3>
+                <ul>
+                  {staged.remove.map((r) => (
+                    <li key={r.id}>{r.label}</li>
+                  ))}
+                </ul>
+                <p className="muted small">Leaving a group takes away what it gives at {provider}.</p>
+              </>
+            )}
+            <div className="dialog-actions">
+              <button type="button" onClick={() => setReviewing(false)} disabled={change.isPending}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => change.mutate(staged)}
+                disabled={change.isPending}
+                data-testid={testIds.membershipSave}
+                autoFocus
+              >
+                {change.isPending ? "Saving…" : "Save to provider"}
+              </button>
+            </div>
+          </Modal>
+        )}
         <h3 className="small-head">Reports to</h3>
         <p data-testid={testIds.reportsTo}>{detail.manager ? person(detail.manager) : <span className="muted">Nobody (no manager set).</span>}</p>
         <h3 className="small-head">Direct reports</h3>
@@ -570,7 +679,6 @@ function Related({
       </>
     );
   }
-  const pending = staged.add.length + staged.remove.length;
   const stageRemove = (m: NamedRef) =>
     setStaged((s) =>
       s.remove.some((r) => r.id === m.id)
@@ -695,6 +803,15 @@ function Related({
 interface Staged {
   add: NamedRef[];
   remove: NamedRef[];
+}
+
+/** "Joined 2 groups and left 1" (or, staged, "2 groups to join and 1 to leave"). */
+function groupWords(c: Staged, staged = false): string {
+  const parts = [];
+  if (c.add.length > 0) parts.push(staged ? `${count(c.add.length, "group")} to join` : `joined ${count(c.add.length, "group")}`);
+  if (c.remove.length > 0) parts.push(staged ? `${count(c.remove.length, "group")} to leave` : `left ${count(c.remove.length, "group")}`);
+  const text = parts.join(" and ");
+  return staged ? text : text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** "2 added and 1 removed" (or, staged, "2 to add and 1 to remove"). */

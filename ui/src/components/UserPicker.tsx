@@ -10,20 +10,22 @@ interface Props {
   disabled?: boolean;
   onChange: (id: string | undefined, label?: string) => void;
   placeholder?: string;
+  /** What to pick: people (the default) or groups. */
+  kind?: "User" | "Group";
 }
 
 /** Picks a user by name from the cached directory; the value is the user's id. */
-export function UserPicker({ provider, id, value, disabled, onChange, placeholder }: Props) {
+export function UserPicker({ provider, id, value, disabled, onChange, placeholder, kind = "User" }: Props) {
   const [text, setText] = useState("");
   const [open, setOpen] = useState(false);
   const listId = useId();
   const current = useQuery({
-    queryKey: ["user-label", provider, value],
+    queryKey: ["user-label", provider, kind, value],
     enabled: !!value,
     queryFn: () =>
       ipc.cachedPage({
         provider,
-        kind: "User",
+        kind,
         filter: `id eq ${JSON.stringify(value)}`,
         descending: false,
         offset: 0,
@@ -31,10 +33,9 @@ export function UserPicker({ provider, id, value, disabled, onChange, placeholde
       }),
   });
   const matches = useQuery({
-    queryKey: ["user-pick", provider, text],
+    queryKey: ["user-pick", provider, kind, text],
     enabled: open && text.trim().length > 0,
-    queryFn: () =>
-      ipc.cachedPage({ provider, kind: "User", search: text, descending: false, offset: 0, limit: 8 }),
+    queryFn: () => ipc.cachedPage({ provider, kind, search: text, descending: false, offset: 0, limit: 8 }),
   });
   const row = current.data?.rows[0];
   const shown = value ? (row ? `${row.displayName ?? row.userName ?? value}` : value) : "";
