@@ -639,6 +639,9 @@ describe("App", () => {
     await waitFor(() => expect(queries.at(-1)?.filter).toBe("active eq true"));
     fireEvent.click(screen.getByTestId("status-all"));
     await waitFor(() => expect(queries.at(-1)?.filter).toBeUndefined());
+    // Tab goes past the column headers to the rows (one stop).
+    for (const th of screen.getAllByRole("columnheader")) expect(th.getAttribute("tabindex")).toBe("-1");
+    expect(screen.getByTestId("grid-scroll").getAttribute("tabindex")).toBe("0");
     // Arrow down from the search box moves to the second result; Enter opens it.
     const search = screen.getByTestId("quick-search");
     search.focus();

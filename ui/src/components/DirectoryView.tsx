@@ -322,6 +322,8 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
                   role="columnheader"
                   aria-sort={sort === c.sort ? (descending ? "descending" : "ascending") : "none"}
                   className="th"
+                  // Sorting is a click (or the Columns menu); Tab goes past the headers to the rows.
+                  tabIndex={-1}
                   onClick={() => {
                     if (sort === c.sort) setDescending(!descending);
                     else {
@@ -336,7 +338,14 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
                 </button>
               ))}
             </div>
-            <div className="grid-body" ref={scrollRef} data-testid={testIds.gridScroll}>
+            <div
+              className="grid-body"
+              ref={scrollRef}
+              data-testid={testIds.gridScroll}
+              // One Tab stop for the rows: arrows move, Enter opens.
+              tabIndex={0}
+              aria-label={`${noun}: arrows move, Enter opens`}
+            >
               <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
                 {items.map((item) => {
                   const r = rowAt(item.index);
