@@ -628,44 +628,14 @@ function Related({
           ))}
         </ul>
         {reviewing && (
-          <Modal title={`Review the groups of ${displayLabel(detail.resource as JsonObject)}`} testId={testIds.membershipDialog} onClose={() => setReviewing(false)}>
-            {staged.add.length > 0 && (
-              <>
-                <h3 className="small-head">Joins</h3>
-                <ul>
-                  {staged.add.map((a) => (
-                    <li key={a.id}>{a.label}</li>
-                  ))}
-                </ul>
-              </>
-            )}
-            {staged.remove.length > 0 && (
-              <>
-                <h3 className="small-head">Leaves</h3>
-                <ul>
-                  {staged.remove.map((r) => (
-                    <li key={r.id}>{r.label}</li>
-                  ))}
-                </ul>
-                <p className="muted small">Leaving a group takes away what it gives at {provider}.</p>
-              </>
-            )}
-            <div className="dialog-actions">
-              <button type="button" onClick={() => setReviewing(false)} disabled={change.isPending}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="primary"
-                onClick={() => change.mutate(staged)}
-                disabled={change.isPending}
-                data-testid={testIds.membershipSave}
-                autoFocus
-              >
-                {change.isPending ? "Saving…" : "Save to provider"}
-              </button>
-            </div>
-          </Modal>
+          <MembershipReview
+            title={`Review the groups of ${displayLabel(detail.resource as JsonObject)}`}
+            staged={staged}
+            words={{ add: "Joins", remove: "Leaves", warning: `Leaving a group takes away what it gives at ${provider}.` }}
+            busy={change.isPending}
+            onSave={() => change.mutate(staged)}
+            onCancel={() => setReviewing(false)}
+          />
         )}
         <h3 className="small-head">Reports to</h3>
         <p data-testid={testIds.reportsTo}>{detail.manager ? person(detail.manager) : <span className="muted">Nobody (no manager set).</span>}</p>
@@ -756,46 +726,69 @@ function Related({
         }
       </GroupMembers>
       {reviewing && (
-        <Modal title={`Review the members of ${group}`} testId={testIds.membershipDialog} onClose={() => setReviewing(false)}>
-          {staged.add.length > 0 && (
-            <>
-              <h3 className="small-head">Added to the group</h3>
-              <ul>
-                {staged.add.map((a) => (
-                  <li key={a.id}>{a.label}</li>
-                ))}
-              </ul>
-            </>
-          )}
-          {staged.remove.length > 0 && (
-            <>
-              <h3 className="small-head">Removed from the group</h3>
-              <ul>
-                {staged.remove.map((r) => (
-                  <li key={r.id}>{r.label}</li>
-                ))}
-              </ul>
-              <p className="muted small">Removing a member takes away what the group gives them at {provider}.</p>
-            </>
-          )}
-          <div className="dialog-actions">
-            <button type="button" onClick={() => setReviewing(false)} disabled={change.isPending}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="primary"
-              onClick={() => change.mutate(staged)}
-              disabled={change.isPending}
-              data-testid={testIds.membershipSave}
-              autoFocus
-            >
-              {change.isPending ? "Saving…" : "Save to provider"}
-            </button>
-          </div>
-        </Modal>
+        <MembershipReview
+          title={`Review the members of ${group}`}
+          staged={staged}
+          words={{
+            add: "Added to the group",
+            remove: "Removed from the group",
+            warning: `Removing a member takes away what the group gives them at ${provider}.`,
+          }}
+          busy={change.isPending}
+          onSave={() => change.mutate(staged)}
+          onCancel={() => setReviewing(false)}
+        />
       )}
     </div>
+  );
+}
+
+/** The review of staged membership changes: who (or which groups) join and leave. */
+function MembershipReview({
+  title,
+  staged,
+  words,
+  busy,
+  onSave,
+  onCancel,
+}: {
+  title: string;
+  staged: Staged;
+  words: { add: string; remove: string; warning: string };
+  busy: boolean;
+  onSave: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <Modal title={title} testId={testIds.membershipDialog} onClose={onCancel}>
+      {(
+        [
+          [words.add, staged.add],
+          [words.remove, staged.remove],
+        ] as const
+      ).map(
+        ([head, list]) =>
+          list.length > 0 && (
+            <section key={head}>
+              <h3 className="small-head">{head}</h3>
+              <ul>
+                {list.map((m) => (
+                  <li key={m.id}>{m.label}</li>
+                ))}
+              </ul>
+            </section>
+          ),
+      )}
+      {staged.remove.length > 0 && <p className="muted small">{words.warning}</p>}
+      <div className="dialog-actions">
+        <button type="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+        <button type="button" className="primary" onClick={onSave} disabled={busy} data-testid={testIds.membershipSave} autoFocus>
+          {busy ? "Saving…" : "Save to provider"}
+        </button>
+      </div>
+    </Modal>
   );
 }
 

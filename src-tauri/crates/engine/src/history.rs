@@ -178,10 +178,8 @@ mod tests {
         );
     }
 
-    /// After the oldest copies are pruned, a person who was there all along is not "added"
-    /// in the oldest copy kept (issue 20, bug 9); one who arrived later is.
-    #[test]
-    fn the_oldest_copy_kept_does_not_say_added() {
+    /// A desk on a fresh data folder with provider "p" (no network needed).
+    fn desk_with_provider() -> (tempfile::TempDir, crate::DataPaths, Desk, i64) {
         let dir = tempfile::tempdir().unwrap();
         let paths = crate::DataPaths::at(dir.path().to_path_buf()).unwrap();
         let desk = Desk::open(
@@ -198,6 +196,15 @@ mod tests {
             ))
             .unwrap()
             .id;
+        (dir, paths, desk, pid)
+    }
+
+    /// After the oldest copies are pruned, a person who was there all along is not "added"
+    /// in the oldest copy kept (issue 20, bug 9); one who arrived later is.
+    #[test]
+    fn the_oldest_copy_kept_does_not_say_added() {
+        // The folder lives as long as the test (dropped at its end).
+        let (_dir, paths, desk, pid) = desk_with_provider();
         let ann = |title: &str| json!({"id": "a", "userName": "ann", "title": title});
         let bob = json!({"id": "b", "userName": "bob"});
         for users in [
@@ -231,22 +238,8 @@ mod tests {
     /// between the copies, which follow each write): issue 20, bug 2.
     #[test]
     fn changes_list_what_was_made_here_since_the_older_copy() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = crate::DataPaths::at(dir.path().to_path_buf()).unwrap();
-        let desk = Desk::open(
-            paths.clone(),
-            std::sync::Arc::new(crate::secrets::MemoryStore::new()),
-        )
-        .unwrap();
-        let pid = desk
-            .db()
-            .unwrap()
-            .insert_provider(&desk_store::NewProvider::without_auth(
-                "p",
-                "http://127.0.0.1:9/v2",
-            ))
-            .unwrap()
-            .id;
+        // The folder lives as long as the test (dropped at its end).
+        let (_dir, paths, desk, pid) = desk_with_provider();
         let write = |users: Vec<Value>| {
             let mut w = desk_store::SnapshotWriter::begin(&paths.database(), pid, "full").unwrap();
             w.add_users(&users).unwrap();
