@@ -540,11 +540,12 @@ function Related({
       for (const g of c.add) await ipc.changeMembership({ provider, groupId: g.id, add: [id], remove: [] });
       for (const g of c.remove) await ipc.changeMembership({ provider, groupId: g.id, add: [], remove: [id] });
     },
-    onSuccess: async (_, c) => {
+    onSuccess: (_, c) => {
       setStaged({ add: [], remove: [] });
       setReviewing(false);
       setDone(c);
-      await refresh();
+      // The message comes at once; the lists follow when the copy is read again.
+      void refresh();
     },
   });
   const pending = staged.add.length + staged.remove.length;
