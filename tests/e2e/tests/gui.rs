@@ -1031,12 +1031,19 @@ async fn a_group_of_30000_members_opens_page_by_page_and_stays_editable() {
     let title = gui.by_id("detail-title").await.text().await.unwrap();
     assert_eq!(title, "<b>Everyone</b>");
     gui.click("detail-tab-related").await;
+    // Read in one step in the page: the line is redrawn as pages and searches come back, and
+    // a reference to the element taken before a redraw would be stale.
     let count = || async {
-        gui.by_id("member-count")
-            .await
-            .text()
+        gui.by_id("member-count").await;
+        gui.client
+            .execute(
+                "return document.querySelector('[data-testid=member-count]').textContent;",
+                Vec::new(),
+            )
             .await
             .unwrap()
+            .as_str()
+            .unwrap_or_default()
             .replace([',', '\u{a0}', '\u{202f}'], "")
     };
     let said = count().await;
