@@ -30,4 +30,11 @@ describe("the filter builder", () => {
     expect((screen.getByTestId("builder-value") as HTMLInputElement).value).toBe("");
     expect(screen.getByTestId("builder-preview").textContent).toBe(`${ENTERPRISE}:department eq ""`);
   });
+
+  it("hints at group attributes on the Groups tab", () => {
+    render(<FilterBar kind="Group" value="" onChange={() => {}} error={null} />);
+    const input = screen.getByTestId("filter-input") as HTMLInputElement;
+    expect(input.placeholder).toContain("displayName");
+    expect(input.placeholder).not.toContain("title");
+  });
 });

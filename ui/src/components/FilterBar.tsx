@@ -59,7 +59,11 @@ export function FilterBar({ kind, value, onChange, error }: Props) {
         <input
           type="text"
           className={invalid ? "filter invalid" : "filter"}
-          placeholder='Filter, e.g. title co "lead" and active eq true'
+          placeholder={
+            kind === "User"
+              ? 'Filter, e.g. title co "lead" and active eq true'
+              : 'Filter on group attributes, e.g. displayName sw "Team"'
+          }
           aria-label="SCIM filter"
           aria-invalid={invalid ? true : undefined}
           aria-describedby={invalid ? "filter-error" : undefined}
