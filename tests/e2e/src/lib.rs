@@ -192,17 +192,24 @@ impl Gui {
     }
 
     /// Polls `cond` until it holds.
-    pub async fn until<F, Fut>(&self, what: &str, mut cond: F)
+    pub async fn until<F, Fut>(&self, what: &str, cond: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        self.until_within(what, WAIT * 3, cond).await;
+    }
+
+    /// [`Gui::until`] with its own limit, for work that takes long on a loaded machine (the
+    /// demo starts two providers and loads 1,000 people into one).
+    pub async fn until_within<F, Fut>(&self, what: &str, limit: Duration, mut cond: F)
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
         let started = Instant::now();
         while !cond().await {
-            assert!(
-                started.elapsed() < WAIT * 3,
-                "timed out waiting until {what}"
-            );
+            assert!(started.elapsed() < limit, "timed out waiting until {what}");
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
     }

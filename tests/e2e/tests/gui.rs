@@ -133,8 +133,9 @@ async fn try_the_demo_providers_starts_and_configures_two_providers() {
     let _one_at_a_time = GUI_LOCK.lock().await;
     let gui = Gui::start().await;
     gui.click("try-demo").await;
-    gui.until(
+    gui.until_within(
         "both demo providers are listed, or the demo fails",
+        std::time::Duration::from_secs(240),
         || async {
             gui.all_by_id("provider-item").await.len() == 2
                 || !gui.all_by_id("demo-error").await.is_empty()
