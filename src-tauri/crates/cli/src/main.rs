@@ -725,7 +725,12 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 print_json(&versions)?;
             } else {
                 for v in versions {
-                    println!("snapshot {} ({}): {}", v.snapshot_id, v.taken_at, v.change);
+                    // The oldest copy kept may not be where the record first appeared.
+                    let change = match v.change.as_str() {
+                        "first_kept" => "in the oldest copy kept",
+                        other => other,
+                    };
+                    println!("snapshot {} ({}): {change}", v.snapshot_id, v.taken_at);
                     for a in v.attributes {
                         println!("    {} {}", a.change, a.path);
                     }
