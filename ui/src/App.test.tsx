@@ -3,7 +3,7 @@ import { render, screen, fireEvent, waitFor, within } from "@testing-library/rea
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { App } from "./App";
-import type { ProviderSummary } from "./ipc";
+import type { ProviderSummary, ResourceDetail } from "./ipc";
 
 function renderApp() {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
@@ -12,6 +12,21 @@ function renderApp() {
       <App />
     </QueryClientProvider>,
   );
+}
+
+/** A record's detail as the engine sends it, empty where a test leaves something out. */
+function detailOf(fields: Partial<ResourceDetail> & { resource: unknown }): ResourceDetail {
+  return {
+    sections: [],
+    groups: [],
+    members: [],
+    membersTotal: 0,
+    reports: [],
+    audit: [],
+    versions: [],
+    snapshotAt: "2026-11-28T10:00:00Z",
+    ...fields,
+  };
 }
 
 /** A provider as `list_providers` returns it, with `fields` changed. */
@@ -192,7 +207,10 @@ describe("App", () => {
     fireEvent.change(screen.getByTestId("field-url"), { target: { value: "http://scim.lab.example/v2" } });
     const box = screen.getByTestId("field-plain-http") as HTMLInputElement;
     expect(box.checked).toBe(false);
-    expect(screen.getByText(/travel in\s+clear text/)).toBeTruthy();
+    expect(screen.getByRole("note").textContent).toBe(
+      "This address is not encrypted: the token and every record would travel in clear text across the network. " +
+        "Use the provider's https:// address if it has one.",
+    );
     fireEvent.click(box);
     fireEvent.change(screen.getByTestId("field-name"), { target: { value: "lab" } });
     fireEvent.change(screen.getByTestId("field-secret"), { target: { value: "t" } });
@@ -338,7 +356,7 @@ describe("App", () => {
         };
       if (cmd === "resource_detail") {
         const id = (args as { id: string }).id;
-        return {
+        return detailOf({
           resource: user(id, "Engineer"),
           sections: [
             {
@@ -348,14 +366,7 @@ describe("App", () => {
               attributes: [attr("userName"), attr("title")],
             },
           ],
-          groups: [],
-          members: [],
-          membersTotal: 0,
-          reports: [],
-          audit: [],
-          versions: [],
-          snapshotAt: "2026-11-28T10:00:00Z",
-        };
+        });
       }
       if (cmd === "preview_edit")
         return {
@@ -411,13 +422,8 @@ describe("App", () => {
       if (cmd === "cached_page")
         return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: true }] };
       if (cmd === "resource_detail")
-        return {
+        return detailOf({
           resource: { id: "1", userName: "ann", title: "Lead" },
-          sections: [],
-          groups: [],
-          members: [],
-          membersTotal: 0,
-          reports: [],
           audit: [
             {
               id: 7,
@@ -437,8 +443,7 @@ describe("App", () => {
             { snapshotId: 2, takenAt: "2026-11-28T09:00:00Z", change: "first_kept", attributes: [] },
             { snapshotId: 3, takenAt: "2026-11-28T10:00:00Z", change: "unchanged", attributes: [] },
           ],
-          snapshotAt: "2026-11-28T10:00:00Z",
-        };
+        });
       return null;
     });
     renderApp();
@@ -506,17 +511,9 @@ describe("App", () => {
       if (cmd === "cached_page")
         return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active }] };
       if (cmd === "resource_detail")
-        return {
+        return detailOf({
           resource: { id: "1", userName: "ann", active },
-          sections: [],
-          groups: [],
-          members: [],
-          membersTotal: 0,
-          reports: [],
-          audit: [],
-          versions: [],
-          snapshotAt: "2026-11-28T10:00:00Z",
-        };
+        });
       if (cmd === "preview_edit") {
         const req = (args as { request: { after: { active: boolean } } }).request;
         previews.push(req.after.active);
@@ -564,18 +561,12 @@ describe("App", () => {
       if (cmd === "cached_page")
         return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "g1", displayName: "Staff" }] };
       if (cmd === "resource_detail")
-        return {
+        return detailOf({
           // A new version after each change, as the provider's record would have.
           resource: { id: "g1", displayName: "Staff", meta: { version: `v${changes.length}` } },
-          sections: [],
-          groups: [],
           members,
           membersTotal: 2,
-          reports: [],
-          audit: [],
-          versions: [],
-          snapshotAt: "2026-11-28T10:00:00Z",
-        };
+        });
       if (cmd === "group_members") return { total: 2, members };
       if (cmd === "change_membership") {
         changes.push((args as { change: unknown }).change);
@@ -668,18 +659,11 @@ describe("App", () => {
         const id = (args as { id: string }).id;
         opened.push(id);
         const p = people[id]!;
-        return {
+        return detailOf({
           resource: { id, userName: id, displayName: p.name },
-          sections: [],
-          groups: [],
-          members: [],
-          membersTotal: 0,
           manager: p.manager ? ref(p.manager) : undefined,
           reports: p.reports.map(ref),
-          audit: [],
-          versions: [],
-          snapshotAt: "2026-11-28T10:00:00Z",
-        };
+        });
       }
       return null;
     });
@@ -706,17 +690,10 @@ describe("App", () => {
         return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "u1", userName: "ann", active: true }] };
       }
       if (cmd === "resource_detail")
-        return {
+        return detailOf({
           resource: { id: "u1", userName: "ann", meta: { version: `v${changes.length}` } },
-          sections: [],
           groups: [{ id: "g1", label: "Staff", kind: "Group" }],
-          members: [],
-          membersTotal: 0,
-          reports: [],
-          audit: [],
-          versions: [],
-          snapshotAt: "2026-11-28T10:00:00Z",
-        };
+        });
       if (cmd === "change_membership") {
         changes.push((args as { change: unknown }).change);
         return {};

@@ -28,6 +28,34 @@ pub async fn seeded_scim2_server(
     server
 }
 
+/// A desk on the data folder `data` with secrets kept in memory (no keyring needed).
+pub fn desk_at(data: &std::path::Path) -> desk_engine::Desk {
+    desk_engine::Desk::open(
+        desk_engine::DataPaths::at(data.to_path_buf()).expect("the data folder"),
+        std::sync::Arc::new(desk_engine::secrets::MemoryStore::new()),
+    )
+    .expect("the desk opens")
+}
+
+/// The first `limit` users of provider `name`'s local copy, as the window asks for them.
+pub fn users_page(
+    desk: &desk_engine::Desk,
+    name: &str,
+    limit: u32,
+) -> desk_engine::directory::DirectoryPage {
+    desk.directory_page(&desk_engine::directory::DirectoryQuery {
+        provider: name.into(),
+        kind: "User".into(),
+        search: None,
+        filter: None,
+        sort: None,
+        descending: false,
+        offset: 0,
+        limit,
+    })
+    .expect("the local copy reads")
+}
+
 /// Every file below `dir`, at any depth (to look for what must be in none of them).
 pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -14,16 +14,12 @@ use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
 use desk_engine::sync::CancelFlag;
-use desk_engine::{DataPaths, Desk};
+use desk_engine::Desk;
 use desk_harness::sample::generate;
 use desk_harness::{ProviderKind, ReferenceServer};
 
 fn desk(data: &std::path::Path) -> Desk {
-    Desk::open(
-        DataPaths::at(data.to_path_buf()).unwrap(),
-        Arc::new(desk_engine::secrets::MemoryStore::new()),
-    )
-    .unwrap()
+    desk_e2e::desk_at(data)
 }
 
 fn add(desk: &Desk, name: &str, base: &str, token: &str) {
@@ -59,18 +55,7 @@ async fn behind_proxy(
 
 /// How many users the last complete copy of "p" holds.
 fn users_in_copy(desk: &Desk) -> u32 {
-    desk.directory_page(&desk_engine::directory::DirectoryQuery {
-        provider: "p".into(),
-        kind: "User".into(),
-        search: None,
-        filter: None,
-        sort: None,
-        descending: false,
-        offset: 0,
-        limit: 5,
-    })
-    .unwrap()
-    .total
+    desk_e2e::users_page(desk, "p", 5).total
 }
 
 fn is_list(method: &str, path: &str) -> bool {

@@ -4,22 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::sync::Arc;
-
 use desk_engine::api::ProviderInput;
 use desk_engine::directory::{DirectoryQuery, Kind};
 use desk_engine::import::{guess_mapping, ImportRequest};
 use desk_engine::sync::CancelFlag;
-use desk_engine::{DataPaths, Desk, ErrorCode};
+use desk_engine::{Desk, ErrorCode};
 use desk_harness::{ProviderKind, ReferenceServer};
 use serde_json::json;
 
 fn desk(data: &std::path::Path) -> Desk {
-    Desk::open(
-        DataPaths::at(data.to_path_buf()).unwrap(),
-        Arc::new(desk_engine::secrets::MemoryStore::new()),
-    )
-    .unwrap()
+    desk_e2e::desk_at(data)
 }
 
 fn all_users(provider: &str) -> DirectoryQuery {

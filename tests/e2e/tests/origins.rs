@@ -11,7 +11,7 @@ use std::sync::Arc;
 use desk_e2e::hostile::{Answer, Hostile};
 use desk_engine::api::ProviderInput;
 use desk_engine::sync::CancelFlag;
-use desk_engine::{DataPaths, Desk, ErrorCode};
+use desk_engine::ErrorCode;
 use serde_json::json;
 
 const TOKEN: &str = "tok-0rigin-s3cret";
@@ -77,11 +77,7 @@ async fn credentials_never_follow_a_provider_to_another_origin() {
     })
     .await;
     let data = tempfile::tempdir().unwrap();
-    let desk = Desk::open(
-        DataPaths::at(data.path().to_path_buf()).unwrap(),
-        Arc::new(desk_engine::secrets::MemoryStore::new()),
-    )
-    .unwrap();
+    let desk = desk_e2e::desk_at(data.path());
     desk.add_provider(ProviderInput::bearer(
         "p",
         &format!("{}/v2", provider.origin),

@@ -12,10 +12,9 @@ use std::sync::Arc;
 use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::api::ProviderInput;
 use desk_engine::completeness::{ReadEnd, ReadWhat};
-use desk_engine::directory::DirectoryQuery;
 use desk_engine::migrate::{PlanOptions, TargetOnly};
 use desk_engine::sync::CancelFlag;
-use desk_engine::{DataPaths, Desk, ProfileOverrides};
+use desk_engine::{Desk, ProfileOverrides};
 use desk_harness::ReferenceServer;
 
 const PEOPLE: usize = 300;
@@ -25,11 +24,7 @@ async fn seeded(seed: u64) -> ReferenceServer {
 }
 
 fn desk(data: &std::path::Path) -> Desk {
-    Desk::open(
-        DataPaths::at(data.to_path_buf()).unwrap(),
-        Arc::new(desk_engine::secrets::MemoryStore::new()),
-    )
-    .unwrap()
+    desk_e2e::desk_at(data)
 }
 
 /// Paging by index (`cursor=no`) or by cursor (`cursor=yes`), 100 per page.
@@ -58,17 +53,7 @@ fn users_list(method: &str, path: &str) -> bool {
 }
 
 fn page_of_users(desk: &Desk, name: &str) -> desk_engine::directory::DirectoryPage {
-    desk.directory_page(&DirectoryQuery {
-        provider: name.into(),
-        kind: "User".into(),
-        search: None,
-        filter: None,
-        sort: None,
-        descending: false,
-        offset: 0,
-        limit: 5,
-    })
-    .unwrap()
+    desk_e2e::users_page(desk, name, 5)
 }
 
 fn deactivate_target_only() -> PlanOptions {

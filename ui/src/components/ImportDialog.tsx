@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { ipc, toCommandError, type ColumnMapping, type ImportPreview } from "../ipc";
 import { testIds } from "../testIds";
-import { useCacheRefresh } from "./DetailPanel";
+import { useCacheRefresh } from "./cacheRefresh";
 import { ErrorBox } from "./ErrorBox";
 import { Modal } from "./Modal";
 

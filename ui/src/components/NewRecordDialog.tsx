@@ -6,7 +6,7 @@ import { testIds } from "../testIds";
 import { Modal } from "./Modal";
 import { ErrorBox } from "./ErrorBox";
 import { SchemaForm } from "./SchemaForm";
-import { useCacheRefresh } from "./DetailPanel";
+import { useCacheRefresh } from "./cacheRefresh";
 
 const DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Finance", "People", "Support", "Operations", "Legal"];
 

@@ -1,0 +1,7 @@
+import { useQueryClient } from "@tanstack/react-query";
+
+/** Refreshes every view of the cache after a write (everything but the provider list). */
+export function useCacheRefresh() {
+  const qc = useQueryClient();
+  return () => qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "providers" });
+}
