@@ -40,6 +40,10 @@ const COMMANDS: &[&str] = &[
     "migration_runs",
     "cancel_migration",
     "verify_migration",
+    "preview_bulk",
+    "run_bulk",
+    "undo_bulk",
+    "cancel_bulk",
 ];
 
 fn main() {

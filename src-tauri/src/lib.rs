@@ -8,6 +8,7 @@ use std::sync::Arc;
 use desk_engine::api::{
     AppInfo, ConnectionReport, DemoProgress, DemoReport, IpcError, ProviderInput, ProviderSummary,
 };
+use desk_engine::bulk::{BulkPreview, BulkReport, BulkRequest};
 use desk_engine::detail::{AuditRow, FormSection, ResourceDetail};
 use desk_engine::directory::Kind;
 use desk_engine::edit::{EditPreview, EditRequest, MembershipChange, MergeRequest, SaveOutcome};
@@ -460,6 +461,61 @@ async fn verify_migration(
     guarded(async move { desk.verify_migration(&source, &target, &options).await }).await
 }
 
+/// The running bulk change (one at a time), so the window can stop it.
+#[derive(Default)]
+struct RunningBulk(std::sync::Mutex<Option<CancelFlag>>);
+
+impl RunningBulk {
+    /// A new cancel flag for a run and a callback emitting `bulk-progress` events.
+    fn start(&self, app: tauri::AppHandle) -> (CancelFlag, impl Fn(RunProgress) + Send + Sync) {
+        let flag = CancelFlag::new();
+        if let Ok(mut r) = self.0.lock() {
+            *r = Some(flag.clone());
+        }
+        (flag, move |p: RunProgress| {
+            let _ = app.emit("bulk-progress", p);
+        })
+    }
+}
+
+#[tauri::command]
+fn preview_bulk(state: State<'_, DeskState>, request: BulkRequest) -> Result<BulkPreview, IpcError> {
+    caught(|| state.desk()?.preview_bulk(&request).map_err(ipc))
+}
+
+#[tauri::command]
+async fn run_bulk(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    running: State<'_, RunningBulk>,
+    request: BulkRequest,
+) -> Result<BulkReport, IpcError> {
+    let desk = state.desk()?;
+    let (flag, progress) = running.start(app);
+    guarded(async move { desk.run_bulk(&request, &flag, &progress).await }).await
+}
+
+#[tauri::command]
+async fn undo_bulk(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    running: State<'_, RunningBulk>,
+    report: BulkReport,
+) -> Result<BulkReport, IpcError> {
+    let desk = state.desk()?;
+    let (flag, progress) = running.start(app);
+    guarded(async move { desk.undo_bulk(&report, &flag, &progress).await }).await
+}
+
+#[tauri::command]
+fn cancel_bulk(running: State<'_, RunningBulk>) {
+    if let Ok(r) = running.0.lock() {
+        if let Some(flag) = r.as_ref() {
+            flag.cancel();
+        }
+    }
+}
+
 fn open_desk() -> Result<Arc<Desk>, IpcError> {
     let paths = DataPaths::from_env().map_err(ipc)?;
     desk_engine::crash::install(paths.root(), "SCIM Desk");
@@ -476,6 +532,7 @@ pub fn run() {
         .manage(StartOptions { demo })
         .manage(RunningSyncs::default())
         .manage(RunningMigration::default())
+        .manage(RunningBulk::default())
         .invoke_handler(tauri::generate_handler![
             app_info,
             dismiss_crash_reports,
@@ -514,6 +571,10 @@ pub fn run() {
             migration_runs,
             cancel_migration,
             verify_migration,
+            preview_bulk,
+            run_bulk,
+            undo_bulk,
+            cancel_bulk,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -270,6 +270,9 @@ mod bindings {
         crate::detail::AuditRow::export_all(&cfg).unwrap();
         crate::history::SnapshotDiff::export_all(&cfg).unwrap();
         crate::history::ResourceVersion::export_all(&cfg).unwrap();
+        crate::bulk::BulkRequest::export_all(&cfg).unwrap();
+        crate::bulk::BulkPreview::export_all(&cfg).unwrap();
+        crate::bulk::BulkReport::export_all(&cfg).unwrap();
     }
 
     fn read_dir(dir: &Path) -> std::collections::BTreeMap<String, String> {

@@ -279,7 +279,7 @@ pub fn form_sections(discovery: &Value, kind: Kind, resource: &Value) -> Vec<For
         .collect()
 }
 
-fn label_of(v: &Value) -> String {
+pub(crate) fn label_of(v: &Value) -> String {
     ["displayName", "userName", "id"]
         .iter()
         .find_map(|k| v.get(*k).and_then(Value::as_str))

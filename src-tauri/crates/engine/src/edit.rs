@@ -349,7 +349,7 @@ impl Desk {
         self.save_as(req, "update").await
     }
 
-    async fn save_as(&self, req: &EditRequest, operation: &str) -> Result<SaveOutcome, DeskError> {
+    pub(crate) async fn save_as(&self, req: &EditRequest, operation: &str) -> Result<SaveOutcome, DeskError> {
         let (client, profile) = self.client_with_profile(&req.provider).await?;
         self.save_with(&client, &profile, req, operation, !profile.etag, true)
             .await
@@ -713,7 +713,7 @@ impl Desk {
 }
 
 /// `v` without the attributes whose value the audit log did not record.
-fn without_unrecorded(v: &Value) -> Value {
+pub(crate) fn without_unrecorded(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()

@@ -6,6 +6,7 @@
 //! web view live in [`api`] and are exported to TypeScript (see `bindings` tests).
 
 pub mod api;
+pub mod bulk;
 pub mod completeness;
 pub mod crash;
 mod demo;

@@ -56,7 +56,7 @@ pub struct RunProgress {
 }
 
 /// Counts progress and estimates the time left from the operations run in this session.
-struct Pace {
+pub(crate) struct Pace {
     started: Instant,
     finished: u32,
     total: u32,
@@ -65,7 +65,17 @@ struct Pace {
 }
 
 impl Pace {
-    fn tick(&mut self, n: u32) -> RunProgress {
+    /// A pace for `total` operations, none finished yet.
+    pub(crate) fn new(total: u32) -> Self {
+        Pace {
+            started: Instant::now(),
+            finished: 0,
+            total,
+            at_start: 0,
+        }
+    }
+
+    pub(crate) fn tick(&mut self, n: u32) -> RunProgress {
         self.finished += n;
         let elapsed = self.started.elapsed().as_secs_f64();
         let here = self.finished.saturating_sub(self.at_start);

@@ -3,58 +3,15 @@
 //! membership and delete. Each result is checked by reading the provider directly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+mod common;
 
-use desk_engine::api::ProviderInput;
+use common::{first_user, setup};
 use desk_engine::directory::{DirectoryQuery, Kind};
 use desk_engine::edit::{merge, EditRequest, MembershipChange, SaveOutcome};
-use desk_engine::secrets::MemoryStore;
-use desk_engine::sync::CancelFlag;
-use desk_engine::{DataPaths, Desk};
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_harness::ProviderKind;
 use serde_json::{json, Value};
 
 const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-
-async fn setup(kind: ProviderKind) -> (tempfile::TempDir, Desk, ReferenceServer) {
-    let server = ReferenceServer::start(kind).await.unwrap();
-    let dir = generate(11, 40, 8);
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
-        .await
-        .unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let desk = Desk::open(
-        DataPaths::at(data.path().to_path_buf()).unwrap(),
-        Arc::new(MemoryStore::new()),
-    )
-    .unwrap();
-    desk.add_provider(ProviderInput::bearer(
-        "p",
-        server.base_url(),
-        Some(server.token().expose()),
-    ))
-    .unwrap();
-    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
-    (data, desk, server)
-}
-
-fn first_user(desk: &Desk, search: Option<&str>) -> Value {
-    let page = desk
-        .directory_page(&DirectoryQuery {
-            provider: "p".into(),
-            kind: "User".into(),
-            search: search.map(str::to_string),
-            filter: Some("active eq true".into()),
-            sort: Some("userName".into()),
-            descending: false,
-            offset: if search.is_some() { 0 } else { 3 },
-            limit: 1,
-        })
-        .unwrap();
-    let id = page.rows[0].id.clone();
-    desk.resource_detail("p", Kind::User, &id).unwrap().resource
-}
 
 fn work_email(v: &Value) -> Option<String> {
     v["emails"]

@@ -204,28 +204,45 @@ impl Database {
                 AND (?3 IS NULL OR resource_id = ?3)
               ORDER BY id DESC LIMIT ?4",
         )?;
-        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         let rows = stmt
             .query_map(
                 params![q.provider, q.resource_kind, q.resource_id, limit],
-                |r| {
-                    Ok(AuditEntry {
-                        id: r.get(0)?,
-                        at: r.get(1)?,
-                        os_user: r.get(2)?,
-                        provider: r.get(3)?,
-                        resource_kind: r.get(4)?,
-                        resource_id: r.get(5)?,
-                        operation: r.get(6)?,
-                        before: json(r.get(7)?),
-                        after: json(r.get(8)?),
-                        http_status: r.get(9)?,
-                    })
-                },
+                audit_row,
             )?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
+
+    /// One recorded write, by its id.
+    pub fn audit_entry(&self, id: i64) -> Result<Option<AuditEntry>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, at, os_user, provider, resource_kind, resource_id, operation, before,
+                        after, http_status
+                   FROM audit_log WHERE id = ?1",
+                [id],
+                audit_row,
+            )
+            .optional()?)
+    }
+}
+
+/// An `audit_log` row selected in the column order of [`Database::audit_entries`].
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    Ok(AuditEntry {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        os_user: r.get(2)?,
+        provider: r.get(3)?,
+        resource_kind: r.get(4)?,
+        resource_id: r.get(5)?,
+        operation: r.get(6)?,
+        before: json(r.get(7)?),
+        after: json(r.get(8)?),
+        http_status: r.get(9)?,
+    })
 }
 
 #[cfg(test)]
