@@ -479,7 +479,10 @@ impl RunningBulk {
 }
 
 #[tauri::command]
-fn preview_bulk(state: State<'_, DeskState>, request: BulkRequest) -> Result<BulkPreview, IpcError> {
+fn preview_bulk(
+    state: State<'_, DeskState>,
+    request: BulkRequest,
+) -> Result<BulkPreview, IpcError> {
     caught(|| state.desk()?.preview_bulk(&request).map_err(ipc))
 }
 

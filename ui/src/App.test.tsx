@@ -728,6 +728,73 @@ describe("App", () => {
     ]);
   });
 
+  it("selects people with checkboxes and Shift+click, deactivates them in one reviewed run, and undoes it", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    const people = ["ann", "bob", "cy", "dee"].map((u, i) => ({ id: `u${i}`, userName: u, displayName: u.toUpperCase(), active: true }));
+    const calls: Record<string, unknown[]> = {};
+    const report = {
+      provider: "HR",
+      action: { kind: "deactivate" },
+      rows: [
+        { id: "u0", label: "ANN", outcome: "saved", auditId: 7 },
+        { id: "u1", label: "BOB", outcome: "saved", auditId: 8 },
+        { id: "u2", label: "CY", outcome: "failed", message: "The provider refused the change." },
+      ],
+      saved: 2,
+      unchanged: 0,
+      failed: 1,
+      undo: false,
+    };
+    mockIPC((cmd, args) => {
+      (calls[cmd] ??= []).push(args);
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page") return { total: 4, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: people };
+      if (cmd === "preview_bulk")
+        return {
+          rows: people.slice(0, 3).map((p) => ({
+            id: p.id,
+            label: p.displayName,
+            changes: [{ change: "changed", path: "active", before: true, after: false }],
+          })),
+          changing: 3,
+          unchanged: 0,
+          missing: [],
+          warnings: [],
+        };
+      if (cmd === "run_bulk") return report;
+      if (cmd === "undo_bulk") return { ...report, rows: report.rows.slice(0, 2), failed: 0, undo: true };
+      return null;
+    });
+    renderApp();
+    const checks = await screen.findAllByTestId("row-check");
+    fireEvent.click(checks[0] as HTMLElement);
+    // Shift+click on the third row's line selects the range from the first.
+    const rows = screen.getAllByTestId("directory-row");
+    fireEvent.click(rows[2] as HTMLElement, { shiftKey: true });
+    expect(screen.getByTestId("bulk-count").textContent).toBe("3 people selected");
+    // A Shift+click selects; it does not open the record.
+    expect(screen.queryByTestId("detail-panel")).toBeNull();
+    fireEvent.click(screen.getByTestId("bulk-deactivate"));
+    const summary = await screen.findByTestId("bulk-summary");
+    expect(summary.textContent).toContain("Deactivate for 3 people");
+    expect(screen.getAllByTestId("bulk-preview-row")[0]?.textContent).toContain("Active: yes → no");
+    expect(calls.preview_bulk?.[0]).toEqual({ request: { provider: "HR", ids: ["u0", "u1", "u2"], action: { kind: "deactivate" } } });
+    fireEvent.click(screen.getByTestId("bulk-save"));
+    const result = await screen.findByTestId("bulk-result");
+    expect(result.textContent).toContain("Saved for 2 people; 1 person not saved");
+    // Failures first, with their reason.
+    const resultRows = screen.getAllByTestId("bulk-result-row");
+    expect(resultRows[0]?.getAttribute("data-outcome")).toBe("failed");
+    expect(resultRows[0]?.textContent).toContain("The provider refused the change.");
+    fireEvent.click(screen.getByTestId("bulk-undo"));
+    await waitFor(() => expect(calls.undo_bulk).toHaveLength(1));
+    expect(calls.undo_bulk?.[0]).toEqual({ report });
+    expect((await screen.findByTestId("bulk-result")).textContent).toContain("Undone. Saved for 2 people");
+    fireEvent.click(screen.getByTestId("bulk-done"));
+    expect((await screen.findByTestId("bulk-last")).textContent).toContain("Undone: Deactivate: Saved for 2 people");
+  });
+
   it("shows the startup error when the engine could not open", async () => {
     mockIPC(() => {
       throw { code: "database_too_new", message: "saved by a newer version" };

@@ -1,14 +1,14 @@
 // The filter builder's logic: attribute, operator and value into SCIM filter text
 // (RFC 7644 section 3.4.2.2). Kept pure so it is unit-tested without a window.
 
+import { ENTERPRISE } from "./resource";
+
 export interface FilterAttribute {
   /** The attribute path written into the filter. */
   path: string;
   label: string;
   type: "string" | "boolean" | "dateTime";
 }
-
-const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 export const USER_FILTER_ATTRIBUTES: FilterAttribute[] = [
   { path: "userName", label: "User name", type: "string" },

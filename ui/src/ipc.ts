@@ -37,6 +37,9 @@ import type { MappingRule } from "./bindings/MappingRule";
 import type { MigrationRunSummary } from "./bindings/MigrationRunSummary";
 import type { RecordMatch } from "./bindings/RecordMatch";
 import type { SyncReport } from "./bindings/SyncReport";
+import type { BulkRequest } from "./bindings/BulkRequest";
+import type { BulkPreview } from "./bindings/BulkPreview";
+import type { BulkReport } from "./bindings/BulkReport";
 
 export type {
   AppInfo,
@@ -74,6 +77,9 @@ export type {
   MappingRule,
   MigrationRunSummary,
   RecordMatch,
+  BulkRequest,
+  BulkPreview,
+  BulkReport,
 };
 
 export type Kind = "User" | "Group";
@@ -186,6 +192,12 @@ export const ipc = {
     call<MigrationPlan>("verify_migration", { source, target, options }),
   onMigrationProgress: (handler: (p: RunProgress) => void): Promise<UnlistenFn> =>
     listen<RunProgress>("migration-progress", (e) => handler(e.payload)),
+  previewBulk: (request: BulkRequest) => call<BulkPreview>("preview_bulk", { request }),
+  runBulk: (request: BulkRequest) => call<BulkReport>("run_bulk", { request }),
+  undoBulk: (report: BulkReport) => call<BulkReport>("undo_bulk", { report }),
+  cancelBulk: () => call<void>("cancel_bulk"),
+  onBulkProgress: (handler: (p: RunProgress) => void): Promise<UnlistenFn> =>
+    listen<RunProgress>("bulk-progress", (e) => handler(e.payload)),
   syncProvider: (name: string) => call<SyncReport>("sync_provider", { name }),
   cancelSync: (name: string) => call<void>("cancel_sync", { name }),
   onSyncProgress: (handler: (p: SyncProgress) => void): Promise<UnlistenFn> =>

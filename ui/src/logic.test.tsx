@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { combine, comparison, operatorsFor, USER_FILTER_ATTRIBUTES } from "./filterBuilder";
-import { changedPaths, getValue, pruneEmpty, setValue, validate, visibleAttributes, type JsonObject } from "./resource";
+import { changedPaths, ENTERPRISE, getValue, pruneEmpty, setValue, validate, visibleAttributes, type JsonObject } from "./resource";
 import type { FormSection } from "./bindings/FormSection";
+import { bulkResultWords, bulkWords } from "./bulk";
 
 const attr = (path: string) => USER_FILTER_ATTRIBUTES.find((a) => a.path === path)!;
 
@@ -215,5 +216,21 @@ describe("the form in words", () => {
     }
     expect(container.querySelector("[title*='RFC']")).toBeNull();
     expect(screen.getByText("Job title").getAttribute("title")).toBe("SCIM attribute: title");
+  });
+});
+
+describe("bulk words", () => {
+  it("says an action the way the review and the last-change line read it", () => {
+    expect(bulkWords({ kind: "deactivate" })).toBe("Deactivate");
+    expect(bulkWords({ kind: "setAttribute", path: `${ENTERPRISE}:department`, value: "Sales" })).toBe(
+      "Set Department to “Sales”",
+    );
+    expect(bulkWords({ kind: "setAttribute", path: `${ENTERPRISE}:manager`, value: { value: "m1" } }, undefined, "Ann Lee")).toBe(
+      "Set Manager to “Ann Lee”",
+    );
+    expect(bulkWords({ kind: "setAttribute", path: "title", value: null })).toBe("Clear Job title");
+    expect(bulkWords({ kind: "addToGroup", groupId: "g1" }, "Crew")).toBe("Add to the group “Crew”");
+    expect(bulkResultWords(4, 1, 0)).toBe("Saved for 4 people; 1 person already so");
+    expect(bulkResultWords(1, 0, 2)).toBe("Saved for 1 person; 2 people not saved");
   });
 });

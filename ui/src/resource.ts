@@ -130,7 +130,7 @@ export function displayLabel(r: JsonObject): string {
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+export const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /** A new user in `department` (or none), ready for the form. */
 export function newUserTemplate(department?: string): JsonObject {

@@ -242,6 +242,18 @@ impl Gui {
         }
     }
 
+    /// Adds a provider through the dialog (bearer token) and makes its first copy.
+    pub async fn add_and_sync(&self, name: &str, server: &desk_harness::ReferenceServer) {
+        self.click("add-provider").await;
+        self.type_into("field-name", name).await;
+        self.type_into("field-url", server.base_url()).await;
+        self.type_into("field-secret", server.token().expose())
+            .await;
+        self.click("save-provider").await;
+        self.click("sync-now").await;
+        self.by_id("sync-result").await;
+    }
+
     /// Clicks the element with `data-testid=id`.
     pub async fn click(&self, id: &str) {
         self.by_id(id).await.click().await.expect("click");

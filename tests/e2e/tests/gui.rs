@@ -250,16 +250,6 @@ async fn a_database_from_a_newer_version_is_refused_with_a_clear_message() {
 }
 
 /// Adds a reference provider through the dialog (the token goes to the keyring) and syncs it.
-async fn add_and_sync(gui: &Gui, name: &str, server: &desk_harness::ReferenceServer) {
-    gui.click("add-provider").await;
-    gui.type_into("field-name", name).await;
-    gui.type_into("field-url", server.base_url()).await;
-    gui.type_into("field-secret", server.token().expose()).await;
-    gui.click("save-provider").await;
-    gui.click("sync-now").await;
-    gui.by_id("sync-result").await;
-}
-
 /// Waits until the result count says the search or filter applied.
 async fn filter_applied(gui: &Gui) {
     gui.until("the filter applies", || async {
@@ -311,7 +301,7 @@ async fn edit_a_user_in_the_window_and_resolve_a_conflict() {
     let (email_index, old_email) = work_email(&target);
 
     let gui = Gui::start().await;
-    add_and_sync(&gui, "HR", &server).await;
+    gui.add_and_sync("HR", &server).await;
     gui.type_into("quick-search", &user_name).await;
     gui.until("the search finds the user", || async {
         gui.all_by_id("directory-row").await.len() == 1
@@ -411,7 +401,7 @@ async fn groups_csv_overview_and_offline_on_scimmy() {
     let evil_id = evil["id"].as_str().unwrap().to_string();
 
     let gui = Gui::start().await;
-    add_and_sync(&gui, "Target", &server).await;
+    gui.add_and_sync("Target", &server).await;
 
     // The token typed into the dialog is in the system keyring, and nowhere in the data folder.
     let token = server.token().expose().clone();
@@ -687,8 +677,8 @@ async fn migrate_in_the_window_plan_review_run_verify() {
     .await
     .unwrap();
     let gui = Gui::start().await;
-    add_and_sync(&gui, "Old HR", &source).await;
-    add_and_sync(&gui, "New HR", &target).await;
+    gui.add_and_sync("Old HR", &source).await;
+    gui.add_and_sync("New HR", &target).await;
     // A target that throttles writes (and no Bulk), so the run can be paused half-way.
     {
         let db =
@@ -902,7 +892,7 @@ async fn hostile_records_are_shown_as_text_and_the_window_stays_usable() {
         c.create("Users", &u).await.unwrap();
     }
     let gui = Gui::start().await;
-    add_and_sync(&gui, "Hostile", &server).await;
+    gui.add_and_sync("Hostile", &server).await;
     gui.until("the three records are listed", || async {
         gui.all_by_id("directory-row").await.len() == 3
     })
@@ -1025,7 +1015,7 @@ async fn a_group_of_30000_members_opens_page_by_page_and_stays_editable() {
     .await
     .unwrap();
     let gui = Gui::start().await;
-    add_and_sync(&gui, "Huge", &server).await;
+    gui.add_and_sync("Huge", &server).await;
     gui.click("tab-groups").await;
     let t = std::time::Instant::now();
     gui.click("directory-row").await;

@@ -14,6 +14,9 @@ import { Modal } from "./Modal";
 import { FilterBar } from "./FilterBar";
 import { ImportDialog } from "./ImportDialog";
 import { NewRecordDialog } from "./NewRecordDialog";
+import { BulkDialog, type BulkStart } from "./BulkDialog";
+import type { BulkReport } from "../bindings/BulkReport";
+import { bulkResultWords, bulkWords } from "../bulk";
 
 /** Rows fetched per request; the grid asks for the blocks it shows. */
 const BLOCK = 200;
@@ -92,6 +95,14 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
     else setSelected(to);
   };
   const [cursor, setCursor] = useState(0);
+  // Multi-select (people, online): checkboxes, Ctrl/Cmd+click, Shift+click, Space; the bar
+  // above the grid offers bulk actions for them.
+  const selectable = kind === "User";
+  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  const [anchor, setAnchor] = useState<number | null>(null);
+  const [bulk, setBulk] = useState<BulkStart | null>(null);
+  const [lastBulk, setLastBulk] = useState<BulkReport | null>(null);
+  const [selectingAll, setSelectingAll] = useState(false);
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
   const statusFilter = kind === "User" && status !== "all" ? `active eq ${status === "active"}` : "";
@@ -144,7 +155,40 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
   });
   const rowAt = (i: number): DirectoryRow | undefined => pages.get(Math.floor(i / BLOCK))?.rows[i % BLOCK];
 
-  // Keyboard: "/" searches, arrows move, Enter opens, Escape closes.
+  /** Checks or unchecks the row at `index`; with `range`, every row from the anchor to it. */
+  function toggleAt(index: number, range: boolean) {
+    const r = rowAt(index);
+    if (!r) return;
+    const next = new Set(checked);
+    if (range && anchor !== null) {
+      const [from, to] = anchor < index ? [anchor, index] : [index, anchor];
+      for (let i = from; i <= to; i++) {
+        const x = rowAt(i);
+        if (x) next.add(x.id);
+      }
+    } else if (next.has(r.id)) next.delete(r.id);
+    else next.add(r.id);
+    setAnchor(index);
+    setChecked(next);
+  }
+
+  /** Every record matching the search and filter, read from the copy a thousand at a time. */
+  async function checkAllMatching() {
+    setSelectingAll(true);
+    try {
+      const ids = new Set<string>();
+      for (let offset = 0; offset < total; offset += 1000) {
+        const page = await ipc.cachedPage({ ...base, offset, limit: 1000 });
+        page.rows.forEach((r) => ids.add(r.id));
+        if (page.rows.length === 0) break;
+      }
+      setChecked(ids);
+    } finally {
+      setSelectingAll(false);
+    }
+  }
+
+  // Keyboard: "/" searches, arrows move, Enter opens, Escape closes, Space checks.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const inField = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
@@ -163,6 +207,12 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
         virtual.scrollToIndex(next);
         const r = rowAt(next);
         if (selected && r) select(r.id);
+      } else if (selectable && e.key === "a" && (e.ctrlKey || e.metaKey) && e.target === scrollRef.current) {
+        e.preventDefault();
+        void checkAllMatching();
+      } else if (selectable && e.key === " " && e.target === scrollRef.current) {
+        e.preventDefault();
+        toggleAt(cursor, e.shiftKey);
       } else if ((!inField || inSearch) && e.key === "Enter") {
         const r = rowAt(cursor);
         if (r) select(r.id);
@@ -188,6 +238,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
     );
   }
   const cols = all.filter((c) => visible.includes(c.key));
+  const template = `${selectable ? "32px " : ""}repeat(${cols.length}, minmax(0, 1fr))`;
   const filterError = head.isError ? toCommandError(head.error) : null;
   const saveView = () => {
     const name = window.prompt("Name this view (search, filter, sort and columns are saved):");
@@ -304,6 +355,51 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
           </p>
         )}
         {exportCsv.isError && <ErrorBox error={toCommandError(exportCsv.error)} title="Not exported" />}
+        {selectable && checked.size > 0 && (
+          <div className="bulk-bar" role="toolbar" aria-label="Change the selected people" data-testid={testIds.bulkBar}>
+            <strong data-testid={testIds.bulkCount}>{count(checked.size, "person", "people")} selected</strong>
+            {(
+              [
+                ["deactivate", "Deactivate", testIds.bulkDeactivate],
+                ["activate", "Activate", testIds.bulkActivate],
+                ["addToGroup", "Add to group…", testIds.bulkAddToGroup],
+                ["removeFromGroup", "Remove from group…", testIds.bulkRemoveFromGroup],
+                ["setAttribute", "Change an attribute…", testIds.bulkSetAttribute],
+              ] as const
+            ).map(([k, label, id]) => (
+              <button
+                key={k}
+                type="button"
+                disabled={readOnly}
+                title={readOnly ? "You are working offline: changes need the provider." : undefined}
+                onClick={() => setBulk({ kind: k })}
+                data-testid={id}
+              >
+                {label}
+              </button>
+            ))}
+            <button type="button" className="link" onClick={() => setChecked(new Set())} data-testid={testIds.bulkClear}>
+              Clear selection
+            </button>
+          </div>
+        )}
+        {lastBulk && !bulk && (
+          <p className="ok-line small" role="status" data-testid={testIds.bulkLast}>
+            {lastBulk.undo ? "Undone: " : ""}
+            {bulkWords(lastBulk.action, lastBulk.group)}: {bulkResultWords(lastBulk.saved, lastBulk.unchanged, lastBulk.failed)}.
+            {!lastBulk.undo && lastBulk.saved > 0 && !readOnly && (
+              <>
+                {" "}
+                <button type="button" className="link" onClick={() => setBulk({ kind: "undo", report: lastBulk })}>
+                  Undo
+                </button>
+              </>
+            )}
+            <button type="button" className="link" aria-label="Dismiss" onClick={() => setLastBulk(null)}>
+              ×
+            </button>
+          </p>
+        )}
         <p className="muted small result-line" data-testid={testIds.resultCount} aria-busy={head.isPlaceholderData}>
           {/* Until the answer for the current search comes, the rows shown are the previous ones. */}
           {head.isPlaceholderData ? "Searching…" : count(total, kind === "User" ? "user" : "group")}
@@ -314,7 +410,25 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
           <p className="muted pad">No {noun} match.</p>
         ) : (
           <div className="grid-wrap" role="grid" aria-rowcount={total} aria-label={noun} data-testid={testIds.directoryTable}>
-            <div className="grid-head" role="row" style={{ gridTemplateColumns: `repeat(${cols.length}, minmax(0, 1fr))` }}>
+            <div className="grid-head" role="row" style={{ gridTemplateColumns: template }}>
+              {selectable && (
+                <span role="columnheader" className="check-cell" tabIndex={-1}>
+                  <input
+                    type="checkbox"
+                    // Ctrl+A in the rows does the same; Tab goes to the rows.
+                    tabIndex={-1}
+                    aria-label={`Select all ${count(total, "person", "people")} shown`}
+                    title={checked.size > 0 ? "Clear the selection" : `Select all ${count(total, "person", "people")} shown`}
+                    checked={checked.size > 0 && checked.size >= total}
+                    ref={(el) => {
+                      if (el) el.indeterminate = checked.size > 0 && checked.size < total;
+                    }}
+                    disabled={selectingAll}
+                    onChange={() => (checked.size > 0 ? setChecked(new Set()) : void checkAllMatching())}
+                    data-testid={testIds.checkAll}
+                  />
+                </span>
+              )}
               {cols.map((c) => (
                 <button
                   key={c.key}
@@ -344,7 +458,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
               data-testid={testIds.gridScroll}
               // One Tab stop for the rows: arrows move, Enter opens.
               tabIndex={0}
-              aria-label={`${noun}: arrows move, Enter opens`}
+              aria-label={selectable ? `${noun}: arrows move, Enter opens, Space selects, Ctrl+A selects all` : `${noun}: arrows move, Enter opens`}
             >
               <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
                 {items.map((item) => {
@@ -354,24 +468,46 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
                       key={item.key}
                       role="row"
                       aria-rowindex={item.index + 1}
-                      aria-selected={r !== undefined && r.id === selected}
+                      aria-selected={r !== undefined && (r.id === selected || checked.has(r.id))}
                       className={
                         "grid-row" +
                         (r && r.id === selected ? " selected" : "") +
+                        (r && checked.has(r.id) ? " checked" : "") +
                         (item.index === cursor ? " cursor" : "")
                       }
                       style={{
                         transform: `translateY(${item.start}px)`,
                         height: ROW_HEIGHT,
-                        gridTemplateColumns: `repeat(${cols.length}, minmax(0, 1fr))`,
+                        gridTemplateColumns: template,
                       }}
-                      onClick={() => {
+                      onClick={(e) => {
                         setCursor(item.index);
-                        if (r) select(r.id);
+                        if (selectable && (e.shiftKey || e.ctrlKey || e.metaKey)) {
+                          e.preventDefault();
+                          toggleAt(item.index, e.shiftKey);
+                        } else if (r) select(r.id);
                       }}
                       data-testid={r ? testIds.directoryRow : undefined}
                       data-row-index={item.index}
                     >
+                      {selectable && (
+                        <span role="gridcell" className="check-cell" onClick={(e) => e.stopPropagation()}>
+                          {r && (
+                            <input
+                              type="checkbox"
+                              tabIndex={-1}
+                              aria-label={`Select ${r.displayName ?? r.userName ?? r.id}`}
+                              checked={checked.has(r.id)}
+                              onChange={() => undefined}
+                              onClick={(e) => {
+                                setCursor(item.index);
+                                toggleAt(item.index, e.shiftKey);
+                              }}
+                              data-testid={testIds.rowCheck}
+                            />
+                          )}
+                        </span>
+                      )}
                       {r
                         ? cols.map((c) => (
                             <span key={c.key} role="gridcell" className={c.key === "externalId" ? "mono" : undefined}>
@@ -446,6 +582,15 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
             </button>
           </div>
         </Modal>
+      )}
+      {bulk && (
+        <BulkDialog
+          provider={provider.name}
+          ids={bulk.kind === "undo" ? [] : [...checked]}
+          start={bulk}
+          onClose={() => setBulk(null)}
+          onReport={setLastBulk}
+        />
       )}
       {importing && <ImportDialog provider={provider.name} onClose={() => setImporting(false)} />}
       {creating && (

@@ -215,8 +215,7 @@ impl Desk {
     fn group_label(&self, provider: &str, group_id: &str) -> Result<String, DeskError> {
         let db = self.db()?;
         let snap = crate::directory::latest_snapshot(&db, provider)?;
-        Ok(db
-            .cached_resource(snap.id, Kind::Group.as_str(), group_id)?
+        db.cached_resource(snap.id, Kind::Group.as_str(), group_id)?
             .map(|g| label_of(&g))
             .ok_or_else(|| {
                 DeskError::NotFound(
@@ -224,7 +223,7 @@ impl Desk {
                      again."
                         .into(),
                 )
-            })?)
+            })
     }
 
     /// The group's name when the action is about a group.
@@ -417,9 +416,9 @@ impl Desk {
                     // changes (a new title while deactivating): apply the action to the
                     // provider's record as it is now, once.
                     if let Ok(SaveOutcome::Conflict { theirs, fields }) = &saved {
-                        let overlap = fields.iter().any(|f| {
-                            f.base != f.mine && f.base != f.theirs && f.mine != f.theirs
-                        });
+                        let overlap = fields
+                            .iter()
+                            .any(|f| f.base != f.mine && f.base != f.theirs && f.mine != f.theirs);
                         let now = applied(action, theirs);
                         if !overlap && attribute_changes(theirs, &now).is_empty() {
                             rows.push(row(id, r.label, BulkOutcome::Unchanged));
@@ -509,7 +508,8 @@ impl Desk {
             };
             let Some((Some(before), Some(after))) = entry.map(|e| (e.before, e.after)) else {
                 r.outcome = BulkOutcome::Failed;
-                r.message = Some("The saved change is not in the history; nothing was sent.".into());
+                r.message =
+                    Some("The saved change is not in the history; nothing was sent.".into());
                 rows.push(r);
                 continue;
             };

@@ -349,7 +349,11 @@ impl Desk {
         self.save_as(req, "update").await
     }
 
-    pub(crate) async fn save_as(&self, req: &EditRequest, operation: &str) -> Result<SaveOutcome, DeskError> {
+    pub(crate) async fn save_as(
+        &self,
+        req: &EditRequest,
+        operation: &str,
+    ) -> Result<SaveOutcome, DeskError> {
         let (client, profile) = self.client_with_profile(&req.provider).await?;
         self.save_with(&client, &profile, req, operation, !profile.etag, true)
             .await

@@ -99,7 +99,11 @@ async fn bulk_set_deactivate_group_undo(kind: ProviderKind) {
     assert_eq!(progress.lock().unwrap().last(), Some(&5));
     for (i, id) in ids.iter().enumerate() {
         let dept = client.get("Users", id).await.unwrap()[ENT]["department"].clone();
-        let want = if i == 2 { "Changed elsewhere" } else { "Field Operations" };
+        let want = if i == 2 {
+            "Changed elsewhere"
+        } else {
+            "Field Operations"
+        };
         assert_eq!(dept, want, "{id}");
     }
     // The local copy follows at once, and each save is in the audit log as a bulk update.
@@ -195,6 +199,10 @@ fn identifiers_cannot_be_set_for_many_people() {
             })
             .unwrap_err();
         assert_eq!(err.code(), desk_engine::ErrorCode::InvalidInput, "{path}");
-        assert!(err.message().contains("identifies each person"), "{}", err.message());
+        assert!(
+            err.message().contains("identifies each person"),
+            "{}",
+            err.message()
+        );
     }
 }

@@ -53,4 +53,3 @@ pub fn first_user(desk: &Desk, search: Option<&str>) -> Value {
     let id = page.rows[0].id.clone();
     desk.resource_detail("p", Kind::User, &id).unwrap().resource
 }
-
