@@ -3,4 +3,24 @@
 /**
  * One row of the Users or Groups view, from the cache.
  */
-export type DirectoryRow = { id: string, userName?: string, displayName?: string, email?: string, department?: string, title?: string, active?: boolean, externalId?: string, };
+export type DirectoryRow = { id: string, userName?: string, displayName?: string, email?: string, department?: string, title?: string, active?: boolean, externalId?: string, 
+/**
+ * The primary (or first) phone number.
+ */
+phone?: string, employeeNumber?: string, costCenter?: string, 
+/**
+ * The city of the primary (or first) address.
+ */
+location?: string, 
+/**
+ * The manager's name (their id when they are not in the copy).
+ */
+manager?: string, lastModified?: string, 
+/**
+ * Groups: how many members the copy holds.
+ */
+memberCount?: number, 
+/**
+ * Groups: the description, where the provider keeps one.
+ */
+description?: string, };

@@ -25,23 +25,45 @@ const ROW_HEIGHT = 32;
 interface Column {
   key: keyof DirectoryRow;
   label: string;
-  sort: string;
+  /** The cache column it sorts on; none when it cannot be sorted. */
+  sort?: string;
 }
 
 const USER_COLUMNS: Column[] = [
   { key: "userName", label: "User name", sort: "user_name" },
   { key: "displayName", label: "Name", sort: "display_name" },
   { key: "email", label: "Email", sort: "email" },
+  { key: "phone", label: "Phone", sort: "phone" },
   { key: "department", label: "Department", sort: "department" },
   { key: "title", label: "Title", sort: "title" },
+  { key: "manager", label: "Manager" },
+  { key: "employeeNumber", label: "Employee number", sort: "employee_number" },
+  { key: "costCenter", label: "Cost center", sort: "cost_center" },
+  { key: "location", label: "City", sort: "locality" },
   { key: "active", label: "Status", sort: "active" },
+  { key: "lastModified", label: "Last modified", sort: "last_modified" },
   { key: "externalId", label: "External id", sort: "external_id" },
 ];
 const GROUP_COLUMNS: Column[] = [
   { key: "displayName", label: "Group", sort: "display_name" },
+  { key: "memberCount", label: "Members", sort: "member_count" },
+  { key: "description", label: "Description" },
   { key: "externalId", label: "External id", sort: "external_id" },
 ];
-const DEFAULT_HIDDEN = new Set(["externalId"]);
+/** Shown until the person picks columns: what fits a laptop screen. */
+const DEFAULT_HIDDEN = new Set<string>(["externalId", "phone", "manager", "employeeNumber", "costCenter", "location", "lastModified"]);
+
+/** A cell's text: dates as the person's local date, counts with separators. */
+function cellText(r: DirectoryRow, key: keyof DirectoryRow): string {
+  const v = r[key];
+  if (v === undefined || v === null) return "";
+  if (key === "lastModified" && typeof v === "string") {
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? v : d.toLocaleDateString();
+  }
+  if (typeof v === "number") return v.toLocaleString();
+  return String(v);
+}
 
 interface View {
   name: string;
@@ -237,7 +259,9 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
       </div>
     );
   }
-  const cols = all.filter((c) => visible.includes(c.key));
+  // Beside the record panel the grid is narrow: its first three columns, each wide enough to read.
+  const chosen = all.filter((c) => visible.includes(c.key));
+  const cols = selected ? chosen.slice(0, 3) : chosen;
   const template = `${selectable ? "32px " : ""}repeat(${cols.length}, minmax(0, 1fr))`;
   const filterError = head.isError ? toCommandError(head.error) : null;
   const saveView = () => {
@@ -265,7 +289,9 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
             ref={searchRef}
             type="search"
             className="search"
-            placeholder={kind === "User" ? "Search names, user names, emails, departments  ( / )" : "Search group names  ( / )"}
+            placeholder={
+              kind === "User" ? "Search names, e-mails, departments, phone or employee numbers  ( / )" : "Search group names  ( / )"
+            }
             aria-label={`Search ${noun}`}
             value={search}
             onChange={(e) => {
@@ -438,11 +464,15 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
                   className="th"
                   // Sorting is a click (or the Columns menu); Tab goes past the headers to the rows.
                   tabIndex={-1}
+                  disabled={!c.sort}
+                  title={c.sort ? undefined : "This column cannot be sorted."}
                   onClick={() => {
+                    if (!c.sort) return;
                     if (sort === c.sort) setDescending(!descending);
                     else {
                       setSort(c.sort);
-                      setDescending(false);
+                      // Counts and dates: the largest or newest first.
+                      setDescending(c.key === "memberCount" || c.key === "lastModified");
                     }
                   }}
                   data-testid={`sort-${c.key}`}
@@ -510,7 +540,11 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
                       )}
                       {r
                         ? cols.map((c) => (
-                            <span key={c.key} role="gridcell" className={c.key === "externalId" ? "mono" : undefined}>
+                            <span
+                              key={c.key}
+                              role="gridcell"
+                              className={c.key === "externalId" ? "mono" : c.key === "memberCount" ? "num" : undefined}
+                            >
                               {c.key === "active" ? (
                                 r.active === false ? (
                                   <span className="tag warn">inactive</span>
@@ -518,7 +552,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
                                   "active"
                                 )
                               ) : (
-                                String(r[c.key] ?? "")
+                                cellText(r, c.key)
                               )}
                             </span>
                           ))

@@ -75,6 +75,10 @@ pub fn sort_column(attr: &str) -> Option<&'static str> {
         ("active", None) => "active",
         ("externalid", None) => "external_id",
         ("meta", Some("lastmodified")) => "last_modified",
+        ("phonenumbers", None | Some("value")) => "phone",
+        ("employeenumber", None) => "employee_number",
+        ("costcenter", None) => "cost_center",
+        ("addresses", Some("locality")) => "locality",
         _ => return None,
     })
 }
@@ -266,6 +270,54 @@ impl Desk {
     }
 }
 
+/// The rows of a view from the cache rows: managers by name, groups with their member counts.
+pub(crate) fn directory_rows(
+    db: &desk_store::Database,
+    snapshot_id: i64,
+    kind: Kind,
+    rows: Vec<desk_store::ResourceRow>,
+) -> Result<Vec<DirectoryRow>, DeskError> {
+    let managers: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.extracted.manager_id.as_deref())
+        .collect();
+    let managers = db.labels(snapshot_id, Kind::User.as_str(), &managers)?;
+    let groups: Vec<&str> = match kind {
+        Kind::Group => rows.iter().map(|r| r.extracted.id.as_str()).collect(),
+        Kind::User => Vec::new(),
+    };
+    let counts = db.member_counts(snapshot_id, &groups)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let description = r
+                .raw
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let e = r.extracted;
+            DirectoryRow {
+                manager: e.manager_id.map(|m| managers.get(&m).cloned().unwrap_or(m)),
+                member_count: counts.get(&e.id).copied(),
+                description,
+                id: e.id,
+                user_name: e.user_name,
+                display_name: e.display_name,
+                email: e.email,
+                department: e.department,
+                title: e.title,
+                active: e.active,
+                external_id: e.external_id,
+                phone: e.phone,
+                employee_number: e.employee_number,
+                cost_center: e.cost_center,
+                location: e.locality,
+                last_modified: e.last_modified,
+            }
+        })
+        .collect())
+}
+
 /// One row of the Users or Groups view, from the cache.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
@@ -292,6 +344,35 @@ pub struct DirectoryRow {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// The primary (or first) phone number.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employee_number: Option<String>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_center: Option<String>,
+    /// The city of the primary (or first) address.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The manager's name (their id when they are not in the copy).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    /// Groups: how many members the copy holds.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_count: Option<u32>,
+    /// Groups: the description, where the provider keeps one.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// What the Users or Groups view asks of the cache.
@@ -382,25 +463,11 @@ impl Desk {
             ..read.clone()
         };
         let (rows, total) = read_cache(&db, snapshot.id, kind, &read)?;
+        let rows = directory_rows(&db, snapshot.id, kind, rows)?;
         Ok(DirectoryPage {
             total: u32::try_from(total).unwrap_or(u32::MAX),
             offset,
-            rows: rows
-                .into_iter()
-                .map(|r| {
-                    let e = r.extracted;
-                    DirectoryRow {
-                        id: e.id,
-                        user_name: e.user_name,
-                        display_name: e.display_name,
-                        email: e.email,
-                        department: e.department,
-                        title: e.title,
-                        active: e.active,
-                        external_id: e.external_id,
-                    }
-                })
-                .collect(),
+            rows,
             completeness: Some(crate::completeness::Completeness::of_snapshot(&snapshot)),
             snapshot_at: Some(snapshot.finished_at),
         })

@@ -252,6 +252,7 @@ impl Desk {
                 ..q.cache_read()
             },
         )?;
+        let rows = crate::directory::directory_rows(&db, snapshot.id, kind, rows)?;
         drop(db);
         let dir = self.paths().exports();
         crate::paths::private_dir(&dir)
@@ -269,28 +270,56 @@ impl Desk {
         let file = crate::paths::private_file(&path)
             .map_err(|e| DeskError::Internal(format!("writing {}: {e}", path.display())))?;
         let mut w = crate::spreadsheet::SafeCsv::new(std::io::BufWriter::new(file));
-        w.row([
-            "id",
-            "userName",
-            "displayName",
-            "email",
-            "department",
-            "title",
-            "active",
-            "externalId",
-        ])?;
-        for r in rows {
-            let e = r.extracted;
-            w.row([
-                e.id,
-                e.user_name.unwrap_or_default(),
-                e.display_name.unwrap_or_default(),
-                e.email.unwrap_or_default(),
-                e.department.unwrap_or_default(),
-                e.title.unwrap_or_default(),
-                e.active.map(|a| a.to_string()).unwrap_or_default(),
-                e.external_id.unwrap_or_default(),
-            ])?;
+        let none = String::new;
+        match kind {
+            Kind::User => {
+                w.row([
+                    "id",
+                    "userName",
+                    "displayName",
+                    "email",
+                    "phone",
+                    "department",
+                    "title",
+                    "manager",
+                    "employeeNumber",
+                    "costCenter",
+                    "location",
+                    "active",
+                    "externalId",
+                    "lastModified",
+                ])?;
+                for r in rows {
+                    w.row([
+                        r.id,
+                        r.user_name.unwrap_or_else(none),
+                        r.display_name.unwrap_or_else(none),
+                        r.email.unwrap_or_else(none),
+                        r.phone.unwrap_or_else(none),
+                        r.department.unwrap_or_else(none),
+                        r.title.unwrap_or_else(none),
+                        r.manager.unwrap_or_else(none),
+                        r.employee_number.unwrap_or_else(none),
+                        r.cost_center.unwrap_or_else(none),
+                        r.location.unwrap_or_else(none),
+                        r.active.map(|a| a.to_string()).unwrap_or_else(none),
+                        r.external_id.unwrap_or_else(none),
+                        r.last_modified.unwrap_or_else(none),
+                    ])?;
+                }
+            }
+            Kind::Group => {
+                w.row(["id", "displayName", "members", "description", "externalId"])?;
+                for r in rows {
+                    w.row([
+                        r.id,
+                        r.display_name.unwrap_or_else(none),
+                        r.member_count.map(|n| n.to_string()).unwrap_or_else(none),
+                        r.description.unwrap_or_else(none),
+                        r.external_id.unwrap_or_else(none),
+                    ])?;
+                }
+            }
         }
         w.flush()?;
         Ok(path.display().to_string())

@@ -7,7 +7,7 @@ mod common;
 
 use common::setup;
 use desk_engine::bulk::{BulkAction, BulkOutcome, BulkRequest};
-use desk_engine::directory::{DirectoryQuery, Kind};
+use desk_engine::directory::{DirectoryPage, DirectoryQuery, Kind};
 use desk_engine::sync::CancelFlag;
 use desk_engine::Desk;
 use desk_harness::ProviderKind;
@@ -15,22 +15,33 @@ use serde_json::{json, Value};
 
 const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-fn active_ids(desk: &Desk, n: u32) -> Vec<String> {
+/// One page of the copy as the grid asks for it.
+fn page(
+    desk: &Desk,
+    kind: &str,
+    search: Option<&str>,
+    filter: Option<&str>,
+    n: u32,
+) -> DirectoryPage {
     desk.directory_page(&DirectoryQuery {
         provider: "p".into(),
-        kind: "User".into(),
-        search: None,
-        filter: Some("active eq true".into()),
-        sort: Some("userName".into()),
+        kind: kind.into(),
+        search: search.map(str::to_string),
+        filter: filter.map(str::to_string),
+        sort: Some("userName".into()).filter(|_| kind == "User"),
         descending: false,
         offset: 0,
         limit: n,
     })
     .unwrap()
-    .rows
-    .into_iter()
-    .map(|r| r.id)
-    .collect()
+}
+
+fn active_ids(desk: &Desk, n: u32) -> Vec<String> {
+    page(desk, "User", None, Some("active eq true"), n)
+        .rows
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
 }
 
 fn member_ids(group: &Value) -> Vec<String> {
@@ -134,7 +145,33 @@ async fn bulk_set_deactivate_group_undo(kind: ProviderKind) {
         assert_eq!(client.get("Users", id).await.unwrap()["active"], true);
     }
 
-    // 3. Add five to a group that already has one of them: four added, one unchanged; undo
+    // 3. A new manager for two people: the grid shows the manager by name.
+    let boss = desk
+        .resource_detail("p", Kind::User, &ids[4])
+        .unwrap()
+        .resource;
+    let req = BulkRequest {
+        provider: "p".into(),
+        ids: ids[..2].to_vec(),
+        action: BulkAction::SetAttribute {
+            path: format!("{ENT}:manager"),
+            value: json!({"value": ids[4]}),
+        },
+    };
+    let done = desk.run_bulk(&req, &cancel, &|_| {}).await.unwrap();
+    assert_eq!(done.saved, 2, "{done:?}");
+    for id in &ids[..2] {
+        assert_eq!(
+            client.get("Users", id).await.unwrap()[ENT]["manager"]["value"],
+            json!(ids[4])
+        );
+    }
+    let rows = page(&desk, "User", None, Some("active eq true"), 2).rows;
+    let boss_name = boss["displayName"].as_str().unwrap();
+    assert_eq!(rows[0].manager.as_deref(), Some(boss_name));
+    assert_eq!(rows[1].manager.as_deref(), Some(boss_name));
+
+    // 4. Add five to a group that already has one of them: four added, one unchanged; undo
     // takes out the four only.
     let group = client
         .create(
@@ -161,6 +198,10 @@ async fn bulk_set_deactivate_group_undo(kind: ProviderKind) {
     let mut all = ids.clone();
     all.sort();
     assert_eq!(member_ids(&client.get("Groups", &gid).await.unwrap()), all);
+    // The groups grid counts the members from the copy, which followed the change.
+    let crew = page(&desk, "Group", Some("Bulk crew"), None, 5).rows;
+    assert_eq!(crew.len(), 1);
+    assert_eq!(crew[0].member_count, Some(5));
     let undone = desk.undo_bulk(&done, &cancel, &|_| {}).await.unwrap();
     assert_eq!(undone.saved, 4, "{undone:?}");
     assert_eq!(

@@ -44,6 +44,26 @@ pub struct Extracted {
     pub manager_id: Option<String>,
     pub last_modified: Option<String>,
     pub version: Option<String>,
+    /// The primary (or first) phone number, as written.
+    pub phone: Option<String>,
+    /// Every phone number as digits only, newline-separated (for the quick search).
+    pub phone_digits: Option<String>,
+    pub employee_number: Option<String>,
+    pub cost_center: Option<String>,
+    /// The city of the primary (or first) address.
+    pub locality: Option<String>,
+}
+
+/// The primary entry of a multi-valued attribute, or its first.
+fn primary(list: &[Value]) -> Option<&Value> {
+    list.iter()
+        .find(|e| get_ci(e, "primary").is_some_and(|p| p == true || p == "True" || p == "true"))
+        .or_else(|| list.first())
+}
+
+/// A phone number's digits, for matching however it was written.
+pub fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
 }
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -69,12 +89,9 @@ fn s(v: Option<&Value>) -> Option<String> {
 pub fn extract(v: &Value) -> Extracted {
     let name = get_ci(v, "name");
     let emails = get_ci(v, "emails").and_then(Value::as_array);
-    let email = emails.and_then(|list| {
-        list.iter()
-            .find(|e| get_ci(e, "primary").is_some_and(|p| p == true || p == "True" || p == "true"))
-            .or_else(|| list.first())
-            .and_then(|e| s(get_ci(e, "value")))
-    });
+    let email = emails.and_then(|list| primary(list).and_then(|e| s(get_ci(e, "value"))));
+    let phones = get_ci(v, "phoneNumbers").and_then(Value::as_array);
+    let addresses = get_ci(v, "addresses").and_then(Value::as_array);
     let ent = get_ci(v, ENTERPRISE);
     let meta = get_ci(v, "meta");
     Extracted {
@@ -103,6 +120,23 @@ pub fn extract(v: &Value) -> Extracted {
             .and_then(|m| s(get_ci(m, "value"))),
         last_modified: meta.and_then(|m| s(get_ci(m, "lastModified"))),
         version: meta.and_then(|m| s(get_ci(m, "version"))),
+        phone: phones.and_then(|list| primary(list).and_then(|p| s(get_ci(p, "value")))),
+        phone_digits: phones.map(|list| {
+            list.iter()
+                .filter_map(|p| s(get_ci(p, "value")))
+                .map(|p| digits(&p))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        employee_number: ent.and_then(|e| s(get_ci(e, "employeeNumber"))),
+        cost_center: ent.and_then(|e| s(get_ci(e, "costCenter"))),
+        locality: addresses.and_then(|list| {
+            list.iter()
+                .filter(|a| get_ci(a, "locality").is_some())
+                .find(|a| get_ci(a, "primary").is_some_and(|p| p == true))
+                .or_else(|| list.iter().find(|a| get_ci(a, "locality").is_some()))
+                .and_then(|a| s(get_ci(a, "locality")))
+        }),
     }
 }
 
@@ -117,8 +151,10 @@ fn insert_row(
     conn.prepare_cached(
         "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name,
             display_name, given_name, family_name, email, department, title, active,
-            manager_id, last_modified, version, raw, emails)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            manager_id, last_modified, version, raw, emails, phone, phone_digits,
+            employee_number, cost_center, locality)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21, ?22)",
     )?
     .execute(params![
         snapshot_id,
@@ -137,7 +173,12 @@ fn insert_row(
         e.last_modified,
         e.version,
         raw,
-        e.emails
+        e.emails,
+        e.phone,
+        e.phone_digits,
+        e.employee_number,
+        e.cost_center,
+        e.locality
     ])?;
     Ok(())
 }
@@ -171,8 +212,8 @@ fn insert_resource(
     let rowid = conn.last_insert_rowid();
     let mut fts = conn.prepare_cached(
         "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
-                                    email, department)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                    email, department, employee_number, cost_center)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     fts.execute(params![
         rowid,
@@ -181,7 +222,9 @@ fn insert_resource(
         e.given_name,
         e.family_name,
         e.email,
-        e.department
+        e.department,
+        e.employee_number,
+        e.cost_center
     ])?;
     Ok(existed)
 }
@@ -265,16 +308,19 @@ impl SnapshotWriter {
         w.conn.execute(
             "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name, display_name,
                 given_name, family_name, email, department, title, active, manager_id,
-                last_modified, version, raw, emails)
+                last_modified, version, raw, emails, phone, phone_digits, employee_number,
+                cost_center, locality)
              SELECT ?1, kind, id, external_id, user_name, display_name, given_name, family_name,
-                email, department, title, active, manager_id, last_modified, version, raw, emails
+                email, department, title, active, manager_id, last_modified, version, raw, emails,
+                phone, phone_digits, employee_number, cost_center, locality
              FROM resources WHERE snapshot_id = ?2 ORDER BY rowid",
             params![id, base],
         )?;
         w.conn.execute(
             "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
-                                        email, department)
-             SELECT rowid, user_name, display_name, given_name, family_name, email, department
+                                        email, department, employee_number, cost_center)
+             SELECT rowid, user_name, display_name, given_name, family_name, email, department,
+                    employee_number, cost_center
              FROM resources WHERE snapshot_id = ?1",
             [id],
         )?;
@@ -506,7 +552,34 @@ pub const SORT_COLUMNS: &[&str] = &[
     "active",
     "external_id",
     "last_modified",
+    "phone",
+    "employee_number",
+    "cost_center",
+    "locality",
+    MEMBER_COUNT,
 ];
+
+/// The sort key of groups by their number of members (not a column: counted).
+pub const MEMBER_COUNT: &str = "member_count";
+
+/// The collation that orders numbers within text by value, ignoring case.
+pub(crate) const NATURAL: &str = "natural_order";
+
+/// Orders "Team 2" before "Team 10", case-insensitively.
+pub(crate) fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    alphanumeric_sort::compare_str(a.to_lowercase(), b.to_lowercase()).then_with(|| a.cmp(b))
+}
+
+/// The digits of a quick search that looks like a phone number (digits with spaces, dashes,
+/// dots, brackets or a plus, at least four digits), for matching every way one is written.
+pub fn phone_search(input: &str) -> Option<String> {
+    let t = input.trim();
+    let phone_like = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
+    let d = digits(t);
+    (phone_like && d.len() >= 4).then_some(d)
+}
 
 impl Database {
     /// Consumes the database handle, returning its connection.
@@ -577,10 +650,18 @@ impl Database {
     pub fn resources(&self, q: &ResourceQuery<'_>) -> Result<(Vec<ResourceRow>, u64), StoreError> {
         let order = match q.sort {
             Some((col, desc)) if SORT_COLUMNS.contains(&col) => {
-                format!(
-                    "ORDER BY r.{col} COLLATE NOCASE {}, r.rowid",
-                    if desc { "DESC" } else { "ASC" }
-                )
+                let dir = if desc { "DESC" } else { "ASC" };
+                if col == MEMBER_COUNT {
+                    format!(
+                        "ORDER BY (SELECT count(*) FROM memberships m WHERE m.snapshot_id = \
+                         r.snapshot_id AND m.group_id = r.id) {dir}, r.rowid"
+                    )
+                } else if col == "display_name" && q.kind == "Group" {
+                    // Group names in natural order: "Team 2" before "Team 10".
+                    format!("ORDER BY r.display_name COLLATE {NATURAL} {dir}, r.rowid")
+                } else {
+                    format!("ORDER BY r.{col} COLLATE NOCASE {dir}, r.rowid")
+                }
             }
             _ => "ORDER BY r.rowid".to_string(),
         };
@@ -591,10 +672,25 @@ impl Database {
         let fts = q.search.map(fts_query).filter(|s| !s.is_empty());
         let mut from = "resources r";
         let mut filter = String::new();
-        if let Some(text) = fts {
-            from = "resources r JOIN resources_fts f ON f.rowid = r.rowid";
-            params.push(SqlValue::Text(text));
-            filter.push_str(&format!(" AND resources_fts MATCH ?{}", params.len()));
+        match (fts, q.search.and_then(phone_search)) {
+            // Digits: a phone number however it was written, or the words (an employee
+            // number, a cost center).
+            (Some(text), Some(digits)) => {
+                params.push(SqlValue::Text(text));
+                params.push(SqlValue::Text(format!("%{digits}%")));
+                filter.push_str(&format!(
+                    " AND (r.rowid IN (SELECT rowid FROM resources_fts WHERE resources_fts \
+                     MATCH ?{}) OR r.phone_digits LIKE ?{})",
+                    params.len() - 1,
+                    params.len()
+                ));
+            }
+            (Some(text), None) => {
+                from = "resources r JOIN resources_fts f ON f.rowid = r.rowid";
+                params.push(SqlValue::Text(text));
+                filter.push_str(&format!(" AND resources_fts MATCH ?{}", params.len()));
+            }
+            _ => {}
         }
         if let Some(f) = q.filter {
             let sql = crate::query::to_sql(f, params.len() + 1);
@@ -633,6 +729,47 @@ impl Database {
             })
             .collect();
         Ok((rows, total.max(0) as u64))
+    }
+
+    /// How many members each of the groups `ids` has in snapshot `snapshot_id`.
+    pub fn member_counts(
+        &self,
+        snapshot_id: i64,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, u32>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT count(*) FROM memberships WHERE snapshot_id = ?1 AND group_id = ?2",
+        )?;
+        let mut out = std::collections::HashMap::new();
+        for id in ids {
+            let n: i64 = stmt.query_row(params![snapshot_id, id], |r| r.get(0))?;
+            out.insert((*id).to_string(), u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        Ok(out)
+    }
+
+    /// The names (display name, else user name) of the records `ids` of `kind` in snapshot
+    /// `snapshot_id`; ids not in it are left out.
+    pub fn labels(
+        &self,
+        snapshot_id: i64,
+        kind: &str,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT coalesce(display_name, user_name, id) FROM resources
+              WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+        )?;
+        let mut out = std::collections::HashMap::new();
+        for id in ids {
+            if let Some(label) = stmt
+                .query_row(params![snapshot_id, kind, id], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                out.insert((*id).to_string(), label);
+            }
+        }
+        Ok(out)
     }
 
     /// Writes a resource the app just saved on the provider into snapshot `snapshot_id` (the
@@ -1007,6 +1144,85 @@ mod tests {
                "emails": [{"value": format!("j{i}@example.com"), "primary": true}],
                ENTERPRISE: {"department": if i.is_multiple_of(2) { "Sales" } else { "Engineering" }},
                "active": !i.is_multiple_of(10)})
+    }
+
+    #[test]
+    fn the_quick_search_finds_phone_numbers_however_written_and_employee_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, pid) = db_with_provider(dir.path());
+        let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        w.add_users(&[
+            json!({"id": "a", "userName": "ann", "phoneNumbers": [
+                {"value": "+1 (555) 010-0199", "type": "work"},
+                {"value": "+44 20 7946 0958", "type": "mobile", "primary": true}],
+                ent: {"employeeNumber": "E-70412", "costCenter": "CC-4410"},
+                "addresses": [{"locality": "Leeds", "type": "work"}]}),
+            json!({"id": "b", "userName": "bob", "phoneNumbers": [{"value": "555.010.0200"}],
+                ent: {"employeeNumber": "90018"}}),
+            json!({"id": "c", "userName": "cy 90018x"}),
+        ])
+        .unwrap();
+        let info = w.finish(true, &json!({})).unwrap();
+        let db = Database::open(&path).unwrap();
+        let found = |q: &str| -> Vec<String> {
+            let (rows, total) = db
+                .resources_page(info.id, "User", Some(q), Some(("user_name", false)), 0, 10)
+                .unwrap();
+            assert_eq!(total as usize, rows.len());
+            rows.into_iter().map(|r| r.extracted.id).collect()
+        };
+        // A number as the person remembers it, with or without its punctuation.
+        assert_eq!(found("555 010 0199"), ["a"]);
+        assert_eq!(found("5550100199"), ["a"]);
+        assert_eq!(found("(555) 010-0200"), ["b"]);
+        assert_eq!(found("7946 0958"), ["a"]);
+        assert_eq!(found("0100"), ["a", "b"]);
+        // Employee numbers and cost centers are words of the search; digits find them too.
+        assert_eq!(found("E-70412"), ["a"]);
+        assert_eq!(found("90018"), ["b", "c"]);
+        assert_eq!(found("CC-4410"), ["a"]);
+        // The columns the grid shows: the primary phone, the city.
+        let (rows, _) = db
+            .resources_page(info.id, "User", Some("ann"), None, 0, 1)
+            .unwrap();
+        let e = &rows[0].extracted;
+        assert_eq!(e.phone.as_deref(), Some("+44 20 7946 0958"));
+        assert_eq!(e.locality.as_deref(), Some("Leeds"));
+        assert_eq!(e.cost_center.as_deref(), Some("CC-4410"));
+    }
+
+    #[test]
+    fn group_names_sort_naturally_and_groups_sort_by_member_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, pid) = db_with_provider(dir.path());
+        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let members = |n: usize| {
+            (0..n)
+                .map(|i| json!({"value": format!("u{i}")}))
+                .collect::<Vec<_>>()
+        };
+        w.add_groups(&[
+            json!({"id": "g10", "displayName": "Team 10", "members": members(1)}),
+            json!({"id": "g2", "displayName": "team 2", "members": members(5)}),
+            json!({"id": "g1", "displayName": "Team 1", "members": members(3)}),
+        ])
+        .unwrap();
+        let info = w.finish(true, &json!({})).unwrap();
+        let db = Database::open(&path).unwrap();
+        let order = |sort: (&str, bool)| -> Vec<String> {
+            db.resources_page(info.id, "Group", None, Some(sort), 0, 10)
+                .unwrap()
+                .0
+                .into_iter()
+                .map(|r| r.extracted.id)
+                .collect()
+        };
+        assert_eq!(order(("display_name", false)), ["g1", "g2", "g10"]);
+        assert_eq!(order(("display_name", true)), ["g10", "g2", "g1"]);
+        assert_eq!(order((MEMBER_COUNT, true)), ["g2", "g1", "g10"]);
+        let counts = db.member_counts(info.id, &["g2", "g10"]).unwrap();
+        assert_eq!((counts["g2"], counts["g10"]), (5, 1));
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261129181000_provider_plain_http",
         include_str!("../migrations/20261129181000_provider_plain_http.sql"),
     ),
+    (
+        "20261129200000_more_columns",
+        include_str!("../migrations/20261129200000_more_columns.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {
@@ -103,6 +107,85 @@ mod tests {
             assert!(*name > prev, "{name} must sort after {prev}");
             prev = name;
         }
+    }
+
+    #[test]
+    fn a_copy_made_before_the_phone_columns_gets_them_and_its_search_finds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.sqlite3");
+        {
+            // The database as the previous version left it: every migration but the last.
+            let mut conn = Connection::open(&path).unwrap();
+            crate::query::register_functions(&conn).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL);",
+            )
+            .unwrap();
+            let (last, earlier) = MIGRATIONS.split_last().unwrap();
+            assert_eq!(last.0, "20261129200000_more_columns");
+            for (name, sql) in earlier {
+                let tx = conn.transaction().unwrap();
+                tx.execute_batch(sql).unwrap();
+                tx.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?1, 'then')",
+                    [name],
+                )
+                .unwrap();
+                tx.commit().unwrap();
+            }
+            let raw = serde_json::json!({"id": "a", "userName": "ann",
+                "phoneNumbers": [{"value": "+1 (555) 010-0199"}],
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                    {"employeeNumber": "E-70412"}});
+            conn.execute_batch(
+                "INSERT INTO providers (id, name, base_url, auth_kind, created_at)
+                 VALUES (1, 'p', 'http://127.0.0.1:1', 'bearer', 'then');
+                 INSERT INTO snapshots (id, provider_id, kind, started_at, finished_at, users,
+                                        groups, memberships, complete)
+                 VALUES (1, 1, 'full', 'then', 'then', 1, 0, 0, 1);",
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO resources (snapshot_id, kind, id, user_name, raw)
+                 VALUES (1, 'User', 'a', 'ann', ?1)",
+                [raw.to_string()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO resources_fts (rowid, user_name) SELECT rowid, user_name FROM resources",
+                [],
+            )
+            .unwrap();
+        }
+        let db = Database::open(&path).unwrap();
+        let (phone, digits): (String, String) = db
+            .conn()
+            .query_row("SELECT phone, phone_digits FROM resources", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (phone.as_str(), digits.as_str()),
+            ("+1 (555) 010-0199", "15550100199")
+        );
+        let found: i64 = db
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM resources_fts WHERE resources_fts MATCH '\"E-70412\"'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 1, "the rebuilt index holds the employee number");
+        let by_name: i64 = db
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM resources_fts WHERE resources_fts MATCH 'ann'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(by_name, 1, "and what it held before");
     }
 
     #[test]

@@ -406,6 +406,7 @@ pub fn to_sql(filter: &Filter, first_param: usize) -> Option<SqlFilter> {
 
 /// Registers `scim_fold(text)`: Unicode lowercase, as the evaluator folds case.
 pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_collation(crate::cache::NATURAL, crate::cache::natural_order)?;
     conn.create_scalar_function(
         "scim_fold",
         1,
