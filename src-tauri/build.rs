@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "run_bulk",
     "undo_bulk",
     "cancel_bulk",
+    "reveal_export",
 ];
 
 fn main() {

@@ -337,12 +337,79 @@ fn diff_snapshots(
     })
 }
 
+/// The file the last export wrote, for "Show in folder" (the window never names a path).
+#[derive(Default)]
+struct LastExport(std::sync::Mutex<Option<std::path::PathBuf>>);
+
+/// Exports a view to a CSV file the person chooses in the system's save dialog; `None` when
+/// they cancel it. With `SCIM_DESK_EXPORT_DIR` set (tests, scripted use) it writes there
+/// without asking.
 #[tauri::command]
-fn export_view(
+async fn export_view(
+    app: tauri::AppHandle,
     state: State<'_, DeskState>,
+    last: State<'_, LastExport>,
     query: desk_engine::directory::DirectoryQuery,
-) -> Result<String, IpcError> {
-    caught(|| state.desk()?.export_view(&query).map_err(ipc))
+) -> Result<Option<String>, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    let desk = state.desk()?;
+    let name = Desk::export_file_name(&query);
+    let path = match std::env::var_os("SCIM_DESK_EXPORT_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => std::path::PathBuf::from(dir).join(name),
+        None => {
+            let mut dialog = app
+                .dialog()
+                .file()
+                .set_title("Export to a spreadsheet (CSV)")
+                .set_file_name(&name)
+                .add_filter("Spreadsheet (CSV)", &["csv"]);
+            if let Ok(dir) = app.path().document_dir() {
+                dialog = dialog.set_directory(dir);
+            }
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            dialog.save_file(move |picked| {
+                let _ = tx.send(picked);
+            });
+            match rx.await.ok().flatten().map(|p| p.into_path()) {
+                Some(Ok(p)) => p,
+                Some(Err(_)) => {
+                    return Err(ipc(DeskError::InvalidInput(
+                        "That place cannot be written to from here. Choose a folder on this \
+                         computer."
+                            .into(),
+                    )))
+                }
+                None => return Ok(None),
+            }
+        }
+    };
+    let written = guarded(async move {
+        desk.export_view_to(&query, &path)?;
+        Ok(path)
+    })
+    .await?;
+    let shown = written.display().to_string();
+    if let Ok(mut l) = last.0.lock() {
+        *l = Some(written);
+    }
+    Ok(Some(shown))
+}
+
+/// Shows the last exported file in the system's file manager.
+#[tauri::command]
+fn reveal_export(last: State<'_, LastExport>) -> Result<(), IpcError> {
+    let path = last
+        .0
+        .lock()
+        .ok()
+        .and_then(|l| l.clone())
+        .ok_or_else(|| ipc(DeskError::NotFound("Nothing was exported yet.".into())))?;
+    tauri_plugin_opener::reveal_item_in_dir(&path).map_err(|e| {
+        ipc(DeskError::InvalidInput(format!(
+            "The folder could not be opened ({e}). The file is at {}.",
+            path.display()
+        )))
+    })
 }
 
 #[tauri::command]
@@ -536,6 +603,9 @@ pub fn run() {
         .manage(RunningSyncs::default())
         .manage(RunningMigration::default())
         .manage(RunningBulk::default())
+        .manage(LastExport::default())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(tauri::generate_handler![
             app_info,
             dismiss_crash_reports,
@@ -578,6 +648,7 @@ pub fn run() {
             run_bulk,
             undo_bulk,
             cancel_bulk,
+            reveal_export,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -176,7 +176,9 @@ export const ipc = {
   auditLog: (provider: string | null, limit: number) => call<AuditRow[]>("audit_log", { provider, limit }),
   overview: (provider: string) => call<Overview>("overview", { provider }),
   diffSnapshots: (provider: string) => call<SnapshotDiff>("diff_snapshots", { provider }),
-  exportView: (query: DirectoryQuery) => call<string>("export_view", { query }),
+  /** Asks where to save (the system's dialog) and writes the file; null when cancelled. */
+  exportView: (query: DirectoryQuery) => call<string | null>("export_view", { query }),
+  revealExport: () => call<void>("reveal_export"),
   csvColumns: (csv: string) => call<ColumnMapping[]>("csv_columns", { csv }),
   previewImport: (request: ImportRequest) => call<ImportPreview>("preview_import", { request }),
   applyImport: (request: ImportRequest) => call<ImportResult>("apply_import", { request }),

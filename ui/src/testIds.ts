@@ -181,6 +181,8 @@ export const testIds = {
   bulkUndo: "bulk-undo",
   bulkDone: "bulk-done",
   bulkLast: "bulk-last",
+  exportPath: "export-path",
+  revealExport: "reveal-export",
 } as const;
 
 export type TestId = (typeof testIds)[keyof typeof testIds];

@@ -144,6 +144,8 @@ impl Gui {
             .arg("--native-port")
             .arg(native_port.to_string())
             .env("SCIM_DESK_DATA_DIR", data_dir.path())
+            // The system's save dialog cannot be driven through WebDriver: exports go here.
+            .env("SCIM_DESK_EXPORT_DIR", data_dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());

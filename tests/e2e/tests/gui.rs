@@ -519,9 +519,12 @@ async fn groups_csv_overview_and_offline_on_scimmy() {
         .parse()
         .unwrap();
     gui.click("export-csv").await;
-    let line = gui.by_id("export-result").await.text().await.unwrap();
-    let path = line.split(" to ").nth(1).unwrap().trim();
-    let csv = std::fs::read_to_string(path).unwrap();
+    let path = gui.by_id("export-path").await.text().await.unwrap();
+    assert!(
+        std::path::Path::new(&path).starts_with(gui.data_dir.path()),
+        "{path}"
+    );
+    let csv = std::fs::read_to_string(&path).unwrap();
     let mut lines = csv.lines();
     assert!(lines
         .next()

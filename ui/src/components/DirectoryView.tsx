@@ -133,6 +133,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
     mutationFn: () =>
       ipc.exportView({ provider: provider.name, kind, search: search || undefined, filter: applied || undefined, sort, descending, offset: 0, limit: 0 }),
   });
+  const reveal = useMutation({ mutationFn: () => ipc.revealExport() });
   const searchRef = useRef<HTMLInputElement>(null);
   const columnsMenu = useRef<HTMLDetailsElement>(null);
   useDismiss(columnsMenu);
@@ -330,7 +331,7 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
             Save view
           </button>
           <button type="button" onClick={() => exportCsv.mutate()} disabled={exportCsv.isPending} data-testid={testIds.exportCsv}>
-            Export CSV
+            {exportCsv.isPending ? "Exporting…" : "Export CSV…"}
           </button>
           {!readOnly && kind === "User" && (
             <button type="button" onClick={() => setImporting(true)} data-testid={testIds.importCsv}>
@@ -375,11 +376,18 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
           </div>
         )}
         <FilterBar kind={kind} value={filter} onChange={setFilter} error={filterError} />
-        {exportCsv.isSuccess && (
+        {exportCsv.isSuccess && exportCsv.data && (
           <p className="ok-line small" data-testid={testIds.exportResult}>
-            Exported {count(total, kind === "User" ? "user" : "group")} to <span className="mono">{exportCsv.data}</span>
+            Exported {count(total, kind === "User" ? "user" : "group")} to{" "}
+            <span className="mono" data-testid={testIds.exportPath}>
+              {exportCsv.data}
+            </span>{" "}
+            <button type="button" className="link" onClick={() => reveal.mutate()} data-testid={testIds.revealExport}>
+              Show in folder
+            </button>
           </p>
         )}
+        {reveal.isError && <ErrorBox error={toCommandError(reveal.error)} title="The folder could not be shown" />}
         {exportCsv.isError && <ErrorBox error={toCommandError(exportCsv.error)} title="Not exported" />}
         {selectable && checked.size > 0 && (
           <div className="bulk-bar" role="toolbar" aria-label="Change the selected people" data-testid={testIds.bulkBar}>

@@ -239,6 +239,32 @@ impl Desk {
     /// Writes the rows of a view (every match, not only the page shown) to a CSV file in the
     /// exports folder; returns its path.
     pub fn export_view(&self, q: &DirectoryQuery) -> Result<String, DeskError> {
+        let dir = self.paths().exports();
+        crate::paths::private_dir(&dir)
+            .map_err(|e| DeskError::Internal(format!("the exports folder: {e}")))?;
+        self.export_view_to(q, &dir.join(Self::export_file_name(q)))
+    }
+
+    /// The file name an export of `q` suggests: the provider, users or groups, and when.
+    pub fn export_file_name(q: &DirectoryQuery) -> String {
+        let stamp = desk_store::now_rfc3339().replace([':', '-'], "");
+        let safe: String = q
+            .provider
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .collect();
+        format!(
+            "{safe}-{}s-{stamp}.csv",
+            Kind::parse(&q.kind).as_str().to_lowercase()
+        )
+    }
+
+    /// Writes the rows of a view to `path` (a file the person chose); returns its path.
+    pub fn export_view_to(
+        &self,
+        q: &DirectoryQuery,
+        path: &std::path::Path,
+    ) -> Result<String, DeskError> {
         let kind = Kind::parse(&q.kind);
         let db = self.db()?;
         let snapshot = latest_snapshot(&db, &q.provider)?;
@@ -254,21 +280,13 @@ impl Desk {
         )?;
         let rows = crate::directory::directory_rows(&db, snapshot.id, kind, rows)?;
         drop(db);
-        let dir = self.paths().exports();
-        crate::paths::private_dir(&dir)
-            .map_err(|e| DeskError::Internal(format!("the exports folder: {e}")))?;
-        let stamp = desk_store::now_rfc3339().replace([':', '-'], "");
-        let safe: String = q
-            .provider
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { '-' })
-            .collect();
-        let path = dir.join(format!(
-            "{safe}-{}s-{stamp}.csv",
-            kind.as_str().to_lowercase()
-        ));
-        let file = crate::paths::private_file(&path)
-            .map_err(|e| DeskError::Internal(format!("writing {}: {e}", path.display())))?;
+        let file = crate::paths::private_file(path).map_err(|e| {
+            DeskError::InvalidInput(format!(
+                "The file {} could not be written ({e}). Choose another folder, or close \
+                     the file if another program has it open.",
+                path.display()
+            ))
+        })?;
         let mut w = crate::spreadsheet::SafeCsv::new(std::io::BufWriter::new(file));
         let none = String::new;
         match kind {
