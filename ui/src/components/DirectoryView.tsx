@@ -552,6 +552,8 @@ export function DirectoryView({ provider, kind, version, readOnly }: Props) {
                               key={c.key}
                               role="gridcell"
                               className={c.key === "externalId" ? "mono" : c.key === "memberCount" ? "num" : undefined}
+                              // The whole value on hover, for a narrow column.
+                              title={c.key === "active" ? undefined : cellText(r, c.key) || undefined}
                             >
                               {c.key === "active" ? (
                                 r.active === false ? (

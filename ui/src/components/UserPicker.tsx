@@ -18,6 +18,8 @@ interface Props {
 export function UserPicker({ provider, id, value, disabled, onChange, placeholder, kind = "User" }: Props) {
   const [text, setText] = useState("");
   const [open, setOpen] = useState(false);
+  // The option the arrows have reached; Enter picks it.
+  const [active, setActive] = useState(0);
   const listId = useId();
   const current = useQuery({
     queryKey: ["user-label", provider, kind, value],
@@ -38,6 +40,28 @@ export function UserPicker({ provider, id, value, disabled, onChange, placeholde
     queryFn: () => ipc.cachedPage({ provider, kind, search: text, descending: false, offset: 0, limit: 8 }),
   });
   const row = current.data?.rows[0];
+  const options = matches.data?.rows ?? [];
+  const pick = (r: (typeof options)[number]) => {
+    onChange(r.id, r.displayName ?? r.userName);
+    setOpen(false);
+    setText("");
+  };
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      setOpen(true);
+      const n = options.length;
+      if (n > 0) setActive((a) => (e.key === "ArrowDown" ? (a + 1) % n : (a - 1 + n) % n));
+    } else if (e.key === "Enter" && open && options[active]) {
+      e.preventDefault();
+      pick(options[active]);
+    } else if (e.key === "Escape" && open) {
+      // Closes the list only, not the dialog around it.
+      e.preventDefault();
+      e.stopPropagation();
+      setOpen(false);
+    }
+  };
   const shown = value ? (row ? `${row.displayName ?? row.userName ?? value}` : value) : "";
   return (
     <div className="picker">
@@ -48,6 +72,7 @@ export function UserPicker({ provider, id, value, disabled, onChange, placeholde
         aria-expanded={open}
         aria-controls={listId}
         aria-autocomplete="list"
+        aria-activedescendant={open && options[active] ? `${listId}-${active}` : undefined}
         data-testid={`attr-${id}`}
         disabled={disabled}
         placeholder={placeholder ?? "Type a name to search"}
@@ -57,7 +82,12 @@ export function UserPicker({ provider, id, value, disabled, onChange, placeholde
           setOpen(true);
         }}
         onBlur={() => setTimeout(() => setOpen(false), 150)}
-        onChange={(e) => setText(e.target.value)}
+        onChange={(e) => {
+          setText(e.target.value);
+          setActive(0);
+          setOpen(true);
+        }}
+        onKeyDown={onKeyDown}
       />
       {open && (
         <ul className="picker-list" id={listId} role="listbox">
@@ -68,16 +98,15 @@ export function UserPicker({ provider, id, value, disabled, onChange, placeholde
               </button>
             </li>
           )}
-          {(matches.data?.rows ?? []).map((r) => (
-            <li key={r.id} role="option" aria-selected={r.id === value}>
-              <button
-                type="button"
-                data-testid="picker-option"
-                onMouseDown={() => {
-                  onChange(r.id, r.displayName ?? r.userName);
-                  setOpen(false);
-                }}
-              >
+          {options.map((r, i) => (
+            <li
+              key={r.id}
+              id={`${listId}-${i}`}
+              role="option"
+              aria-selected={i === active}
+              className={i === active ? "active" : undefined}
+            >
+              <button type="button" tabIndex={-1} data-testid="picker-option" onMouseDown={() => pick(r)}>
                 {r.displayName ?? r.userName} <span className="muted">{r.userName}</span>
               </button>
             </li>
