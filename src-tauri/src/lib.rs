@@ -519,13 +519,22 @@ fn cancel_migration(running: State<'_, RunningMigration>) {
 
 #[tauri::command]
 async fn verify_migration(
+    app: tauri::AppHandle,
     state: State<'_, DeskState>,
     source: String,
     target: String,
     options: PlanOptions,
 ) -> Result<MigrationPlan, IpcError> {
     let desk = state.desk()?;
-    guarded(async move { desk.verify_migration(&source, &target, &options).await }).await
+    // Verifying reads both providers again: the window shows it as it shows a sync.
+    let progress = move |p: SyncProgress| {
+        let _ = app.emit("sync-progress", p);
+    };
+    guarded(async move {
+        desk.verify_migration(&source, &target, &options, &progress)
+            .await
+    })
+    .await
 }
 
 /// The running bulk change (one at a time), so the window can stop it.

@@ -3,6 +3,8 @@ import { combine, comparison, operatorsFor, USER_FILTER_ATTRIBUTES } from "./fil
 import { changedPaths, ENTERPRISE, getValue, pruneEmpty, setValue, validate, visibleAttributes, type JsonObject } from "./resource";
 import type { FormSection } from "./bindings/FormSection";
 import { bulkResultWords, bulkWords } from "./bulk";
+import { perAttribute, visibleMatches } from "./matches";
+import type { RecordMatch } from "./bindings/RecordMatch";
 
 const attr = (path: string) => USER_FILTER_ATTRIBUTES.find((a) => a.path === path)!;
 
@@ -232,5 +234,37 @@ describe("bulk words", () => {
     expect(bulkWords({ kind: "addToGroup", groupId: "g1" }, "Crew")).toBe("Add to the group “Crew”");
     expect(bulkResultWords(4, 1, 0)).toBe("Saved for 4 people; 1 person already so");
     expect(bulkResultWords(1, 0, 2)).toBe("Saved for 1 person; 2 people not saved");
+  });
+});
+
+describe("the side-by-side list", () => {
+  const m = (label: string, tag: string, targetLabel?: string) =>
+    ({ label, tag, targetLabel, sourceId: label }) as unknown as RecordMatch;
+  const list = [m("Team 10", "matched_equal", "Team 10"), m("ann", "only_in_source"), m("Team 2", "matched_different", "Team Two"), m("zoe", "only_in_target", "zoe")];
+  it("finds by either side's name, filters by status and sorts naturally either way", () => {
+    const labels = (xs: RecordMatch[]) => xs.map((x) => x.label);
+    expect(labels(visibleMatches(list, null, "", "source", false))).toEqual(["ann", "Team 2", "Team 10", "zoe"]);
+    expect(labels(visibleMatches(list, null, "", "source", true))).toEqual(["zoe", "Team 10", "Team 2", "ann"]);
+    expect(labels(visibleMatches(list, null, "two", "source", false))).toEqual(["Team 2"]);
+    expect(labels(visibleMatches(list, "only_in_source", "", "source", false))).toEqual(["ann"]);
+    expect(labels(visibleMatches(list, null, "", "status", false))).toEqual(["ann", "zoe", "Team 10", "Team 2"]);
+  });
+});
+
+describe("a complex attribute's change", () => {
+  it("reads as one change per sub-attribute, unchanged ones left out", () => {
+    const ent = `${ENTERPRISE}`;
+    expect(
+      perAttribute([
+        { change: "added", path: ent, after: { department: "Sales", costCenter: "CC-1" } },
+        { change: "changed", path: "name", before: { givenName: "Ann", familyName: "Lee" }, after: { givenName: "Ann", familyName: "Ray" } },
+        { change: "changed", path: "title", before: "A", after: "B" },
+      ]).map((c) => [c.path, c.before, c.after]),
+    ).toEqual([
+      [`${ent}:department`, undefined, "Sales"],
+      [`${ent}:costCenter`, undefined, "CC-1"],
+      ["name.familyName", "Lee", "Ray"],
+      ["title", "A", "B"],
+    ]);
   });
 });

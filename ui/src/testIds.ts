@@ -182,6 +182,9 @@ export const testIds = {
   bulkDone: "bulk-done",
   bulkLast: "bulk-last",
   exportPath: "export-path",
+  matchToggle: "match-toggle",
+  matchSearch: "match-search",
+  migrationReading: "migration-reading",
   revealExport: "reveal-export",
 } as const;
 

@@ -60,7 +60,7 @@ async fn once(source: (&str, &str), target: (&str, &str), users: usize) -> Round
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     // Idempotence: after a fresh read of the target, nothing is left to do.
     let after = desk
-        .verify_migration("source", "target", &options)
+        .verify_migration("source", "target", &options, &|_| {})
         .await
         .expect("verify");
     assert!(

@@ -220,7 +220,7 @@ async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_onc
         .unwrap();
     assert_eq!(users.total_results, Some(120), "every user exactly once");
     let verify = desk
-        .verify_migration("src", "dst", &PlanOptions::default())
+        .verify_migration("src", "dst", &PlanOptions::default(), &|_| {})
         .await
         .unwrap();
     assert!(

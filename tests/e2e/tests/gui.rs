@@ -732,17 +732,30 @@ async fn migrate_in_the_window_plan_review_run_verify() {
         gui.all_by_id("match-row").await.len() >= 41,
         "every record shown side by side"
     );
-    // The matched person's differences inline: the title, old and new.
+    // The matched person's differences inline, in words: the title, old and new.
     gui.click("match-filter-matched_different").await;
     let diff = gui.by_id("match-diff").await.text().await.unwrap();
     assert!(
-        diff.contains("title") && diff.contains("Old title"),
+        diff.contains("Job title") && diff.contains("Old title"),
         "{diff}"
     );
     assert!(
-        diff.contains("userType") && diff.contains("Migrated"),
+        diff.contains("Type of user") && diff.contains("Migrated"),
         "{diff}"
     );
+    // The list finds a person by name, and a row's differences fold away.
+    gui.type_into("match-search", "no such person").await;
+    gui.until("the search leaves nobody", || async {
+        gui.all_by_id("match-row").await.is_empty()
+    })
+    .await;
+    gui.replace_text("match-search", "").await;
+    gui.click("match-toggle").await;
+    gui.until("the differences fold away", || async {
+        gui.all_by_id("match-diff").await.is_empty()
+    })
+    .await;
+    gui.click("match-toggle").await;
     gui.script(
         "document.querySelector('[data-testid=migration-options]').open = false; \
          document.querySelector('[data-testid=match-diff]').scrollIntoView({block: 'center'});",

@@ -8,9 +8,11 @@ import {
   type ProviderSummary,
   type RecordMatch,
   type RunProgress,
+  type SyncProgress,
 } from "../ipc";
 import { rowsFromRules, type RuleRow } from "../mappingRules";
-import { progressLabel } from "../format";
+import { perAttribute, TAGS, visibleMatches, type SortKey } from "../matches";
+import { attributeLabel, progressLabel } from "../format";
 import { MappingRulesEditor, rulesOf } from "./MappingRulesEditor";
 import { MigrationRuns } from "./MigrationRuns";
 import { testIds } from "../testIds";
@@ -19,14 +21,6 @@ import { ConfirmDialog } from "./EditDialogs";
 import { ErrorBox } from "./ErrorBox";
 import { ProgressBar } from "./ProgressBar";
 
-const TAGS: [string, string][] = [
-  ["only_in_source", "Only in the source"],
-  ["only_in_target", "Only in the target"],
-  ["matched_equal", "Matched, equal"],
-  ["matched_different", "Matched, different"],
-  ["ambiguous", "Needs a decision"],
-  ["incomplete", "Target would refuse"],
-];
 
 const OPS: [string, string][] = [
   ["create_user", "New users"],
@@ -45,10 +39,11 @@ function show(v: unknown): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
-/** One record of the side-by-side view, with what would change inline. */
-function MatchRow({ m }: { m: RecordMatch }) {
+/** One record of the side-by-side view; its differences open below it (attribute, now, after). */
+function MatchRow({ m, open, onToggle }: { m: RecordMatch; open: boolean; onToggle: () => void }) {
   const label = TAGS.find(([k]) => k === m.tag)?.[1] ?? m.tag;
   const warn = m.tag === "ambiguous" || m.tag === "incomplete";
+  const changes = perAttribute(m.changes ?? []);
   return (
     <Fragment>
       <tr data-testid={testIds.matchRow} data-tag={m.tag}>
@@ -56,18 +51,30 @@ function MatchRow({ m }: { m: RecordMatch }) {
         <td>
           <span className={warn ? "tag warn" : "tag"}>{label}</span>
           {m.rule && <span className="muted small"> by {m.rule}</span>}
+          {changes.length > 0 && (
+            <button type="button" className="link small" aria-expanded={open} onClick={onToggle} data-testid={testIds.matchToggle}>
+              {open ? "▾" : "▸"} {changes.length === 1 ? "1 difference" : `${changes.length} differences`}
+            </button>
+          )}
         </td>
         <td>{m.targetLabel ?? <span className="muted">—</span>}</td>
       </tr>
-      {(m.changes?.length ?? 0) > 0 && (
+      {open && changes.length > 0 && (
         <tr className="diff-row" data-testid={testIds.matchDiff}>
           <td colSpan={3}>
             <table className="diff-inline">
+              <thead>
+                <tr>
+                  <th scope="col">Attribute</th>
+                  <th scope="col">In the target now</th>
+                  <th scope="col">After the run</th>
+                </tr>
+              </thead>
               <tbody>
-                {(m.changes ?? []).map((c) => (
+                {changes.map((c) => (
                   <tr key={c.path}>
-                    <th scope="row" className="mono small">
-                      {c.path}
+                    <th scope="row" className="small" title={c.path}>
+                      {attributeLabel(c.path)}
                     </th>
                     <td className="old">{show(c.before)}</td>
                     <td className="new">{show(c.after)}</td>
@@ -136,18 +143,38 @@ export function MigrationView({
   const [targetOnly, setTargetOnly] = useState<TargetOnlyChoice>("keep");
   const [maxDeletes, setMaxDeletes] = useState(10);
   const [fileError, setFileError] = useState<string | null>(null);
+  // The side-by-side list: search, sort, and which rows show their differences.
+  const [search, setSearch] = useState("");
+  const [sortKey, setSortKey] = useState<SortKey>("source");
+  const [sortDesc, setSortDesc] = useState(false);
+  const [opened, setOpened] = useState<ReadonlySet<string>>(new Set());
+  const [allOpen, setAllOpen] = useState(true);
+  // Reading the providers (planning, verifying): which one, how far.
+  const [reading, setReading] = useState<SyncProgress | null>(null);
   const options: PlanOptions = { rules: rulesOf(rules), targetOnly, maxDeletes };
   const runs = useQuery({ queryKey: ["migration-runs"], queryFn: () => ipc.migrationRuns() });
 
+  /** Runs `work` while showing how the reading of the providers goes. */
+  const whileReading = async <T,>(work: () => Promise<T>): Promise<T> => {
+    setReading(null);
+    const unlisten = await ipc.onSyncProgress(setReading);
+    try {
+      return await work();
+    } finally {
+      unlisten();
+      setReading(null);
+    }
+  };
   const makePlan = useMutation({
-    mutationFn: async () => {
-      setStage(`Reading ${source}`);
-      await ipc.syncProvider(source);
-      setStage(`Reading ${target}`);
-      await ipc.syncProvider(target);
-      setStage("Matching and planning");
-      return ipc.planMigration(source, target, options);
-    },
+    mutationFn: () =>
+      whileReading(async () => {
+        setStage(`Reading ${source}`);
+        await ipc.syncProvider(source);
+        setStage(`Reading ${target}`);
+        await ipc.syncProvider(target);
+        setStage("Matching and planning");
+        return ipc.planMigration(source, target, options);
+      }),
     onSuccess: (p) => {
       setPlan(p);
       setStage("");
@@ -175,7 +202,15 @@ export function MigrationView({
     onSettled: () => qc.invalidateQueries(),
   });
   const verify = useMutation({
-    mutationFn: () => ipc.verifyMigration(plan?.source ?? source, plan?.target ?? target, plan?.options ?? options),
+    mutationFn: () =>
+      whileReading(() => ipc.verifyMigration(plan?.source ?? source, plan?.target ?? target, plan?.options ?? options)),
+    // The side-by-side view and the operations now show what the providers hold after the run:
+    // what still differs, if anything, can be run again.
+    onSuccess: (p) => {
+      setPlan(p);
+      run.reset();
+      resume.reset();
+    },
   });
   const openPlan = async (file: File) => {
     setFileError(null);
@@ -201,7 +236,14 @@ export function MigrationView({
         labels: OPS.map(([, l]) => l),
         datasets: [{ label: "Operations", data: OPS.map(([k]) => plan?.counts[k] ?? 0), backgroundColor: p.accent }],
       },
-      options: { animation: false as const, maintainAspectRatio: false, plugins: { legend: { display: false } } },
+      // Horizontal bars: the operation names stay readable side by side with their counts.
+      options: {
+        indexAxis: "y" as const,
+        animation: false as const,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: false } },
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
     }),
     [plan],
   );
@@ -211,7 +253,24 @@ export function MigrationView({
   const isPause = (e: unknown) => !!e && toCommandError(e).code === "cancelled";
   const paused = isPause(run.error) || isPause(resume.error);
   const error = [makePlan.error, save.error, run.error, resume.error, verify.error].find((e) => e && !isPause(e));
-  const shown = plan ? plan.matches.filter((m) => !tag || m.tag === tag) : [];
+  const shown = plan ? visibleMatches(plan.matches, tag, search, sortKey, sortDesc) : [];
+  const rowKey = (m: RecordMatch) => `${m.sourceId ?? ""}-${m.targetId ?? ""}`;
+  const isOpen = (m: RecordMatch) => allOpen !== opened.has(rowKey(m));
+  const toggle = (m: RecordMatch) => {
+    const next = new Set(opened);
+    if (next.has(rowKey(m))) next.delete(rowKey(m));
+    else next.add(rowKey(m));
+    setOpened(next);
+  };
+  const sortBy = (k: SortKey) => {
+    if (sortKey === k) setSortDesc(!sortDesc);
+    else {
+      setSortKey(k);
+      setSortDesc(false);
+    }
+  };
+  const arrow = (k: SortKey) => (sortKey === k ? (sortDesc ? " ▼" : " ▲") : "");
+  const ariaSort = (k: SortKey) => (sortKey === k ? (sortDesc ? "descending" : "ascending") : "none");
   const outcome = run.data ?? resume.data;
   const count = (k: string) => plan?.counts[k] ?? 0;
   const targetName = plan?.target ?? target;
@@ -306,7 +365,19 @@ export function MigrationView({
           limit, none is deleted.
         </p>
       </details>
-      {makePlan.isPending && <ProgressBar label={stage || "Working"} done={0} total={0} />}
+      {(makePlan.isPending || verify.isPending) && (
+        <div data-testid={testIds.migrationReading}>
+          <ProgressBar
+            label={
+              reading
+                ? progressLabel(`${verify.isPending ? "Verifying: " : ""}${reading.stage} at ${reading.provider}`, reading.etaSeconds)
+                : stage || (verify.isPending ? "Verifying" : "Working")
+            }
+            done={reading?.resources ?? 0}
+            total={reading?.total ?? 0}
+          />
+        </div>
+      )}
       {fileError && <p className="error-line">{fileError}</p>}
       {error && <ErrorBox error={toCommandError(error)} title="The migration cannot go on" />}
       {busy && (
@@ -413,6 +484,27 @@ export function MigrationView({
           </div>
           {tab === "side" && (
             <>
+              <div className="side-tools">
+                <input
+                  type="search"
+                  className="search"
+                  placeholder="Find a person or group"
+                  aria-label="Find in the side-by-side list"
+                  value={search}
+                  onChange={(e) => setSearch(e.target.value)}
+                  data-testid={testIds.matchSearch}
+                />
+                <button
+                  type="button"
+                  className="link small"
+                  onClick={() => {
+                    setAllOpen(!allOpen);
+                    setOpened(new Set());
+                  }}
+                >
+                  {allOpen ? "Hide all differences" : "Show all differences"}
+                </button>
+              </div>
               <div className="chips">
                 {TAGS.map(([k, l]) => (
                   <button key={k} type="button" className={tag === k ? "chip active" : "chip"} onClick={() => setTag(tag === k ? null : k)} data-testid={`${testIds.matchFilter}-${k}`}>
@@ -423,19 +515,32 @@ export function MigrationView({
               <table className="grid compact side-by-side">
                 <thead>
                   <tr>
-                    <th scope="col">In {plan.source}</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">In {plan.target}</th>
+                    {(
+                      [
+                        ["source", `In ${plan.source}`],
+                        ["status", "Status"],
+                        ["target", `In ${plan.target}`],
+                      ] as [SortKey, string][]
+                    ).map(([k, l]) => (
+                      <th key={k} scope="col" aria-sort={ariaSort(k)}>
+                        <button type="button" className="th" onClick={() => sortBy(k)} data-testid={`match-sort-${k}`}>
+                          {l}
+                          {arrow(k)}
+                        </button>
+                      </th>
+                    ))}
                   </tr>
                 </thead>
                 <tbody>
                   {shown.slice(0, 500).map((m, i) => (
-                    <MatchRow key={`${m.sourceId ?? ""}-${m.targetId ?? ""}-${i}`} m={m} />
+                    <MatchRow key={`${rowKey(m)}-${i}`} m={m} open={isOpen(m)} onToggle={() => toggle(m)} />
                   ))}
                 </tbody>
               </table>
               {shown.length > 500 && (
-                <p className="muted small">Showing 500 of {shown.length.toLocaleString()}; pick a status above to narrow the list.</p>
+                <p className="muted small">
+                  Showing 500 of {shown.length.toLocaleString()}; search or pick a status above to narrow the list.
+                </p>
               )}
             </>
           )}

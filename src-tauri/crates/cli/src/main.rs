@@ -963,7 +963,8 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 rules: read_rules(rules)?,
                 ..Default::default()
             };
-            let plan = runtime()?.block_on(desk.verify_migration(&source, &target, &options))?;
+            let plan =
+                runtime()?.block_on(desk.verify_migration(&source, &target, &options, &|_| {}))?;
             match cli.format {
                 Format::Json => print_json(&serde_json::json!({
                     "differences": plan.operations, "review": plan.review

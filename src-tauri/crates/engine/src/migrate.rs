@@ -919,10 +919,10 @@ impl Desk {
         source: &str,
         target: &str,
         options: &PlanOptions,
+        progress: &(dyn Fn(crate::sync::SyncProgress) + Send + Sync),
     ) -> Result<MigrationPlan, DeskError> {
-        let quiet = |_: crate::sync::SyncProgress| {};
         for name in [source, target] {
-            self.sync(name, &crate::sync::CancelFlag::new(), &quiet)
+            self.sync(name, &crate::sync::CancelFlag::new(), progress)
                 .await?;
         }
         self.plan_migration(source, target, options)
