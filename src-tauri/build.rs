@@ -45,6 +45,7 @@ const COMMANDS: &[&str] = &[
     "undo_bulk",
     "cancel_bulk",
     "reveal_export",
+    "print_page",
 ];
 
 fn main() {

@@ -395,6 +395,17 @@ async fn export_view(
     Ok(Some(shown))
 }
 
+/// Opens the system's print dialog for the window (which prints the page the window laid out
+/// for printing; the dialog also saves as PDF). WebKitGTK leaves `window.print()` unanswered.
+#[tauri::command]
+fn print_page(window: tauri::WebviewWindow) -> Result<(), IpcError> {
+    window.print().map_err(|e| {
+        ipc(DeskError::Internal(format!(
+            "the print dialog could not open: {e}"
+        )))
+    })
+}
+
 /// Shows the last exported file in the system's file manager.
 #[tauri::command]
 fn reveal_export(last: State<'_, LastExport>) -> Result<(), IpcError> {
@@ -658,6 +669,7 @@ pub fn run() {
             undo_bulk,
             cancel_bulk,
             reveal_export,
+            print_page,
         ])
         .build(tauri::generate_context!());
     let app = match app {

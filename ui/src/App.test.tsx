@@ -461,6 +461,55 @@ describe("App", () => {
     expect(previews[0]).toMatchObject({ before: { title: "Lead" }, after: { title: "Engineer" } });
   });
 
+  it("prints a person's record with its evidence: attributes in words, groups, and each change with who and the provider's answer", async () => {
+    const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
+    const base = (cmd: string): unknown => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers") return [synced];
+      if (cmd === "cached_page")
+        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: false }] };
+      if (cmd === "resource_detail")
+        return detailOf({
+          resource: { id: "1", userName: "ann", displayName: "Ann Lee", active: false, emails: [{ value: "ann@x.org", type: "work" }] },
+          groups: [{ id: "g1", label: "Payroll", kind: "Group" }],
+          audit: [
+            {
+              id: 9,
+              at: "2026-11-28T11:00:00Z",
+              osUser: "hr.clerk",
+              provider: "HR",
+              resourceKind: "User",
+              resourceId: "1",
+              operation: "update",
+              httpStatus: 200,
+              changes: [{ change: "changed", path: "active", before: true, after: false }],
+            },
+          ],
+        });
+      return null;
+    };
+    let printed = 0;
+    mockIPC((cmd) => (cmd === "print_page" ? ((printed += 1), null) : base(cmd)));
+    {
+      renderApp();
+      fireEvent.click((await screen.findAllByTestId("directory-row"))[0]!);
+      fireEvent.click(await screen.findByTestId("print-record"));
+      const page = await screen.findByTestId("print-page");
+      await waitFor(() => expect(printed).toBe(1));
+      const text = page.textContent ?? "";
+      expect(text).toContain("Ann Lee");
+      expect(text).toContain("Person at HR · inactive");
+      expect(text).toContain("Work e-mailann@x.org");
+      expect(text).toContain("Groups (1)Payroll");
+      expect(text).toContain("Active: true → false");
+      expect(text).toContain("hr.clerk");
+      expect(text).toContain("HTTP 200");
+      // Printing ends: the page goes.
+      window.dispatchEvent(new Event("afterprint"));
+      await waitFor(() => expect(screen.queryByTestId("print-page")).toBeNull());
+    }
+  });
+
   it("lists on the Changes tab the changes made here, which the copies do not show (issue 20, bug 2)", async () => {
     const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
     mockIPC((cmd) => {

@@ -179,6 +179,8 @@ export const ipc = {
   /** Asks where to save (the system's dialog) and writes the file; null when cancelled. */
   exportView: (query: DirectoryQuery) => call<string | null>("export_view", { query }),
   revealExport: () => call<void>("reveal_export"),
+  /** The system's print dialog for the window (print, or save as PDF). */
+  printPage: () => call<void>("print_page"),
   csvColumns: (csv: string) => call<ColumnMapping[]>("csv_columns", { csv }),
   previewImport: (request: ImportRequest) => call<ImportPreview>("preview_import", { request }),
   applyImport: (request: ImportRequest) => call<ImportResult>("apply_import", { request }),

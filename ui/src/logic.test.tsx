@@ -3,6 +3,7 @@ import { combine, comparison, operatorsFor, USER_FILTER_ATTRIBUTES } from "./fil
 import { changedPaths, ENTERPRISE, getValue, pruneEmpty, setValue, validate, visibleAttributes, type JsonObject } from "./resource";
 import type { FormSection } from "./bindings/FormSection";
 import { bulkResultWords, bulkWords } from "./bulk";
+import { recordLines } from "./printing";
 import { perAttribute, visibleMatches } from "./matches";
 import type { RecordMatch } from "./bindings/RecordMatch";
 
@@ -265,6 +266,37 @@ describe("a complex attribute's change", () => {
       [`${ent}:costCenter`, undefined, "CC-1"],
       ["name.familyName", "Lee", "Ray"],
       ["title", "A", "B"],
+    ]);
+  });
+});
+
+describe("a printed record", () => {
+  it("says each attribute in words, each e-mail by its type, the manager by name", () => {
+    const lines = recordLines({
+      schemas: ["x"],
+      id: "2819c223",
+      userName: "ann.lee",
+      name: { givenName: "Ann", familyName: "Lee" },
+      emails: [
+        { value: "ann@example.com", type: "work", primary: true },
+        { value: "ann@home.example", type: "home" },
+      ],
+      addresses: [{ type: "work", locality: "Leeds", country: "GB" }],
+      active: false,
+      [ENTERPRISE]: { department: "Sales", manager: { value: "m1", displayName: "Bo Chen" } },
+      meta: { version: "W/1" },
+    });
+    expect(lines).toEqual([
+      ["Id at the provider", "2819c223"],
+      ["User name", "ann.lee"],
+      ["Given name", "Ann"],
+      ["Family name", "Lee"],
+      ["Work e-mail (primary)", "ann@example.com"],
+      ["Home e-mail", "ann@home.example"],
+      ["Work address", "Leeds, GB"],
+      ["Active", "no"],
+      ["Department", "Sales"],
+      ["Manager", "Bo Chen"],
     ]);
   });
 });

@@ -183,6 +183,8 @@ export const testIds = {
   bulkLast: "bulk-last",
   exportPath: "export-path",
   matchToggle: "match-toggle",
+  printRecord: "print-record",
+  printMigration: "print-migration",
   matchSearch: "match-search",
   migrationReading: "migration-reading",
   revealExport: "reveal-export",

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import {
   ipc,
@@ -17,6 +17,7 @@ import { ErrorBox } from "./ErrorBox";
 import { SchemaForm } from "./SchemaForm";
 import { useCacheRefresh } from "./cacheRefresh";
 import { Related, type DoneState, type SearchState, type Staged } from "./Related";
+import { RecordPrint } from "./RecordPrint";
 
 type Tab = "details" | "related" | "history" | "json";
 
@@ -153,6 +154,8 @@ function Editor({
 }) {
   const original = detail.resource as JsonObject;
   const [draft, setDraft] = useState<JsonObject>(original);
+  // Counted up by each Print: a new print page each time.
+  const [printing, setPrinting] = useState(0);
   const [review, setReview] = useState<{ request: EditRequest; preview: EditPreview } | null>(null);
   const [conflict, setConflict] = useState<{ request: EditRequest; theirs: unknown; fields: ConflictField[] } | null>(
     null,
@@ -260,6 +263,7 @@ function Editor({
     return () => window.removeEventListener("keydown", onKey);
   });
 
+  const donePrinting = useCallback(() => setPrinting(0), []);
   const error = openReview.error ?? save.error ?? resolve.error ?? undo.error ?? remove.error ?? setActive.error;
   const active = original.active !== false;
 
@@ -273,10 +277,16 @@ function Editor({
             {new Date(detail.snapshotAt).toLocaleString()}
           </p>
         </div>
+        <button type="button" onClick={() => setPrinting((n) => n + 1)} title="Print this record, or save it as a PDF" data-testid={testIds.printRecord}>
+          Print…
+        </button>
         <button type="button" className="icon-button" aria-label="Close details (Escape)" onClick={onClose}>
           ×
         </button>
       </header>
+      {printing > 0 && (
+        <RecordPrint key={printing} provider={provider} kind={kind} who={who} detail={detail} onDone={donePrinting} />
+      )}
       {saved && changed.size === 0 && (
         <p className="ok-line" data-testid={testIds.savedLine}>
           Saved to {provider}.{" "}

@@ -20,6 +20,7 @@ import { Chart } from "./Chart";
 import { ConfirmDialog } from "./EditDialogs";
 import { ErrorBox } from "./ErrorBox";
 import { ProgressBar } from "./ProgressBar";
+import { PrintLines, Printable } from "./Printable";
 
 
 const OPS: [string, string][] = [
@@ -151,6 +152,9 @@ export function MigrationView({
   const [allOpen, setAllOpen] = useState(true);
   // Reading the providers (planning, verifying): which one, how far.
   const [reading, setReading] = useState<SyncProgress | null>(null);
+  // Counted up by each Print: a new print page each time.
+  const [printing, setPrinting] = useState(0);
+  const donePrinting = useCallback(() => setPrinting(0), []);
   const options: PlanOptions = { rules: rulesOf(rules), targetOnly, maxDeletes };
   const runs = useQuery({ queryKey: ["migration-runs"], queryFn: () => ipc.migrationRuns() });
 
@@ -460,6 +464,11 @@ export function MigrationView({
             >
               {verify.isPending ? "Verifying…" : "Verify"}
             </button>
+            {(outcome || verify.data) && (
+              <button type="button" onClick={() => setPrinting((n) => n + 1)} data-testid={testIds.printMigration}>
+                Print report…
+              </button>
+            )}
             {save.isSuccess && <span className="muted small mono">Saved to {save.data}</span>}
           </div>
           {verify.data && (
@@ -584,6 +593,51 @@ export function MigrationView({
         busy={busy || workOffline}
         onResume={(id) => resume.mutate(id)}
       />
+      {printing > 0 && plan && (
+        <Printable key={printing} title={`Migration ${plan.source} to ${plan.target}`} onDone={donePrinting}>
+          <h1>
+            Migration from {plan.source} to {plan.target}
+          </h1>
+          <h2>Planned</h2>
+          <PrintLines
+            lines={[
+              ...OPS.map(([k, l]): [string, string] => [l, count(k).toLocaleString()]),
+              ["Needing a decision", plan.review.length.toLocaleString()],
+            ]}
+          />
+          {plan.warnings.length > 0 && (
+            <ul>
+              {plan.warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          )}
+          {outcome && (
+            <>
+              <h2>Run {outcome.migrationId}</h2>
+              <PrintLines
+                lines={[
+                  ["Operations done", outcome.done.toLocaleString()],
+                  ["Found already done at the target", outcome.settled.toLocaleString()],
+                  ["Failed", outcome.failed.length.toLocaleString()],
+                  ["Time", `${outcome.seconds.toFixed(1)} s`],
+                  ...outcome.failed.map((f): [string, string] => [`${f.op} ${f.label}`, f.message]),
+                ]}
+              />
+            </>
+          )}
+          {verify.data && (
+            <>
+              <h2>Verification</h2>
+              <p>
+                {verify.data.operations.length === 0
+                  ? `${verify.data.target} holds everything from ${verify.data.source}: 0 differences.`
+                  : `${verify.data.operations.length} differences remained.`}
+              </p>
+            </>
+          )}
+        </Printable>
+      )}
       {confirming && plan && (
         <ConfirmDialog
           title={`Send ${total} changes to ${targetName}?`}
