@@ -839,6 +839,9 @@ async fn an_unknown_or_unpermitted_command_is_refused() {
                  // Commands Tauri has, which the capability does not grant.
                  invoke("plugin:event|emit", {event: "sync-progress", payload: null}),
                  invoke("plugin:window|set_title", {label: "main", value: "pwned"}),
+                 // The dialog and opener plugins the app uses from Rust only.
+                 invoke("plugin:dialog|save", {options: {}}),
+                 invoke("plugin:opener|open_path", {path: "/etc/hostname"}),
                  invoke("app_info", {}),
                ]).then((r) => done(r.map((x) => x.status)));"#,
             Vec::new(),
@@ -848,6 +851,8 @@ async fn an_unknown_or_unpermitted_command_is_refused() {
     assert_eq!(
         out,
         serde_json::json!([
+            "rejected",
+            "rejected",
             "rejected",
             "rejected",
             "rejected",
