@@ -37,6 +37,8 @@ const APT_TEST: &[&str] = &[
     "dbus-x11",
     "x11-apps",
     "imagemagick",
+    // Real pointer and wheel input for the window tests (WebDriver has no wheel).
+    "xdotool",
 ];
 /// The exact reference-provider versions (see shared SCIM facts).
 const SCIM2_SERVER_PIP: &[&str] = &["scim2-server[cursor]==0.8.3", "scim2-models==0.12.3"];
