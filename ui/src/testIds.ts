@@ -184,6 +184,7 @@ export const testIds = {
   exportPath: "export-path",
   matchToggle: "match-toggle",
   printRecord: "print-record",
+  moreActions: "more-actions",
   printMigration: "print-migration",
   matchSearch: "match-search",
   migrationReading: "migration-reading",

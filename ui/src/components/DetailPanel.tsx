@@ -18,6 +18,7 @@ import { SchemaForm } from "./SchemaForm";
 import { useCacheRefresh } from "./cacheRefresh";
 import { Related, type DoneState, type SearchState, type Staged } from "./Related";
 import { RecordPrint } from "./RecordPrint";
+import { useDismiss } from "./useDismiss";
 
 type Tab = "details" | "related" | "history" | "json";
 
@@ -156,6 +157,8 @@ function Editor({
   const [draft, setDraft] = useState<JsonObject>(original);
   // Counted up by each Print: a new print page each time.
   const [printing, setPrinting] = useState(0);
+  const moreMenu = useRef<HTMLDetailsElement>(null);
+  useDismiss(moreMenu);
   const [review, setReview] = useState<{ request: EditRequest; preview: EditPreview } | null>(null);
   const [conflict, setConflict] = useState<{ request: EditRequest; theirs: unknown; fields: ConflictField[] } | null>(
     null,
@@ -431,10 +434,10 @@ function Editor({
       </div>
       {!readOnly && (
         <footer className="detail-actions">
-          {problems.length > 0 && changed.size > 0 && <p className="error-line">{problems.join(" ")}</p>}
+          {problems.length > 0 && changed.size > 0 && <p className="error-line actions-note">{problems.join(" ")}</p>}
           <button
             type="button"
-            className="primary"
+            className="primary save-button"
             disabled={changed.size === 0 || problems.length > 0 || openReview.isPending}
             onClick={() => openReview.mutate({ provider, kind, id, before: original, after: draft })}
             data-testid={testIds.saveChanges}
@@ -457,9 +460,25 @@ function Editor({
               {active ? "Deactivate" : "Activate"}
             </button>
           )}
-          <button type="button" className="danger" onClick={() => setConfirm("delete")} data-testid={testIds.deleteRecord}>
-            Delete
-          </button>
+          {/* Rare and final: behind "More", away from the buttons used every day. */}
+          <details className="menu up" ref={moreMenu}>
+            <summary aria-label="More actions" title="More actions" data-testid={testIds.moreActions}>
+              ⋯
+            </summary>
+            <div className="menu-body">
+              <button
+                type="button"
+                className="danger"
+                onClick={() => {
+                  if (moreMenu.current) moreMenu.current.open = false;
+                  setConfirm("delete");
+                }}
+                data-testid={testIds.deleteRecord}
+              >
+                Delete {kind === "User" ? "this person" : "this group"}…
+              </button>
+            </div>
+          </details>
         </footer>
       )}
       {review && (
