@@ -455,6 +455,9 @@ describe("App", () => {
     const audit = screen.getByTestId("audit-list");
     expect(audit.textContent).toContain("update by hr.clerk");
     expect(screen.getByTestId("audit-changes").textContent).toBe("Job title: Engineer → Lead");
+    // The SCIM paths and the recorded states one click away.
+    const technical = JSON.parse(screen.getByTestId("audit-detail").textContent ?? "{}") as Record<string, unknown>;
+    expect(technical).toMatchObject({ operation: "update", status: 204, paths: ["title"], before: { title: "Engineer" } });
     // Any saved edit can be reverted: its review goes from what it saved back to what was there.
     fireEvent.click(screen.getByTestId("revert-change"));
     await waitFor(() => expect(previews).toHaveLength(1));

@@ -4,6 +4,7 @@ import { changedPaths, ENTERPRISE, getValue, pruneEmpty, setValue, validate, vis
 import type { FormSection } from "./bindings/FormSection";
 import { bulkResultWords, bulkWords } from "./bulk";
 import { recordLines } from "./printing";
+import { drillTo } from "./drill";
 import { perAttribute, visibleMatches } from "./matches";
 import type { RecordMatch } from "./bindings/RecordMatch";
 
@@ -298,5 +299,14 @@ describe("a printed record", () => {
       ["Department", "Sales"],
       ["Manager", "Bo Chen"],
     ]);
+  });
+});
+
+describe("a chart's bar clicked", () => {
+  it("opens the list it counted: a status, a department (quoted, or none), a group by name", () => {
+    expect(drillTo("status", "Inactive")).toEqual({ tab: "users", status: "inactive" });
+    expect(drillTo("department", 'R&D "Labs"')).toEqual({ tab: "users", filter: `${ENTERPRISE}:department eq "R&D \\"Labs\\""` });
+    expect(drillTo("department", "(none)")).toEqual({ tab: "users", filter: `not (${ENTERPRISE}:department pr)` });
+    expect(drillTo("group", "Mentors")).toEqual({ tab: "groups", search: "Mentors" });
   });
 });

@@ -185,6 +185,7 @@ export const testIds = {
   matchToggle: "match-toggle",
   printRecord: "print-record",
   moreActions: "more-actions",
+  auditDetail: "audit-detail",
   printMigration: "print-migration",
   matchSearch: "match-search",
   migrationReading: "migration-reading",

@@ -79,3 +79,59 @@ async fn the_wheel_past_a_panels_end_scrolls_the_panel_only_never_the_window() {
     gui.screenshot("wheel-past-the-end").await;
     gui.close().await;
 }
+
+#[tokio::test]
+async fn a_click_on_a_department_bar_lists_the_people_it_counts() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let server = desk_e2e::seeded_scim2_server(7, 300, 20).await;
+    let gui = Gui::start().await;
+    gui.add_and_sync("HR", &server).await;
+    gui.click("tab-overview").await;
+    let chart = gui.by_id("chart-departments").await;
+    // "Engineering: 102, Sales: 48, ...": the largest department is the first bar.
+    let label = chart.attr("aria-label").await.unwrap().unwrap();
+    let (first, counted) = label.split(", ").next().unwrap().rsplit_once(": ").unwrap();
+    let (first, counted) = (first.to_string(), counted.to_string());
+    let window = app_window();
+    // The first bar is near the top of the chart: a real click, down the chart until it lands.
+    for tenth in 4..20 {
+        if !gui.all_by_id("chart-departments").await.is_empty() {
+            let at = gui
+                .client
+                .execute(
+                    "const r = document.querySelector('[data-testid=chart-departments]')
+                       .getBoundingClientRect();
+                     return [Math.round(r.x + r.width * 0.5),
+                             Math.round(r.y + r.height * arguments[0] / 100)];",
+                    vec![serde_json::json!(tenth)],
+                )
+                .await
+                .unwrap();
+            let (x, y) = (at[0].to_string(), at[1].to_string());
+            xdotool(&["mousemove", "--window", &window, &x, &y, "click", "1"]);
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    }
+    let filter = gui
+        .by_id("filter-input")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(
+        filter,
+        format!(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"{first}\""
+        )
+    );
+    gui.until("the list counts what the bar counted", || async {
+        gui.by_id("result-count")
+            .await
+            .text()
+            .await
+            .is_ok_and(|t| t.starts_with(&format!("{counted} users found")))
+    })
+    .await;
+    gui.close().await;
+}

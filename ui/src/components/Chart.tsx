@@ -15,21 +15,43 @@ export function Chart({
   label,
   config,
   testId,
+  onPick,
 }: {
   /** Read by screen readers: what the chart shows, in words. */
   label: string;
   config: (p: ReturnType<typeof palette>) => ChartConfiguration;
   testId?: string;
+  /** Told which bar (or slice) was clicked, by its index. */
+  onPick?: (index: number) => void;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const pick = useRef(onPick);
+  useEffect(() => {
+    pick.current = onPick;
+  }, [onPick]);
+  const pickable = onPick !== undefined;
   useEffect(() => {
     if (!canvas.current || !canvas.current.getContext("2d")) return;
     const p = palette();
     ChartJs.defaults.color = p.muted;
     ChartJs.defaults.borderColor = p.border;
-    const chart = new ChartJs(canvas.current, config(p));
+    const cfg = config(p);
+    if (pickable) {
+      cfg.options = {
+        ...cfg.options,
+        onClick: (_e, elements) => {
+          const i = elements[0]?.index;
+          if (i !== undefined) pick.current?.(i);
+        },
+        onHover: (e, elements) => {
+          const target = e.native?.target;
+          if (target instanceof HTMLElement) target.style.cursor = elements.length > 0 ? "pointer" : "default";
+        },
+      };
+    }
+    const chart = new ChartJs(canvas.current, cfg);
     return () => chart.destroy();
-  }, [config]);
+  }, [config, pickable]);
   return (
     <div className="chart">
       <canvas ref={canvas} role="img" aria-label={label} data-testid={testId} />

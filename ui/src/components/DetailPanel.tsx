@@ -416,6 +416,24 @@ function Editor({
                       Revert this change
                     </button>
                   )}
+                  {(a.before !== undefined || a.after !== undefined) && (
+                    <details className="small">
+                      <summary>Technical detail</summary>
+                      <pre className="mono raw" data-testid={testIds.auditDetail}>
+                        {JSON.stringify(
+                          {
+                            operation: a.operation,
+                            status: a.httpStatus,
+                            paths: a.changes.map((c) => c.path),
+                            before: a.before,
+                            after: a.after,
+                          },
+                          null,
+                          2,
+                        )}
+                      </pre>
+                    </details>
+                  )}
                   {a.changes.length > 0 && (
                     <ul className="audit-changes small" data-testid={testIds.auditChanges}>
                       {a.changes.map((c) => (

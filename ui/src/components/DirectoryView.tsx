@@ -90,16 +90,18 @@ interface Props {
   version: string;
   /** Offline: browsing only. */
   readOnly: boolean;
+  /** What to list at first (a chart's bar clicked on the overview). */
+  initial?: { status?: "active" | "inactive"; filter?: string; search?: string };
 }
 
 /** The cached directory: a virtualized grid with search, filter, sort, columns and details. */
-export function DirectoryView({ provider, kind, version, readOnly }: Props) {
+export function DirectoryView({ provider, kind, version, readOnly, initial }: Props) {
   const all = kind === "User" ? USER_COLUMNS : GROUP_COLUMNS;
   const storeKey = `views:${kind}`;
-  const [search, setSearch] = useState("");
-  const [filter, setFilter] = useState("");
+  const [search, setSearch] = useState(initial?.search ?? "");
+  const [filter, setFilter] = useState(initial?.filter ?? "");
   // Quick status chips (people only): all, active, inactive; combined with the filter.
-  const [status, setStatus] = useState<"all" | "active" | "inactive">("all");
+  const [status, setStatus] = useState<"all" | "active" | "inactive">(initial?.status ?? "all");
   const [sort, setSort] = useState(kind === "User" ? "user_name" : "display_name");
   const [descending, setDescending] = useState(false);
   const [visible, setVisible] = useState<string[]>(() =>

@@ -10,6 +10,7 @@ import { AddProviderDialog } from "./AddProviderDialog";
 import { ChangesView } from "./ChangesView";
 import { DirectoryView } from "./DirectoryView";
 import { OverviewView } from "./OverviewView";
+import type { Drill } from "../drill";
 import { ProgressBar } from "./ProgressBar";
 
 type Tab = "users" | "groups" | "overview" | "changes";
@@ -46,6 +47,12 @@ export function MainPanel({
   onWorkOffline: setWorkOffline,
 }: Props) {
   const [tab, setTab] = useState<Tab>("users");
+  // A chart's bar clicked on the overview: the list it opens, with its filter.
+  const [drill, setDrill] = useState<Drill | null>(null);
+  const chooseTab = (t: Tab) => {
+    setDrill(null);
+    setTab(t);
+  };
   const [syncProgress, setSyncProgress] = useState<SyncProgress | null>(null);
   const [editing, setEditing] = useState(false);
   const sync = useMutation({
@@ -218,13 +225,20 @@ export function MainPanel({
           }}
         />
       )}
-      <Tabs tab={tab} onTab={setTab} />
+      <Tabs tab={tab} onTab={chooseTab} />
       <section className="tab-body" role="tabpanel" aria-label={TABS.find((t) => t[0] === tab)?.[1]}>
         {reachability.state === "online" && reachability.report && (
           <CapabilityList report={reachability.report} />
         )}
         {tab === "overview" ? (
-          <OverviewView provider={provider.name} version={provider.lastSyncAt ?? "never"} />
+          <OverviewView
+            provider={provider.name}
+            version={provider.lastSyncAt ?? "never"}
+            onDrill={(d) => {
+              setDrill(d);
+              setTab(d.tab);
+            }}
+          />
         ) : tab === "changes" ? (
           <ChangesView provider={provider.name} version={provider.lastSyncAt ?? "never"} />
         ) : (
@@ -234,6 +248,7 @@ export function MainPanel({
             kind={tab === "users" ? "User" : "Group"}
             version={provider.lastSyncAt ?? "never"}
             readOnly={workOffline || reachability.state === "offline"}
+            initial={drill ?? undefined}
           />
         )}
       </section>

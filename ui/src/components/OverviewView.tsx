@@ -5,6 +5,7 @@ import type { Count } from "../bindings/Count";
 import { testIds } from "../testIds";
 import { Chart } from "./Chart";
 import { ErrorBox } from "./ErrorBox";
+import { drillTo, type Drill } from "../drill";
 
 /** A horizontal bar chart of counts, every label shown. */
 function bars(counts: Count[], label: string, color: string) {
@@ -25,8 +26,17 @@ function bars(counts: Count[], label: string, color: string) {
   };
 }
 
-/** The dashboard of a provider, drawn from the local copy. */
-export function OverviewView({ provider, version }: { provider: string; version: string }) {
+/** The dashboard of a provider, drawn from the local copy; a click on a bar or slice lists
+ * what it counted. */
+export function OverviewView({
+  provider,
+  version,
+  onDrill,
+}: {
+  provider: string;
+  version: string;
+  onDrill?: (d: Drill) => void;
+}) {
   const q = useQuery({ queryKey: ["overview", provider, version], queryFn: () => ipc.overview(provider) });
   const data = q.data;
   const status = useCallback(
@@ -92,10 +102,16 @@ export function OverviewView({ provider, version }: { provider: string; version:
           <span className="muted">changes made here</span>
         </div>
       </div>
+      <p className="muted small">Click a bar or a slice to list who it counts.</p>
       <div className="charts">
         <section className="card">
           <h3>Active and inactive</h3>
-          <Chart label={`${data.active} active and ${data.inactive} inactive users`} config={status} testId="chart-status" />
+          <Chart
+            label={`${data.active} active and ${data.inactive} inactive users`}
+            config={status}
+            testId="chart-status"
+            onPick={(i) => onDrill?.(drillTo("status", i === 0 ? "Active" : "Inactive"))}
+          />
         </section>
         <section className="card">
           <h3>Users by department</h3>
@@ -103,11 +119,22 @@ export function OverviewView({ provider, version }: { provider: string; version:
             label={data.byDepartment.map((c) => `${c.label}: ${c.count}`).join(", ")}
             config={departments}
             testId="chart-departments"
+            onPick={(i) => {
+              const d = data.byDepartment[i];
+              if (d) onDrill?.(drillTo("department", d.label));
+            }}
           />
         </section>
         <section className="card">
           <h3>Largest groups</h3>
-          <Chart label={data.largestGroups.map((c) => `${c.label}: ${c.count}`).join(", ")} config={groups} />
+          <Chart
+            label={data.largestGroups.map((c) => `${c.label}: ${c.count}`).join(", ")}
+            config={groups}
+            onPick={(i) => {
+              const g = data.largestGroups[i];
+              if (g) onDrill?.(drillTo("group", g.label));
+            }}
+          />
         </section>
         <section className="card">
           <h3>Size over the kept copies</h3>
