@@ -13,6 +13,8 @@ use tokio::net::{TcpListener, TcpStream};
 pub enum Fault {
     Pass,
     Status(u16, Option<u32>),
+    /// An error status with this detail (a provider saying why it refused).
+    Saying(u16, &'static str),
     Reset,
     Truncated,
     Html,
@@ -125,6 +127,15 @@ async fn serve(
                 r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"{code}","detail":"injected by the fault proxy"}}"#
             );
             respond(code, "application/scim+json", &extra, b.as_bytes(), b.len())
+        }
+        Fault::Saying(code, detail) => {
+            let b = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": code.to_string(),
+                "detail": detail,
+            })
+            .to_string();
+            respond(code, "application/scim+json", "", b.as_bytes(), b.len())
         }
         Fault::Html => {
             let b = b"<html><body>Please sign in</body></html>";

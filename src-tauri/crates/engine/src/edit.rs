@@ -13,6 +13,7 @@ use ts_rs::TS;
 
 use crate::directory::Kind;
 use crate::history::{attribute_changes, AttributeChange};
+use crate::learned::Learned;
 use crate::{Desk, DeskError};
 use desk_store::NewAudit;
 
@@ -374,6 +375,19 @@ impl Desk {
     ) -> Result<SaveOutcome, DeskError> {
         let kind = Kind::parse(&req.kind);
         let ep = endpoint(kind);
+        // Learned since `profile` was read (a migration run holds one profile for all its
+        // saves): PATCH refused, so the whole record goes at once.
+        let learned_put = profile.patch.supported
+            && self.has_learned(&req.provider, Learned::PatchUnsupported)?;
+        let put_profile;
+        let profile = if learned_put {
+            let mut p = profile.clone();
+            p.patch.supported = false;
+            put_profile = p;
+            &put_profile
+        } else {
+            profile
+        };
         if pre_read {
             let current = client.get(ep, &req.id).await?;
             if overlapping_change(&req.before, &req.after, &current) {
@@ -411,6 +425,40 @@ impl Desk {
                     result = Err(e);
                     break;
                 }
+            }
+        }
+        // PATCH refused as something the provider does not do (whatever its documents say):
+        // remember it, and send the whole record with the change instead, based on the
+        // record as it is now (a change someone made meanwhile to what the person also
+        // changed is a conflict, as always).
+        if let Err(e) = &result {
+            if p.method == "PATCH" && e.refuses_as_unsupported() {
+                let path = format!("/{ep}/{}", req.id);
+                self.learn(
+                    &req.provider,
+                    Learned::PatchUnsupported,
+                    &crate::learned::evidence(e, "PATCH", &path),
+                )?;
+                let current = client.get(ep, &req.id).await?;
+                if overlapping_change(&req.before, &req.after, &current) {
+                    return Ok(SaveOutcome::Conflict {
+                        fields: conflict_fields(&req.before, &req.after, &current),
+                        theirs: current,
+                    });
+                }
+                let whole = merge(&req.before, &req.after, &current, &[]);
+                let if_match = version_of(&current).filter(|_| profile.etag);
+                result = match client
+                    .replace_written(ep, &req.id, &without_read_only(&whole), if_match.as_deref())
+                    .await
+                {
+                    Ok(w) => {
+                        status = Some(w.status);
+                        stored = w.resource;
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                };
             }
         }
         match result {
@@ -623,7 +671,10 @@ impl Desk {
             Ok(e.into())
         };
         let mut status = None;
-        let stored = if profile.patch.supported {
+        let use_patch = profile.patch.supported
+            && !self.has_learned(&change.provider, Learned::PatchUnsupported)?;
+        let mut patched = None;
+        if use_patch {
             let mut ops = Vec::new();
             if !change.add.is_empty() {
                 ops.push(PatchOperation {
@@ -642,6 +693,7 @@ impl Desk {
                 });
             }
             let mut last = before.clone();
+            let mut refused = false;
             for body in requests(&ops, &profile) {
                 match client
                     .patch_written("Groups", &change.group_id, &body, None)
@@ -651,35 +703,64 @@ impl Desk {
                         status = Some(w.status);
                         last = w.resource;
                     }
+                    // PATCH refused as unsupported: learned, and the whole group goes by PUT.
+                    Err(e) if e.refuses_as_unsupported() => {
+                        let path = format!("/Groups/{}", change.group_id);
+                        self.learn(
+                            &change.provider,
+                            Learned::PatchUnsupported,
+                            &crate::learned::evidence(&e, "PATCH", &path),
+                        )?;
+                        refused = true;
+                        break;
+                    }
                     Err(e) => return Err(failed(e)?),
                 }
             }
-            last
-        } else {
-            let mut after = before.clone();
-            let mut members: Vec<Value> = before
-                .get("members")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            members.retain(|m| {
-                m.get("value")
-                    .and_then(Value::as_str)
-                    .is_none_or(|id| !change.remove.iter().any(|r| r == id))
-            });
-            for id in &change.add {
-                members.push(json!({"value": id}));
+            if !refused {
+                patched = Some(last);
             }
-            after["members"] = Value::Array(members);
-            match client
-                .replace_written("Groups", &change.group_id, &without_read_only(&after), None)
-                .await
-            {
-                Ok(w) => {
-                    status = Some(w.status);
-                    w.resource
+        }
+        let stored = match patched {
+            Some(v) => v,
+            None => {
+                // The group as it is now (a request that went through before PATCH was refused
+                // is in it), with the change made to its member list.
+                let current = if use_patch {
+                    client.get("Groups", &change.group_id).await?
+                } else {
+                    before.clone()
+                };
+                let mut after = current.clone();
+                let mut members: Vec<Value> = current
+                    .get("members")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                members.retain(|m| {
+                    m.get("value")
+                        .and_then(Value::as_str)
+                        .is_none_or(|id| !change.remove.iter().any(|r| r == id))
+                });
+                for id in &change.add {
+                    let there = members
+                        .iter()
+                        .any(|m| m.get("value").and_then(Value::as_str) == Some(id.as_str()));
+                    if !there {
+                        members.push(json!({"value": id}));
+                    }
                 }
-                Err(e) => return Err(failed(e)?),
+                after["members"] = Value::Array(members);
+                match client
+                    .replace_written("Groups", &change.group_id, &without_read_only(&after), None)
+                    .await
+                {
+                    Ok(w) => {
+                        status = Some(w.status);
+                        w.resource
+                    }
+                    Err(e) => return Err(failed(e)?),
+                }
             }
         };
         self.audit(&NewAudit {

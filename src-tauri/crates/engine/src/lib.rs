@@ -17,6 +17,7 @@ pub mod edit;
 mod error;
 pub mod history;
 pub mod import;
+pub mod learned;
 pub mod migrate;
 pub mod migrate_fit;
 pub mod migrate_run;

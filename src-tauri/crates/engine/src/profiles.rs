@@ -58,12 +58,16 @@ impl Desk {
         Ok(db.set_provider_overrides(row.id, &json)?)
     }
 
-    /// `detected` with the person's overrides of provider `name` applied.
+    /// `detected` with what was learned about provider `name` and then the person's overrides
+    /// applied (the person has the last word).
     pub(crate) fn with_overrides(
         &self,
         name: &str,
         mut detected: CapabilityProfile,
     ) -> Result<CapabilityProfile, DeskError> {
+        for f in self.learned_facts(name)? {
+            f.fact.apply(&mut detected);
+        }
         detected.apply_overrides(&self.overrides(name)?);
         Ok(detected)
     }
@@ -74,7 +78,7 @@ pub fn parse_override(o: &mut ProfileOverrides, item: &str) -> Result<(), DeskEr
     let bad = |why: &str| {
         DeskError::InvalidInput(format!(
             "\"{item}\": {why}. Use page_size=N, cursor=yes|no, filter=yes|no, sort=yes|no, \
-             etag=yes|no, bulk=yes|no, max_concurrency=N, min_write_interval_ms=N, \
+             etag=yes|no, bulk=yes|no, patch=yes|no, max_concurrency=N, min_write_interval_ms=N, \
              single_valued_multis=yes|no, timeout_secs=N or members_read=inline|filter_per_user|…"
         ))
     };
@@ -92,6 +96,7 @@ pub fn parse_override(o: &mut ProfileOverrides, item: &str) -> Result<(), DeskEr
         "sort" => o.sort = Some(flag()?),
         "etag" => o.etag = Some(flag()?),
         "bulk" => o.bulk = Some(flag()?),
+        "patch" => o.patch = Some(flag()?),
         "max_concurrency" => o.max_concurrency = Some(number()?),
         "min_write_interval_ms" => o.min_write_interval_ms = Some(number()?),
         "single_valued_multis" => o.single_valued_multis = Some(flag()?),

@@ -81,6 +81,39 @@ impl ScimError {
             _ => None,
         }
     }
+
+    /// True when the provider refused the request as something it does not do at all (not
+    /// because of what was in it): HTTP 501 or 405, or a 400 or 403 whose message says it is
+    /// not supported or not implemented. Providers advertise features they refuse; a client
+    /// that decides from what they do falls back instead of failing.
+    pub fn refuses_as_unsupported(&self) -> bool {
+        match self {
+            ScimError::Http {
+                status: 501 | 405, ..
+            } => true,
+            ScimError::Http {
+                status: 400 | 403,
+                body,
+                ..
+            } => {
+                let said = format!(
+                    "{} {}",
+                    body.scim_type.as_deref().unwrap_or_default(),
+                    body.detail.as_deref().unwrap_or_default()
+                )
+                .to_lowercase();
+                [
+                    "not supported",
+                    "unsupported",
+                    "not implemented",
+                    "notimplemented",
+                ]
+                .iter()
+                .any(|p| said.contains(p))
+            }
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -98,5 +131,31 @@ mod tests {
             b.scim_type, None,
             "Sentry-style 409 without scimType must still parse"
         );
+    }
+
+    fn http(status: u16, detail: &str) -> ScimError {
+        ScimError::Http {
+            method: "PATCH".into(),
+            url: "http://127.0.0.1/Users/1".into(),
+            status,
+            body: Box::new(ScimErrorBody {
+                status: None,
+                scim_type: None,
+                detail: Some(detail.into()),
+            }),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn a_refusal_as_unsupported_is_told_from_a_refused_value() {
+        assert!(http(501, "").refuses_as_unsupported());
+        assert!(http(405, "Method Not Allowed").refuses_as_unsupported());
+        assert!(http(400, "PATCH is not supported for this resource").refuses_as_unsupported());
+        assert!(http(403, "Operation not implemented").refuses_as_unsupported());
+        // What was sent was wrong: not a missing feature.
+        assert!(!http(400, "emails[0].value is not a valid address").refuses_as_unsupported());
+        assert!(!http(409, "userName not supported twice").refuses_as_unsupported());
+        assert!(!http(500, "not implemented").refuses_as_unsupported());
     }
 }

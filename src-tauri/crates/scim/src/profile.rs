@@ -437,6 +437,9 @@ impl CapabilityProfile {
         if let Some(v) = o.single_valued_multis {
             self.single_valued_multis = v;
         }
+        if let Some(v) = o.patch {
+            self.patch.supported = v;
+        }
     }
 
     /// True when `filter` can be sent to this provider as is; otherwise the client filters
@@ -622,6 +625,9 @@ pub struct ProfileOverrides {
     /// Seconds a request may take before it is given up (a slow provider); 60 by default.
     #[serde(default)]
     pub timeout_secs: Option<u32>,
+    /// PATCH works (or not), whatever was detected or learned.
+    #[serde(default)]
+    pub patch: Option<bool>,
 }
 
 #[cfg(test)]

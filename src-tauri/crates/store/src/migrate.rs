@@ -47,6 +47,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261129200000_more_columns",
         include_str!("../migrations/20261129200000_more_columns.sql"),
     ),
+    (
+        "20261129210000_learned_facts",
+        include_str!("../migrations/20261129210000_learned_facts.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {
@@ -121,9 +125,11 @@ mod tests {
                 "CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL);",
             )
             .unwrap();
-            let (last, earlier) = MIGRATIONS.split_last().unwrap();
-            assert_eq!(last.0, "20261129200000_more_columns");
-            for (name, sql) in earlier {
+            let at = MIGRATIONS
+                .iter()
+                .position(|(n, _)| *n == "20261129200000_more_columns")
+                .unwrap();
+            for (name, sql) in &MIGRATIONS[..at] {
                 let tx = conn.transaction().unwrap();
                 tx.execute_batch(sql).unwrap();
                 tx.execute(

@@ -266,6 +266,44 @@ impl Database {
         Ok(())
     }
 
+    /// Records a fact learned about a provider from how it answered; the first time it was
+    /// learned is kept. True when it was new.
+    pub fn learn_fact(
+        &self,
+        provider_id: i64,
+        fact: &str,
+        evidence: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self.conn.execute(
+            "INSERT OR IGNORE INTO provider_learned (provider_id, fact, evidence, learned_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![provider_id, fact, evidence, crate::now_rfc3339()],
+        )? > 0)
+    }
+
+    /// The facts learned about a provider: (fact, evidence, learned at), oldest first.
+    pub fn learned_facts(
+        &self,
+        provider_id: i64,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT fact, evidence, learned_at FROM provider_learned
+              WHERE provider_id = ?1 ORDER BY learned_at, fact",
+        )?;
+        let rows = stmt
+            .query_map([provider_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Forgets what was learned about a provider; how many facts.
+    pub fn forget_learned(&self, provider_id: i64) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM provider_learned WHERE provider_id = ?1",
+            [provider_id],
+        )?)
+    }
+
     /// The person's overrides (JSON) of a provider's profile.
     pub fn provider_overrides(&self, provider_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self

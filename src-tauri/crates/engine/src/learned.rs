@@ -1,0 +1,160 @@
+//! What SCIM Desk learns about a provider while working with it: a request its documents say
+//! it supports, refused as unsupported. The fact is kept (with the answer that taught it and
+//! when), applied to the provider's profile from then on, shown beside the detected
+//! capabilities, and forgotten on request (`provider relearn`).
+
+use scim_client::{CapabilityProfile, ScimError};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{Desk, DeskError};
+
+/// A fact learned from a provider's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Learned {
+    /// PATCH refused: changes are sent as the whole record (PUT).
+    PatchUnsupported,
+    /// Bulk refused: writes are sent one by one.
+    BulkUnsupported,
+    /// Sorting refused: lists are sorted on this computer.
+    SortUnsupported,
+    /// Filtering refused: lists are read whole and filtered on this computer.
+    FilterUnsupported,
+}
+
+impl Learned {
+    const ALL: [Learned; 4] = [
+        Learned::PatchUnsupported,
+        Learned::BulkUnsupported,
+        Learned::SortUnsupported,
+        Learned::FilterUnsupported,
+    ];
+
+    /// The stored spelling.
+    fn key(self) -> &'static str {
+        match self {
+            Learned::PatchUnsupported => "patch_unsupported",
+            Learned::BulkUnsupported => "bulk_unsupported",
+            Learned::SortUnsupported => "sort_unsupported",
+            Learned::FilterUnsupported => "filter_unsupported",
+        }
+    }
+
+    fn parse(key: &str) -> Option<Learned> {
+        Self::ALL.into_iter().find(|l| l.key() == key)
+    }
+
+    /// What it means, in words.
+    fn words(self) -> &'static str {
+        match self {
+            Learned::PatchUnsupported => {
+                "changes (PATCH): not supported; SCIM Desk sends the whole record instead"
+            }
+            Learned::BulkUnsupported => {
+                "several changes at once (Bulk): not supported; sent one by one instead"
+            }
+            Learned::SortUnsupported => "sorting: not supported; lists are sorted here instead",
+            Learned::FilterUnsupported => {
+                "filtering: not supported; lists are read whole and filtered here instead"
+            }
+        }
+    }
+
+    /// The profile as this fact says the provider behaves.
+    pub fn apply(self, p: &mut CapabilityProfile) {
+        match self {
+            Learned::PatchUnsupported => p.patch.supported = false,
+            Learned::BulkUnsupported => p.bulk.supported = false,
+            Learned::SortUnsupported => p.sort = false,
+            Learned::FilterUnsupported => p.filter.supported = false,
+        }
+    }
+}
+
+/// A learned fact as the window and `provider test` show it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LearnedFact {
+    pub fact: Learned,
+    /// The answer that taught it ("HTTP 501 to PATCH /Users/2819c223").
+    pub evidence: String,
+    /// RFC 3339.
+    pub learned_at: String,
+    /// "changes (PATCH): not supported, learned on 2026-11-29 from HTTP 501 to PATCH /Users/…".
+    pub words: String,
+}
+
+/// The answer as evidence: its status and the request it answered.
+pub(crate) fn evidence(e: &ScimError, method: &str, path: &str) -> String {
+    match e.status() {
+        Some(s) => format!("HTTP {s} to {method} {path}"),
+        None => format!("{method} {path}: {e}"),
+    }
+}
+
+impl Desk {
+    /// What was learned about provider `name`, oldest first.
+    pub fn learned_facts(&self, name: &str) -> Result<Vec<LearnedFact>, DeskError> {
+        let db = self.db()?;
+        let row = db.provider(name)?;
+        Ok(db
+            .learned_facts(row.id)?
+            .into_iter()
+            .filter_map(|(fact, evidence, learned_at)| {
+                let fact = Learned::parse(&fact)?;
+                let day = learned_at.get(..10).unwrap_or(&learned_at).to_string();
+                Some(LearnedFact {
+                    words: format!("{}, learned on {day} from {evidence}", fact.words()),
+                    fact,
+                    evidence,
+                    learned_at,
+                })
+            })
+            .collect())
+    }
+
+    /// True when `fact` was learned about provider `name`.
+    pub(crate) fn has_learned(&self, name: &str, fact: Learned) -> Result<bool, DeskError> {
+        Ok(self.learned_facts(name)?.iter().any(|f| f.fact == fact))
+    }
+
+    /// Remembers `fact` about provider `name` (the first time only).
+    pub(crate) fn learn(&self, name: &str, fact: Learned, evidence: &str) -> Result<(), DeskError> {
+        let db = self.db()?;
+        let row = db.provider(name)?;
+        db.learn_fact(row.id, fact.key(), evidence)?;
+        Ok(())
+    }
+
+    /// Forgets what was learned about provider `name` (it is learned again if it still holds);
+    /// how many facts were forgotten.
+    pub fn relearn(&self, name: &str) -> Result<usize, DeskError> {
+        let db = self.db()?;
+        let row = db.provider(name)?;
+        Ok(db.forget_learned(row.id)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fact_round_trips_and_turns_its_capability_off() {
+        for l in Learned::ALL {
+            assert_eq!(Learned::parse(l.key()), Some(l));
+            let mut p = CapabilityProfile::from_service_provider_config(&serde_json::json!({
+                "patch": {"supported": true}, "bulk": {"supported": true, "maxOperations": 10},
+                "filter": {"supported": true}, "sort": {"supported": true}}));
+            l.apply(&mut p);
+            let off = match l {
+                Learned::PatchUnsupported => !p.patch.supported,
+                Learned::BulkUnsupported => !p.bulk.supported,
+                Learned::SortUnsupported => !p.sort,
+                Learned::FilterUnsupported => !p.filter.supported,
+            };
+            assert!(off, "{l:?}");
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Adaptive interop: a provider that advertises PATCH and refuses it (501, 405, or a 400 saying
+//! it is not supported). The edit still saves (the whole record by PUT), the fact is learned
+//! with its evidence, kept across restarts, used from then on (no PATCH sent again, for edits
+//! and group membership), shown, and forgotten on request.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use desk_e2e::faults::{Fault, Proxy};
+use desk_engine::api::ProviderInput;
+use desk_engine::directory::Kind;
+use desk_engine::edit::{EditRequest, MembershipChange, SaveOutcome};
+use desk_engine::learned::Learned;
+use desk_engine::sync::CancelFlag;
+use serde_json::json;
+
+async fn patch_refused(refusal: Fault, evidence: &str) {
+    let server = desk_e2e::seeded_scim2_server(21, 20, 3).await;
+    let client = server.client();
+    let proxy = Proxy::start(server.base_url()).await;
+    let patches = Arc::new(AtomicUsize::new(0));
+    let seen = patches.clone();
+    proxy.set(move |_, method, _| {
+        if method == "PATCH" {
+            seen.fetch_add(1, Ordering::SeqCst);
+            refusal
+        } else {
+            Fault::Pass
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "p",
+        &proxy.base,
+        Some(server.token().expose()),
+    ))
+    .unwrap();
+    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let row = desk_e2e::users_page(&desk, "p", 3).rows;
+    let id = row[0].id.clone();
+    let before = desk.resource_detail("p", Kind::User, &id).unwrap().resource;
+    assert_eq!(
+        desk.saved_profile("p").unwrap().unwrap().patch.supported,
+        true,
+        "the provider advertises PATCH"
+    );
+
+    // 1. The edit saves although PATCH is refused: the whole record goes by PUT.
+    let mut after = before.clone();
+    after["title"] = json!("Head of Payroll");
+    after["name"]["familyName"] = json!("Adaptive");
+    let req = EditRequest {
+        provider: "p".into(),
+        kind: "User".into(),
+        id: id.clone(),
+        before: before.clone(),
+        after,
+    };
+    match desk.save_edit(&req).await.unwrap() {
+        SaveOutcome::Saved { .. } => {}
+        other => panic!("not saved: {other:?}"),
+    }
+    let stored = client.get("Users", &id).await.unwrap();
+    assert_eq!(stored["title"], "Head of Payroll");
+    assert_eq!(stored["name"]["familyName"], "Adaptive");
+    assert_eq!(stored["userName"], before["userName"], "the rest kept");
+    assert_eq!(patches.load(Ordering::SeqCst), 1, "one PATCH tried");
+
+    // 2. Learned, with the answer that taught it, and shown in words.
+    let facts = desk.learned_facts("p").unwrap();
+    assert_eq!(facts.len(), 1, "{facts:?}");
+    assert_eq!(facts[0].fact, Learned::PatchUnsupported);
+    assert!(
+        facts[0].evidence.starts_with(evidence) && facts[0].evidence.contains("/Users/"),
+        "{}",
+        facts[0].evidence
+    );
+    assert!(facts[0].words.contains("learned on"), "{}", facts[0].words);
+    assert_eq!(
+        desk.preview_edit(&req).await.unwrap().method,
+        "PUT",
+        "the review says what will be sent"
+    );
+
+    // 3. Used from then on: the next edit and a membership change send no PATCH.
+    let before2 = desk.resource_detail("p", Kind::User, &id).unwrap().resource;
+    let mut after2 = before2.clone();
+    after2["title"] = json!("Payroll Lead");
+    desk.save_edit(&EditRequest {
+        provider: "p".into(),
+        kind: "User".into(),
+        id: id.clone(),
+        before: before2,
+        after: after2,
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        client.get("Users", &id).await.unwrap()["title"],
+        "Payroll Lead"
+    );
+    let group = desk
+        .directory_page(&desk_engine::directory::DirectoryQuery {
+            provider: "p".into(),
+            kind: "Group".into(),
+            search: None,
+            filter: None,
+            sort: None,
+            descending: false,
+            offset: 0,
+            limit: 1,
+        })
+        .unwrap()
+        .rows[0]
+        .id
+        .clone();
+    let newcomer = row[2].id.clone();
+    desk.change_membership(&MembershipChange {
+        provider: "p".into(),
+        group_id: group.clone(),
+        add: vec![newcomer.clone()],
+        remove: vec![],
+    })
+    .await
+    .unwrap();
+    let members = client.get("Groups", &group).await.unwrap()["members"].clone();
+    assert!(
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["value"] == json!(newcomer)),
+        "{members}"
+    );
+    assert_eq!(patches.load(Ordering::SeqCst), 1, "no PATCH sent again");
+
+    // 4. Kept across restarts; the person can make SCIM Desk forget it.
+    drop(desk);
+    let desk = desk_e2e::desk_at(data.path());
+    assert!(!desk.saved_profile("p").unwrap().unwrap().patch.supported);
+    assert_eq!(desk.learned_facts("p").unwrap().len(), 1);
+    assert_eq!(desk.relearn("p").unwrap(), 1);
+    assert!(desk.saved_profile("p").unwrap().unwrap().patch.supported);
+}
+
+#[tokio::test]
+async fn a_patch_answered_501_is_learned_and_the_edit_saves_by_put() {
+    patch_refused(Fault::Status(501, None), "HTTP 501 to PATCH").await;
+}
+
+#[tokio::test]
+async fn a_patch_answered_405_is_learned_and_the_edit_saves_by_put() {
+    patch_refused(Fault::Status(405, None), "HTTP 405 to PATCH").await;
+}
+
+#[tokio::test]
+async fn a_patch_refused_as_not_supported_is_learned_and_the_edit_saves_by_put() {
+    patch_refused(
+        Fault::Saying(400, "PATCH operations are not supported by this server"),
+        "HTTP 400 to PATCH",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_patch_refused_for_a_bad_value_is_not_mistaken_for_an_unsupported_one() {
+    let server = desk_e2e::seeded_scim2_server(22, 5, 1).await;
+    let proxy = Proxy::start(server.base_url()).await;
+    proxy.set(|_, method, _| {
+        if method == "PATCH" {
+            Fault::Saying(400, "title: the value is too long")
+        } else {
+            Fault::Pass
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "p",
+        &proxy.base,
+        Some(server.token().expose()),
+    ))
+    .unwrap();
+    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let id = desk_e2e::users_page(&desk, "p", 1).rows[0].id.clone();
+    let before = desk.resource_detail("p", Kind::User, &id).unwrap().resource;
+    let mut after = before.clone();
+    after["title"] = json!("x".repeat(300));
+    let err = desk
+        .save_edit(&EditRequest {
+            provider: "p".into(),
+            kind: "User".into(),
+            id,
+            before,
+            after,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("too long") || err.detail().unwrap_or_default().contains("too long"),
+        "{}",
+        err.message()
+    );
+    assert!(
+        desk.learned_facts("p").unwrap().is_empty(),
+        "nothing learned"
+    );
+}
