@@ -46,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "cancel_bulk",
     "reveal_export",
     "print_page",
+    "relearn_provider",
 ];
 
 fn main() {

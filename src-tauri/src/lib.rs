@@ -406,6 +406,15 @@ fn print_page(window: tauri::WebviewWindow) -> Result<(), IpcError> {
     })
 }
 
+/// Forgets what was learned from a provider's answers.
+#[tauri::command]
+fn relearn_provider(state: State<'_, DeskState>, name: String) -> Result<u32, IpcError> {
+    caught(|| {
+        let n = state.desk()?.relearn(&name).map_err(ipc)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    })
+}
+
 /// Shows the last exported file in the system's file manager.
 #[tauri::command]
 fn reveal_export(last: State<'_, LastExport>) -> Result<(), IpcError> {
@@ -670,6 +679,7 @@ pub fn run() {
             cancel_bulk,
             reveal_export,
             print_page,
+            relearn_provider,
         ])
         .build(tauri::generate_context!());
     let app = match app {

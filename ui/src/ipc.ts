@@ -181,6 +181,7 @@ export const ipc = {
   revealExport: () => call<void>("reveal_export"),
   /** The system's print dialog for the window (print, or save as PDF). */
   printPage: () => call<void>("print_page"),
+  relearnProvider: (name: string) => call<number>("relearn_provider", { name }),
   csvColumns: (csv: string) => call<ColumnMapping[]>("csv_columns", { csv }),
   previewImport: (request: ImportRequest) => call<ImportPreview>("preview_import", { request }),
   applyImport: (request: ImportRequest) => call<ImportResult>("apply_import", { request }),

@@ -246,9 +246,19 @@ impl Gui {
 
     /// Adds a provider through the dialog (bearer token) and makes its first copy.
     pub async fn add_and_sync(&self, name: &str, server: &desk_harness::ReferenceServer) {
+        self.add_at_and_sync(name, server.base_url(), server).await;
+    }
+
+    /// Adds `server` at the address `url` (a proxy in front of it) and makes its first copy.
+    pub async fn add_at_and_sync(
+        &self,
+        name: &str,
+        url: &str,
+        server: &desk_harness::ReferenceServer,
+    ) {
         self.click("add-provider").await;
         self.type_into("field-name", name).await;
-        self.type_into("field-url", server.base_url()).await;
+        self.type_into("field-url", url).await;
         self.type_into("field-secret", server.token().expose())
             .await;
         self.click("save-provider").await;

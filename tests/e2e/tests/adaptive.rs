@@ -57,7 +57,13 @@ async fn patch_refused(refusal: Fault, evidence: &str) {
         after,
     };
     match desk.save_edit(&req).await.unwrap() {
-        SaveOutcome::Saved { .. } => {}
+        SaveOutcome::Saved { note, .. } => {
+            let note = note.expect("the person is told");
+            assert!(
+                note.contains("refused changes by PATCH") && note.contains("whole record"),
+                "{note}"
+            );
+        }
         other => panic!("not saved: {other:?}"),
     }
     let stored = client.get("Users", &id).await.unwrap();

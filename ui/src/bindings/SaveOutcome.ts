@@ -4,4 +4,9 @@ import type { ConflictField } from "./ConflictField";
 /**
  * The outcome of a save.
  */
-export type SaveOutcome = { "outcome": "saved", resource: unknown, auditId: number, } | { "outcome": "conflict", theirs: unknown, fields: Array<ConflictField>, };
+export type SaveOutcome = { "outcome": "saved", resource: unknown, auditId: number, 
+/**
+ * Something the person should know about how it was saved ("this provider refused
+ * PATCH: the whole record was sent, and will be from now on").
+ */
+note?: string, } | { "outcome": "conflict", theirs: unknown, fields: Array<ConflictField>, };

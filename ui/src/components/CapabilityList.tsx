@@ -1,8 +1,9 @@
 import type { ConnectionReport } from "../ipc";
 import { testIds } from "../testIds";
 
-/** What the provider supports, one line per capability. */
-export function CapabilityList({ report }: { report: ConnectionReport }) {
+/** What the provider supports, one line per capability, and what was learned from its answers
+ * (with a way to forget it, for a saved provider). */
+export function CapabilityList({ report, onForget }: { report: ConnectionReport; onForget?: () => void }) {
   return (
     <div className="capabilities" data-testid={testIds.connectionReport}>
       <p className="ok">
@@ -18,6 +19,25 @@ export function CapabilityList({ report }: { report: ConnectionReport }) {
           ))}
         </tbody>
       </table>
+      {report.learned.length > 0 && (
+        <div className="learned" data-testid={testIds.learnedFacts}>
+          <p className="small">
+            <strong>Learned from its answers</strong> (used instead of what it advertises):
+          </p>
+          <ul className="notes">
+            {report.learned.map((l) => (
+              <li key={l.fact} title={l.evidence}>
+                {l.words}
+              </li>
+            ))}
+          </ul>
+          {onForget && (
+            <button type="button" className="link small" onClick={onForget} data-testid={testIds.forgetLearned}>
+              Forget what was learned
+            </button>
+          )}
+        </div>
+      )}
       {report.notes.length > 0 && (
         <ul className="notes">
           {report.notes.map((n) => (

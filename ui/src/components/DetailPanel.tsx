@@ -80,7 +80,8 @@ function shown(v: unknown): string {
 /** One record: a form generated from the provider's schemas, staged edits, review, save. */
 export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted, onDirty, reviewAsked, onOpen }: Props) {
   // Kept here: the editor starts afresh when the saved record comes back from the cache.
-  const [saved, setSaved] = useState(false);
+  // The last save, with what the person should know about it (false: nothing saved yet).
+  const [saved, setSaved] = useState<false | { note?: string }>(false);
   const [tab, setTab] = useState<Tab>("details");
   // Kept here too: removing a member found by a search keeps the search.
   const memberSearch = useState("");
@@ -146,8 +147,8 @@ function Editor({
   membershipDone,
 }: Props & {
   detail: ResourceDetail;
-  saved: boolean;
-  setSaved: (s: boolean) => void;
+  saved: false | { note?: string };
+  setSaved: (s: false | { note?: string }) => void;
   tab: Tab;
   setTab: (t: Tab) => void;
   memberSearch: SearchState;
@@ -181,7 +182,7 @@ function Editor({
       setReview(null);
       if (outcome.outcome === "saved") {
         setConflict(null);
-        setSaved(true);
+        setSaved({ note: outcome.note });
         await refresh();
       } else {
         setConflict({ request, theirs: outcome.theirs, fields: outcome.fields });
@@ -296,6 +297,12 @@ function Editor({
           <button type="button" className="link" onClick={() => undo.mutate()} data-testid={testIds.undo}>
             Undo
           </button>
+          {saved.note && (
+            <span className="small muted" data-testid={testIds.savedNote}>
+              <br />
+              {saved.note}
+            </span>
+          )}
         </p>
       )}
       {error && <ErrorBox error={toCommandError(error)} title="Not saved" />}

@@ -228,7 +228,13 @@ export function MainPanel({
       <Tabs tab={tab} onTab={chooseTab} />
       <section className="tab-body" role="tabpanel" aria-label={TABS.find((t) => t[0] === tab)?.[1]}>
         {reachability.state === "online" && reachability.report && (
-          <CapabilityList report={reachability.report} />
+          <CapabilityList
+            report={reachability.report}
+            onForget={async () => {
+              await ipc.relearnProvider(provider.name);
+              test.mutate(provider.name);
+            }}
+          />
         )}
         {tab === "overview" ? (
           <OverviewView

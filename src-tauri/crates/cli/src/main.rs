@@ -229,8 +229,12 @@ enum ProviderCmd {
     List,
     /// Show one provider.
     Show { name: String },
-    /// Connect and print the capability profile, one line per capability.
+    /// Connect and print the capability profile, one line per capability, and what was
+    /// learned from the provider's answers.
     Test { name: String },
+    /// Forget what was learned from a provider's answers (a PATCH it refused, ...): it is
+    /// learned again if it still holds.
+    Relearn { name: String },
     /// Remove a provider and its keyring entry.
     Remove { name: String },
 }
@@ -1152,6 +1156,17 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                             println!("{}: {}", c.name, c.value);
                         }
                         println!("resource types: {}", report.resource_types.join(", "));
+                        for l in &report.learned {
+                            println!("learned: {}", l.words);
+                        }
+                    }
+                }
+                ProviderCmd::Relearn { name } => {
+                    let n = desk.relearn(&name)?;
+                    if json {
+                        print_json(&serde_json::json!({ "forgotten": n }))?;
+                    } else {
+                        println!("forgot {n} learned facts about {name:?}");
                     }
                 }
                 ProviderCmd::Remove { name } => {

@@ -205,6 +205,9 @@ pub struct ConnectionReport {
     pub resource_types: Vec<String>,
     /// What the probes found that the provider's documents did not say, in plain words.
     pub notes: Vec<String>,
+    /// What SCIM Desk learned from the provider's answers while working with it (applied
+    /// over the detected capabilities; empty for a provider not saved yet).
+    pub learned: Vec<crate::learned::LearnedFact>,
 }
 
 /// Progress of starting the demo providers.

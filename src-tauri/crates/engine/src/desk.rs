@@ -443,6 +443,7 @@ impl Desk {
         let (mut report, discovery) = probe(&client, preset).await?;
         let effective = self.with_overrides(name, discovery.profile.clone())?;
         report.capabilities = capabilities_of(&effective);
+        report.learned = self.learned_facts(name)?;
         let db = self.db()?;
         let row = db.provider(name)?;
         db.save_provider_profile(
@@ -533,6 +534,7 @@ async fn probe(
             .map(|t| t.name.clone())
             .collect(),
         notes: discovery.notes.clone(),
+        learned: Vec::new(),
     };
     Ok((report, discovery))
 }

@@ -78,6 +78,11 @@ pub enum SaveOutcome {
         #[ts(type = "unknown")]
         resource: Value,
         audit_id: i32,
+        /// Something the person should know about how it was saved ("this provider refused
+        /// PATCH: the whole record was sent, and will be from now on").
+        #[ts(optional)]
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
     },
     /// Someone changed the record on the provider since it was read. Nothing was written.
     #[serde(rename_all = "camelCase")]
@@ -431,9 +436,17 @@ impl Desk {
         // remember it, and send the whole record with the change instead, based on the
         // record as it is now (a change someone made meanwhile to what the person also
         // changed is a conflict, as always).
+        let mut note = None;
         if let Err(e) = &result {
             if p.method == "PATCH" && e.refuses_as_unsupported() {
                 let path = format!("/{ep}/{}", req.id);
+                note = Some(format!(
+                    "{} refused changes by PATCH ({}) although it says it supports them: SCIM \
+                     Desk sent the whole record instead, and will from now on.",
+                    req.provider,
+                    e.status()
+                        .map_or_else(|| "no answer".to_string(), |s| format!("HTTP {s}"))
+                ));
                 self.learn(
                     &req.provider,
                     Learned::PatchUnsupported,
@@ -478,6 +491,7 @@ impl Desk {
                 Ok(SaveOutcome::Saved {
                     resource: stored,
                     audit_id: i32::try_from(audit_id).unwrap_or(i32::MAX),
+                    note,
                 })
             }
             Err(ScimError::PreconditionFailed { current, .. }) => {
