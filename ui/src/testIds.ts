@@ -188,6 +188,8 @@ export const testIds = {
   auditDetail: "audit-detail",
   learnedFacts: "learned-facts",
   savedNote: "saved-note",
+  savedNotKept: "saved-not-kept",
+  migrationNotKept: "migration-not-kept",
   forgetLearned: "forget-learned",
   printMigration: "print-migration",
   matchSearch: "match-search",

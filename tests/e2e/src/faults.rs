@@ -15,6 +15,11 @@ pub enum Fault {
     Status(u16, Option<u32>),
     /// An error status with this detail (a provider saying why it refused).
     Saying(u16, &'static str),
+    /// Accepts a write but silently does not keep these attributes (`title`, `phoneNumbers`,
+    /// `emails.type`, `urn:…:User:department`): taken out of the request before it reaches
+    /// the provider, which answers as usual (Okta, Entra ID and Google keep a subset of the
+    /// schema and say nothing of the rest).
+    DropsAttributes(&'static [&'static str]),
     Reset,
     Truncated,
     Html,
@@ -149,6 +154,7 @@ async fn serve(
             900_000_000,
         ),
         Fault::Pass
+        | Fault::DropsAttributes(_)
         | Fault::Truncated
         | Fault::Slow(_)
         | Fault::SlowBody(_)
@@ -163,7 +169,45 @@ async fn serve(
                     req = req.header(k, v);
                 }
             }
-            let resp = req.body(body).send().await.unwrap();
+            let mut body = body;
+            let mut as_get = false;
+            if let Fault::DropsAttributes(dropped) = fault {
+                if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&body) {
+                    if method == "PATCH" {
+                        drop_from_patch(&mut v, dropped);
+                        let empty = v["Operations"].as_array().is_none_or(Vec::is_empty);
+                        if empty {
+                            // Nothing left to change: answer as if done, with the record.
+                            as_get = true;
+                            req = http.request(reqwest::Method::GET, format!("{origin}{path}"));
+                            for (k, val) in &headers {
+                                if ["authorization", "accept"].contains(&k.as_str()) {
+                                    req = req.header(k, val);
+                                }
+                            }
+                        }
+                    } else if path.ends_with("/Bulk") {
+                        // Each operation of a Bulk request, as if sent alone.
+                        for op in v["Operations"].as_array_mut().into_iter().flatten() {
+                            let patch = op["method"].as_str() == Some("PATCH");
+                            if let Some(data) = op.get_mut("data") {
+                                if patch {
+                                    drop_from_patch(data, dropped);
+                                } else {
+                                    drop_attributes(data, dropped);
+                                }
+                            }
+                        }
+                    } else {
+                        drop_attributes(&mut v, dropped);
+                    }
+                    body = serde_json::to_vec(&v).unwrap();
+                }
+            }
+            let resp = if as_get { req } else { req.body(body) }
+                .send()
+                .await
+                .unwrap();
             let status = resp.status().as_u16();
             let mut extra = String::new();
             for h in ["etag", "location"] {
@@ -211,4 +255,82 @@ async fn serve(
     };
     sock.write_all(&out).await?;
     sock.shutdown().await
+}
+
+/// Takes `dropped` attributes out of a resource (`title`, `emails.type`, `urn:…:department`).
+fn drop_attributes(v: &mut serde_json::Value, dropped: &[&str]) {
+    let Some(m) = v.as_object_mut() else { return };
+    for d in dropped {
+        let ext = d.to_ascii_lowercase().starts_with("urn:");
+        let split = if ext {
+            d.rfind(':').map(|i| (&d[..i], &d[i + 1..]))
+        } else {
+            d.split_once('.')
+        };
+        match split {
+            None => {
+                m.remove(*d);
+            }
+            Some((parent, child)) => match m.get_mut(parent) {
+                Some(serde_json::Value::Object(o)) => {
+                    o.remove(child);
+                }
+                Some(serde_json::Value::Array(items)) => {
+                    for i in items
+                        .iter_mut()
+                        .filter_map(serde_json::Value::as_object_mut)
+                    {
+                        i.remove(child);
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+/// Takes out of a PatchOp the operations on `dropped` attributes, and those attributes from
+/// the values of the others.
+fn drop_from_patch(v: &mut serde_json::Value, dropped: &[&str]) {
+    let Some(ops) = v
+        .get_mut("Operations")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return;
+    };
+    ops.retain(|op| {
+        let path = op
+            .get("path")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("");
+        let general = match (path.find('['), path.find(']')) {
+            (Some(i), Some(j)) if j > i => format!("{}{}", &path[..i], &path[j + 1..]),
+            _ => path.to_string(),
+        };
+        !dropped.iter().any(|d| {
+            general.eq_ignore_ascii_case(d)
+                || general
+                    .split(['.', '['])
+                    .next()
+                    .is_some_and(|top| top.eq_ignore_ascii_case(d))
+        })
+    });
+    for op in ops.iter_mut() {
+        let path = op
+            .get("path")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string);
+        if let Some(value) = op.get_mut("value") {
+            match path {
+                // A value for one attribute: its sub-attributes that are dropped.
+                Some(p) => {
+                    let mut wrapped = serde_json::json!({ p.clone(): value.take() });
+                    drop_attributes(&mut wrapped, dropped);
+                    *value = wrapped.get(&p).cloned().unwrap_or(serde_json::Value::Null);
+                }
+                None => drop_attributes(value, dropped),
+            }
+        }
+    }
+    ops.retain(|op| op.get("value").is_none_or(|v| !v.is_null()) || op["op"] == "remove");
 }

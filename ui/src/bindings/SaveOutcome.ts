@@ -9,4 +9,8 @@ export type SaveOutcome = { "outcome": "saved", resource: unknown, auditId: numb
  * Something the person should know about how it was saved ("this provider refused
  * PATCH: the whole record was sent, and will be from now on").
  */
-note?: string, } | { "outcome": "conflict", theirs: unknown, fields: Array<ConflictField>, };
+note?: string, 
+/**
+ * Attributes the provider accepted but did not keep ("title", "emails.type").
+ */
+notKept: Array<string>, } | { "outcome": "conflict", theirs: unknown, fields: Array<ConflictField>, };

@@ -81,7 +81,7 @@ function shown(v: unknown): string {
 export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted, onDirty, reviewAsked, onOpen }: Props) {
   // Kept here: the editor starts afresh when the saved record comes back from the cache.
   // The last save, with what the person should know about it (false: nothing saved yet).
-  const [saved, setSaved] = useState<false | { note?: string }>(false);
+  const [saved, setSaved] = useState<false | { note?: string; notKept?: string[] }>(false);
   const [tab, setTab] = useState<Tab>("details");
   // Kept here too: removing a member found by a search keeps the search.
   const memberSearch = useState("");
@@ -147,8 +147,8 @@ function Editor({
   membershipDone,
 }: Props & {
   detail: ResourceDetail;
-  saved: false | { note?: string };
-  setSaved: (s: false | { note?: string }) => void;
+  saved: false | { note?: string; notKept?: string[] };
+  setSaved: (s: false | { note?: string; notKept?: string[] }) => void;
   tab: Tab;
   setTab: (t: Tab) => void;
   memberSearch: SearchState;
@@ -182,7 +182,7 @@ function Editor({
       setReview(null);
       if (outcome.outcome === "saved") {
         setConflict(null);
-        setSaved({ note: outcome.note });
+        setSaved({ note: outcome.note, notKept: outcome.notKept });
         await refresh();
       } else {
         setConflict({ request, theirs: outcome.theirs, fields: outcome.fields });
@@ -301,6 +301,13 @@ function Editor({
             <span className="small muted" data-testid={testIds.savedNote}>
               <br />
               {saved.note}
+            </span>
+          )}
+          {saved.notKept && saved.notKept.length > 0 && (
+            <span className="small warn-text" data-testid={testIds.savedNotKept}>
+              <br />
+              {provider} accepted but did not keep: {saved.notKept.map(attributeLabel).join(", ")}. The copy shows what
+              it holds.
             </span>
           )}
         </p>

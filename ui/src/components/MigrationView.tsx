@@ -431,6 +431,22 @@ export function MigrationView({
               <span className="muted">need a decision</span>
             </div>
           </div>
+          {plan.notKept.length > 0 && (
+            <div className="card" data-testid={testIds.migrationNotKept}>
+              <h3>Not kept by {plan.target}</h3>
+              <p className="small muted">
+                {plan.target} accepts these but does not store them, so they are not planned again (sending them would
+                not make them stick). Map them to attributes it keeps with a mapping rule, or leave them.
+              </p>
+              <ul className="small">
+                {plan.notKept.map((n) => (
+                  <li key={n.path} title={n.path}>
+                    {attributeLabel(n.path)}: {n.records.toLocaleString()} {n.records === 1 ? "record" : "records"}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           {plan.warnings.length > 0 && (
             <ul className="plan-warnings" data-testid={testIds.migrationWarnings}>
               {plan.warnings.map((w) => (
@@ -474,7 +490,9 @@ export function MigrationView({
           {verify.data && (
             <p className={verify.data.operations.length ? "warning" : "ok-line"} data-testid={testIds.migrationVerified}>
               {verify.data.operations.length === 0
-                ? `Verified: ${verify.data.target} holds everything from ${verify.data.source} (0 differences).`
+                ? verify.data.notKept.length > 0
+                  ? `Verified: ${verify.data.target} holds everything from ${verify.data.source} that it keeps (0 differences; what it does not keep is listed below).`
+                  : `Verified: ${verify.data.target} holds everything from ${verify.data.source} (0 differences).`
                 : `${verify.data.operations.length} differences remain; plan and run again.`}
             </p>
           )}

@@ -170,6 +170,10 @@ enum MigrateCmd {
         /// The mapping rules the plan used.
         #[arg(long)]
         rules: Option<std::path::PathBuf>,
+        /// Any attribute the target did not keep is an error too (by default the target
+        /// holding everything it keeps is a success, and what it does not keep is listed).
+        #[arg(long)]
+        strict: bool,
     },
     /// A run's operations with their state and the ID map (--format json or csv).
     Report { id: Option<i64> },
@@ -961,6 +965,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             source,
             target,
             rules,
+            strict,
         }) => {
             let desk = open()?;
             let options = desk_engine::migrate::PlanOptions {
@@ -971,7 +976,8 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 runtime()?.block_on(desk.verify_migration(&source, &target, &options, &|_| {}))?;
             match cli.format {
                 Format::Json => print_json(&serde_json::json!({
-                    "differences": plan.operations, "review": plan.review
+                    "differences": plan.operations, "review": plan.review,
+                    "not_kept_by_target": plan.not_kept
                 }))?,
                 Format::Csv => {
                     let mut w = SafeCsv::new(std::io::stdout());
@@ -997,10 +1003,32 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     for o in &plan.operations {
                         println!("  {} {}", o.op, o.label);
                     }
+                    if !plan.not_kept.is_empty() {
+                        println!(
+                            "not kept by the target ({target} accepts these but does not store \
+                             them; sending them again does not help):"
+                        );
+                        for n in &plan.not_kept {
+                            println!("  {} on {} records", n.path, n.records);
+                        }
+                    }
                 }
             }
             if !plan.operations.is_empty() {
                 return Err(DeskError::Unverified(plan.operations.len()));
+            }
+            if strict && !plan.not_kept.is_empty() {
+                let lost: Vec<String> = plan
+                    .not_kept
+                    .iter()
+                    .map(|n| format!("{} ({} records)", n.path, n.records))
+                    .collect();
+                return Err(DeskError::NotKept(format!(
+                    "{target} holds everything it keeps, but it did not keep {}. Running the \
+                     migration again will not change that: map these to attributes it keeps \
+                     (--rules), or accept the loss (verify without --strict).",
+                    lost.join(", ")
+                )));
             }
         }
         Command::Migrate(MigrateCmd::Report { id }) => {

@@ -83,6 +83,8 @@ pub enum SaveOutcome {
         #[ts(optional)]
         #[serde(skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// Attributes the provider accepted but did not keep ("title", "emails.type").
+        not_kept: Vec<String>,
     },
     /// Someone changed the record on the provider since it was read. Nothing was written.
     #[serde(rename_all = "camelCase")]
@@ -302,14 +304,54 @@ impl Desk {
         let (_, profile) = self.client_with_profile(&req.provider).await?;
         let kind = Kind::parse(&req.kind);
         let p = plan(&profile, &req.before, &req.after);
+        let changes = attribute_changes(&req.before, &req.after);
+        let mut warnings = Self::warnings(&profile);
+        // Attributes this provider accepted before without keeping them.
+        let not_kept = self.not_kept(&req.provider)?;
+        let mut lost: Vec<&crate::fidelity::NotKept> = Vec::new();
+        for c in &changes {
+            if let Some(n) = not_kept
+                .iter()
+                .find(|n| crate::fidelity::is_not_kept(std::slice::from_ref(n), kind, &c.path))
+            {
+                if !lost.contains(&n) {
+                    lost.push(n);
+                }
+            }
+        }
+        for n in lost {
+            warnings.push(format!(
+                "{} accepted “{}” before without keeping it (on {} records): this change will \
+                 probably not stick.",
+                req.provider, n.path, n.records
+            ));
+        }
         Ok(EditPreview {
             method: p.method.to_string(),
             path: format!("/{}/{}", endpoint(kind), req.id),
             bodies: p.bodies,
             if_match: version_of(&req.before).filter(|_| profile.etag),
-            changes: attribute_changes(&req.before, &req.after),
-            warnings: Self::warnings(&profile),
+            changes,
+            warnings,
         })
+    }
+
+    /// `lost` without the provider's write-only attributes (never returned, so never "kept"),
+    /// counted as not kept by `provider`.
+    fn unkept_in(
+        &self,
+        provider: &str,
+        kind: Kind,
+        mut lost: Vec<String>,
+    ) -> Result<Vec<String>, DeskError> {
+        let write_only = self.write_only_names(provider)?;
+        lost.retain(|p| {
+            let name = p.rsplit([':', '.']).next().unwrap_or(p).to_lowercase();
+            let top = p.split(['.', '[']).next().unwrap_or(p).to_lowercase();
+            !write_only.contains(&name) && !write_only.contains(&top)
+        });
+        self.note_unkept(provider, kind, &lost)?;
+        Ok(lost)
     }
 
     /// Records a write, with passwords and the provider's other write-only attributes kept
@@ -476,6 +518,12 @@ impl Desk {
         }
         match result {
             Ok(()) => {
+                // What the provider accepted but did not keep, learned for the next plans.
+                let not_kept = self.unkept_in(
+                    &req.provider,
+                    kind,
+                    crate::fidelity::unkept_by_update(&req.before, &req.after, &stored),
+                )?;
                 let audit_id = self.audit(&NewAudit {
                     provider: &req.provider,
                     resource_kind: kind.as_str(),
@@ -492,6 +540,7 @@ impl Desk {
                     resource: stored,
                     audit_id: i32::try_from(audit_id).unwrap_or(i32::MAX),
                     note,
+                    not_kept,
                 })
             }
             Err(ScimError::PreconditionFailed { current, .. }) => {
@@ -576,12 +625,24 @@ impl Desk {
         match client.create_written(endpoint(kind), resource).await {
             Ok(scim_client::Written {
                 status,
-                resource: created,
+                resource: mut created,
             }) => {
                 let id = created
                     .get("id")
                     .and_then(Value::as_str)
                     .map(str::to_string);
+                // A provider answering with part of the record (its id): read what it stored.
+                let named = ["userName", "displayName"]
+                    .iter()
+                    .any(|k| created.get(*k).is_some());
+                if let (Some(id), false) = (&id, named) {
+                    if let Ok(full) = client.get(endpoint(kind), id).await {
+                        created = full;
+                    }
+                }
+                if id.is_some() {
+                    self.unkept_in(provider, kind, crate::fidelity::unkept(resource, &created))?;
+                }
                 self.audit(&NewAudit {
                     provider,
                     resource_kind: kind.as_str(),

@@ -69,6 +69,9 @@ pub enum DeskError {
     /// A migration's verify found this many differences.
     #[error("{0} differences remain between the source and the target; run the migration again (plan, run) or resume it")]
     Unverified(usize),
+    /// A migration's verify (strict) found attributes the target accepted but did not keep.
+    #[error("{0}")]
+    NotKept(String),
     /// A sync stored what it read, but the read stopped short of what the provider announced.
     #[error("{0}")]
     IncompleteCopy(String),
@@ -122,7 +125,7 @@ impl DeskError {
             DeskError::DemoUnavailable(_) | DeskError::DemoFailed(_) => ErrorCode::DemoUnavailable,
             DeskError::Cancelled => ErrorCode::Cancelled,
             DeskError::Conflict(_) => ErrorCode::EditConflict,
-            DeskError::Unverified(_) => ErrorCode::Unverified,
+            DeskError::Unverified(_) | DeskError::NotKept(_) => ErrorCode::Unverified,
             DeskError::IncompleteCopy(_) => ErrorCode::IncompleteCopy,
             DeskError::Internal(_) => ErrorCode::Internal,
         }

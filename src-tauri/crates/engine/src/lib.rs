@@ -15,6 +15,7 @@ pub mod detail;
 pub mod directory;
 pub mod edit;
 mod error;
+pub mod fidelity;
 pub mod history;
 pub mod import;
 pub mod learned;

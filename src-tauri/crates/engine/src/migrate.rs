@@ -107,6 +107,68 @@ pub struct MigrationPlan {
     /// The options the plan was made with (rules, target-only users).
     #[serde(default)]
     pub options: PlanOptions,
+    /// Differences left out because the target does not keep those attributes (learned from
+    /// its answers to earlier writes): per attribute, the records that differ in it.
+    #[serde(default)]
+    pub not_kept: Vec<crate::fidelity::NotKept>,
+}
+
+/// Takes out of the plan the changes the target cannot keep (attributes it accepted in earlier
+/// writes but did not store): an update left with nothing is not proposed, a record differing
+/// only in them counts as equal. Returns, per attribute, how many records it was left out of.
+fn leave_out_unkept(
+    operations: &mut Vec<PlanOperation>,
+    matches: &mut [RecordMatch],
+    not_kept: &[crate::fidelity::NotKept],
+) -> Vec<crate::fidelity::NotKept> {
+    use crate::fidelity::why_not_sticking;
+    if not_kept.is_empty() {
+        return Vec::new();
+    }
+    let mut left_out: BTreeMap<String, u32> = BTreeMap::new();
+    let mut keep = |changes: &mut Vec<AttributeChange>| {
+        let mut seen = std::collections::BTreeSet::new();
+        changes.retain(|c| match why_not_sticking(not_kept, Kind::User, c) {
+            Some(n) => {
+                seen.insert(n.path.clone());
+                false
+            }
+            None => true,
+        });
+        for p in seen {
+            *left_out.entry(p).or_insert(0) += 1;
+        }
+    };
+    for o in operations.iter_mut().filter(|o| o.op == "update_user") {
+        keep(&mut o.changes);
+    }
+    operations.retain(|o| o.op != "update_user" || !o.changes.is_empty());
+    // Operations are numbered 1, 2, ... in order (the journal and the checks count on it).
+    for (i, o) in operations.iter_mut().enumerate() {
+        o.seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
+    }
+    for m in matches.iter_mut().filter(|m| m.tag == "matched_different") {
+        let before = m.changes.len();
+        m.changes
+            .retain(|c| why_not_sticking(not_kept, Kind::User, c).is_none());
+        if m.changes.is_empty() && before > 0 {
+            m.tag = "matched_equal".into();
+            m.reason = Some("differs only in attributes the target does not keep".into());
+        }
+    }
+    left_out
+        .into_iter()
+        .map(|(path, records)| crate::fidelity::NotKept {
+            first_seen: not_kept
+                .iter()
+                .find(|n| n.path == path)
+                .map(|n| n.first_seen.clone())
+                .unwrap_or_default(),
+            kind: "User".into(),
+            path,
+            records,
+        })
+        .collect()
 }
 
 impl MigrationPlan {
@@ -979,12 +1041,13 @@ impl Desk {
         };
         let complete = src.complete && dst.complete;
         let Planned {
-            matches,
+            mut matches,
             warnings: planned_warnings,
-            operations,
+            mut operations,
             user_ids,
             group_ids,
         } = plan_operations(&src.side(), &dst.side(), &mapper, options, complete);
+        let not_kept = leave_out_unkept(&mut operations, &mut matches, &self.not_kept(target)?);
         let mut counts = BTreeMap::new();
         for m in &matches {
             *counts.entry(m.tag.clone()).or_insert(0) += 1;
@@ -1000,6 +1063,17 @@ impl Desk {
             );
         }
         warnings.extend(planned_warnings);
+        if !not_kept.is_empty() {
+            warnings.push(format!(
+                "Left out: changes {target} accepts but does not keep ({}). Sending them again \
+                 would not make them stick; map them to attributes it keeps, or leave them.",
+                not_kept
+                    .iter()
+                    .map(|n| format!("{} on {} records", n.path, n.records))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         for (name, side) in [(source, &src), (target, &dst)] {
             if let Some(w) = &side.incomplete {
                 warnings.push(format!(
@@ -1027,6 +1101,7 @@ impl Desk {
             user_ids: user_ids.into_iter().collect(),
             group_ids: group_ids.into_iter().collect(),
             options: options.clone(),
+            not_kept,
         })
     }
 }

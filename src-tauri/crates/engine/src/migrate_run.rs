@@ -878,11 +878,52 @@ impl Desk {
             progress(pace.tick(1));
             i += 1;
         }
+        runner.sample_fidelity().await?;
         if report.failed.is_empty() {
             self.db()?.finish_migration(id)?;
         }
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
+    }
+}
+
+/// Created records read back after a run to learn what the target keeps (creates sent in
+/// Bulk come back without the stored record). A provider that drops an attribute drops it for
+/// every record: a few show it.
+const FIDELITY_SAMPLE: usize = 3;
+
+impl Runner<'_> {
+    /// Reads back a few records this run created and counts the attributes sent but not
+    /// kept, so the next plan (and verify) leaves out changes that cannot stick.
+    async fn sample_fidelity(&self) -> Result<(), DeskError> {
+        for kind in [Kind::User, Kind::Group] {
+            let create = if kind == Kind::User {
+                "create_user"
+            } else {
+                "create_group"
+            };
+            let created = self
+                .plan
+                .operations
+                .iter()
+                .filter(|o| o.op == create)
+                .filter_map(|o| Some((o, self.ids.get(&(kind, o.source_id.clone()))?)))
+                .take(FIDELITY_SAMPLE);
+            for (op, tid) in created {
+                let Ok(stored) = self.client.get(endpoint(kind), tid).await else {
+                    continue;
+                };
+                let lost: Vec<String> = crate::fidelity::unkept(&op.data, &stored)
+                    .into_iter()
+                    .filter(|p| {
+                        let name = p.rsplit([':', '.']).next().unwrap_or(p).to_lowercase();
+                        !self.write_only.contains(&name)
+                    })
+                    .collect();
+                self.desk.note_unkept(&self.plan.target, kind, &lost)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -208,6 +208,12 @@ async fn bulk_set_deactivate_group_undo(kind: ProviderKind) {
         member_ids(&client.get("Groups", &gid).await.unwrap()),
         vec![ids[4].clone()]
     );
+    // The reference providers keep everything sent: nothing is taken for lost.
+    assert!(
+        desk.not_kept("p").unwrap().is_empty(),
+        "{:?}",
+        desk.not_kept("p").unwrap()
+    );
 }
 
 #[tokio::test]

@@ -262,6 +262,12 @@ async fn create_members_delete(kind: ProviderKind) {
         ops,
         ["delete", "delete", "members", "members", "create", "create"]
     );
+    // The reference providers keep everything sent: nothing is taken for lost.
+    assert!(
+        desk.not_kept("p").unwrap().is_empty(),
+        "{:?}",
+        desk.not_kept("p").unwrap()
+    );
 }
 
 #[tokio::test]

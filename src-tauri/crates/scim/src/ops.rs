@@ -228,8 +228,9 @@ impl ScimClient {
             .conditional(Method::PUT, endpoint, id, Some(resource), if_match)
             .await?;
         let resource = match reply.body {
-            Some(v) => v,
-            None => self.get(endpoint, id).await?,
+            // Some servers answer 200 with an empty or partial body: read the stored state.
+            Some(v) if v.get("id").is_some() => v,
+            _ => self.get(endpoint, id).await?,
         };
         Ok(Written {
             status: reply.status,
@@ -264,7 +265,8 @@ impl ScimClient {
             .conditional(Method::PATCH, endpoint, id, Some(body), if_match)
             .await?;
         let resource = match reply.body {
-            Some(v) if v.is_object() => v,
+            // An empty or partial body (200 with `{}`) is not the stored state: read it.
+            Some(v) if v.get("id").is_some() => v,
             _ => self.get(endpoint, id).await?,
         };
         Ok(Written {

@@ -18,7 +18,7 @@ pub use cache::{
     SnapshotWriter,
 };
 pub use migrate::{applied_migrations, MIGRATIONS};
-pub use providers::{NewProvider, ProviderRow, ProviderSettings};
+pub use providers::{NewProvider, ProviderRow, ProviderSettings, UnkeptRow};
 pub use stats::UserStats;
 
 use std::path::Path;

@@ -51,6 +51,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261129210000_learned_facts",
         include_str!("../migrations/20261129210000_learned_facts.sql"),
     ),
+    (
+        "20261129220000_unkept_attributes",
+        include_str!("../migrations/20261129220000_unkept_attributes.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

@@ -91,6 +91,18 @@ fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
     })
 }
 
+/// An attribute a provider accepted in writes but did not keep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnkeptRow {
+    /// `User` or `Group`.
+    pub kind: String,
+    pub path: String,
+    /// Records it happened to.
+    pub records: i64,
+    /// RFC 3339.
+    pub first_seen: String,
+}
+
 impl Database {
     /// Inserts a provider; names are unique regardless of case.
     pub fn insert_provider(&self, p: &NewProvider<'_>) -> Result<ProviderRow, StoreError> {
@@ -296,12 +308,57 @@ impl Database {
         Ok(rows)
     }
 
-    /// Forgets what was learned about a provider; how many facts.
+    /// Forgets what was learned about a provider (facts and attributes it does not keep);
+    /// how many.
     pub fn forget_learned(&self, provider_id: i64) -> Result<usize, StoreError> {
-        Ok(self.conn.execute(
+        let facts = self.conn.execute(
             "DELETE FROM provider_learned WHERE provider_id = ?1",
             [provider_id],
-        )?)
+        )?;
+        let unkept = self.conn.execute(
+            "DELETE FROM provider_unkept WHERE provider_id = ?1",
+            [provider_id],
+        )?;
+        Ok(facts + unkept)
+    }
+
+    /// Counts one more record of `kind` whose `paths` the provider accepted but did not keep.
+    pub fn note_unkept(
+        &self,
+        provider_id: i64,
+        kind: &str,
+        paths: &[String],
+    ) -> Result<(), StoreError> {
+        let now = crate::now_rfc3339();
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO provider_unkept (provider_id, kind, path, records, first_seen, last_seen)
+             VALUES (?1, ?2, ?3, 1, ?4, ?4)
+             ON CONFLICT (provider_id, kind, path)
+             DO UPDATE SET records = records + 1, last_seen = excluded.last_seen",
+        )?;
+        for p in paths {
+            stmt.execute(params![provider_id, kind, p, now])?;
+        }
+        Ok(())
+    }
+
+    /// The attributes a provider did not keep, most records first.
+    pub fn unkept(&self, provider_id: i64) -> Result<Vec<UnkeptRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, path, records, first_seen FROM provider_unkept
+              WHERE provider_id = ?1 ORDER BY records DESC, path",
+        )?;
+        let rows = stmt
+            .query_map([provider_id], |r| {
+                Ok(UnkeptRow {
+                    kind: r.get(0)?,
+                    path: r.get(1)?,
+                    records: r.get(2)?,
+                    first_seen: r.get(3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// The person's overrides (JSON) of a provider's profile.
