@@ -115,6 +115,22 @@ describe("mapping rules in the window", () => {
     expect(ruleFromRow({ kind: "users", attribute: "x", action: "constant", value: "42" })).toEqual({ attribute: "x", constant: 42 });
     expect(rowsFromRules(rules)).toEqual(rows.slice(0, 4));
     expect(() => rowsFromRules({ users: [{ attribute: "x" }] })).toThrow(/does nothing/);
+    // The transforms for values a target refuses, the same shape as a --rules file.
+    const fixes = [
+      { kind: "users" as const, attribute: "emails.value", action: "ascii" as const, value: "" },
+      { kind: "users" as const, attribute: "userName", action: "replace" as const, value: "@.*$", with: "" },
+      { kind: "users" as const, attribute: "emails.value", action: "domain" as const, value: "example.com" },
+      { kind: "users" as const, attribute: "title", action: "truncate" as const, value: "64" },
+      { kind: "users" as const, attribute: "nickName", action: "default" as const, value: "n/a" },
+    ];
+    expect(rulesOf(fixes).users).toEqual([
+      { attribute: "emails.value", transform: "ascii" },
+      { attribute: "userName", transform: "replace", pattern: "@.*$", with: "" },
+      { attribute: "emails.value", transform: "domain", to: "example.com" },
+      { attribute: "title", transform: "truncate", max: 64 },
+      { attribute: "nickName", transform: "default", value: "n/a" },
+    ]);
+    expect(rowsFromRules(rulesOf(fixes))).toEqual(fixes.map((f) => (f.action === "replace" ? f : { ...f })));
     expect(() => rowsFromRules({ users: "no" })).toThrow(/not a list/);
   });
 

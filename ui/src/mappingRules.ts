@@ -1,10 +1,22 @@
 import type { MappingRule } from "./ipc";
 
 /** What a rule does, as the window offers it. */
-export type RuleAction = "drop" | "rename" | "constant" | "lower" | "upper" | "trim" | "template";
+export type RuleAction =
+  | "drop"
+  | "rename"
+  | "constant"
+  | "lower"
+  | "upper"
+  | "trim"
+  | "template"
+  | "ascii"
+  | "replace"
+  | "domain"
+  | "truncate"
+  | "default";
 
-/** One row of the rules table. */
-export type RuleRow = { kind: "users" | "groups"; attribute: string; action: RuleAction; value: string };
+/** One row of the rules table; `with` is what "replace" puts instead of its pattern (`value`). */
+export type RuleRow = { kind: "users" | "groups"; attribute: string; action: RuleAction; value: string; with?: string };
 
 /** [action, label, placeholder of its value (none: no value)]. */
 export const ACTIONS: [RuleAction, string, string?][] = [
@@ -15,6 +27,11 @@ export const ACTIONS: [RuleAction, string, string?][] = [
   ["upper", "Upper case"],
   ["trim", "Trim spaces"],
   ["template", "Build from", "{name.givenName} {name.familyName}"],
+  ["ascii", "Plain letters (ł→l, é→e, ß→ss)"],
+  ["replace", "Replace (pattern)", "[^a-z0-9.@-]"],
+  ["domain", "E-mail domain to", "example.com"],
+  ["truncate", "Cut to at most (characters)", "64"],
+  ["default", "When empty, set to", "n/a"],
 ];
 
 /** A constant typed as people mean it: true/false as booleans, whole numbers as numbers. */
@@ -36,6 +53,14 @@ export function ruleFromRow(r: RuleRow): MappingRule {
       return { attribute, constant: constantOf(r.value) };
     case "template":
       return { attribute, template: r.value };
+    case "replace":
+      return { attribute, transform: "replace", pattern: r.value, with: r.with ?? "" };
+    case "domain":
+      return { attribute, transform: "domain", to: r.value.trim() };
+    case "truncate":
+      return { attribute, transform: "truncate", max: Number(r.value) };
+    case "default":
+      return { attribute, transform: "default", value: constantOf(r.value) };
     default:
       return { attribute, transform: r.action };
   }
@@ -48,7 +73,11 @@ function rowOf(kind: RuleRow["kind"], r: MappingRule): RuleRow {
   if (r.constant !== undefined && r.constant !== null) return { ...base, action: "constant", value: String(r.constant) };
   if (r.template !== undefined && r.template !== null) return { ...base, action: "template", value: r.template };
   const t = r.transform;
-  if (t === "lower" || t === "upper" || t === "trim") return { ...base, action: t };
+  if (t === "lower" || t === "upper" || t === "trim" || t === "ascii") return { ...base, action: t };
+  if (t === "replace") return { ...base, action: t, value: r.pattern ?? "", with: r.with ?? "" };
+  if (t === "domain") return { ...base, action: t, value: r.to ?? "" };
+  if (t === "truncate") return { ...base, action: t, value: String(r.max ?? "") };
+  if (t === "default") return { ...base, action: t, value: String(r.value ?? "") };
   throw new Error(`the rule for ${r.attribute} does nothing SCIM Desk knows`);
 }
 

@@ -18,9 +18,32 @@ rename?: string,
  */
 constant?: unknown, 
 /**
- * lower, upper or trim.
+ * lower, upper, trim, ascii (transliterated: ł->l, ø->o, é->e, ß->ss), replace (with
+ * `pattern` and `with`), domain (an e-mail's domain, with `to`), truncate (with `max`) or
+ * default (with `value`, when empty). On a multi-valued attribute's sub-attribute
+ * (`emails.value`) it applies to each value.
  */
 transform?: string, 
+/**
+ * replace: the regular expression to find.
+ */
+pattern?: string, 
+/**
+ * replace: what to put instead (`$1` for a group).
+ */
+with?: string, 
+/**
+ * domain: the new domain of an e-mail address.
+ */
+to?: string, 
+/**
+ * truncate: the most characters kept.
+ */
+max?: number, 
+/**
+ * default: the value when the attribute is empty.
+ */
+value?: unknown, 
 /**
  * Text built from the source record: `{name.givenName} {name.familyName}`.
  */

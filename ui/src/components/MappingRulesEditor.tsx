@@ -28,7 +28,8 @@ const SUGGESTIONS = [
 
 /**
  * The person's mapping rules as a table: one row per attribute and what to do with it
- * (leave out, rename, a fixed value, lower/upper case, trim, a template). The same rules as a
+ * (leave out, rename, a fixed value, lower/upper case, trim, a template, plain letters, replace,
+ * an e-mail's domain, cut to a length, a value when empty; on `emails.value` each e-mail). The same rules as a
  * `--rules` file for the command line, which can be opened here too.
  */
 export function MappingRulesEditor({
@@ -98,12 +99,22 @@ export function MappingRulesEditor({
                   </td>
                   <td>
                     {action?.[2] ? (
-                      <input
-                        aria-label="Value"
-                        value={r.value}
-                        placeholder={action[2]}
-                        onChange={(e) => set(i, { value: e.target.value })}
-                      />
+                      <>
+                        <input
+                          aria-label={r.action === "replace" ? "Pattern" : "Value"}
+                          value={r.value}
+                          placeholder={action[2]}
+                          onChange={(e) => set(i, { value: e.target.value })}
+                        />
+                        {r.action === "replace" && (
+                          <input
+                            aria-label="Replace with"
+                            value={r.with ?? ""}
+                            placeholder="with (empty: remove)"
+                            onChange={(e) => set(i, { with: e.target.value })}
+                          />
+                        )}
+                      </>
                     ) : (
                       <span className="muted small">—</span>
                     )}

@@ -367,10 +367,33 @@ pub struct MappingRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "unknown")]
     pub constant: Option<Value>,
-    /// lower, upper or trim.
+    /// lower, upper, trim, ascii (transliterated: ł->l, ø->o, é->e, ß->ss), replace (with
+    /// `pattern` and `with`), domain (an e-mail's domain, with `to`), truncate (with `max`) or
+    /// default (with `value`, when empty). On a multi-valued attribute's sub-attribute
+    /// (`emails.value`) it applies to each value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub transform: Option<String>,
+    /// replace: the regular expression to find.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pattern: Option<String>,
+    /// replace: what to put instead (`$1` for a group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub with: Option<String>,
+    /// domain: the new domain of an e-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub to: Option<String>,
+    /// truncate: the most characters kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub max: Option<u32>,
+    /// default: the value when the attribute is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "unknown")]
+    pub value: Option<Value>,
     /// Text built from the source record: `{name.givenName} {name.familyName}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -396,6 +419,87 @@ fn string_at(v: &Value, path: &str) -> Option<String> {
             Value::Null => None,
             other => Some(other.to_string()),
         })
+}
+
+/// What a rule's `transform` does, read once from its fields.
+enum Transform {
+    Lower,
+    Upper,
+    Trim,
+    Ascii,
+    Replace(regex::Regex, String),
+    Domain(String),
+    Truncate(usize),
+    Default(Value),
+}
+
+impl Transform {
+    fn of(r: &MappingRule) -> Result<Option<Transform>, String> {
+        let Some(t) = r.transform.as_deref() else {
+            return Ok(None);
+        };
+        let needs =
+            |what: &str| format!("the transform {t:?} of {:?} needs \"{what}\"", r.attribute);
+        Ok(Some(match t {
+            "lower" => Transform::Lower,
+            "upper" => Transform::Upper,
+            "trim" => Transform::Trim,
+            "ascii" => Transform::Ascii,
+            "replace" => {
+                let pattern = r.pattern.as_deref().ok_or_else(|| needs("pattern"))?;
+                let re = regex::Regex::new(pattern)
+                    .map_err(|e| format!("the pattern {pattern:?} is not valid: {e}"))?;
+                Transform::Replace(re, r.with.clone().unwrap_or_default())
+            }
+            "domain" => {
+                let to = r.to.as_deref().ok_or_else(|| needs("to"))?;
+                let to = to.trim().trim_start_matches('@');
+                if to.is_empty() || to.contains(['@', ' ']) {
+                    return Err(format!("{to:?} is not a domain"));
+                }
+                Transform::Domain(to.to_string())
+            }
+            "truncate" => Transform::Truncate(
+                r.max
+                    .filter(|m| *m > 0)
+                    .ok_or_else(|| needs("max (1 or more)"))? as usize,
+            ),
+            "default" => Transform::Default(r.value.clone().ok_or_else(|| needs("value"))?),
+            other => {
+                return Err(format!(
+                    "unknown transform {other:?} (lower, upper, trim, ascii, replace, domain, \
+                     truncate or default)"
+                ))
+            }
+        }))
+    }
+
+    /// The value transformed (text only; `default` fills an empty value).
+    fn apply(&self, v: Option<Value>) -> Option<Value> {
+        if let Transform::Default(d) = self {
+            let empty = match &v {
+                None | Some(Value::Null) => true,
+                Some(Value::String(s)) => s.trim().is_empty(),
+                _ => false,
+            };
+            return if empty { Some(d.clone()) } else { v };
+        }
+        let Some(Value::String(s)) = v else { return v };
+        Some(Value::String(match self {
+            Transform::Lower => s.to_lowercase(),
+            Transform::Upper => s.to_uppercase(),
+            Transform::Trim => s.trim().to_string(),
+            // A well-kept transliteration table (deunicode), not a hand-made one.
+            Transform::Ascii => deunicode::deunicode(&s),
+            Transform::Replace(re, with) => re.replace_all(&s, with.as_str()).into_owned(),
+            Transform::Domain(to) => match s.rsplit_once('@') {
+                Some((local, _)) => format!("{local}@{to}"),
+                None => s,
+            },
+            Transform::Truncate(max) => s.chars().take(*max).collect(),
+            Transform::Default(_) => s,
+        }))
+    }
 }
 
 /// Applies `rules` to a mapped record (`source` feeds templates).
@@ -424,21 +528,24 @@ pub fn apply_rules(
             }
             out.push_str(rest);
             Some(Value::String(out.trim().to_string()))
-        } else if let Some(tr) = &r.transform {
-            current.clone().map(|v| match (v, tr.as_str()) {
-                (Value::String(s), "lower") => Value::String(s.to_lowercase()),
-                (Value::String(s), "upper") => Value::String(s.to_uppercase()),
-                (Value::String(s), "trim") => Value::String(s.trim().to_string()),
-                (other, _) => other,
-            })
+        } else if let Some(t) = Transform::of(r)? {
+            // A sub-attribute of a multi-valued attribute: each of its values.
+            if let Some((list, sub)) = r.attribute.split_once('.').filter(|_| !r.drop) {
+                if let Some(Value::Array(items)) = mapped.get_mut(list) {
+                    for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                        let v = item.get(sub).cloned();
+                        match t.apply(v) {
+                            Some(x) => item.insert(sub.to_string(), x),
+                            None => item.remove(sub),
+                        };
+                    }
+                    continue;
+                }
+            }
+            t.apply(current.clone())
         } else {
             current.clone()
         };
-        if let Some(tr) = &r.transform {
-            if !["lower", "upper", "trim"].contains(&tr.as_str()) {
-                return Err(format!("unknown transform {tr:?} (lower, upper or trim)"));
-            }
-        }
         if r.drop || r.rename.is_some() {
             crate::edit::set_path(mapped, &r.attribute, None);
         }
@@ -1109,6 +1216,69 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transforms_for_values_a_target_refuses() {
+        let src = json!({"userName": "Łukasz.Żółć", "title": "Head of Quality Assurance"});
+        let mut v = json!({
+            "userName": "Łukasz.Żółć@firma.pl",
+            "title": "Head of Quality Assurance",
+            "nickName": "",
+            "emails": [{"value": "łukasz.żółć@firma.pl", "type": "work"},
+                       {"value": "Søren.Straße@home.example", "type": "home"}],
+        });
+        let rules: Vec<MappingRule> = serde_json::from_value(json!([
+            {"attribute": "emails.value", "transform": "ascii"},
+            {"attribute": "emails.value", "transform": "domain", "to": "example.com"},
+            {"attribute": "userName", "transform": "replace", "pattern": "@.*$", "with": ""},
+            {"attribute": "userName", "transform": "ascii"},
+            {"attribute": "title", "transform": "truncate", "max": 12},
+            {"attribute": "nickName", "transform": "default", "value": "n/a"},
+            {"attribute": "displayName", "transform": "default", "value": "Unknown"},
+        ]))
+        .unwrap();
+        apply_rules(&mut v, &src, &rules).unwrap();
+        assert_eq!(v["emails"][0]["value"], "lukasz.zolc@example.com");
+        assert_eq!(v["emails"][1]["value"], "Soren.Strasse@example.com");
+        assert_eq!(
+            v["emails"][0]["type"], "work",
+            "the other sub-attributes stay"
+        );
+        assert_eq!(v["userName"], "Lukasz.Zolc");
+        assert_eq!(v["title"], "Head of Qual");
+        assert_eq!(v["nickName"], "n/a");
+        assert_eq!(v["displayName"], "Unknown");
+        // Rules that cannot work are refused before anything is mapped, saying why.
+        for (rule, why) in [
+            (
+                json!({"attribute": "x", "transform": "replace", "pattern": "("}),
+                "not valid",
+            ),
+            (
+                json!({"attribute": "x", "transform": "replace"}),
+                "needs \"pattern\"",
+            ),
+            (
+                json!({"attribute": "x", "transform": "domain", "to": "a b"}),
+                "not a domain",
+            ),
+            (
+                json!({"attribute": "x", "transform": "truncate", "max": 0}),
+                "needs \"max",
+            ),
+            (
+                json!({"attribute": "x", "transform": "default"}),
+                "needs \"value\"",
+            ),
+        ] {
+            let rules = MappingRules {
+                users: vec![serde_json::from_value(rule.clone()).unwrap()],
+                groups: Vec::new(),
+            };
+            let err = rules.validate().unwrap_err().message();
+            assert!(err.contains(why), "{rule}: {err}");
+        }
+    }
 
     #[test]
     fn rules_drop_rename_transform_constant_and_template() {
