@@ -212,3 +212,129 @@ async fn a_patch_refused_for_a_bad_value_is_not_mistaken_for_an_unsupported_one(
         "nothing learned"
     );
 }
+
+#[tokio::test]
+async fn a_bulk_request_refused_as_unsupported_is_learned_and_the_records_go_one_by_one() {
+    let source = desk_e2e::seeded_scim2_server(24, 20, 3).await;
+    let target = desk_harness::ReferenceServer::start(desk_harness::ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let proxy = Proxy::start(target.base_url()).await;
+    let bulks = Arc::new(AtomicUsize::new(0));
+    let seen = bulks.clone();
+    proxy.set(move |_, method, path| {
+        if method == "POST" && path.ends_with("/Bulk") {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Fault::Status(501, None)
+        } else {
+            Fault::Pass
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "src",
+        source.base_url(),
+        Some(source.token().expose()),
+    ))
+    .unwrap();
+    desk.add_provider(ProviderInput::bearer(
+        "dst",
+        &proxy.base,
+        Some(target.token().expose()),
+    ))
+    .unwrap();
+    let cancel = CancelFlag::new();
+    for p in ["src", "dst"] {
+        desk.sync(p, &cancel, &|_| {}).await.unwrap();
+    }
+    assert!(desk.saved_profile("dst").unwrap().unwrap().bulk.supported);
+    let options = desk_engine::migrate::PlanOptions::default();
+    let plan = desk.plan_migration("src", "dst", &options).unwrap();
+    let run = desk.run_migration(&plan, &cancel, &|_| {}).await.unwrap();
+    assert!(run.failed.is_empty(), "{:?}", run.failed);
+    assert_eq!(
+        target
+            .client()
+            .list_page("Users", 1, 1, None)
+            .await
+            .unwrap()
+            .total_results,
+        Some(20),
+        "every person created, once"
+    );
+    assert_eq!(bulks.load(Ordering::SeqCst), 1, "Bulk tried once");
+    let facts = desk.learned_facts("dst").unwrap();
+    assert!(
+        facts
+            .iter()
+            .any(|f| f.fact == Learned::BulkUnsupported && f.evidence == "HTTP 501 to POST /Bulk"),
+        "{facts:?}"
+    );
+    assert!(!desk.saved_profile("dst").unwrap().unwrap().bulk.supported);
+}
+
+#[tokio::test]
+async fn a_sort_or_filter_refused_is_done_here_instead_and_sorting_is_learned() {
+    let server = desk_e2e::seeded_scim2_server(25, 12, 1).await;
+    let proxy = Proxy::start(server.base_url()).await;
+    let refused = Arc::new(AtomicUsize::new(0));
+    let count = refused.clone();
+    proxy.set(move |_, method, path| {
+        if method == "GET" && path.contains("sortBy=") {
+            count.fetch_add(1, Ordering::SeqCst);
+            Fault::Saying(400, "sorting is not supported")
+        } else if method == "GET" && path.contains("filter=title") {
+            count.fetch_add(1, Ordering::SeqCst);
+            Fault::Saying(400, "invalidFilter: title cannot be filtered on")
+        } else {
+            Fault::Pass
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "p",
+        &proxy.base,
+        Some(server.token().expose()),
+    ))
+    .unwrap();
+    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let sorted = desk
+        .live_resources("p", Kind::User, None, Some("userName"))
+        .await
+        .unwrap();
+    let names: Vec<String> = sorted
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap().to_lowercase())
+        .collect();
+    let mut expected = names.clone();
+    expected.sort();
+    assert_eq!(names.len(), 12);
+    assert_eq!(names, expected, "sorted here");
+    assert!(desk
+        .learned_facts("p")
+        .unwrap()
+        .iter()
+        .any(|f| f.fact == Learned::SortUnsupported));
+    // A filter on an attribute the provider refuses: evaluated here, the answer the same.
+    let leads = desk
+        .live_resources("p", Kind::User, Some("title co \"Lead\""), None)
+        .await
+        .unwrap();
+    let everyone = desk
+        .live_resources("p", Kind::User, None, None)
+        .await
+        .unwrap();
+    let want = everyone
+        .iter()
+        .filter(|u| u["title"].as_str().is_some_and(|t| t.contains("Lead")))
+        .count();
+    assert_eq!(leads.len(), want);
+    assert!(want > 0, "the sample has leads");
+    assert_eq!(
+        refused.load(Ordering::SeqCst),
+        2,
+        "each refused once, then done here"
+    );
+}

@@ -238,27 +238,49 @@ impl Desk {
         sort_by: Option<&str>,
     ) -> Result<Vec<Value>, DeskError> {
         let parsed = filter_of(filter)?;
-        let (client, profile) = self.client_with_profile(name).await?;
-        let send_filter = parsed.as_ref().is_some_and(|f| profile.accepts_filter(f));
-        let query = ListQuery {
-            filter: if send_filter {
-                filter.map(str::to_string)
-            } else {
-                None
-            },
-            sort_by: sort_by.filter(|_| profile.sort).map(str::to_string),
-            sort_order: sort_by
-                .filter(|_| profile.sort)
-                .map(|_| SortOrder::Ascending),
-            ..Default::default()
-        };
+        let (client, mut profile) = self.client_with_profile(name).await?;
+        let mut send_filter = parsed.as_ref().is_some_and(|f| profile.accepts_filter(f));
         let endpoint = match kind {
             Kind::User => "Users",
             Kind::Group => "Groups",
         };
-        let mut all = Pager::new(&client, endpoint, query, &profile)
-            .collect_all()
-            .await?;
+        let mut all = loop {
+            let query = ListQuery {
+                filter: if send_filter {
+                    filter.map(str::to_string)
+                } else {
+                    None
+                },
+                sort_by: sort_by.filter(|_| profile.sort).map(str::to_string),
+                sort_order: sort_by
+                    .filter(|_| profile.sort)
+                    .map(|_| SortOrder::Ascending),
+                ..Default::default()
+            };
+            let sent_sort = query.sort_by.is_some();
+            match Pager::new(&client, endpoint, query, &profile)
+                .collect_all()
+                .await
+            {
+                Ok(all) => break all,
+                // Sorting refused as unsupported although advertised: learned; sorted here.
+                Err(e) if sent_sort && e.refuses_as_unsupported() => {
+                    self.learn(
+                        name,
+                        crate::learned::Learned::SortUnsupported,
+                        &crate::learned::evidence(&e, "GET", &format!("/{endpoint}?sortBy=…")),
+                    )?;
+                    profile.sort = false;
+                }
+                // This filter refused (perhaps only its attribute): evaluated here instead.
+                Err(e)
+                    if send_filter && (e.status() == Some(400) || e.refuses_as_unsupported()) =>
+                {
+                    send_filter = false;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         if let (Some(f), false) = (&parsed, send_filter) {
             let case_exact = scim_client::filter::default_case_exact;
             all.retain(|v| matches(f, v, &case_exact));

@@ -187,6 +187,40 @@ impl Runner<'_> {
             .collect();
         let results = match self.client.bulk(&ops, &self.profile.bulk).await {
             Ok(r) => r,
+            // Bulk refused as unsupported (whatever the provider's documents say): learned,
+            // and these records go one by one, as every later batch of this run and others.
+            Err(e) if e.refuses_as_unsupported() => {
+                self.desk.learn(
+                    &self.plan.target,
+                    crate::learned::Learned::BulkUnsupported,
+                    &crate::learned::evidence(&e, "POST", "/Bulk"),
+                )?;
+                self.profile.bulk.supported = false;
+                let mut out = Vec::new();
+                let mut statuses = Vec::new();
+                for (_, op) in batch {
+                    self.pace_writes().await;
+                    let kind = kind_of(&op.op);
+                    match self.client.create_written(endpoint(kind), &op.data).await {
+                        Ok(w) => {
+                            statuses.push(Some(w.status));
+                            let id = w.resource.get("id").and_then(Value::as_str);
+                            out.push(id.map(str::to_string).ok_or_else(|| {
+                                "the target accepted the record but did not say where it is"
+                                    .to_string()
+                            }));
+                        }
+                        Err(e) => {
+                            statuses.push(e.status());
+                            out.push(match self.find_created(op).await? {
+                                Some(tid) => Ok(tid),
+                                None => Err(failure_text(&DeskError::from(e))),
+                            });
+                        }
+                    }
+                }
+                return self.conclude(batch, out, statuses);
+            }
             // The request as a whole failed: some records may have arrived. Settle each one.
             Err(e) => {
                 // The answer of the whole request, for every record; a record found at the
@@ -763,7 +797,6 @@ impl Desk {
         };
         let (client, profile) = self.client_with_profile(&plan.target).await?;
         let total = u32::try_from(journal.len()).unwrap_or(u32::MAX);
-        let bulk = profile.bulk.supported;
         let write_only = self.write_only_names(&plan.target)?;
         let mut runner = Runner {
             desk: self,
@@ -824,7 +857,8 @@ impl Desk {
                 }
             }
             // Creates of one kind in a row go out in Bulk where the target supports it.
-            if bulk && op.op.starts_with("create_") {
+            // (Not once Bulk was refused in this run: `create_bulk` learned it.)
+            if runner.profile.bulk.supported && op.op.starts_with("create_") {
                 let mut batch = vec![(j.seq, op.clone())];
                 while batch.len() < BULK_BATCH {
                     let Some(next) = journal.get(i + batch.len()) else {
