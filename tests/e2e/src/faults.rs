@@ -20,6 +20,21 @@ pub enum Fault {
     /// the provider, which answers as usual (Okta, Entra ID and Google keep a subset of the
     /// schema and say nothing of the rest).
     DropsAttributes(&'static [&'static str]),
+    /// Refuses a write whose e-mail addresses are not plain ASCII (400 with the reason), as
+    /// Google Workspace and several HR systems do with accented addresses.
+    RefusesNonAsciiEmails,
+    /// Answers a PATCH or PUT with 200 and an empty object `{}` (seen with Slack and some
+    /// Okta integrations): the client must read the record back.
+    EmptyWriteBody,
+    /// Leaves `totalResults` out of list answers (several small implementations).
+    NoTotalResults,
+    /// Serves at most this many records per page whatever `count` asked (Entra ID serves
+    /// 100, GitHub EMU 100, Okta 200).
+    CountCapped(u32),
+    /// Leaves `meta.lastModified` out of every record (incremental syncs must not rely on it).
+    NoLastModified,
+    /// Leaves the `Location` header out of create answers.
+    NoLocation,
     Reset,
     Truncated,
     Html,
@@ -153,7 +168,24 @@ async fn serve(
             b"{\"Resources\":[",
             900_000_000,
         ),
+        Fault::RefusesNonAsciiEmails if refused_email(&method, &body).is_some() => {
+            let address = refused_email(&method, &body).unwrap_or_default();
+            let b = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "400",
+                "scimType": "invalidValue",
+                "detail": format!("emails.value {address:?} must contain only ASCII characters"),
+            })
+            .to_string();
+            respond(400, "application/scim+json", "", b.as_bytes(), b.len())
+        }
         Fault::Pass
+        | Fault::RefusesNonAsciiEmails
+        | Fault::EmptyWriteBody
+        | Fault::NoTotalResults
+        | Fault::CountCapped(_)
+        | Fault::NoLastModified
+        | Fault::NoLocation
         | Fault::DropsAttributes(_)
         | Fault::Truncated
         | Fault::Slow(_)
@@ -163,6 +195,10 @@ async fn serve(
             if let Fault::Slow(ms) = fault {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             }
+            let path = match fault {
+                Fault::CountCapped(max) => cap_count(&path, max),
+                _ => path,
+            };
             let mut req = http.request(method.parse().unwrap(), format!("{origin}{path}"));
             for (k, v) in &headers {
                 if ["authorization", "content-type", "if-match", "accept"].contains(&k.as_str()) {
@@ -210,7 +246,12 @@ async fn serve(
                 .unwrap();
             let status = resp.status().as_u16();
             let mut extra = String::new();
-            for h in ["etag", "location"] {
+            let headers_back: &[&str] = if fault == Fault::NoLocation {
+                &["etag"]
+            } else {
+                &["etag", "location"]
+            };
+            for &h in headers_back {
                 if let Some(v) = resp.headers().get(h).and_then(|v| v.to_str().ok()) {
                     extra.push_str(&format!("{h}: {v}\r\n"));
                 }
@@ -222,6 +263,24 @@ async fn serve(
                 .unwrap_or("application/scim+json")
                 .to_string();
             let mut bytes = resp.bytes().await.unwrap().to_vec();
+            if fault == Fault::EmptyWriteBody
+                && (method == "PATCH" || method == "PUT")
+                && (200..300).contains(&status)
+            {
+                bytes = b"{}".to_vec();
+            }
+            if matches!(fault, Fault::NoTotalResults | Fault::NoLastModified) {
+                if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    if fault == Fault::NoTotalResults {
+                        if let Some(m) = v.as_object_mut() {
+                            m.remove("totalResults");
+                        }
+                    } else {
+                        strip_last_modified(&mut v);
+                    }
+                    bytes = serde_json::to_vec(&v).unwrap();
+                }
+            }
             if matches!(fault, Fault::EmptyList | Fault::NoNextCursor) {
                 let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
                 if let Some(m) = v.as_object_mut() {
@@ -333,4 +392,77 @@ fn drop_from_patch(v: &mut serde_json::Value, dropped: &[&str]) {
         }
     }
     ops.retain(|op| op.get("value").is_none_or(|v| !v.is_null()) || op["op"] == "remove");
+}
+
+/// The first e-mail address with a character outside ASCII in a write's body, if any.
+fn refused_email(method: &str, body: &[u8]) -> Option<String> {
+    if !["POST", "PUT", "PATCH"].contains(&method) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let mut found = None;
+    find_emails(&v, false, &mut found);
+    found
+}
+
+fn find_emails(v: &serde_json::Value, in_emails: bool, found: &mut Option<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                let emails = in_emails || k.eq_ignore_ascii_case("emails");
+                if in_emails && k == "value" {
+                    if let Some(s) = x.as_str().filter(|s| !s.is_ascii()) {
+                        found.get_or_insert_with(|| s.to_string());
+                    }
+                }
+                // A PatchOp on emails: {"path": "emails", "value": [...]}.
+                let patch_on_emails = m
+                    .get("path")
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|p| p.to_ascii_lowercase().starts_with("emails"));
+                find_emails(x, emails || (patch_on_emails && k == "value"), found);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for i in items {
+                if in_emails {
+                    if let Some(s) = i.as_str().filter(|s| !s.is_ascii()) {
+                        found.get_or_insert_with(|| s.to_string());
+                    }
+                }
+                find_emails(i, in_emails, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `count=N` in a list request lowered to at most `max`.
+fn cap_count(path: &str, max: u32) -> String {
+    let Some((base, query)) = path.split_once('?') else {
+        return path.to_string();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some(("count", n)) => format!("count={}", n.parse::<u32>().unwrap_or(max).min(max)),
+            _ => kv.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
+}
+
+/// Takes `meta.lastModified` out of a record or of every record of a list.
+fn strip_last_modified(v: &mut serde_json::Value) {
+    if let Some(list) = v
+        .get_mut("Resources")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for r in list {
+            strip_last_modified(r);
+        }
+    }
+    if let Some(meta) = v.get_mut("meta").and_then(serde_json::Value::as_object_mut) {
+        meta.remove("lastModified");
+    }
 }
