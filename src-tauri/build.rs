@@ -47,6 +47,7 @@ const COMMANDS: &[&str] = &[
     "reveal_export",
     "print_page",
     "relearn_provider",
+    "write_check",
 ];
 
 fn main() {

@@ -406,6 +406,17 @@ fn print_page(window: tauri::WebviewWindow) -> Result<(), IpcError> {
     })
 }
 
+/// Creates a scratch user at the provider, changes it (PATCH, PUT), reads it back and deletes
+/// it: what the provider refuses or does not keep is learned before the first real edit.
+#[tauri::command]
+async fn write_check(
+    state: State<'_, DeskState>,
+    name: String,
+) -> Result<desk_engine::write_check::WriteCheck, IpcError> {
+    let desk = state.desk()?;
+    guarded(async move { desk.write_check(&name).await }).await
+}
+
 /// Forgets what was learned from a provider's answers.
 #[tauri::command]
 fn relearn_provider(state: State<'_, DeskState>, name: String) -> Result<u32, IpcError> {
@@ -680,6 +691,7 @@ pub fn run() {
             reveal_export,
             print_page,
             relearn_provider,
+            write_check,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -40,6 +40,7 @@ import type { SyncReport } from "./bindings/SyncReport";
 import type { BulkRequest } from "./bindings/BulkRequest";
 import type { BulkPreview } from "./bindings/BulkPreview";
 import type { BulkReport } from "./bindings/BulkReport";
+import type { WriteCheck } from "./bindings/WriteCheck";
 
 export type {
   AppInfo,
@@ -182,6 +183,7 @@ export const ipc = {
   /** The system's print dialog for the window (print, or save as PDF). */
   printPage: () => call<void>("print_page"),
   relearnProvider: (name: string) => call<number>("relearn_provider", { name }),
+  writeCheck: (name: string) => call<WriteCheck>("write_check", { name }),
   csvColumns: (csv: string) => call<ColumnMapping[]>("csv_columns", { csv }),
   previewImport: (request: ImportRequest) => call<ImportPreview>("preview_import", { request }),
   applyImport: (request: ImportRequest) => call<ImportResult>("apply_import", { request }),

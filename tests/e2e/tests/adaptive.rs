@@ -338,3 +338,70 @@ async fn a_sort_or_filter_refused_is_done_here_instead_and_sorting_is_learned() 
         "each refused once, then done here"
     );
 }
+
+#[tokio::test]
+async fn the_write_check_learns_on_a_scratch_user_and_cleans_up() {
+    let server = desk_e2e::seeded_scim2_server(26, 5, 1).await;
+    let proxy = Proxy::start(server.base_url()).await;
+    proxy.set(|_, method, _| {
+        if method == "PATCH" {
+            Fault::Status(501, None)
+        } else {
+            Fault::DropsAttributes(&["title"])
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "p",
+        &proxy.base,
+        Some(server.token().expose()),
+    ))
+    .unwrap();
+    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let check = desk.write_check("p").await.unwrap();
+    let steps: Vec<(&str, bool)> = check
+        .steps
+        .iter()
+        .map(|s| (s.step.as_str(), s.ok))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("create", true),
+            ("change (PATCH)", true),
+            ("replace (PUT)", true),
+            ("read back", true),
+            ("delete", true)
+        ],
+        "{:?}",
+        check.steps
+    );
+    assert!(check.cleaned_up);
+    assert!(
+        check.steps[1].detail.contains("refused changes by PATCH"),
+        "{}",
+        check.steps[1].detail
+    );
+    assert!(check
+        .learned
+        .iter()
+        .any(|l| l.fact == Learned::PatchUnsupported));
+    assert!(
+        check.not_kept.iter().any(|n| n.path == "title"),
+        "{:?}",
+        check.not_kept
+    );
+    // Nothing left at the provider.
+    let left = server
+        .client()
+        .list_page(
+            "Users",
+            1,
+            10,
+            Some("userName sw \"scim-desk-write-check\""),
+        )
+        .await
+        .unwrap();
+    assert_eq!(left.total_results, Some(0));
+}

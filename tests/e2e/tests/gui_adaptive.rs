@@ -45,6 +45,32 @@ async fn an_edit_through_a_provider_refusing_patch_saves_and_shows_what_was_lear
         "{learned}"
     );
     gui.screenshot("learned-fact").await;
+    // The write check from the window: a scratch user created, changed, read back, deleted.
+    gui.click("write-check").await;
+    gui.click("write-check-run").await;
+    let result = gui.by_id("write-check-result").await.text().await.unwrap();
+    for step in [
+        "create",
+        "change (PATCH)",
+        "replace (PUT)",
+        "read back",
+        "delete",
+    ] {
+        assert!(result.contains(&format!("ok {step}:")), "{step}: {result}");
+    }
+    let left = server
+        .client()
+        .list_page(
+            "Users",
+            1,
+            10,
+            Some("userName sw \"scim-desk-write-check\""),
+        )
+        .await
+        .unwrap();
+    assert_eq!(left.total_results, Some(0), "cleaned up");
+    gui.screenshot("write-check").await;
+    gui.click("write-check-close").await;
     gui.click("forget-learned").await;
     gui.until("the learned fact is forgotten", || async {
         gui.all_by_id("learned-facts").await.is_empty()

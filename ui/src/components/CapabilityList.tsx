@@ -3,7 +3,16 @@ import { testIds } from "../testIds";
 
 /** What the provider supports, one line per capability, and what was learned from its answers
  * (with a way to forget it, for a saved provider). */
-export function CapabilityList({ report, onForget }: { report: ConnectionReport; onForget?: () => void }) {
+export function CapabilityList({
+  report,
+  onForget,
+  onWriteCheck,
+}: {
+  report: ConnectionReport;
+  onForget?: () => void;
+  /** Offers the write check (a saved provider, online). */
+  onWriteCheck?: () => void;
+}) {
   return (
     <div className="capabilities" data-testid={testIds.connectionReport}>
       <p className="ok">
@@ -37,6 +46,14 @@ export function CapabilityList({ report, onForget }: { report: ConnectionReport;
             </button>
           )}
         </div>
+      )}
+      {onWriteCheck && (
+        <p className="small">
+          <button type="button" className="link" onClick={onWriteCheck} data-testid={testIds.writeCheck}>
+            Check how it takes changes…
+          </button>{" "}
+          <span className="muted">(a scratch user, created and deleted)</span>
+        </p>
       )}
       {report.notes.length > 0 && (
         <ul className="notes">

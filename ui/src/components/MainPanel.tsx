@@ -10,6 +10,7 @@ import { AddProviderDialog } from "./AddProviderDialog";
 import { ChangesView } from "./ChangesView";
 import { DirectoryView } from "./DirectoryView";
 import { OverviewView } from "./OverviewView";
+import { WriteCheckDialog } from "./WriteCheckDialog";
 import type { Drill } from "../drill";
 import { ProgressBar } from "./ProgressBar";
 
@@ -49,6 +50,7 @@ export function MainPanel({
   const [tab, setTab] = useState<Tab>("users");
   // A chart's bar clicked on the overview: the list it opens, with its filter.
   const [drill, setDrill] = useState<Drill | null>(null);
+  const [checkingWrites, setCheckingWrites] = useState(false);
   const chooseTab = (t: Tab) => {
     setDrill(null);
     setTab(t);
@@ -225,6 +227,15 @@ export function MainPanel({
           }}
         />
       )}
+      {checkingWrites && (
+        <WriteCheckDialog
+          provider={provider.name}
+          onClose={() => {
+            setCheckingWrites(false);
+            test.mutate(provider.name);
+          }}
+        />
+      )}
       <Tabs tab={tab} onTab={chooseTab} />
       <section className="tab-body" role="tabpanel" aria-label={TABS.find((t) => t[0] === tab)?.[1]}>
         {reachability.state === "online" && reachability.report && (
@@ -234,6 +245,7 @@ export function MainPanel({
               await ipc.relearnProvider(provider.name);
               test.mutate(provider.name);
             }}
+            onWriteCheck={workOffline ? undefined : () => setCheckingWrites(true)}
           />
         )}
         {tab === "overview" ? (

@@ -235,7 +235,17 @@ enum ProviderCmd {
     Show { name: String },
     /// Connect and print the capability profile, one line per capability, and what was
     /// learned from the provider's answers.
-    Test { name: String },
+    Test {
+        name: String,
+        /// Also check writes on a scratch user (created inactive, changed by PATCH and PUT,
+        /// read back, deleted), so what it refuses or does not keep is known before the first
+        /// real edit. Asks first.
+        #[arg(long)]
+        writes: bool,
+        /// Do not ask before the write check.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Forget what was learned from a provider's answers (a PATCH it refused, ...): it is
     /// learned again if it still holds.
     Relearn { name: String },
@@ -1171,7 +1181,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                         print_provider(&p);
                     }
                 }
-                ProviderCmd::Test { name } => {
+                ProviderCmd::Test { name, writes, yes } => {
                     let report = runtime()?.block_on(desk.test_provider(&name))?;
                     if json {
                         print_json(&report)?;
@@ -1186,6 +1196,36 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                         println!("resource types: {}", report.resource_types.join(", "));
                         for l in &report.learned {
                             println!("learned: {}", l.words);
+                        }
+                    }
+                    if writes {
+                        if !yes
+                            && !confirm(&format!(
+                                "Create a scratch user at {name:?} (inactive), change it, then \
+                                 delete it?"
+                            ))?
+                        {
+                            return Err(DeskError::Cancelled);
+                        }
+                        let check = runtime()?.block_on(desk.write_check(&name))?;
+                        if json {
+                            print_json(&check)?;
+                        } else {
+                            for s in &check.steps {
+                                let mark = if s.ok { "ok" } else { "FAILED" };
+                                println!("write check, {}: {mark}: {}", s.step, s.detail);
+                            }
+                            for l in &check.learned {
+                                println!("learned: {}", l.words);
+                            }
+                            for n in &check.not_kept {
+                                println!("not kept: {} ({} records)", n.path, n.records);
+                            }
+                            if !check.cleaned_up {
+                                println!(
+                                    "the scratch user could not be deleted: delete it by hand"
+                                );
+                            }
                         }
                     }
                 }

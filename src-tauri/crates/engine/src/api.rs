@@ -276,6 +276,7 @@ mod bindings {
         crate::bulk::BulkRequest::export_all(&cfg).unwrap();
         crate::bulk::BulkPreview::export_all(&cfg).unwrap();
         crate::bulk::BulkReport::export_all(&cfg).unwrap();
+        crate::write_check::WriteCheck::export_all(&cfg).unwrap();
     }
 
     fn read_dir(dir: &Path) -> std::collections::BTreeMap<String, String> {

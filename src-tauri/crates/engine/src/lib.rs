@@ -28,6 +28,7 @@ pub mod profiles;
 pub mod secrets;
 pub mod spreadsheet;
 pub mod sync;
+pub mod write_check;
 
 pub use desk::Desk;
 pub use error::{DeskError, ErrorCode};
