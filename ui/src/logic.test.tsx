@@ -326,3 +326,16 @@ describe("a chart's bar clicked", () => {
     expect(drillTo("group", "Mentors")).toEqual({ tab: "groups", search: "Mentors" });
   });
 });
+
+describe("a fix for a refused record", () => {
+  it("suggests the rule the provider's reason calls for", async () => {
+    const { suggestRule } = await import("./mappingRules");
+    expect(suggestRule('emails.value "zoë.müller@example.com" must contain only ASCII characters')).toMatchObject({
+      attribute: "emails.value",
+      action: "ascii",
+    });
+    expect(suggestRule("title must be at most 64 characters")).toMatchObject({ attribute: "title", action: "truncate", value: "64" });
+    expect(suggestRule("nickName is not supported")).toMatchObject({ attribute: "nickName", action: "drop" });
+    expect(suggestRule("The provider had an internal problem")).toBeNull();
+  });
+});

@@ -97,3 +97,20 @@ export function rowsFromRules(value: unknown): RuleRow[] {
   };
   return [...list("users", v.users), ...list("groups", v.groups)];
 }
+
+/** A rule that would fix records refused like this one, from the provider's reason: plain
+ * letters for e-mail addresses refused for their characters, a shorter value for one refused
+ * as too long, else leaving the named attribute out. `null` when the reason names nothing. */
+export function suggestRule(message: string): RuleRow | null {
+  const m = message.toLowerCase();
+  const path = /\b(emails\.value|username|displayname|title|nickname|name\.\w+|emails|phonenumbers)\b/i.exec(message)?.[1];
+  const characters = /ascii|character|accent|invalid value|not valid/.test(m);
+  if ((path?.toLowerCase().startsWith("emails") || /e-?mail/.test(m)) && characters) {
+    return { kind: "users", attribute: "emails.value", action: "ascii", value: "" };
+  }
+  const long = /(?:at most|max(?:imum)?(?: length)?(?: of)?|longer than|exceeds)\D{0,20}(\d+)/.exec(m);
+  if (path && long) return { kind: "users", attribute: path, action: "truncate", value: long[1] ?? "64" };
+  if (path && characters) return { kind: "users", attribute: path, action: "ascii", value: "" };
+  if (path) return { kind: "users", attribute: path, action: "drop", value: "" };
+  return null;
+}

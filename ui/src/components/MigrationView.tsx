@@ -21,6 +21,7 @@ import { ConfirmDialog } from "./EditDialogs";
 import { ErrorBox } from "./ErrorBox";
 import { ProgressBar } from "./ProgressBar";
 import { PrintLines, Printable } from "./Printable";
+import { FixDialog } from "./FixDialog";
 
 
 const OPS: [string, string][] = [
@@ -154,6 +155,7 @@ export function MigrationView({
   const [reading, setReading] = useState<SyncProgress | null>(null);
   // Counted up by each Print: a new print page each time.
   const [printing, setPrinting] = useState(0);
+  const [fixing, setFixing] = useState<{ label: string; message: string } | null>(null);
   const donePrinting = useCallback(() => setPrinting(0), []);
   const options: PlanOptions = { rules: rulesOf(rules), targetOnly, maxDeletes };
   const runs = useQuery({ queryKey: ["migration-runs"], queryFn: () => ipc.migrationRuns() });
@@ -170,14 +172,15 @@ export function MigrationView({
     }
   };
   const makePlan = useMutation({
-    mutationFn: () =>
+    // `with` : options just changed (a rule added by Fix and retry), not yet rendered.
+    mutationFn: (withOptions?: PlanOptions) =>
       whileReading(async () => {
         setStage(`Reading ${source}`);
         await ipc.syncProvider(source);
         setStage(`Reading ${target}`);
         await ipc.syncProvider(target);
         setStage("Matching and planning");
-        return ipc.planMigration(source, target, options);
+        return ipc.planMigration(source, target, withOptions ?? options);
       }),
     onSuccess: (p) => {
       setPlan(p);
@@ -410,7 +413,12 @@ export function MigrationView({
             <ul>
               {outcome.failed.map((f) => (
                 <li key={f.seq}>
-                  {f.op} {f.label}: {f.message}
+                  {f.op} {f.label}: {f.message}{" "}
+                  {!busy && !workOffline && (
+                    <button type="button" className="link" onClick={() => setFixing(f)} data-testid={testIds.fixRecord}>
+                      Fix and retry…
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>
@@ -611,6 +619,19 @@ export function MigrationView({
         busy={busy || workOffline}
         onResume={(id) => resume.mutate(id)}
       />
+      {fixing && (
+        <FixDialog
+          label={fixing.label}
+          reason={fixing.message}
+          onClose={() => setFixing(null)}
+          onApply={(rule) => {
+            const next = [...rules, rule];
+            setRules(next);
+            setFixing(null);
+            makePlan.mutate({ ...options, rules: rulesOf(next) });
+          }}
+        />
+      )}
       {printing > 0 && plan && (
         <Printable key={printing} title={`Migration ${plan.source} to ${plan.target}`} onDone={donePrinting}>
           <h1>
