@@ -35,6 +35,15 @@ pub enum Fault {
     NoLastModified,
     /// Leaves the `Location` header out of create answers.
     NoLocation,
+    /// Advertises ETags but ignores `If-Match` (several gateways in front of SCIM servers):
+    /// the header is taken out before the provider sees it.
+    IgnoresIfMatch,
+    /// Filters only on these attributes (Okta: userName, externalId, id with eq); any other
+    /// filter is answered 400 invalidFilter.
+    FiltersOnly(&'static [&'static str]),
+    /// Group members change only through PATCH: a PUT of a group with members is refused
+    /// (GitHub EMU, Slack).
+    MembersOnlyByPatch,
     Reset,
     Truncated,
     Html,
@@ -179,7 +188,36 @@ async fn serve(
             .to_string();
             respond(400, "application/scim+json", "", b.as_bytes(), b.len())
         }
+        Fault::FiltersOnly(allowed) if filter_refused(&path, allowed) => {
+            let b = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "400",
+                "scimType": "invalidFilter",
+                "detail": format!("filtering is supported on {} only", allowed.join(", ")),
+            })
+            .to_string();
+            respond(400, "application/scim+json", "", b.as_bytes(), b.len())
+        }
+        Fault::MembersOnlyByPatch
+            if method == "PUT"
+                && path.contains("/Groups/")
+                && serde_json::from_slice::<serde_json::Value>(&body)
+                    .ok()
+                    .is_some_and(|v| v.get("members").is_some()) =>
+        {
+            let b = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "400",
+                "scimType": "mutability",
+                "detail": "members can only be changed with PATCH",
+            })
+            .to_string();
+            respond(400, "application/scim+json", "", b.as_bytes(), b.len())
+        }
         Fault::Pass
+        | Fault::IgnoresIfMatch
+        | Fault::FiltersOnly(_)
+        | Fault::MembersOnlyByPatch
         | Fault::RefusesNonAsciiEmails
         | Fault::EmptyWriteBody
         | Fault::NoTotalResults
@@ -201,7 +239,10 @@ async fn serve(
             };
             let mut req = http.request(method.parse().unwrap(), format!("{origin}{path}"));
             for (k, v) in &headers {
-                if ["authorization", "content-type", "if-match", "accept"].contains(&k.as_str()) {
+                let passed = ["authorization", "content-type", "if-match", "accept"]
+                    .contains(&k.as_str())
+                    && !(fault == Fault::IgnoresIfMatch && k == "if-match");
+                if passed {
                     req = req.header(k, v);
                 }
             }
@@ -465,4 +506,19 @@ fn strip_last_modified(v: &mut serde_json::Value) {
     if let Some(meta) = v.get_mut("meta").and_then(serde_json::Value::as_object_mut) {
         meta.remove("lastModified");
     }
+}
+
+/// True when a list request filters on an attribute outside `allowed`.
+fn filter_refused(path: &str, allowed: &[&str]) -> bool {
+    let Some((_, query)) = path.split_once('?') else {
+        return false;
+    };
+    url::form_urlencoded::parse(query.as_bytes()).any(|(k, f)| {
+        let attr = f
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('(');
+        k == "filter" && !allowed.iter().any(|a| a.eq_ignore_ascii_case(attr))
+    })
 }

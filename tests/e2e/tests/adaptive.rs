@@ -371,6 +371,7 @@ async fn the_write_check_learns_on_a_scratch_user_and_cleans_up() {
             ("create", true),
             ("change (PATCH)", true),
             ("replace (PUT)", true),
+            ("version check (If-Match)", true),
             ("read back", true),
             ("delete", true)
         ],
@@ -404,4 +405,62 @@ async fn the_write_check_learns_on_a_scratch_user_and_cleans_up() {
         .await
         .unwrap();
     assert_eq!(left.total_results, Some(0));
+}
+
+#[tokio::test]
+async fn if_match_ignored_is_found_by_the_write_check_and_changes_made_meanwhile_still_conflict() {
+    let server = desk_e2e::seeded_scim2_server(27, 5, 1).await;
+    let proxy = Proxy::start(server.base_url()).await;
+    proxy.set(|_, _, _| Fault::IgnoresIfMatch);
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "p",
+        &proxy.base,
+        Some(server.token().expose()),
+    ))
+    .unwrap();
+    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    assert!(desk.saved_profile("p").unwrap().unwrap().etag, "advertised");
+    let check = desk.write_check("p").await.unwrap();
+    let version = check
+        .steps
+        .iter()
+        .find(|s| s.step == "version check (If-Match)")
+        .unwrap();
+    assert!(
+        version.detail.contains("If-Match is ignored"),
+        "{}",
+        version.detail
+    );
+    assert!(!desk.saved_profile("p").unwrap().unwrap().etag);
+    // Someone changes a record after it was read; the edit of the same attribute is a
+    // conflict (the record is read again first), not a silent overwrite.
+    let id = desk_e2e::users_page(&desk, "p", 1).rows[0].id.clone();
+    let before = desk.resource_detail("p", Kind::User, &id).unwrap().resource;
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "title", "value": "Changed elsewhere"}]});
+    server
+        .client()
+        .patch("Users", &id, &patch, None)
+        .await
+        .unwrap();
+    let mut after = before.clone();
+    after["title"] = json!("Mine");
+    let out = desk
+        .save_edit(&EditRequest {
+            provider: "p".into(),
+            kind: "User".into(),
+            id: id.clone(),
+            before,
+            after,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(out, SaveOutcome::Conflict { .. }), "{out:?}");
+    assert_eq!(
+        server.client().get("Users", &id).await.unwrap()["title"],
+        "Changed elsewhere",
+        "nothing overwritten"
+    );
 }

@@ -304,3 +304,28 @@ async fn accented_emails_refused_then_fixed_with_a_rule() {
     assert_eq!(steps, STEPS);
     eprintln!("QUIRK non-ASCII e-mails refused: {steps}/{STEPS} steps with an ascii rule");
 }
+
+#[tokio::test]
+async fn if_match_ignored_while_etags_are_advertised() {
+    passes("If-Match ignored", |_| Fault::IgnoresIfMatch, false).await;
+}
+
+#[tokio::test]
+async fn filters_on_a_few_attributes_only() {
+    passes(
+        "filters on userName, externalId and id only",
+        |_| Fault::FiltersOnly(&["userName", "externalId", "id"]),
+        false,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn group_members_only_through_patch() {
+    passes(
+        "members only by PATCH",
+        |_| Fault::MembersOnlyByPatch,
+        false,
+    )
+    .await;
+}

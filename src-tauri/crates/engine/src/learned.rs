@@ -21,14 +21,18 @@ pub enum Learned {
     SortUnsupported,
     /// Filtering refused: lists are read whole and filtered on this computer.
     FilterUnsupported,
+    /// Version tags advertised but `If-Match` not enforced (a write with a wrong version went
+    /// through): records are read again before saving to catch changes made meanwhile.
+    IfMatchIgnored,
 }
 
 impl Learned {
-    const ALL: [Learned; 4] = [
+    const ALL: [Learned; 5] = [
         Learned::PatchUnsupported,
         Learned::BulkUnsupported,
         Learned::SortUnsupported,
         Learned::FilterUnsupported,
+        Learned::IfMatchIgnored,
     ];
 
     /// The stored spelling.
@@ -38,6 +42,7 @@ impl Learned {
             Learned::BulkUnsupported => "bulk_unsupported",
             Learned::SortUnsupported => "sort_unsupported",
             Learned::FilterUnsupported => "filter_unsupported",
+            Learned::IfMatchIgnored => "if_match_ignored",
         }
     }
 
@@ -58,6 +63,10 @@ impl Learned {
             Learned::FilterUnsupported => {
                 "filtering: not supported; lists are read whole and filtered here instead"
             }
+            Learned::IfMatchIgnored => {
+                "version checks (If-Match): ignored; SCIM Desk reads each record again before \
+                 saving instead"
+            }
         }
     }
 
@@ -68,6 +77,7 @@ impl Learned {
             Learned::BulkUnsupported => p.bulk.supported = false,
             Learned::SortUnsupported => p.sort = false,
             Learned::FilterUnsupported => p.filter.supported = false,
+            Learned::IfMatchIgnored => p.etag = false,
         }
     }
 }
@@ -153,6 +163,7 @@ mod tests {
                 Learned::BulkUnsupported => !p.bulk.supported,
                 Learned::SortUnsupported => !p.sort,
                 Learned::FilterUnsupported => !p.filter.supported,
+                Learned::IfMatchIgnored => !p.etag,
             };
             assert!(off, "{l:?}");
         }

@@ -133,6 +133,43 @@ impl Desk {
             }
             .await;
             step(&mut steps, "replace (PUT)", replaced);
+            // A version the record never had: a provider that enforces If-Match refuses it.
+            let (_, profile) = self.client_with_profile(name).await?;
+            if profile.etag {
+                let guarded = async {
+                    let current = client.get("Users", &id).await?;
+                    let mut whole = current.clone();
+                    if let Some(m) = whole.as_object_mut() {
+                        m.remove("meta");
+                        m.remove("groups");
+                    }
+                    match client
+                        .replace_written("Users", &id, &whole, Some("W/\"scim-desk-stale\""))
+                        .await
+                    {
+                        Err(scim_client::ScimError::PreconditionFailed { .. }) => {
+                            Ok("a stale version was refused (HTTP 412)".to_string())
+                        }
+                        Ok(w) => {
+                            self.learn(
+                                name,
+                                crate::learned::Learned::IfMatchIgnored,
+                                &format!(
+                                    "HTTP {} to PUT /Users/{id} with a stale If-Match",
+                                    w.status
+                                ),
+                            )?;
+                            Ok(
+                                "a stale version was accepted: If-Match is ignored (learned)"
+                                    .into(),
+                            )
+                        }
+                        Err(e) => Err(DeskError::from(e)),
+                    }
+                }
+                .await;
+                step(&mut steps, "version check (If-Match)", guarded);
+            }
             let read = client
                 .get("Users", &id)
                 .await
