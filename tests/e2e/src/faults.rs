@@ -44,6 +44,8 @@ pub enum Fault {
     /// Group members change only through PATCH: a PUT of a group with members is refused
     /// (GitHub EMU, Slack).
     MembersOnlyByPatch,
+    /// Refuses a PATCH adding more than this many members at once (Entra ID: 20 per request).
+    MemberAddsAtMost(usize),
     Reset,
     Truncated,
     Html,
@@ -214,7 +216,17 @@ async fn serve(
             .to_string();
             respond(400, "application/scim+json", "", b.as_bytes(), b.len())
         }
+        Fault::MemberAddsAtMost(max) if method == "PATCH" && member_adds(&body) > max => {
+            let b = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "400",
+                "detail": format!("too many members in one request: at most {max}"),
+            })
+            .to_string();
+            respond(400, "application/scim+json", "", b.as_bytes(), b.len())
+        }
         Fault::Pass
+        | Fault::MemberAddsAtMost(_)
         | Fault::IgnoresIfMatch
         | Fault::FiltersOnly(_)
         | Fault::MembersOnlyByPatch
@@ -521,4 +533,24 @@ fn filter_refused(path: &str, allowed: &[&str]) -> bool {
             .trim_start_matches('(');
         k == "filter" && !allowed.iter().any(|a| a.eq_ignore_ascii_case(attr))
     })
+}
+
+/// How many members a PatchOp body adds.
+fn member_adds(body: &[u8]) -> usize {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return 0;
+    };
+    v["Operations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|o| {
+            o["op"]
+                .as_str()
+                .is_some_and(|x| x.eq_ignore_ascii_case("add"))
+                && o["path"].as_str() == Some("members")
+        })
+        .filter_map(|o| o["value"].as_array())
+        .map(Vec::len)
+        .sum()
 }

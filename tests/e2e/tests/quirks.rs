@@ -29,7 +29,7 @@ async fn scenario(
     quirk: fn(&str) -> Fault,
     rate_limited: bool,
     rules: Option<MappingRules>,
-) -> Result<u32, String> {
+) -> Result<(u32, Vec<String>), String> {
     let source = desk_e2e::seeded_scim2_server(41, 25, 3).await;
     // People whose addresses are not plain ASCII (common in any real directory).
     for (user, email) in [
@@ -195,17 +195,25 @@ async fn scenario(
         return Err(failed("undo", format!("stored {}", stored["displayName"])));
     }
     steps += 1;
-    Ok(steps)
+    let learned = desk
+        .learned_facts("dst")
+        .map_err(|e| failed("learned", e.message()))?
+        .into_iter()
+        .map(|f| f.words)
+        .collect();
+    Ok((steps, learned))
 }
 
 /// The scenario's steps.
 const STEPS: u32 = 8;
 
-async fn passes(name: &str, quirk: fn(&str) -> Fault, rate_limited: bool) {
+/// Runs the scenario; what SCIM Desk learned on the way.
+async fn passes(name: &str, quirk: fn(&str) -> Fault, rate_limited: bool) -> Vec<String> {
     match scenario(quirk, rate_limited, None).await {
-        Ok(steps) => {
+        Ok((steps, learned)) => {
             assert_eq!(steps, STEPS);
-            eprintln!("QUIRK {name}: {steps}/{STEPS} steps");
+            eprintln!("QUIRK {name}: {steps}/{STEPS} steps; learned: {learned:?}");
+            learned
         }
         Err(e) => panic!("{name}: {e}"),
     }
@@ -213,7 +221,7 @@ async fn passes(name: &str, quirk: fn(&str) -> Fault, rate_limited: bool) {
 
 #[tokio::test]
 async fn patch_answered_501_while_advertised() {
-    passes(
+    let learned = passes(
         "PATCH 501",
         |m| {
             if m == "PATCH" {
@@ -225,6 +233,12 @@ async fn patch_answered_501_while_advertised() {
         false,
     )
     .await;
+    assert!(
+        learned
+            .iter()
+            .any(|w| w.contains("changes (PATCH): not supported")),
+        "{learned:?}"
+    );
 }
 
 #[tokio::test]
@@ -298,7 +312,7 @@ async fn accented_emails_refused_then_fixed_with_a_rule() {
         "users": [{"attribute": "emails.value", "transform": "ascii"}]
     }))
     .unwrap();
-    let steps = scenario(|_| Fault::RefusesNonAsciiEmails, false, Some(rules))
+    let (steps, _) = scenario(|_| Fault::RefusesNonAsciiEmails, false, Some(rules))
         .await
         .unwrap();
     assert_eq!(steps, STEPS);
@@ -325,6 +339,16 @@ async fn group_members_only_through_patch() {
     passes(
         "members only by PATCH",
         |_| Fault::MembersOnlyByPatch,
+        false,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn member_adds_refused_above_a_limit() {
+    passes(
+        "member adds at most 4 per request",
+        |_| Fault::MemberAddsAtMost(4),
         false,
     )
     .await;

@@ -3,4 +3,4 @@
 /**
  * A fact learned from a provider's answers.
  */
-export type Learned = "patch_unsupported" | "bulk_unsupported" | "sort_unsupported" | "filter_unsupported";
+export type Learned = "patch_unsupported" | "bulk_unsupported" | "sort_unsupported" | "filter_unsupported" | "if_match_ignored" | { "member_adds_at_most": number };

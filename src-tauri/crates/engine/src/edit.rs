@@ -133,6 +133,55 @@ fn version_of(v: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A refusal of a request as too large ("too many members", "at most 20").
+fn refuses_as_too_many(e: &ScimError) -> bool {
+    let ScimError::Http {
+        status: 400 | 413,
+        body,
+        ..
+    } = e
+    else {
+        return false;
+    };
+    let said = body.detail.as_deref().unwrap_or_default().to_lowercase();
+    ["too many", "at most", "maximum", "limit", "exceed"]
+        .iter()
+        .any(|p| said.contains(p))
+}
+
+/// The first number in a refusal's reason ("at most 20 members" is 20).
+fn number_in(e: &ScimError) -> Option<u32> {
+    let ScimError::Http { body, .. } = e else {
+        return None;
+    };
+    let d = body.detail.as_deref()?;
+    let start = d.find(|c: char| c.is_ascii_digit())?;
+    let digits: String = d[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
+/// How many members a PatchOp body adds.
+fn member_adds(body: &Value) -> usize {
+    body.get("Operations")
+        .and_then(Value::as_array)
+        .map(|ops| {
+            ops.iter()
+                .filter(|o| {
+                    o.get("op")
+                        .and_then(Value::as_str)
+                        .is_some_and(|x| x.eq_ignore_ascii_case("add"))
+                        && o.get("path").and_then(Value::as_str) == Some("members")
+                })
+                .filter_map(|o| o.get("value").and_then(Value::as_array))
+                .map(Vec::len)
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 /// Attributes a client never sends in a PUT.
 fn without_read_only(v: &Value) -> Value {
     let mut v = v.clone();
@@ -777,6 +826,20 @@ impl Desk {
                     Ok(w) => {
                         status = Some(w.status);
                         last = w.resource;
+                    }
+                    // Too many members added at once for this provider: learned (the number
+                    // it said, else half), and the change goes again in smaller requests
+                    // (adding a member already there changes nothing).
+                    Err(e) if refuses_as_too_many(&e) && member_adds(&body) > 1 => {
+                        let half = u32::try_from(member_adds(&body) / 2).unwrap_or(u32::MAX);
+                        let n = number_in(&e).unwrap_or(half).max(1);
+                        let path = format!("/Groups/{}", change.group_id);
+                        self.learn(
+                            &change.provider,
+                            Learned::MemberAddsAtMost(n),
+                            &crate::learned::evidence(&e, "PATCH", &path),
+                        )?;
+                        return Box::pin(self.change_membership(change)).await;
                     }
                     // PATCH refused as unsupported: learned, and the whole group goes by PUT.
                     Err(e) if e.refuses_as_unsupported() => {

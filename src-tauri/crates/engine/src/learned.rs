@@ -24,6 +24,8 @@ pub enum Learned {
     /// Version tags advertised but `If-Match` not enforced (a write with a wrong version went
     /// through): records are read again before saving to catch changes made meanwhile.
     IfMatchIgnored,
+    /// Members added to a group in one request: at most this many (more were refused).
+    MemberAddsAtMost(u32),
 }
 
 impl Learned {
@@ -35,7 +37,15 @@ impl Learned {
         Learned::IfMatchIgnored,
     ];
 
-    /// The stored spelling.
+    /// The stored spelling (with its number, for a limit).
+    fn stored(self) -> String {
+        match self {
+            Learned::MemberAddsAtMost(n) => format!("member_adds_at_most:{n}"),
+            other => other.key().to_string(),
+        }
+    }
+
+    /// The stored spelling of a fact without a number.
     fn key(self) -> &'static str {
         match self {
             Learned::PatchUnsupported => "patch_unsupported",
@@ -43,15 +53,24 @@ impl Learned {
             Learned::SortUnsupported => "sort_unsupported",
             Learned::FilterUnsupported => "filter_unsupported",
             Learned::IfMatchIgnored => "if_match_ignored",
+            Learned::MemberAddsAtMost(_) => "member_adds_at_most",
         }
     }
 
     fn parse(key: &str) -> Option<Learned> {
+        if let Some(n) = key.strip_prefix("member_adds_at_most:") {
+            return n.parse().ok().map(Learned::MemberAddsAtMost);
+        }
         Self::ALL.into_iter().find(|l| l.key() == key)
     }
 
     /// What it means, in words.
-    fn words(self) -> &'static str {
+    fn words(self) -> String {
+        if let Learned::MemberAddsAtMost(n) = self {
+            return format!(
+                "group members added in one request: at most {n}; larger changes are split"
+            );
+        }
         match self {
             Learned::PatchUnsupported => {
                 "changes (PATCH): not supported; SCIM Desk sends the whole record instead"
@@ -67,7 +86,9 @@ impl Learned {
                 "version checks (If-Match): ignored; SCIM Desk reads each record again before \
                  saving instead"
             }
+            Learned::MemberAddsAtMost(_) => "",
         }
+        .to_string()
     }
 
     /// The profile as this fact says the provider behaves.
@@ -78,6 +99,10 @@ impl Learned {
             Learned::SortUnsupported => p.sort = false,
             Learned::FilterUnsupported => p.filter.supported = false,
             Learned::IfMatchIgnored => p.etag = false,
+            Learned::MemberAddsAtMost(n) => {
+                p.patch.max_member_adds =
+                    Some(p.patch.max_member_adds.map_or(n, |m| m.min(n)).max(1));
+            }
         }
     }
 }
@@ -126,6 +151,7 @@ impl Desk {
 
     /// True when `fact` was learned about provider `name`.
     pub(crate) fn has_learned(&self, name: &str, fact: Learned) -> Result<bool, DeskError> {
+        // (Facts without a number only.)
         Ok(self.learned_facts(name)?.iter().any(|f| f.fact == fact))
     }
 
@@ -133,7 +159,11 @@ impl Desk {
     pub(crate) fn learn(&self, name: &str, fact: Learned, evidence: &str) -> Result<(), DeskError> {
         let db = self.db()?;
         let row = db.provider(name)?;
-        db.learn_fact(row.id, fact.key(), evidence)?;
+        if let Learned::MemberAddsAtMost(_) = fact {
+            // A smaller limit replaces a larger one learned before.
+            db.forget_fact(row.id, "member_adds_at_most:%")?;
+        }
+        db.learn_fact(row.id, &fact.stored(), evidence)?;
         Ok(())
     }
 
@@ -151,6 +181,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_limit_round_trips_with_its_number_and_keeps_the_smaller() {
+        let l = Learned::MemberAddsAtMost(20);
+        assert_eq!(Learned::parse(&l.stored()), Some(l));
+        let mut p = CapabilityProfile::default();
+        p.patch.max_member_adds = Some(100);
+        l.apply(&mut p);
+        assert_eq!(p.patch.max_member_adds, Some(20));
+        Learned::MemberAddsAtMost(50).apply(&mut p);
+        assert_eq!(p.patch.max_member_adds, Some(20));
+    }
+
+    #[test]
     fn every_fact_round_trips_and_turns_its_capability_off() {
         for l in Learned::ALL {
             assert_eq!(Learned::parse(l.key()), Some(l));
@@ -164,6 +206,7 @@ mod tests {
                 Learned::SortUnsupported => !p.sort,
                 Learned::FilterUnsupported => !p.filter.supported,
                 Learned::IfMatchIgnored => !p.etag,
+                Learned::MemberAddsAtMost(_) => true,
             };
             assert!(off, "{l:?}");
         }

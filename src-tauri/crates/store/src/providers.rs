@@ -293,6 +293,14 @@ impl Database {
         )? > 0)
     }
 
+    /// Forgets the facts learned about a provider whose names match `like` (SQL LIKE).
+    pub fn forget_fact(&self, provider_id: i64, like: &str) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM provider_learned WHERE provider_id = ?1 AND fact LIKE ?2",
+            params![provider_id, like],
+        )?)
+    }
+
     /// The facts learned about a provider: (fact, evidence, learned at), oldest first.
     pub fn learned_facts(
         &self,
