@@ -37,6 +37,27 @@ pub fn desk_at(data: &std::path::Path) -> desk_engine::Desk {
     .expect("the desk opens")
 }
 
+/// A desk on a new data folder with `server` added as provider `name` at `url` (the server
+/// itself, or a proxy in front of it), synced once. Keep the folder while the desk is used.
+pub async fn desk_with(
+    name: &str,
+    url: &str,
+    server: &desk_harness::ReferenceServer,
+) -> (tempfile::TempDir, desk_engine::Desk) {
+    let data = tempfile::tempdir().expect("a data folder");
+    let desk = desk_at(data.path());
+    desk.add_provider(desk_engine::api::ProviderInput::bearer(
+        name,
+        url,
+        Some(server.token().expose()),
+    ))
+    .expect("the provider is added");
+    desk.sync(name, &desk_engine::sync::CancelFlag::new(), &|_| {})
+        .await
+        .expect("the first sync");
+    (data, desk)
+}
+
 /// The first `limit` users of provider `name`'s local copy, as the window asks for them.
 pub fn users_page(
     desk: &desk_engine::Desk,

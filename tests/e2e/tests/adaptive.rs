@@ -28,15 +28,7 @@ async fn patch_refused(refusal: Fault, evidence: &str) {
             Fault::Pass
         }
     });
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk_e2e::desk_at(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "p",
-        &proxy.base,
-        Some(server.token().expose()),
-    ))
-    .unwrap();
-    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let (data, desk) = desk_e2e::desk_with("p", &proxy.base, &server).await;
     let row = desk_e2e::users_page(&desk, "p", 3).rows;
     let id = row[0].id.clone();
     let before = desk.resource_detail("p", Kind::User, &id).unwrap().resource;
@@ -179,15 +171,7 @@ async fn a_patch_refused_for_a_bad_value_is_not_mistaken_for_an_unsupported_one(
             Fault::Pass
         }
     });
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk_e2e::desk_at(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "p",
-        &proxy.base,
-        Some(server.token().expose()),
-    ))
-    .unwrap();
-    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let (_data, desk) = desk_e2e::desk_with("p", &proxy.base, &server).await;
     let id = desk_e2e::users_page(&desk, "p", 1).rows[0].id.clone();
     let before = desk.resource_detail("p", Kind::User, &id).unwrap().resource;
     let mut after = before.clone();
@@ -291,15 +275,7 @@ async fn a_sort_or_filter_refused_is_done_here_instead_and_sorting_is_learned() 
             Fault::Pass
         }
     });
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk_e2e::desk_at(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "p",
-        &proxy.base,
-        Some(server.token().expose()),
-    ))
-    .unwrap();
-    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let (_data, desk) = desk_e2e::desk_with("p", &proxy.base, &server).await;
     let sorted = desk
         .live_resources("p", Kind::User, None, Some("userName"))
         .await
@@ -350,15 +326,7 @@ async fn the_write_check_learns_on_a_scratch_user_and_cleans_up() {
             Fault::DropsAttributes(&["title"])
         }
     });
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk_e2e::desk_at(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "p",
-        &proxy.base,
-        Some(server.token().expose()),
-    ))
-    .unwrap();
-    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let (_data, desk) = desk_e2e::desk_with("p", &proxy.base, &server).await;
     let check = desk.write_check("p").await.unwrap();
     let steps: Vec<(&str, bool)> = check
         .steps
@@ -412,15 +380,7 @@ async fn if_match_ignored_is_found_by_the_write_check_and_changes_made_meanwhile
     let server = desk_e2e::seeded_scim2_server(27, 5, 1).await;
     let proxy = Proxy::start(server.base_url()).await;
     proxy.set(|_, _, _| Fault::IgnoresIfMatch);
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk_e2e::desk_at(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "p",
-        &proxy.base,
-        Some(server.token().expose()),
-    ))
-    .unwrap();
-    desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
+    let (_data, desk) = desk_e2e::desk_with("p", &proxy.base, &server).await;
     assert!(desk.saved_profile("p").unwrap().unwrap().etag, "advertised");
     let check = desk.write_check("p").await.unwrap();
     let version = check
