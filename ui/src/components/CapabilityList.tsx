@@ -35,7 +35,7 @@ export function CapabilityList({
           </p>
           <ul className="notes">
             {report.learned.map((l) => (
-              <li key={l.fact} title={l.evidence}>
+              <li key={JSON.stringify(l.fact)} title={l.evidence}>
                 {l.words}
               </li>
             ))}

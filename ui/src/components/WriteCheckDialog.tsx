@@ -40,7 +40,7 @@ export function WriteCheckDialog({ provider, onClose }: { provider: string; onCl
               <h3 className="small-head">Learned</h3>
               <ul className="small">
                 {check.data.learned.map((l) => (
-                  <li key={l.fact}>{l.words}</li>
+                  <li key={JSON.stringify(l.fact)}>{l.words}</li>
                 ))}
               </ul>
             </>
