@@ -336,6 +336,7 @@ describe("a fix for a refused record", () => {
     });
     expect(suggestRule("title must be at most 64 characters")).toMatchObject({ attribute: "title", action: "truncate", value: "64" });
     expect(suggestRule("nickName is not supported")).toMatchObject({ attribute: "nickName", action: "drop" });
+    expect(suggestRule("nickName is required")).toMatchObject({ attribute: "nickName", action: "default" });
     expect(suggestRule("The provider had an internal problem")).toBeNull();
   });
 });

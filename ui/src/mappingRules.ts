@@ -98,11 +98,15 @@ export function rowsFromRules(value: unknown): RuleRow[] {
   return [...list("users", v.users), ...list("groups", v.groups)];
 }
 
-/** A rule that would fix records refused like this one, from the provider's reason: plain
- * letters for e-mail addresses refused for their characters, a shorter value for one refused
- * as too long, else leaving the named attribute out. `null` when the reason names nothing. */
+/** A rule that would fix records refused like this one, from the provider's reason: a value
+ * for a required attribute left empty, plain letters for e-mail addresses refused for their
+ * characters, a shorter value for one refused as too long, else leaving the named attribute
+ * out. `null` when the reason names nothing. */
 export function suggestRule(message: string): RuleRow | null {
   const m = message.toLowerCase();
+  // "employeeNumber is required": a value when it is empty.
+  const required = /([A-Za-z][\w.:]*)\s+(?:is|are)\s+(?:required|missing|mandatory)/i.exec(message)?.[1];
+  if (required) return { kind: "users", attribute: required, action: "default", value: "" };
   const path = /\b(emails\.value|username|displayname|title|nickname|name\.\w+|emails|phonenumbers)\b/i.exec(message)?.[1];
   const characters = /ascii|character|accent|invalid value|not valid/.test(m);
   if ((path?.toLowerCase().startsWith("emails") || /e-?mail/.test(m)) && characters) {

@@ -46,6 +46,9 @@ pub enum Fault {
     MembersOnlyByPatch,
     /// Refuses a PATCH adding more than this many members at once (Entra ID: 20 per request).
     MemberAddsAtMost(usize),
+    /// Refuses to create a user without this attribute, though its /Schemas do not say it is
+    /// required (many HR systems require an employee number or a cost center).
+    Requires(&'static str),
     Reset,
     Truncated,
     Html,
@@ -225,7 +228,24 @@ async fn serve(
             .to_string();
             respond(400, "application/scim+json", "", b.as_bytes(), b.len())
         }
+        Fault::Requires(attr)
+            if method == "POST"
+                && path.ends_with("/Users")
+                && serde_json::from_slice::<serde_json::Value>(&body)
+                    .ok()
+                    .is_some_and(|v| v.get(attr).is_none_or(|x| x.is_null() || x == "")) =>
+        {
+            let b = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "400",
+                "scimType": "invalidValue",
+                "detail": format!("{attr} is required"),
+            })
+            .to_string();
+            respond(400, "application/scim+json", "", b.as_bytes(), b.len())
+        }
         Fault::Pass
+        | Fault::Requires(_)
         | Fault::MemberAddsAtMost(_)
         | Fault::IgnoresIfMatch
         | Fault::FiltersOnly(_)

@@ -53,9 +53,12 @@ async fn scenario(
         .unwrap();
     let proxy = Proxy::start(target.base_url()).await;
     let n = Arc::new(AtomicUsize::new(0));
-    proxy.set(move |_, method, _| {
+    proxy.set(move |_, method, path| {
         if rate_limited && n.fetch_add(1, Ordering::SeqCst) % EVERY == EVERY - 1 {
             Fault::Status(429, Some(1))
+        } else if path.ends_with("/Bulk") {
+            // A quirk can tell a Bulk request from the others.
+            quirk("BULK")
         } else {
             quirk(method)
         }
@@ -352,4 +355,31 @@ async fn member_adds_refused_above_a_limit() {
         false,
     )
     .await;
+}
+
+#[tokio::test]
+async fn an_attribute_required_but_not_in_the_schemas_then_filled_with_a_rule() {
+    // Creates one by one (Bulk refused), each refused without a nickname.
+    let quirk: fn(&str) -> Fault = |m| {
+        if m == "BULK" {
+            Fault::Status(501, None)
+        } else {
+            Fault::Requires("nickName")
+        }
+    };
+    let err = scenario(quirk, false, None).await.unwrap_err();
+    assert!(
+        err.starts_with("run:") && err.contains("nickName is required"),
+        "{err}"
+    );
+    // The rule the reason calls for (a value when empty): it passes.
+    let rules: MappingRules = serde_json::from_value(json!({
+        "users": [{"attribute": "nickName", "transform": "default", "value": "n/a"}]
+    }))
+    .unwrap();
+    let (steps, _) = scenario(quirk, false, Some(rules)).await.unwrap();
+    assert_eq!(steps, STEPS);
+    eprintln!(
+        "QUIRK required attribute not in /Schemas: {steps}/{STEPS} steps with a default rule"
+    );
 }
