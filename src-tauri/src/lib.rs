@@ -465,21 +465,45 @@ async fn apply_import(
     guarded(async move { desk.apply_import(&request).await }).await
 }
 
-/// The running migration, so the window can cancel it.
+/// A long job the window can stop: its cancel flag, set while it runs.
 #[derive(Default)]
-struct RunningMigration(std::sync::Mutex<Option<CancelFlag>>);
+struct RunningJob(std::sync::Mutex<Option<CancelFlag>>);
 
-impl RunningMigration {
-    /// A new cancel flag for a run (kept for Pause) and a progress callback emitting
-    /// `migration-progress` events to the window.
-    fn start(&self, app: tauri::AppHandle) -> (CancelFlag, impl Fn(RunProgress) + Send + Sync) {
+impl RunningJob {
+    /// A new cancel flag for a run (kept for Stop or Pause) and a progress callback emitting
+    /// `event` to the window.
+    fn start(
+        &self,
+        app: tauri::AppHandle,
+        event: &'static str,
+    ) -> (CancelFlag, impl Fn(RunProgress) + Send + Sync) {
         let flag = CancelFlag::new();
         if let Ok(mut r) = self.0.lock() {
             *r = Some(flag.clone());
         }
         (flag, move |p: RunProgress| {
-            let _ = app.emit("migration-progress", p);
+            let _ = app.emit(event, p);
         })
+    }
+
+    /// Asks the running job to stop.
+    fn cancel(&self) {
+        if let Ok(r) = self.0.lock() {
+            if let Some(flag) = r.as_ref() {
+                flag.cancel();
+            }
+        }
+    }
+}
+
+/// The running migration, so the window can pause it.
+#[derive(Default)]
+struct RunningMigration(RunningJob);
+
+impl RunningMigration {
+    /// [`RunningJob::start`] with `migration-progress` events.
+    fn start(&self, app: tauri::AppHandle) -> (CancelFlag, impl Fn(RunProgress) + Send + Sync) {
+        self.0.start(app, "migration-progress")
     }
 }
 
@@ -541,11 +565,7 @@ async fn resume_migration(
 
 #[tauri::command]
 fn cancel_migration(running: State<'_, RunningMigration>) {
-    if let Ok(r) = running.0.lock() {
-        if let Some(flag) = r.as_ref() {
-            flag.cancel();
-        }
-    }
+    running.0.cancel();
 }
 
 #[tauri::command]
@@ -570,18 +590,12 @@ async fn verify_migration(
 
 /// The running bulk change (one at a time), so the window can stop it.
 #[derive(Default)]
-struct RunningBulk(std::sync::Mutex<Option<CancelFlag>>);
+struct RunningBulk(RunningJob);
 
 impl RunningBulk {
-    /// A new cancel flag for a run and a callback emitting `bulk-progress` events.
+    /// [`RunningJob::start`] with `bulk-progress` events.
     fn start(&self, app: tauri::AppHandle) -> (CancelFlag, impl Fn(RunProgress) + Send + Sync) {
-        let flag = CancelFlag::new();
-        if let Ok(mut r) = self.0.lock() {
-            *r = Some(flag.clone());
-        }
-        (flag, move |p: RunProgress| {
-            let _ = app.emit("bulk-progress", p);
-        })
+        self.0.start(app, "bulk-progress")
     }
 }
 
@@ -619,11 +633,7 @@ async fn undo_bulk(
 
 #[tauri::command]
 fn cancel_bulk(running: State<'_, RunningBulk>) {
-    if let Ok(r) = running.0.lock() {
-        if let Some(flag) = r.as_ref() {
-            flag.cancel();
-        }
-    }
+    running.0.cancel();
 }
 
 fn open_desk() -> Result<Arc<Desk>, IpcError> {

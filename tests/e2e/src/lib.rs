@@ -46,6 +46,17 @@ pub async fn desk_with(
 ) -> (tempfile::TempDir, desk_engine::Desk) {
     let data = tempfile::tempdir().expect("a data folder");
     let desk = desk_at(data.path());
+    add_synced(&desk, name, url, server).await;
+    (data, desk)
+}
+
+/// Adds `server` to `desk` as provider `name` at `url` and makes its first copy.
+pub async fn add_synced(
+    desk: &desk_engine::Desk,
+    name: &str,
+    url: &str,
+    server: &desk_harness::ReferenceServer,
+) {
     desk.add_provider(desk_engine::api::ProviderInput::bearer(
         name,
         url,
@@ -55,7 +66,6 @@ pub async fn desk_with(
     desk.sync(name, &desk_engine::sync::CancelFlag::new(), &|_| {})
         .await
         .expect("the first sync");
-    (data, desk)
 }
 
 /// The first `limit` users of provider `name`'s local copy, as the window asks for them.

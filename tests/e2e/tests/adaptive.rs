@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use desk_e2e::faults::{Fault, Proxy};
-use desk_engine::api::ProviderInput;
 use desk_engine::directory::Kind;
 use desk_engine::edit::{EditRequest, MembershipChange, SaveOutcome};
 use desk_engine::learned::Learned;
@@ -214,24 +213,9 @@ async fn a_bulk_request_refused_as_unsupported_is_learned_and_the_records_go_one
             Fault::Pass
         }
     });
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk_e2e::desk_at(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "src",
-        source.base_url(),
-        Some(source.token().expose()),
-    ))
-    .unwrap();
-    desk.add_provider(ProviderInput::bearer(
-        "dst",
-        &proxy.base,
-        Some(target.token().expose()),
-    ))
-    .unwrap();
+    let (_data, desk) = desk_e2e::desk_with("src", source.base_url(), &source).await;
+    desk_e2e::add_synced(&desk, "dst", &proxy.base, &target).await;
     let cancel = CancelFlag::new();
-    for p in ["src", "dst"] {
-        desk.sync(p, &cancel, &|_| {}).await.unwrap();
-    }
     assert!(desk.saved_profile("dst").unwrap().unwrap().bulk.supported);
     let options = desk_engine::migrate::PlanOptions::default();
     let plan = desk.plan_migration("src", "dst", &options).unwrap();

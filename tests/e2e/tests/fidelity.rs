@@ -5,7 +5,6 @@
 //! after.
 
 use desk_e2e::faults::{Fault, Proxy};
-use desk_engine::api::ProviderInput;
 use desk_engine::directory::Kind;
 use desk_engine::edit::{EditRequest, SaveOutcome};
 use desk_engine::migrate::PlanOptions;
@@ -23,24 +22,9 @@ async fn a_target_that_keeps_only_some_attributes_converges() {
         .unwrap();
     let proxy = Proxy::start(target.base_url()).await;
     proxy.set(|_, _, _| Fault::DropsAttributes(DROPPED));
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk_e2e::desk_at(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "src",
-        source.base_url(),
-        Some(source.token().expose()),
-    ))
-    .unwrap();
-    desk.add_provider(ProviderInput::bearer(
-        "dst",
-        &proxy.base,
-        Some(target.token().expose()),
-    ))
-    .unwrap();
+    let (_data, desk) = desk_e2e::desk_with("src", source.base_url(), &source).await;
+    desk_e2e::add_synced(&desk, "dst", &proxy.base, &target).await;
     let cancel = CancelFlag::new();
-    for p in ["src", "dst"] {
-        desk.sync(p, &cancel, &|_| {}).await.unwrap();
-    }
     let options = PlanOptions::default();
     let plan = desk.plan_migration("src", "dst", &options).unwrap();
     assert!(plan.operations.len() >= 30, "{}", plan.operations.len());

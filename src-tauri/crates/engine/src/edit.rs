@@ -393,6 +393,10 @@ impl Desk {
         kind: Kind,
         mut lost: Vec<String>,
     ) -> Result<Vec<String>, DeskError> {
+        // Most writes keep everything: no schema reading for them.
+        if lost.is_empty() {
+            return Ok(lost);
+        }
         let write_only = self.write_only_names(provider)?;
         lost.retain(|p| {
             let name = p.rsplit([':', '.']).next().unwrap_or(p).to_lowercase();
