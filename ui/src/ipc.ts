@@ -31,6 +31,7 @@ import type { ImportPreview } from "./bindings/ImportPreview";
 import type { ImportResult } from "./bindings/ImportResult";
 import type { MigrationPlan } from "./bindings/MigrationPlan";
 import type { RunReport } from "./bindings/RunReport";
+import type { FailedOp } from "./bindings/FailedOp";
 import type { RunProgress } from "./bindings/RunProgress";
 import type { PlanOptions } from "./bindings/PlanOptions";
 import type { MappingRule } from "./bindings/MappingRule";
@@ -73,6 +74,7 @@ export type {
   ImportResult,
   MigrationPlan,
   RunReport,
+  FailedOp,
   RunProgress,
   PlanOptions,
   MappingRule,

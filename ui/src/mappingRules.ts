@@ -15,8 +15,17 @@ export type RuleAction =
   | "truncate"
   | "default";
 
-/** One row of the rules table; `with` is what "replace" puts instead of its pattern (`value`). */
-export type RuleRow = { kind: "users" | "groups"; attribute: string; action: RuleAction; value: string; with?: string };
+/** One row of the rules table; `with` is what "replace" puts instead of its pattern (`value`);
+ * `record` limits it to one source record (its id), named `recordLabel` in the table. */
+export type RuleRow = {
+  kind: "users" | "groups";
+  attribute: string;
+  action: RuleAction;
+  value: string;
+  with?: string;
+  record?: string;
+  recordLabel?: string;
+};
 
 /** [action, label, placeholder of its value (none: no value)]. */
 export const ACTIONS: [RuleAction, string, string?][] = [
@@ -43,6 +52,11 @@ function constantOf(text: string): unknown {
 }
 
 export function ruleFromRow(r: RuleRow): MappingRule {
+  const rule = ruleOf(r);
+  return r.record ? { ...rule, record: r.record } : rule;
+}
+
+function ruleOf(r: RuleRow): MappingRule {
   const attribute = r.attribute.trim();
   switch (r.action) {
     case "drop":
@@ -67,7 +81,7 @@ export function ruleFromRow(r: RuleRow): MappingRule {
 }
 
 function rowOf(kind: RuleRow["kind"], r: MappingRule): RuleRow {
-  const base = { kind, attribute: r.attribute, value: "" };
+  const base = { kind, attribute: r.attribute, value: "", ...(r.record ? { record: r.record } : {}) };
   if (r.drop) return { ...base, action: "drop" };
   if (r.rename !== undefined && r.rename !== null) return { ...base, action: "rename", value: r.rename };
   if (r.constant !== undefined && r.constant !== null) return { ...base, action: "constant", value: String(r.constant) };
@@ -96,6 +110,25 @@ export function rowsFromRules(value: unknown): RuleRow[] {
     });
   };
   return [...list("users", v.users), ...list("groups", v.groups)];
+}
+
+/** The text at a dotted path of a record (`userName`, `name.familyName`; `emails.value`: the
+ * primary value, else the first), as a fix for one record starts from. */
+export function textAt(record: unknown, path: string): string {
+  const [head, sub] = path.split(".", 2) as [string, string | undefined];
+  const obj = (record ?? {}) as Record<string, unknown>;
+  const v = obj[head];
+  if (Array.isArray(v)) {
+    const items = v as Record<string, unknown>[];
+    const item = items.find((i) => i?.primary === true) ?? items[0];
+    const x = item && sub ? item[sub] : undefined;
+    return typeof x === "string" ? x : "";
+  }
+  if (sub && v && typeof v === "object") {
+    const x = (v as Record<string, unknown>)[sub];
+    return typeof x === "string" ? x : "";
+  }
+  return typeof v === "string" ? v : "";
 }
 
 /** A rule that would fix records refused like this one, from the provider's reason: a value

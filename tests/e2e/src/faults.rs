@@ -49,6 +49,18 @@ pub enum Fault {
     /// Refuses to create a user without this attribute, though its /Schemas do not say it is
     /// required (many HR systems require an employee number or a cost center).
     Requires(&'static str),
+    /// Counts `startIndex` from 0 (an offset, as several home-grown SCIM layers over SQL do):
+    /// asked for 1, it starts at its second record.
+    StartIndexFromZero,
+    /// Serves at most this many records per page and announces as `totalResults` the number
+    /// in the page, not in the directory (seen with servers that report itemsPerPage there).
+    TotalIsPageSize(u32),
+    /// Compares text in `eq` filters case-sensitively, although userName and e-mail
+    /// addresses should ignore case (SCIMMY, several LDAP-backed gateways).
+    CaseSensitiveEq,
+    /// Refuses a user whose userName is longer than this (400 with the reason; Slack: 21
+    /// characters for display names, several HR systems 20 for user names).
+    UserNameAtMost(usize),
     Reset,
     Truncated,
     Html,
@@ -244,7 +256,28 @@ async fn serve(
             .to_string();
             respond(400, "application/scim+json", "", b.as_bytes(), b.len())
         }
+        Fault::UserNameAtMost(max)
+            if (method == "POST" || method == "PUT")
+                && path.contains("/Users")
+                && serde_json::from_slice::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["userName"].as_str().map(|u| u.chars().count()))
+                    .is_some_and(|n| n > max) =>
+        {
+            let b = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "400",
+                "scimType": "invalidValue",
+                "detail": format!("userName must be at most {max} characters"),
+            })
+            .to_string();
+            respond(400, "application/scim+json", "", b.as_bytes(), b.len())
+        }
         Fault::Pass
+        | Fault::UserNameAtMost(_)
+        | Fault::StartIndexFromZero
+        | Fault::TotalIsPageSize(_)
+        | Fault::CaseSensitiveEq
         | Fault::Requires(_)
         | Fault::MemberAddsAtMost(_)
         | Fault::IgnoresIfMatch
@@ -265,10 +298,13 @@ async fn serve(
             if let Fault::Slow(ms) = fault {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             }
+            let asked_index = start_index(&path);
             let path = match fault {
-                Fault::CountCapped(max) => cap_count(&path, max),
+                Fault::CountCapped(max) | Fault::TotalIsPageSize(max) => cap_count(&path, max),
+                Fault::StartIndexFromZero => shift_start_index(&path),
                 _ => path,
             };
+            let eq_filter = exact_eq(&path);
             let mut req = http.request(method.parse().unwrap(), format!("{origin}{path}"));
             for (k, v) in &headers {
                 let passed = ["authorization", "content-type", "if-match", "accept"]
@@ -352,6 +388,39 @@ async fn serve(
                         strip_last_modified(&mut v);
                     }
                     bytes = serde_json::to_vec(&v).unwrap();
+                }
+            }
+            if matches!(fault, Fault::StartIndexFromZero | Fault::TotalIsPageSize(_))
+                && path.contains("/ServiceProviderConfig")
+            {
+                // Index paging only (the behaviour is about startIndex and totalResults).
+                if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    if let Some(p) = v.get_mut("pagination").and_then(|p| p.as_object_mut()) {
+                        p.insert("cursor".into(), serde_json::json!(false));
+                    }
+                    bytes = serde_json::to_vec(&v).unwrap();
+                }
+            }
+            if matches!(
+                fault,
+                Fault::StartIndexFromZero | Fault::TotalIsPageSize(_) | Fault::CaseSensitiveEq
+            ) && method == "GET"
+            {
+                if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    if let Some(list) = v.get_mut("Resources").and_then(|r| r.as_array_mut()) {
+                        if let (Fault::CaseSensitiveEq, Some((attr, value))) = (fault, &eq_filter) {
+                            list.retain(|r| r[attr.as_str()].as_str() == Some(value.as_str()));
+                            let n = list.len();
+                            v["totalResults"] = serde_json::json!(n);
+                            v["itemsPerPage"] = serde_json::json!(n);
+                        } else if let Fault::TotalIsPageSize(_) = fault {
+                            let n = list.len();
+                            v["totalResults"] = serde_json::json!(n);
+                        } else if let (Fault::StartIndexFromZero, Some(i)) = (fault, asked_index) {
+                            v["startIndex"] = serde_json::json!(i);
+                        }
+                        bytes = serde_json::to_vec(&v).unwrap();
+                    }
                 }
             }
             if matches!(fault, Fault::EmptyList | Fault::NoNextCursor) {
@@ -525,6 +594,38 @@ fn cap_count(path: &str, max: u32) -> String {
     format!("{base}?{}", query.join("&"))
 }
 
+/// The `startIndex` a list request asked for.
+fn start_index(path: &str) -> Option<u64> {
+    let (_, query) = path.split_once('?')?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "startIndex")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+/// `startIndex=K` read as an offset from 0: the provider's K is the standard's K+1.
+fn shift_start_index(path: &str) -> String {
+    let Some((base, query)) = path.split_once('?') else {
+        return path.to_string();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some(("startIndex", n)) => format!("startIndex={}", n.parse::<u64>().unwrap_or(0) + 1),
+            _ => kv.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
+}
+
+/// The attribute and value of a list request filtered by one `attr eq "value"`.
+fn exact_eq(path: &str) -> Option<(String, String)> {
+    let (_, query) = path.split_once('?')?;
+    let (_, f) = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "filter")?;
+    let (attr, rest) = f.split_once(' ')?;
+    let value = rest.strip_prefix("eq \"")?.strip_suffix('"')?;
+    Some((attr.to_string(), value.to_string()))
+}
+
 /// Takes `meta.lastModified` out of a record or of every record of a list.
 fn strip_last_modified(v: &mut serde_json::Value) {
     if let Some(list) = v
@@ -540,18 +641,22 @@ fn strip_last_modified(v: &mut serde_json::Value) {
     }
 }
 
-/// True when a list request filters on an attribute outside `allowed`.
+/// True when a list request filters on an attribute outside `allowed` (anywhere in the filter).
 fn filter_refused(path: &str, allowed: &[&str]) -> bool {
     let Some((_, query)) = path.split_once('?') else {
         return false;
     };
     url::form_urlencoded::parse(query.as_bytes()).any(|(k, f)| {
-        let attr = f
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .trim_start_matches('(');
-        k == "filter" && !allowed.iter().any(|a| a.eq_ignore_ascii_case(attr))
+        if k != "filter" {
+            return false;
+        }
+        let Ok(filter) = scim_client::filter::parse(&f) else {
+            return true;
+        };
+        filter
+            .paths()
+            .iter()
+            .any(|p| !allowed.iter().any(|a| a.eq_ignore_ascii_case(&p.dotted())))
     })
 }
 

@@ -297,6 +297,18 @@ impl Gui {
         self.by_id("sync-result").await;
     }
 
+    /// Opens the migration page with `from` and `to` chosen.
+    pub async fn open_migration(&self, from: &str, to: &str) {
+        self.click("open-migration").await;
+        for (id, name) in [("migration-source", from), ("migration-target", to)] {
+            self.by_id(id)
+                .await
+                .select_by_value(name)
+                .await
+                .expect("the provider is offered");
+        }
+    }
+
     /// Clicks the element with `data-testid=id`.
     pub async fn click(&self, id: &str) {
         self.by_id(id).await.click().await.expect("click");

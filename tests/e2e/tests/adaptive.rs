@@ -292,11 +292,27 @@ async fn a_sort_or_filter_refused_is_done_here_instead_and_sorting_is_learned() 
         .count();
     assert_eq!(leads.len(), want);
     assert!(want > 0, "the sample has leads");
-    assert_eq!(
-        refused.load(Ordering::SeqCst),
-        2,
-        "each refused once, then done here"
-    );
+    // Refused: the sort once; the filter once, then its one condition tried alone once.
+    assert_eq!(refused.load(Ordering::SeqCst), 3);
+    assert!(desk
+        .learned_facts("p")
+        .unwrap()
+        .iter()
+        .any(|f| f.fact == Learned::FilterRefusedOn("title".into())));
+    // From then on the attribute is not sent, and the rest of a filter still is.
+    let lead = everyone
+        .iter()
+        .find(|u| u["title"].as_str().is_some_and(|t| t.contains("Lead")))
+        .unwrap();
+    let user_name = lead["userName"].as_str().unwrap();
+    let filter = format!("userName eq \"{user_name}\" and title co \"Lead\"");
+    let found = desk
+        .live_resources("p", Kind::User, Some(&filter), None)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["userName"], user_name);
+    assert_eq!(refused.load(Ordering::SeqCst), 3, "nothing refused again");
 }
 
 #[tokio::test]
@@ -407,4 +423,33 @@ async fn if_match_ignored_is_found_by_the_write_check_and_changes_made_meanwhile
         "Changed elsewhere",
         "nothing overwritten"
     );
+}
+
+#[tokio::test]
+async fn lookups_ignore_case_here_on_a_provider_comparing_text_case_sensitively() {
+    let server = desk_e2e::seeded_scim2_server(27, 12, 1).await;
+    let proxy = Proxy::start(server.base_url()).await;
+    proxy.set(|_, _, _| Fault::CaseSensitiveEq);
+    // The first sync's probe finds the case-sensitive comparison.
+    let (_data, desk) = desk_e2e::desk_with("p", &proxy.base, &server).await;
+    let everyone = desk
+        .live_resources("p", Kind::User, None, None)
+        .await
+        .unwrap();
+    let user_name = everyone[3]["userName"].as_str().unwrap();
+    // Standard SCIM: userName ignores case. Sent as is, this provider would find no one.
+    let filter = format!("userName eq \"{}\"", user_name.to_uppercase());
+    let found = desk
+        .live_resources("p", Kind::User, Some(&filter), None)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{filter}");
+    assert_eq!(found[0]["userName"], user_name);
+    // An id is compared exactly everywhere: still sent to the provider, and found.
+    let id = everyone[3]["id"].as_str().unwrap();
+    let by_id = desk
+        .live_resources("p", Kind::User, Some(&format!("id eq \"{id}\"")), None)
+        .await
+        .unwrap();
+    assert_eq!(by_id.len(), 1);
 }

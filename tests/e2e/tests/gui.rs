@@ -690,17 +690,7 @@ async fn migrate_in_the_window_plan_review_run_verify() {
         db.set_provider_overrides(id, r#"{"bulk": false, "minWriteIntervalMs": 120}"#)
             .unwrap();
     }
-    gui.click("open-migration").await;
-    gui.by_id("migration-source")
-        .await
-        .select_by_value("Old HR")
-        .await
-        .unwrap();
-    gui.by_id("migration-target")
-        .await
-        .select_by_value("New HR")
-        .await
-        .unwrap();
+    gui.open_migration("Old HR", "New HR").await;
     // Options: a mapping rule made in the window, and deactivate who only the target has.
     gui.by_id("migration-options").await.click().await.unwrap();
     gui.click("migration-add-rule").await;

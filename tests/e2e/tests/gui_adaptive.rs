@@ -78,3 +78,91 @@ async fn an_edit_through_a_provider_refusing_patch_saves_and_shows_what_was_lear
     .await;
     gui.close().await;
 }
+
+#[tokio::test]
+async fn a_record_the_target_refuses_is_fixed_for_that_person_and_the_migration_finishes() {
+    use desk_harness::{ProviderKind, ReferenceServer};
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let source = desk_e2e::seeded_scim2_server(29, 6, 1).await;
+    source
+        .client()
+        .create(
+            "Users",
+            &serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "zoe.muller", "active": true,
+                "name": {"givenName": "Zoë", "familyName": "Müller"},
+                "emails": [{"value": "zoë.müller@example.com", "type": "work", "primary": true}]}),
+        )
+        .await
+        .unwrap();
+    let target = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let proxy = Proxy::start(target.base_url()).await;
+    proxy.set(|_, _, _| Fault::RefusesNonAsciiEmails);
+    let gui = Gui::start().await;
+    gui.add_and_sync("Old HR", &source).await;
+    gui.add_at_and_sync("Mail", &proxy.base, &target).await;
+    gui.open_migration("Old HR", "Mail").await;
+    gui.click("migration-plan").await;
+    gui.click("migration-run").await;
+    gui.click("confirm-action").await;
+    let report = gui.by_id("migration-report").await.text().await.unwrap();
+    assert!(
+        report.contains(" 1 failed") && report.contains("must contain only ASCII"),
+        "{report}"
+    );
+    // Fix and retry: for this person only, starting from the address that was refused.
+    gui.click("fix-record").await;
+    let value = gui.by_id("fix-value").await;
+    assert_eq!(
+        value.prop("value").await.unwrap().as_deref(),
+        Some("zoë.müller@example.com")
+    );
+    gui.replace_text("fix-value", "zoe.muller@example.com")
+        .await;
+    gui.screenshot("fix-one-record").await;
+    gui.click("fix-apply").await;
+    gui.until("the new plan holds only what is missing", || async {
+        match gui.all_by_id("migration-run").await.first() {
+            Some(b) => b.text().await.unwrap_or_default() == "Run 1 operations",
+            None => false,
+        }
+    })
+    .await;
+    gui.click("migration-run").await;
+    gui.click("confirm-action").await;
+    gui.until("the second run reports", || async {
+        match gui.all_by_id("migration-report").await.first() {
+            Some(r) => r
+                .text()
+                .await
+                .unwrap_or_default()
+                .contains("1 operations done, 0 failed"),
+            None => false,
+        }
+    })
+    .await;
+    let zoe = target
+        .client()
+        .list_page("Users", 1, 5, Some("userName eq \"zoe.muller\""))
+        .await
+        .unwrap();
+    assert_eq!(zoe.resources.len(), 1, "created at the target");
+    assert_eq!(
+        zoe.resources[0]["emails"][0]["value"],
+        "zoe.muller@example.com"
+    );
+    let count = |c: scim_client::ScimClient| async move {
+        c.list_page("Users", 1, 1, None)
+            .await
+            .unwrap()
+            .total_results
+    };
+    assert_eq!(
+        count(target.client()).await,
+        count(source.client()).await,
+        "everyone is there"
+    );
+    gui.close().await;
+}

@@ -54,7 +54,8 @@ async fn scim2_server_pages_by_index_and_by_cursor() {
     assert_eq!(all.len(), 130);
     assert_eq!(unique_ids(&all), 130, "no page read twice");
     assert_eq!(pager.end(), Some(PagerEnd::Complete));
-    assert_eq!(pager.pages(), 6);
+    // Six pages, then one empty page confirming the announced total was the end.
+    assert_eq!(pager.pages(), 7);
 
     profile.paging.cursor = true;
     let all = Pager::new(&client, "Users", q, &profile)

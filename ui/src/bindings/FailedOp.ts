@@ -3,4 +3,8 @@
 /**
  * An operation that failed, with the provider's reason in plain words.
  */
-export type FailedOp = { seq: number, op: string, label: string, message: string, };
+export type FailedOp = { seq: number, op: string, label: string, message: string, 
+/**
+ * The source record's id (to fix a value for this record alone).
+ */
+sourceId: string, };

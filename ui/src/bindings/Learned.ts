@@ -3,4 +3,4 @@
 /**
  * A fact learned from a provider's answers.
  */
-export type Learned = "patch_unsupported" | "bulk_unsupported" | "sort_unsupported" | "filter_unsupported" | "if_match_ignored" | { "member_adds_at_most": number };
+export type Learned = "patch_unsupported" | "bulk_unsupported" | "sort_unsupported" | "filter_unsupported" | "if_match_ignored" | { "member_adds_at_most": number } | "start_index_from_zero" | "total_results_wrong" | { "filter_refused_on": string };

@@ -47,4 +47,9 @@ value?: unknown,
 /**
  * Text built from the source record: `{name.givenName} {name.familyName}`.
  */
-template?: string, };
+template?: string, 
+/**
+ * Only for this source record (its id): a value fixed for one person, such as the
+ * address to send for someone whose own the target refused.
+ */
+record?: string, };

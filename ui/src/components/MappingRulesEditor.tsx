@@ -74,10 +74,16 @@ export function MappingRulesEditor({
               return (
                 <tr key={i} data-testid={testIds.migrationRuleRow}>
                   <td>
-                    <select aria-label="Applies to" value={r.kind} onChange={(e) => set(i, { kind: e.target.value as RuleRow["kind"] })}>
-                      <option value="users">Users</option>
-                      <option value="groups">Groups</option>
-                    </select>
+                    {r.record ? (
+                      <span className="small" title={`Only the source record ${r.record}`}>
+                        Only {r.recordLabel ?? `record ${r.record}`}
+                      </span>
+                    ) : (
+                      <select aria-label="Applies to" value={r.kind} onChange={(e) => set(i, { kind: e.target.value as RuleRow["kind"] })}>
+                        <option value="users">Users</option>
+                        <option value="groups">Groups</option>
+                      </select>
+                    )}
                   </td>
                   <td>
                     <input

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   ipc,
   toCommandError,
+  type FailedOp,
   type MigrationPlan,
   type PlanOptions,
   type ProviderSummary,
@@ -122,6 +123,10 @@ function ProviderSelect(p: {
 }
 
 /** Migrate users and groups from one provider to another: plan, review, run, verify. */
+/** Operations whose failure is the target refusing a record's values (a fix can change them);
+ * the others failed because of those (their members or manager were not created). */
+const FIXABLE = ["create_user", "update_user", "create_group"];
+
 export function MigrationView({
   providers,
   onClose,
@@ -155,7 +160,7 @@ export function MigrationView({
   const [reading, setReading] = useState<SyncProgress | null>(null);
   // Counted up by each Print: a new print page each time.
   const [printing, setPrinting] = useState(0);
-  const [fixing, setFixing] = useState<{ label: string; message: string } | null>(null);
+  const [fixing, setFixing] = useState<FailedOp | null>(null);
   const donePrinting = useCallback(() => setPrinting(0), []);
   const options: PlanOptions = { rules: rulesOf(rules), targetOnly, maxDeletes };
   const runs = useQuery({ queryKey: ["migration-runs"], queryFn: () => ipc.migrationRuns() });
@@ -414,7 +419,7 @@ export function MigrationView({
               {outcome.failed.map((f) => (
                 <li key={f.seq}>
                   {f.op} {f.label}: {f.message}{" "}
-                  {!busy && !workOffline && (
+                  {!busy && !workOffline && FIXABLE.includes(f.op) && (
                     <button type="button" className="link" onClick={() => setFixing(f)} data-testid={testIds.fixRecord}>
                       Fix and retry…
                     </button>
@@ -623,6 +628,8 @@ export function MigrationView({
         <FixDialog
           label={fixing.label}
           reason={fixing.message}
+          sourceId={fixing.sourceId}
+          sent={plan?.operations.find((o) => o.seq === fixing.seq)?.data}
           onClose={() => setFixing(null)}
           onApply={(rule) => {
             const next = [...rules, rule];

@@ -229,7 +229,10 @@ impl Desk {
         ))
     }
 
-    /// Resources read live from the provider.
+    /// Resources read live from the provider. The filter is sent as far as the provider takes
+    /// it (conditions on attributes it refuses, or text it compares with the wrong case, are
+    /// checked here); a filter refused as a whole teaches which of its attributes the provider
+    /// refuses, and the rest is sent again.
     pub async fn live_resources(
         &self,
         name: &str,
@@ -239,18 +242,14 @@ impl Desk {
     ) -> Result<Vec<Value>, DeskError> {
         let parsed = filter_of(filter)?;
         let (client, mut profile) = self.client_with_profile(name).await?;
-        let mut send_filter = parsed.as_ref().is_some_and(|f| profile.accepts_filter(f));
         let endpoint = match kind {
             Kind::User => "Users",
             Kind::Group => "Groups",
         };
         let mut all = loop {
+            let sent = parsed.as_ref().and_then(|f| profile.sendable_part(f));
             let query = ListQuery {
-                filter: if send_filter {
-                    filter.map(str::to_string)
-                } else {
-                    None
-                },
+                filter: sent.as_ref().map(ToString::to_string),
                 sort_by: sort_by.filter(|_| profile.sort).map(str::to_string),
                 sort_order: sort_by
                     .filter(|_| profile.sort)
@@ -258,13 +257,13 @@ impl Desk {
                 ..Default::default()
             };
             let sent_sort = query.sort_by.is_some();
-            match Pager::new(&client, endpoint, query, &profile)
+            let read = Pager::new(&client, endpoint, query, &profile)
                 .collect_all()
-                .await
-            {
-                Ok(all) => break all,
+                .await;
+            match (read, &sent) {
+                (Ok(all), _) => break all,
                 // Sorting refused as unsupported although advertised: learned; sorted here.
-                Err(e) if sent_sort && e.refuses_as_unsupported() => {
+                (Err(e), _) if sent_sort && e.refuses_as_unsupported() => {
                     self.learn(
                         name,
                         crate::learned::Learned::SortUnsupported,
@@ -272,23 +271,96 @@ impl Desk {
                     )?;
                     profile.sort = false;
                 }
-                // This filter refused (perhaps only its attribute): evaluated here instead.
-                Err(e)
-                    if send_filter && (e.status() == Some(400) || e.refuses_as_unsupported()) =>
-                {
-                    send_filter = false;
+                // The filter refused: learn which attributes, then send what is left.
+                (Err(e), Some(sent)) if e.status() == Some(400) || e.refuses_as_unsupported() => {
+                    let refused = self
+                        .refused_filter_attributes(&client, &profile, endpoint, sent)
+                        .await;
+                    if refused.is_empty() {
+                        // Nothing narrower to learn: this list is filtered here.
+                        profile.filter.supported = false;
+                    }
+                    for attr in refused {
+                        let evidence = crate::learned::evidence(
+                            &e,
+                            "GET",
+                            &format!("/{endpoint}?filter={attr} …"),
+                        );
+                        let fact = crate::learned::Learned::FilterRefusedOn(attr);
+                        self.learn(name, fact.clone(), &evidence)?;
+                        fact.apply(&mut profile);
+                    }
                 }
-                Err(e) => return Err(e.into()),
+                (Err(e), _) => return Err(e.into()),
             }
         };
-        if let (Some(f), false) = (&parsed, send_filter) {
-            let case_exact = scim_client::filter::default_case_exact;
-            all.retain(|v| matches(f, v, &case_exact));
+        if let Some(f) = &parsed {
+            let sent = profile.sendable_part(f);
+            if sent.as_ref() != Some(f) {
+                let case_exact = scim_client::filter::default_case_exact;
+                all.retain(|v| matches(f, v, &case_exact));
+            }
         }
         if let (Some(attr), false) = (sort_by, profile.sort) {
             all.sort_by_cached_key(|v| sort_value(v, attr));
         }
         Ok(all)
+    }
+
+    /// The attributes of `refused` (a filter the provider refused) that it refuses on their
+    /// own: each condition of the `and` is tried alone (one record asked for).
+    async fn refused_filter_attributes(
+        &self,
+        client: &scim_client::ScimClient,
+        profile: &scim_client::CapabilityProfile,
+        endpoint: &str,
+        refused: &scim_client::Filter,
+    ) -> Vec<String> {
+        let mut conditions = Vec::new();
+        conjuncts(refused, &mut conditions);
+        let mut out: Vec<String> = Vec::new();
+        for c in conditions {
+            let mut attrs: Vec<String> = c.paths().iter().map(|p| p.dotted()).collect();
+            attrs.sort();
+            attrs.dedup();
+            let [attr] = attrs.as_slice() else {
+                continue;
+            };
+            if out.contains(attr) {
+                continue;
+            }
+            let q = ListQuery {
+                filter: Some(c.to_string()),
+                count: Some(1),
+                ..Default::default()
+            };
+            let page = if profile.paging.cursor {
+                scim_client::PageRequest::Cursor(None)
+            } else {
+                scim_client::PageRequest::Index(if profile.paging.zero_based_index {
+                    0
+                } else {
+                    1
+                })
+            };
+            if let Err(e) = client.list(endpoint, &q, &page).await {
+                if e.status() == Some(400) || e.refuses_as_unsupported() {
+                    out.push(attr.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The conditions of a chain of `and`s.
+fn conjuncts<'f>(f: &'f scim_client::Filter, out: &mut Vec<&'f scim_client::Filter>) {
+    match f {
+        scim_client::Filter::And(a, b) => {
+            conjuncts(a, out);
+            conjuncts(b, out);
+        }
+        other => out.push(other),
     }
 }
 

@@ -398,6 +398,11 @@ pub struct MappingRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub template: Option<String>,
+    /// Only for this source record (its id): a value fixed for one person, such as the
+    /// address to send for someone whose own the target refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub record: Option<String>,
 }
 
 /// The person's mapping rules for users and groups (a `--rules` file).
@@ -509,6 +514,12 @@ pub fn apply_rules(
     rules: &[MappingRule],
 ) -> Result<(), String> {
     for r in rules {
+        if r.record
+            .as_ref()
+            .is_some_and(|id| source.get("id").and_then(Value::as_str) != Some(id))
+        {
+            continue;
+        }
         let current = crate::edit::flatten(mapped)
             .into_iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(&r.attribute))
@@ -546,6 +557,22 @@ pub fn apply_rules(
         } else {
             current.clone()
         };
+        // A value for a multi-valued attribute's sub-attribute (`emails.value`): its primary
+        // value (or its first).
+        if let (Some((list, sub)), false, None, Some(v)) =
+            (r.attribute.split_once('.'), r.drop, &r.rename, &value)
+        {
+            if let Some(Value::Array(items)) = mapped.get_mut(list) {
+                let at = items
+                    .iter()
+                    .position(|i| i.get("primary") == Some(&Value::Bool(true)))
+                    .unwrap_or(0);
+                if let Some(item) = items.get_mut(at).and_then(Value::as_object_mut) {
+                    item.insert(sub.to_string(), v.clone());
+                    continue;
+                }
+            }
+        }
         if r.drop || r.rename.is_some() {
             crate::edit::set_path(mapped, &r.attribute, None);
         }
@@ -1216,6 +1243,27 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_for_one_record_changes_only_that_record() {
+        let rules: Vec<MappingRule> = serde_json::from_value(json!([
+            {"attribute": "emails.value", "constant": "zoe.muller@example.com", "record": "7"},
+            {"attribute": "userName", "constant": "zmuller", "record": "7"},
+        ]))
+        .unwrap();
+        let record = |id: &str| {
+            json!({"id": id, "userName": "zoë.müller",
+                   "emails": [{"value": "zoë.müller@example.com", "type": "work"}]})
+        };
+        let mut mine = record("7");
+        apply_rules(&mut mine, &record("7"), &rules).unwrap();
+        assert_eq!(mine["emails"][0]["value"], "zoe.muller@example.com");
+        assert_eq!(mine["emails"][0]["type"], "work");
+        assert_eq!(mine["userName"], "zmuller");
+        let mut other = record("8");
+        apply_rules(&mut other, &record("8"), &rules).unwrap();
+        assert_eq!(other, record("8"), "another record is left as it is");
+    }
 
     #[test]
     fn transforms_for_values_a_target_refuses() {

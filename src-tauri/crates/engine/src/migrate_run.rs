@@ -27,6 +27,8 @@ pub struct FailedOp {
     pub op: String,
     pub label: String,
     pub message: String,
+    /// The source record's id (to fix a value for this record alone).
+    pub source_id: String,
 }
 
 /// The outcome of running (or resuming) a migration.
@@ -139,6 +141,13 @@ struct Runner<'a> {
     write_only: Vec<String>,
 }
 
+/// True when a Bulk request was refused for what it holds (a value in one of its records, its
+/// size), not for who sent it, how often, or because the provider is down: sending its records
+/// one by one isolates the record refused.
+fn refused_for_its_content(e: &scim_client::ScimError) -> bool {
+    matches!(e.status(), Some(400 | 409 | 413 | 422))
+}
+
 /// The message journaled for a failed operation.
 fn failure_text(e: &DeskError) -> String {
     match e.detail() {
@@ -164,6 +173,45 @@ impl Runner<'_> {
     /// Creates several records in Bulk requests (split to the target's limits). Every
     /// operation is marked sent first; each ends done or failed; a create the target refused
     /// as a duplicate, or answered without a location, is looked up by its externalId.
+    /// The creates of `batch` sent one by one (after looking for each at the target first,
+    /// with `settle_first`): each one's id or reason, and the status it was answered with.
+    async fn create_one_by_one(
+        &mut self,
+        batch: &[(i64, PlanOperation)],
+        settle_first: bool,
+    ) -> Result<(Vec<Result<String, String>>, Vec<Option<u16>>), DeskError> {
+        let mut out = Vec::new();
+        let mut statuses = Vec::new();
+        for (_, op) in batch {
+            if settle_first {
+                if let Some(tid) = self.find_created(op).await? {
+                    statuses.push(None);
+                    out.push(Ok(tid));
+                    continue;
+                }
+            }
+            self.pace_writes().await;
+            let kind = kind_of(&op.op);
+            match self.client.create_written(endpoint(kind), &op.data).await {
+                Ok(w) => {
+                    statuses.push(Some(w.status));
+                    let id = w.resource.get("id").and_then(Value::as_str);
+                    out.push(id.map(str::to_string).ok_or_else(|| {
+                        "the target accepted the record but did not say where it is".to_string()
+                    }));
+                }
+                Err(e) => {
+                    statuses.push(e.status());
+                    out.push(match self.find_created(op).await? {
+                        Some(tid) => Ok(tid),
+                        None => Err(failure_text(&DeskError::from(e))),
+                    });
+                }
+            }
+        }
+        Ok((out, statuses))
+    }
+
     async fn create_bulk(
         &mut self,
         batch: &[(i64, PlanOperation)],
@@ -196,29 +244,14 @@ impl Runner<'_> {
                     &crate::learned::evidence(&e, "POST", "/Bulk"),
                 )?;
                 self.profile.bulk.supported = false;
-                let mut out = Vec::new();
-                let mut statuses = Vec::new();
-                for (_, op) in batch {
-                    self.pace_writes().await;
-                    let kind = kind_of(&op.op);
-                    match self.client.create_written(endpoint(kind), &op.data).await {
-                        Ok(w) => {
-                            statuses.push(Some(w.status));
-                            let id = w.resource.get("id").and_then(Value::as_str);
-                            out.push(id.map(str::to_string).ok_or_else(|| {
-                                "the target accepted the record but did not say where it is"
-                                    .to_string()
-                            }));
-                        }
-                        Err(e) => {
-                            statuses.push(e.status());
-                            out.push(match self.find_created(op).await? {
-                                Some(tid) => Ok(tid),
-                                None => Err(failure_text(&DeskError::from(e))),
-                            });
-                        }
-                    }
-                }
+                let (out, statuses) = self.create_one_by_one(batch, false).await?;
+                return self.conclude(batch, out, statuses);
+            }
+            // The request refused as a whole for what it holds (one record's value, its
+            // size): each record is sent alone, so only the one refused fails, with its own
+            // reason (any that arrived anyway are found first).
+            Err(e) if refused_for_its_content(&e) => {
+                let (out, statuses) = self.create_one_by_one(batch, true).await?;
                 return self.conclude(batch, out, statuses);
             }
             // The request as a whole failed: some records may have arrived. Settle each one.
@@ -608,6 +641,7 @@ impl Desk {
                         op: o.op,
                         label: o.label,
                         message: o.message.unwrap_or_default(),
+                        source_id: o.source_id,
                     })
                     .collect()
             } else {
@@ -664,6 +698,7 @@ impl Desk {
                     op: o.op.clone(),
                     label: o.label.clone(),
                     message: o.message.clone().unwrap_or_default(),
+                    source_id: o.source_id.clone(),
                 })
                 .collect(),
             id_map: db
@@ -883,6 +918,7 @@ impl Desk {
                             op: op.op.clone(),
                             label: op.label.clone(),
                             message,
+                            source_id: op.source_id.clone(),
                         }),
                     }
                 }
@@ -906,6 +942,7 @@ impl Desk {
                         op: op.op.clone(),
                         label: op.label.clone(),
                         message,
+                        source_id: op.source_id.clone(),
                     });
                 }
             }

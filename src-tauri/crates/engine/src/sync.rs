@@ -281,6 +281,8 @@ impl Desk {
         })
         .await?;
         let users = pager.received();
+        // What the reads teach is kept once the copy is written (the writer holds the file).
+        let mut lessons = crate::learned::lessons_of_read(&pager, &discovery.endpoint("User"));
         let mut reads = vec![ReadRecord::of(ReadWhat::Users, pager.outcome(), users)];
         if since_filter.is_some() && base.as_ref().is_some_and(|b| !b.complete) {
             // Changes applied to an incomplete copy leave it incomplete.
@@ -314,6 +316,10 @@ impl Desk {
         })
         .await?;
         let groups = pager.received();
+        lessons.extend(crate::learned::lessons_of_read(
+            &pager,
+            &discovery.endpoint("Group"),
+        ));
         reads.push(ReadRecord::of(ReadWhat::Groups, pager.outcome(), groups));
         // Incremental: deletions show as ids missing from a list of ids.
         if since_filter.is_some() {
@@ -380,7 +386,7 @@ impl Desk {
                 };
                 // Every page of the user's groups: a person in more groups than one page holds
                 // keeps all of them.
-                let mut groups_of = Pager::new(&client, &endpoint, q, &profile);
+                let mut groups_of = Pager::new(&client, &endpoint, q, &profile).trusting_total();
                 while let Some(page) = groups_of.next_page().await? {
                     for g in &page {
                         if let Some(gid) = g.get("id").and_then(Value::as_str) {
@@ -430,6 +436,9 @@ impl Desk {
         let completeness = Completeness::of_reads(reads);
         let reads_doc = serde_json::to_value(&completeness.reads).unwrap_or(Value::Null);
         let info = writer.finish_with_reads(completeness.complete, &discovery_doc, &reads_doc)?;
+        for (fact, evidence) in lessons {
+            self.learn(name, fact, &evidence)?;
+        }
         let keep = self.keep_snapshots()?;
         self.db()?.prune_snapshots(row.id, keep)?;
         // The new pages move from the log into the file in the background; the snapshot is

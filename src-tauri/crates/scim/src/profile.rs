@@ -77,6 +77,14 @@ pub struct Paging {
     pub max_start_index: Option<u64>,
     /// Listing needs a filter (Google): the directory cannot be browsed, only looked up.
     pub requires_filter: bool,
+    /// `startIndex` counts from 0 (learned: asked for 1, the provider skipped its first
+    /// record): pages are asked from 0.
+    #[serde(default)]
+    pub zero_based_index: bool,
+    /// `totalResults` is not to be trusted (learned: records came after the announced total):
+    /// every read goes on to the provider's own end, an empty page.
+    #[serde(default)]
+    pub total_unreliable: bool,
 }
 
 /// What filters the provider accepts.
@@ -100,8 +108,14 @@ pub struct FilterSupport {
     pub max_nodes: Option<u32>,
     /// Filters on extension attributes work (SCIMMY: they silently return nothing).
     pub extension_attributes: bool,
-    /// `userName eq` compares case-sensitively (SCIMMY) although the RFC says it should not.
+    /// `userName eq` compares case-sensitively (SCIMMY) although the RFC says it should not:
+    /// the provider is taken to compare every text case-sensitively, and comparisons on
+    /// attributes that should ignore case are made on this computer.
     pub user_name_eq_case_sensitive: bool,
+    /// Attributes whose filters the provider refused (learned): conditions on them are
+    /// evaluated on this computer, the rest of the filter is still sent.
+    #[serde(default)]
+    pub refused_attributes: Vec<String>,
 }
 
 /// How PATCH requests must look.
@@ -225,6 +239,8 @@ impl Default for CapabilityProfile {
                 max_in_flight: 2,
                 max_start_index: None,
                 requires_filter: false,
+                zero_based_index: false,
+                total_unreliable: false,
             },
             filter: FilterSupport {
                 supported: false,
@@ -237,6 +253,7 @@ impl Default for CapabilityProfile {
                 max_nodes: None,
                 extension_attributes: true,
                 user_name_eq_case_sensitive: false,
+                refused_attributes: Vec::new(),
             },
             sort: false,
             patch: PatchStyle {
@@ -456,20 +473,44 @@ impl CapabilityProfile {
         self.accepts_node(filter)
     }
 
+    /// The largest part of `filter` this provider accepts whose matches include every match
+    /// of `filter` (the whole filter, or some of the conditions of an `and`): sent to the
+    /// provider, with the whole filter then applied on this computer. None: nothing can be
+    /// sent, the list is read whole.
+    pub fn sendable_part(&self, filter: &Filter) -> Option<Filter> {
+        if self.accepts_filter(filter) {
+            return Some(filter.clone());
+        }
+        match filter {
+            Filter::And(a, b) => match (self.sendable_part(a), self.sendable_part(b)) {
+                (Some(a), Some(b)) => Some(a.and(b)),
+                (one, other) => one.or(other),
+            },
+            _ => None,
+        }
+    }
+
     fn accepts_node(&self, f: &Filter) -> bool {
         let path_ok = |p: &crate::filter::AttrPath| {
+            let dotted = p.dotted();
+            if self
+                .filter
+                .refused_attributes
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&dotted) || r.eq_ignore_ascii_case(&p.name))
+            {
+                return false;
+            }
             let ext_ok = self.filter.extension_attributes
                 || p.urn.as_deref().is_none_or(|u| {
                     u.eq_ignore_ascii_case(crate::USER_SCHEMA)
                         || u.eq_ignore_ascii_case(crate::GROUP_SCHEMA)
                 });
-            let attr_ok = self.filter.attributes.as_ref().is_none_or(|allowed| {
-                let name = match &p.sub {
-                    Some(s) => format!("{}.{s}", p.name),
-                    None => p.name.clone(),
-                };
-                allowed.iter().any(|a| a.eq_ignore_ascii_case(&name))
-            });
+            let attr_ok = self
+                .filter
+                .attributes
+                .as_ref()
+                .is_none_or(|allowed| allowed.iter().any(|a| a.eq_ignore_ascii_case(&dotted)));
             ext_ok && attr_ok
         };
         let op_ok = |op: CompareOp| {
@@ -478,8 +519,21 @@ impl CapabilityProfile {
                 .as_ref()
                 .is_none_or(|ops| ops.iter().any(|o| o.eq_ignore_ascii_case(op.as_str())))
         };
+        // Text compared case-sensitively where the standard says to ignore case: here.
+        let case_ok =
+            |path: &crate::filter::AttrPath, op: CompareOp, value: &crate::filter::CompValue| {
+                let text_match = matches!(
+                    op,
+                    CompareOp::Eq | CompareOp::Ne | CompareOp::Co | CompareOp::Sw | CompareOp::Ew
+                ) && matches!(value, crate::filter::CompValue::String(_));
+                !self.filter.user_name_eq_case_sensitive
+                    || !text_match
+                    || crate::filter::default_case_exact(path)
+            };
         match f {
-            Filter::Compare { path, op, .. } => path_ok(path) && op_ok(*op),
+            Filter::Compare { path, op, value } => {
+                path_ok(path) && op_ok(*op) && case_ok(path, *op, value)
+            }
             Filter::Present(path) => {
                 path_ok(path)
                     && self

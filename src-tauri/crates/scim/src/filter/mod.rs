@@ -147,6 +147,16 @@ impl AttrPath {
     }
 }
 
+impl AttrPath {
+    /// The attribute without its schema: `name` or `name.sub` ("emails.value").
+    pub fn dotted(&self) -> String {
+        match &self.sub {
+            Some(s) => format!("{}.{s}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 impl fmt::Display for AttrPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(urn) = &self.urn {
