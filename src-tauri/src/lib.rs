@@ -8,16 +8,18 @@ use std::sync::Arc;
 use desk_engine::api::{
     AppInfo, ConnectionReport, DemoProgress, DemoReport, IpcError, ProviderInput, ProviderSummary,
 };
-use desk_engine::bulk::{BulkPreview, BulkReport, BulkRequest};
-use desk_engine::detail::{AuditRow, FormSection, ResourceDetail};
-use desk_engine::directory::Kind;
-use desk_engine::edit::{EditPreview, EditRequest, MembershipChange, MergeRequest, SaveOutcome};
-use desk_engine::import::{ColumnMapping, ImportPreview, ImportRequest, ImportResult};
+use desk_engine::migrate::run::{MigrationRunSummary, RunProgress, RunReport};
 use desk_engine::migrate::{MigrationPlan, PlanOptions};
-use desk_engine::migrate_run::{MigrationRunSummary, RunProgress, RunReport};
-use desk_engine::overview::Overview;
-use desk_engine::secrets::KeyringStore;
-use desk_engine::sync::{CancelFlag, SyncProgress, SyncReport};
+use desk_engine::providers::secrets::KeyringStore;
+use desk_engine::read::detail::{AuditRow, FormSection, ResourceDetail};
+use desk_engine::read::directory::Kind;
+use desk_engine::read::overview::Overview;
+use desk_engine::read::sync::{CancelFlag, SyncProgress, SyncReport};
+use desk_engine::write::bulk::{BulkPreview, BulkReport, BulkRequest};
+use desk_engine::write::edit::{
+    EditPreview, EditRequest, MembershipChange, MergeRequest, SaveOutcome,
+};
+use desk_engine::write::import::{ColumnMapping, ImportPreview, ImportRequest, ImportResult};
 use desk_engine::{DataPaths, Desk, DeskError};
 use tauri::{Emitter, Manager, State};
 
@@ -178,8 +180,8 @@ fn cancel_sync(running: State<'_, RunningSyncs>, name: String) {
 #[tauri::command]
 fn cached_page(
     state: State<'_, DeskState>,
-    query: desk_engine::directory::DirectoryQuery,
-) -> Result<desk_engine::directory::DirectoryPage, IpcError> {
+    query: desk_engine::read::directory::DirectoryQuery,
+) -> Result<desk_engine::read::directory::DirectoryPage, IpcError> {
     caught(|| state.desk()?.directory_page(&query).map_err(ipc))
 }
 
@@ -206,7 +208,7 @@ fn group_members(
     search: String,
     offset: u32,
     limit: u32,
-) -> Result<desk_engine::detail::MemberPage, IpcError> {
+) -> Result<desk_engine::read::detail::MemberPage, IpcError> {
     caught(|| {
         state
             .desk()?
@@ -249,7 +251,7 @@ async fn save_edit(
 
 #[tauri::command]
 fn merge_conflict(request: MergeRequest) -> serde_json::Value {
-    desk_engine::edit::merge(
+    desk_engine::write::edit::merge(
         &request.base,
         &request.mine,
         &request.theirs,
@@ -328,7 +330,7 @@ fn overview(state: State<'_, DeskState>, provider: String) -> Result<Overview, I
 fn diff_snapshots(
     state: State<'_, DeskState>,
     provider: String,
-) -> Result<desk_engine::history::SnapshotDiff, IpcError> {
+) -> Result<desk_engine::read::history::SnapshotDiff, IpcError> {
     caught(|| {
         state
             .desk()?
@@ -349,7 +351,7 @@ async fn export_view(
     app: tauri::AppHandle,
     state: State<'_, DeskState>,
     last: State<'_, LastExport>,
-    query: desk_engine::directory::DirectoryQuery,
+    query: desk_engine::read::directory::DirectoryQuery,
 ) -> Result<Option<String>, IpcError> {
     use tauri_plugin_dialog::DialogExt;
     let desk = state.desk()?;
@@ -412,7 +414,7 @@ fn print_page(window: tauri::WebviewWindow) -> Result<(), IpcError> {
 async fn write_check(
     state: State<'_, DeskState>,
     name: String,
-) -> Result<desk_engine::write_check::WriteCheck, IpcError> {
+) -> Result<desk_engine::providers::write_check::WriteCheck, IpcError> {
     let desk = state.desk()?;
     guarded(async move { desk.write_check(&name).await }).await
 }
@@ -445,7 +447,7 @@ fn reveal_export(last: State<'_, LastExport>) -> Result<(), IpcError> {
 
 #[tauri::command]
 fn csv_columns(csv: String) -> Result<Vec<ColumnMapping>, IpcError> {
-    caught(|| desk_engine::import::guess_mapping(&csv).map_err(ipc))
+    caught(|| desk_engine::write::import::guess_mapping(&csv).map_err(ipc))
 }
 
 #[tauri::command]

@@ -4,7 +4,7 @@
 //! The parent process builds the pages and serves them over HTTP/1.1 with keep-alive from
 //! memory (a minimal static server: each request is a lookup, so the server's share is small
 //! and the same for every run). A child process (`desk-bench ingest-client`) runs the engine's
-//! ingest path — `desk_engine::sync::ingest_pages`: scim-client's `Pager` feeding a
+//! ingest path — `desk_engine::read::sync::ingest_pages`: scim-client's `Pager` feeding a
 //! `SnapshotWriter` — and reports its time and
 //! peak resident memory (VmHWM), so the server's pages do not count. The anchor in the same run
 //! is a bare HTTP client downloading the same pages at the same concurrency (no parsing, no
@@ -176,10 +176,10 @@ pub async fn client(base: &str, n: usize) {
         &profile,
     );
     // The engine's own ingest loop (what a sync runs).
-    let writer = desk_engine::sync::ingest_pages(
+    let writer = desk_engine::read::sync::ingest_pages(
         &mut pager,
         writer,
-        desk_engine::directory::Kind::User,
+        desk_engine::read::directory::Kind::User,
         |_, _| Ok(()),
     )
     .await
@@ -204,7 +204,7 @@ pub async fn run(sizes: &[usize], rounds: usize) {
         "**Method**: `desk-bench ingest {} {rounds}`. The bench builds pages of 100 sample users \
          (ListResponse JSON as a provider sends it) and serves them from memory over HTTP/1.1 on \
          127.0.0.1. A child process runs the engine's ingest loop \
-         (`desk_engine::sync::ingest_pages`: scim-client's pager, {IN_FLIGHT} pages in flight, \
+         (`desk_engine::read::sync::ingest_pages`: scim-client's pager, {IN_FLIGHT} pages in flight, \
          JSON parsing, column extraction, SQLite rows, indexes and the full-text index, one \
          transaction) and reports its time and peak resident memory (VmHWM). The anchor in the \
          same round is a bare HTTP client downloading the same pages (no parsing, no storing). \

@@ -117,7 +117,7 @@ async fn pull(users: usize, rounds: usize) {
     let data = tempfile::tempdir().expect("temp dir");
     let desk = desk_engine::Desk::open(
         desk_engine::DataPaths::at(data.path().to_path_buf()).expect("paths"),
-        std::sync::Arc::new(desk_engine::secrets::MemoryStore::new()),
+        std::sync::Arc::new(desk_engine::providers::secrets::MemoryStore::new()),
     )
     .expect("desk");
     desk.add_provider(desk_engine::api::ProviderInput::bearer(
@@ -158,7 +158,11 @@ async fn pull(users: usize, rounds: usize) {
         let r = total as f64 / started.elapsed().as_secs_f64();
         ours_runs.push(r);
         let report = desk
-            .sync("bench", &desk_engine::sync::CancelFlag::new(), &|_| {})
+            .sync(
+                "bench",
+                &desk_engine::read::sync::CancelFlag::new(),
+                &|_| {},
+            )
             .await
             .expect("sync");
         assert_eq!(report.users as usize, users);

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
-use desk_engine::sync::CancelFlag;
+use desk_engine::read::sync::CancelFlag;
 use desk_engine::{DataPaths, Desk};
 use desk_harness::sample::generate;
 use desk_harness::{ProviderKind, ReferenceServer};
@@ -34,7 +34,7 @@ async fn once(source: (&str, &str), target: (&str, &str), users: usize) -> Round
     let data = tempfile::tempdir().expect("temp dir");
     let desk = Desk::open(
         DataPaths::at(data.path().to_path_buf()).expect("paths"),
-        Arc::new(desk_engine::secrets::MemoryStore::new()),
+        Arc::new(desk_engine::providers::secrets::MemoryStore::new()),
     )
     .expect("desk");
     add(&desk, "source", source.0, source.1);

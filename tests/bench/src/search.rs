@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use desk_engine::directory::DirectoryQuery;
+use desk_engine::read::directory::DirectoryQuery;
 use serde_json::json;
 
 fn percentile(v: &mut [f64], p: f64) -> f64 {
@@ -81,7 +81,7 @@ pub async fn run(users: usize, rounds: usize) {
     let data = tempfile::tempdir().expect("temp dir");
     let desk = desk_engine::Desk::open(
         desk_engine::DataPaths::at(data.path().to_path_buf()).expect("paths"),
-        Arc::new(desk_engine::secrets::MemoryStore::new()),
+        Arc::new(desk_engine::providers::secrets::MemoryStore::new()),
     )
     .expect("desk");
     desk.add_provider(desk_engine::api::ProviderInput::bearer(

@@ -32,7 +32,7 @@ pub async fn seeded_scim2_server(
 pub fn desk_at(data: &std::path::Path) -> desk_engine::Desk {
     desk_engine::Desk::open(
         desk_engine::DataPaths::at(data.to_path_buf()).expect("the data folder"),
-        std::sync::Arc::new(desk_engine::secrets::MemoryStore::new()),
+        std::sync::Arc::new(desk_engine::providers::secrets::MemoryStore::new()),
     )
     .expect("the desk opens")
 }
@@ -63,7 +63,7 @@ pub async fn add_synced(
         Some(server.token().expose()),
     ))
     .expect("the provider is added");
-    desk.sync(name, &desk_engine::sync::CancelFlag::new(), &|_| {})
+    desk.sync(name, &desk_engine::read::sync::CancelFlag::new(), &|_| {})
         .await
         .expect("the first sync");
 }
@@ -73,8 +73,8 @@ pub fn users_page(
     desk: &desk_engine::Desk,
     name: &str,
     limit: u32,
-) -> desk_engine::directory::DirectoryPage {
-    desk.directory_page(&desk_engine::directory::DirectoryQuery {
+) -> desk_engine::read::directory::DirectoryPage {
+    desk.directory_page(&desk_engine::read::directory::DirectoryQuery {
         provider: name.into(),
         kind: "User".into(),
         search: None,

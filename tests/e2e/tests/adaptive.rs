@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use desk_e2e::faults::{Fault, Proxy};
-use desk_engine::directory::Kind;
-use desk_engine::edit::{EditRequest, MembershipChange, SaveOutcome};
-use desk_engine::learned::Learned;
-use desk_engine::sync::CancelFlag;
+use desk_engine::providers::learned::Learned;
+use desk_engine::read::directory::Kind;
+use desk_engine::read::sync::CancelFlag;
+use desk_engine::write::edit::{EditRequest, MembershipChange, SaveOutcome};
 use serde_json::json;
 
 async fn patch_refused(refusal: Fault, evidence: &str) {
@@ -97,7 +97,7 @@ async fn patch_refused(refusal: Fault, evidence: &str) {
         "Payroll Lead"
     );
     let group = desk
-        .directory_page(&desk_engine::directory::DirectoryQuery {
+        .directory_page(&desk_engine::read::directory::DirectoryQuery {
             provider: "p".into(),
             kind: "Group".into(),
             search: None,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
-use desk_engine::sync::CancelFlag;
+use desk_engine::read::sync::CancelFlag;
 use desk_engine::Desk;
 use desk_harness::sample::generate;
 use desk_harness::{ProviderKind, ReferenceServer};
@@ -248,7 +248,7 @@ async fn an_edit_through_faults_is_retried_or_refused_and_recorded() {
     let edit = |title: &str| {
         let mut after = before.clone();
         after["title"] = serde_json::json!(title);
-        desk_engine::edit::EditRequest {
+        desk_engine::write::edit::EditRequest {
             provider: "p".into(),
             kind: "User".into(),
             id: id.clone(),
@@ -291,7 +291,7 @@ async fn an_edit_through_faults_is_retried_or_refused_and_recorded() {
     let saved = desk.save_edit(&edit("Saved after a 429")).await.unwrap();
     assert!(matches!(
         saved,
-        desk_engine::edit::SaveOutcome::Saved { .. }
+        desk_engine::write::edit::SaveOutcome::Saved { .. }
     ));
     let now = server.client().get("Users", &id).await.unwrap();
     assert_eq!(now["title"], "Saved after a 429");
@@ -302,7 +302,7 @@ async fn slow_answers_time_out_in_words_and_publish_nothing() {
     let (_server, proxy, _data, desk) = behind_proxy(6, 120, 3).await;
     // A provider known to be slow gets its own time limit (here 2 s, to keep the test short).
     let mut o = desk.overrides("p").unwrap();
-    desk_engine::profiles::parse_override(&mut o, "timeout_secs=2").unwrap();
+    desk_engine::providers::profiles::parse_override(&mut o, "timeout_secs=2").unwrap();
     desk.set_overrides("p", &o).unwrap();
     desk.sync("p", &CancelFlag::new(), &|_| {}).await.unwrap();
     // One slow answer: the read is tried again and the sync completes.

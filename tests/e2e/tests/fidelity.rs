@@ -5,10 +5,10 @@
 //! after.
 
 use desk_e2e::faults::{Fault, Proxy};
-use desk_engine::directory::Kind;
-use desk_engine::edit::{EditRequest, SaveOutcome};
 use desk_engine::migrate::PlanOptions;
-use desk_engine::sync::CancelFlag;
+use desk_engine::read::directory::Kind;
+use desk_engine::read::sync::CancelFlag;
+use desk_engine::write::edit::{EditRequest, SaveOutcome};
 use desk_harness::{ProviderKind, ReferenceServer};
 use serde_json::json;
 

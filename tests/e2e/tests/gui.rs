@@ -412,8 +412,8 @@ async fn groups_csv_overview_and_offline_on_scimmy() {
         .secret_ref
         .expect("a keyring reference");
     drop(db);
-    use desk_engine::secrets::SecretStore;
-    let stored = desk_engine::secrets::KeyringStore::for_this_build()
+    use desk_engine::providers::secrets::SecretStore;
+    let stored = desk_engine::providers::secrets::KeyringStore::for_this_build()
         .get(&key)
         .unwrap()
         .expect("the keyring holds the token");

@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use desk_engine::api::ProviderInput;
-use desk_engine::directory::{DirectoryQuery, Kind};
-use desk_engine::import::{guess_mapping, ImportRequest};
-use desk_engine::sync::CancelFlag;
+use desk_engine::read::directory::{DirectoryQuery, Kind};
+use desk_engine::read::sync::CancelFlag;
+use desk_engine::write::import::{guess_mapping, ImportRequest};
 use desk_engine::{Desk, ErrorCode};
 use desk_harness::{ProviderKind, ReferenceServer};
 use serde_json::json;

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::api::ProviderInput;
-use desk_engine::directory::Kind;
-use desk_engine::edit::{EditRequest, SaveOutcome};
 use desk_engine::migrate::{MappingRules, PlanOptions};
-use desk_engine::sync::CancelFlag;
+use desk_engine::read::directory::Kind;
+use desk_engine::read::sync::CancelFlag;
+use desk_engine::write::edit::{EditRequest, SaveOutcome};
 use desk_harness::{ProviderKind, ReferenceServer};
 use serde_json::json;
 

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::api::ProviderInput;
-use desk_engine::completeness::{ReadEnd, ReadWhat};
 use desk_engine::migrate::{PlanOptions, TargetOnly};
-use desk_engine::sync::CancelFlag;
+use desk_engine::read::completeness::{ReadEnd, ReadWhat};
+use desk_engine::read::sync::CancelFlag;
 use desk_engine::{Desk, ProfileOverrides};
 use desk_harness::ReferenceServer;
 
@@ -52,7 +52,7 @@ fn users_list(method: &str, path: &str) -> bool {
     method == "GET" && path.contains("/Users?")
 }
 
-fn page_of_users(desk: &Desk, name: &str) -> desk_engine::directory::DirectoryPage {
+fn page_of_users(desk: &Desk, name: &str) -> desk_engine::read::directory::DirectoryPage {
     desk_e2e::users_page(desk, name, 5)
 }
 

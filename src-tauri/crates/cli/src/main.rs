@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use desk_engine::api::{AuthKind, ProviderInput, ProviderSummary};
-use desk_engine::secrets::KeyringStore;
-use desk_engine::spreadsheet::SafeCsv;
+use desk_engine::providers::secrets::KeyringStore;
+use desk_engine::write::spreadsheet::SafeCsv;
 use desk_engine::{DataPaths, Desk, DeskError};
 
 #[derive(Parser)]
@@ -449,7 +449,7 @@ fn print_provider(p: &ProviderSummary) {
 
 fn list(
     args: ListArgs,
-    kind: desk_engine::directory::Kind,
+    kind: desk_engine::read::directory::Kind,
     format: Format,
 ) -> Result<(), DeskError> {
     let desk = open()?;
@@ -469,7 +469,7 @@ fn list(
         ))?
     };
     let columns: &[(&str, &str)] = match kind {
-        desk_engine::directory::Kind::User => &[
+        desk_engine::read::directory::Kind::User => &[
             ("id", "id"),
             ("userName", "userName"),
             ("displayName", "displayName"),
@@ -483,7 +483,7 @@ fn list(
             ("title", "title"),
             ("active", "active"),
         ],
-        desk_engine::directory::Kind::Group => &[
+        desk_engine::read::directory::Kind::Group => &[
             ("id", "id"),
             ("displayName", "displayName"),
             ("externalId", "externalId"),
@@ -611,7 +611,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             let rt = runtime()?;
             let cancel = cancel_on_ctrl_c(&rt);
             let tty = std::io::stderr().is_terminal();
-            let progress = move |p: desk_engine::sync::SyncProgress| {
+            let progress = move |p: desk_engine::read::sync::SyncProgress| {
                 if tty {
                     let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
                     let eta = p
@@ -719,7 +719,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             offline,
         } => {
             let desk = open()?;
-            let kind = desk_engine::directory::Kind::from_group_flag(group);
+            let kind = desk_engine::read::directory::Kind::from_group_flag(group);
             let found = if offline {
                 desk.offline_resources(&name, kind, None, None)?
                     .into_iter()
@@ -737,7 +737,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             print_json(&found)?;
         }
         Command::History { name, id, group } => {
-            let kind = desk_engine::directory::Kind::from_group_flag(group);
+            let kind = desk_engine::read::directory::Kind::from_group_flag(group);
             let versions = open()?.resource_history(&name, kind, &id)?;
             if json {
                 print_json(&versions)?;
@@ -765,14 +765,22 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                         sort: None,
                         offline: true,
                     },
-                    desk_engine::directory::Kind::User,
+                    desk_engine::read::directory::Kind::User,
                     Format::Csv,
                 )?;
             } else {
-                let users =
-                    desk.offline_resources(&name, desk_engine::directory::Kind::User, None, None)?;
-                let groups =
-                    desk.offline_resources(&name, desk_engine::directory::Kind::Group, None, None)?;
+                let users = desk.offline_resources(
+                    &name,
+                    desk_engine::read::directory::Kind::User,
+                    None,
+                    None,
+                )?;
+                let groups = desk.offline_resources(
+                    &name,
+                    desk_engine::read::directory::Kind::Group,
+                    None,
+                    None,
+                )?;
                 print_json(&serde_json::json!({"users": users, "groups": groups}))?;
             }
         }
@@ -784,7 +792,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             yes,
         } => {
             let desk = open()?;
-            let kind = desk_engine::directory::Kind::from_group_flag(group);
+            let kind = desk_engine::read::directory::Kind::from_group_flag(group);
             let endpoint = if group { "Groups" } else { "Users" };
             let rt = runtime()?;
             let before = rt.block_on(desk.client(&name)?.get(endpoint, &id))?;
@@ -799,7 +807,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
                 set_path(&mut after, path.trim(), value)?;
             }
-            let request = desk_engine::edit::EditRequest {
+            let request = desk_engine::write::edit::EditRequest {
                 provider: name.clone(),
                 kind: kind.as_str().into(),
                 id: id.clone(),
@@ -819,14 +827,14 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 return Err(DeskError::Cancelled);
             }
             match rt.block_on(desk.save_edit(&request))? {
-                desk_engine::edit::SaveOutcome::Saved { resource, .. } => {
+                desk_engine::write::edit::SaveOutcome::Saved { resource, .. } => {
                     if json {
                         print_json(&resource)?;
                     } else {
                         println!("Saved.");
                     }
                 }
-                desk_engine::edit::SaveOutcome::Conflict { fields, .. } => {
+                desk_engine::write::edit::SaveOutcome::Conflict { fields, .. } => {
                     for f in fields {
                         eprintln!("  {}: yours {:?}, theirs {:?}", f.path, f.mine, f.theirs);
                     }
@@ -843,8 +851,8 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 return Err(DeskError::Cancelled);
             }
             match runtime()?.block_on(desk.undo_last(&name))? {
-                desk_engine::edit::SaveOutcome::Saved { .. } => println!("Reverted."),
-                desk_engine::edit::SaveOutcome::Conflict { .. } => {
+                desk_engine::write::edit::SaveOutcome::Saved { .. } => println!("Reverted."),
+                desk_engine::write::edit::SaveOutcome::Conflict { .. } => {
                     return Err(DeskError::Conflict(
                         "The record changed on the provider after that edit; nothing was reverted."
                             .into(),
@@ -1091,8 +1099,8 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             })?;
             print_run(&report, json)?;
         }
-        Command::Users(args) => list(args, desk_engine::directory::Kind::User, cli.format)?,
-        Command::Groups(args) => list(args, desk_engine::directory::Kind::Group, cli.format)?,
+        Command::Users(args) => list(args, desk_engine::read::directory::Kind::User, cli.format)?,
+        Command::Groups(args) => list(args, desk_engine::read::directory::Kind::Group, cli.format)?,
         Command::Provider(cmd) => {
             let desk = open()?;
             match cmd {
@@ -1115,12 +1123,14 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     }
                 }
                 ProviderCmd::Preset { name, preset } => {
-                    let p = desk_engine::profiles::parse_preset(&preset).ok_or_else(|| {
-                        DeskError::InvalidInput(format!(
-                            "\"{preset}\" is not a preset; choose one of: {}.",
-                            scim_client_presets()
-                        ))
-                    })?;
+                    let p = desk_engine::providers::profiles::parse_preset(&preset).ok_or_else(
+                        || {
+                            DeskError::InvalidInput(format!(
+                                "\"{preset}\" is not a preset; choose one of: {}.",
+                                scim_client_presets()
+                            ))
+                        },
+                    )?;
                     desk.set_preset(&name, p)?;
                     println!("preset of {name:?} is now {preset}; run `provider test {name}` to apply it");
                 }
@@ -1135,7 +1145,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                         desk.overrides(&name)?
                     };
                     for item in &settings {
-                        desk_engine::profiles::parse_override(&mut o, item)?;
+                        desk_engine::providers::profiles::parse_override(&mut o, item)?;
                     }
                     desk.set_overrides(&name, &o)?;
                     if json {
@@ -1309,14 +1319,14 @@ fn confirm(question: &str) -> Result<bool, DeskError> {
 fn scim_client_presets() -> String {
     desk_engine::Preset::ALL
         .iter()
-        .map(|p| desk_engine::profiles::preset_name(*p))
+        .map(|p| desk_engine::providers::profiles::preset_name(*p))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 type RunFuture<'a> = std::pin::Pin<
     Box<
-        dyn std::future::Future<Output = Result<desk_engine::migrate_run::RunReport, DeskError>>
+        dyn std::future::Future<Output = Result<desk_engine::migrate::run::RunReport, DeskError>>
             + 'a,
     >,
 >;
@@ -1324,14 +1334,14 @@ type RunFuture<'a> = std::pin::Pin<
 /// Runs a migration with Ctrl-C as cancel (the journal keeps its place) and a progress line.
 fn with_cancel(
     f: impl for<'a> FnOnce(
-        desk_engine::sync::CancelFlag,
-        Box<dyn Fn(desk_engine::migrate_run::RunProgress) + Send + Sync>,
+        desk_engine::read::sync::CancelFlag,
+        Box<dyn Fn(desk_engine::migrate::run::RunProgress) + Send + Sync>,
     ) -> RunFuture<'static>,
-) -> Result<desk_engine::migrate_run::RunReport, DeskError> {
+) -> Result<desk_engine::migrate::run::RunReport, DeskError> {
     let rt = runtime()?;
     let cancel = cancel_on_ctrl_c(&rt);
     let tty = std::io::stderr().is_terminal();
-    let progress = Box::new(move |p: desk_engine::migrate_run::RunProgress| {
+    let progress = Box::new(move |p: desk_engine::migrate::run::RunProgress| {
         if tty {
             eprint!("\r{}/{} operations", p.finished, p.total);
         }
@@ -1343,7 +1353,7 @@ fn with_cancel(
     out
 }
 
-fn print_run(r: &desk_engine::migrate_run::RunReport, json: bool) -> Result<(), DeskError> {
+fn print_run(r: &desk_engine::migrate::run::RunReport, json: bool) -> Result<(), DeskError> {
     if json {
         return print_json(r);
     }
@@ -1370,8 +1380,8 @@ fn print_run(r: &desk_engine::migrate_run::RunReport, json: bool) -> Result<(), 
 }
 
 /// A cancel flag Ctrl-C sets (the work stops at its next step; nothing half-written is kept).
-fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> desk_engine::sync::CancelFlag {
-    let cancel = desk_engine::sync::CancelFlag::new();
+fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> desk_engine::read::sync::CancelFlag {
+    let cancel = desk_engine::read::sync::CancelFlag::new();
     let c2 = cancel.clone();
     rt.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
-use desk_engine::secrets::{KeyringStore, SecretStore};
+use desk_engine::providers::secrets::{KeyringStore, SecretStore};
 use desk_harness::{ProviderKind, ReferenceServer};
 
 mod common;
@@ -211,7 +211,7 @@ async fn a_crash_while_holding_a_token_is_told_in_words_and_leaks_nothing() {
 
 #[test]
 fn the_keyring_namespace_is_per_build_channel() {
-    use desk_engine::secrets::KEYRING_SERVICE;
+    use desk_engine::providers::secrets::KEYRING_SERVICE;
     // What the app and the CLI of this build use: the `.dev` channel in debug builds (these
     // tests), the release service otherwise.
     let this_build = KeyringStore::for_this_build();

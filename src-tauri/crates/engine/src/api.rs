@@ -207,7 +207,7 @@ pub struct ConnectionReport {
     pub notes: Vec<String>,
     /// What SCIM Desk learned from the provider's answers while working with it (applied
     /// over the detected capabilities; empty for a provider not saved yet).
-    pub learned: Vec<crate::learned::LearnedFact>,
+    pub learned: Vec<crate::providers::learned::LearnedFact>,
 }
 
 /// Progress of starting the demo providers.
@@ -249,34 +249,34 @@ mod bindings {
         DemoProgress::export_all(&cfg).unwrap();
         DemoReport::export_all(&cfg).unwrap();
         IpcError::export_all(&cfg).unwrap();
-        crate::sync::SyncProgress::export_all(&cfg).unwrap();
-        crate::sync::SyncReport::export_all(&cfg).unwrap();
-        crate::directory::DirectoryPage::export_all(&cfg).unwrap();
-        crate::directory::DirectoryQuery::export_all(&cfg).unwrap();
-        crate::edit::EditRequest::export_all(&cfg).unwrap();
-        crate::detail::ResourceDetail::export_all(&cfg).unwrap();
-        crate::detail::MemberPage::export_all(&cfg).unwrap();
-        crate::edit::EditPreview::export_all(&cfg).unwrap();
-        crate::edit::SaveOutcome::export_all(&cfg).unwrap();
-        crate::edit::MembershipChange::export_all(&cfg).unwrap();
-        crate::edit::MergeRequest::export_all(&cfg).unwrap();
-        crate::overview::Overview::export_all(&cfg).unwrap();
+        crate::read::sync::SyncProgress::export_all(&cfg).unwrap();
+        crate::read::sync::SyncReport::export_all(&cfg).unwrap();
+        crate::read::directory::DirectoryPage::export_all(&cfg).unwrap();
+        crate::read::directory::DirectoryQuery::export_all(&cfg).unwrap();
+        crate::write::edit::EditRequest::export_all(&cfg).unwrap();
+        crate::read::detail::ResourceDetail::export_all(&cfg).unwrap();
+        crate::read::detail::MemberPage::export_all(&cfg).unwrap();
+        crate::write::edit::EditPreview::export_all(&cfg).unwrap();
+        crate::write::edit::SaveOutcome::export_all(&cfg).unwrap();
+        crate::write::edit::MembershipChange::export_all(&cfg).unwrap();
+        crate::write::edit::MergeRequest::export_all(&cfg).unwrap();
+        crate::read::overview::Overview::export_all(&cfg).unwrap();
         crate::migrate::MigrationPlan::export_all(&cfg).unwrap();
-        crate::migrate_run::RunReport::export_all(&cfg).unwrap();
-        crate::migrate_run::RunProgress::export_all(&cfg).unwrap();
-        crate::migrate_run::MigrationRunSummary::export_all(&cfg).unwrap();
+        crate::migrate::run::RunReport::export_all(&cfg).unwrap();
+        crate::migrate::run::RunProgress::export_all(&cfg).unwrap();
+        crate::migrate::run::MigrationRunSummary::export_all(&cfg).unwrap();
         crate::migrate::PlanOptions::export_all(&cfg).unwrap();
-        crate::import::ImportRequest::export_all(&cfg).unwrap();
-        crate::import::ImportPreview::export_all(&cfg).unwrap();
-        crate::import::ImportResult::export_all(&cfg).unwrap();
-        crate::detail::FormSection::export_all(&cfg).unwrap();
-        crate::detail::AuditRow::export_all(&cfg).unwrap();
-        crate::history::SnapshotDiff::export_all(&cfg).unwrap();
-        crate::history::ResourceVersion::export_all(&cfg).unwrap();
-        crate::bulk::BulkRequest::export_all(&cfg).unwrap();
-        crate::bulk::BulkPreview::export_all(&cfg).unwrap();
-        crate::bulk::BulkReport::export_all(&cfg).unwrap();
-        crate::write_check::WriteCheck::export_all(&cfg).unwrap();
+        crate::write::import::ImportRequest::export_all(&cfg).unwrap();
+        crate::write::import::ImportPreview::export_all(&cfg).unwrap();
+        crate::write::import::ImportResult::export_all(&cfg).unwrap();
+        crate::read::detail::FormSection::export_all(&cfg).unwrap();
+        crate::read::detail::AuditRow::export_all(&cfg).unwrap();
+        crate::read::history::SnapshotDiff::export_all(&cfg).unwrap();
+        crate::read::history::ResourceVersion::export_all(&cfg).unwrap();
+        crate::write::bulk::BulkRequest::export_all(&cfg).unwrap();
+        crate::write::bulk::BulkPreview::export_all(&cfg).unwrap();
+        crate::write::bulk::BulkReport::export_all(&cfg).unwrap();
+        crate::providers::write_check::WriteCheck::export_all(&cfg).unwrap();
     }
 
     fn read_dir(dir: &Path) -> std::collections::BTreeMap<String, String> {

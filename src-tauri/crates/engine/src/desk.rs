@@ -7,8 +7,8 @@ use desk_store::{Database, NewProvider, ProviderRow};
 use scim_client::{Auth, ClientOptions, ScimClient, Sensitive};
 
 use crate::api::{AppInfo, AuthKind, Capability, ConnectionReport, ProviderInput, ProviderSummary};
-use crate::demo::DemoProviders;
-use crate::secrets::SecretStore;
+use crate::providers::demo::DemoProviders;
+use crate::providers::secrets::SecretStore;
 use crate::{DataPaths, DeskError};
 
 /// The application context: data folder, database, secret store, running demo providers.
@@ -63,7 +63,7 @@ impl Desk {
         AppInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data_dir: self.paths.root().display().to_string(),
-            demo_available: crate::demo::available(),
+            demo_available: crate::providers::demo::available(),
             start_demo: false,
             crash_reports: crate::crash::unseen_reports(self.paths.root())
                 .iter()
@@ -448,7 +448,7 @@ impl Desk {
         let row = db.provider(name)?;
         db.save_provider_profile(
             row.id,
-            &crate::profiles::preset_name(preset),
+            &crate::providers::profiles::preset_name(preset),
             &serde_json::to_string(&discovery.profile).unwrap_or_default(),
             &serde_json::to_string(&discovery.notes).unwrap_or_default(),
         )?;
@@ -555,7 +555,7 @@ pub(crate) fn capabilities_of(profile: &scim_client::CapabilityProfile) -> Vec<C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::MemoryStore;
+    use crate::providers::secrets::MemoryStore;
     use crate::ErrorCode;
     use serde_json::Value;
 

@@ -9,7 +9,7 @@ use scim_client::ScimError;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::secrets::SecretError;
+use crate::providers::secrets::SecretError;
 
 /// Stable error codes. Renaming one is a breaking change for the UI and for scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -261,7 +261,7 @@ impl DeskError {
                                         says why; `cargo xtask run` reinstalls them."
                 .to_string(),
             DeskError::IncompleteCopy(w) => {
-                format!("{w}. {}", crate::completeness::INCOMPLETE_ADVICE)
+                format!("{w}. {}", crate::read::completeness::INCOMPLETE_ADVICE)
             }
             other => other.to_string(),
         }

@@ -4,31 +4,21 @@
 //! the running demo providers. Its methods are the operations both front ends offer; the Tauri
 //! commands and the CLI subcommands only unpack arguments and call them. Types that cross to the
 //! web view live in [`api`] and are exported to TypeScript (see `bindings` tests).
+//!
+//! The folders are the product's nouns: [`providers`] (credentials, capability profiles, what is
+//! learned), [`read`] (syncs, local copies and what is shown from them), [`write`] (edits, bulk
+//! changes, imports, what a provider keeps), [`migrate`] (plan, run, verify). See
+//! ARCHITECTURE.md for the layers and where a new thing goes.
 
 pub mod api;
-pub mod bulk;
-pub mod completeness;
 pub mod crash;
-mod demo;
 mod desk;
-pub mod detail;
-pub mod directory;
-pub mod edit;
 mod error;
-pub mod fidelity;
-pub mod history;
-pub mod import;
-pub mod learned;
 pub mod migrate;
-pub mod migrate_fit;
-pub mod migrate_run;
-pub mod overview;
 pub mod paths;
-pub mod profiles;
-pub mod secrets;
-pub mod spreadsheet;
-pub mod sync;
-pub mod write_check;
+pub mod providers;
+pub mod read;
+pub mod write;
 
 pub use desk::Desk;
 pub use error::{DeskError, ErrorCode};

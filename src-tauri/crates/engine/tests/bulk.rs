@@ -6,9 +6,9 @@
 mod common;
 
 use common::setup;
-use desk_engine::bulk::{BulkAction, BulkOutcome, BulkRequest};
-use desk_engine::directory::{DirectoryPage, DirectoryQuery, Kind};
-use desk_engine::sync::CancelFlag;
+use desk_engine::read::directory::{DirectoryPage, DirectoryQuery, Kind};
+use desk_engine::read::sync::CancelFlag;
+use desk_engine::write::bulk::{BulkAction, BulkOutcome, BulkRequest};
 use desk_engine::Desk;
 use desk_harness::ProviderKind;
 use serde_json::{json, Value};
@@ -64,7 +64,7 @@ async fn bulk_set_deactivate_group_undo(kind: ProviderKind) {
     assert_eq!(ids.len(), 5);
     let cancel = CancelFlag::new();
     let progress = std::sync::Mutex::new(Vec::new());
-    let on_progress = |p: desk_engine::migrate_run::RunProgress| {
+    let on_progress = |p: desk_engine::migrate::run::RunProgress| {
         progress.lock().unwrap().push(p.finished);
     };
 
@@ -231,7 +231,7 @@ fn identifiers_cannot_be_set_for_many_people() {
     let data = tempfile::tempdir().unwrap();
     let desk = Desk::open(
         desk_engine::DataPaths::at(data.path().to_path_buf()).unwrap(),
-        std::sync::Arc::new(desk_engine::secrets::MemoryStore::new()),
+        std::sync::Arc::new(desk_engine::providers::secrets::MemoryStore::new()),
     )
     .unwrap();
     for path in ["userName", "externalId", "id"] {

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use desk_engine::api::ProviderInput;
-use desk_engine::directory::{DirectoryQuery, Kind};
-use desk_engine::secrets::MemoryStore;
-use desk_engine::sync::CancelFlag;
+use desk_engine::providers::secrets::MemoryStore;
+use desk_engine::read::directory::{DirectoryQuery, Kind};
+use desk_engine::read::sync::CancelFlag;
 use desk_engine::{DataPaths, Desk};
 use desk_harness::sample::generate;
 use desk_harness::{ProviderKind, ReferenceServer};

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use crate::detail::label_of;
-use crate::directory::Kind;
-use crate::edit::{set_path, EditRequest, MembershipChange, SaveOutcome};
-use crate::history::{attribute_changes, AttributeChange};
-use crate::migrate_run::{Pace, RunProgress};
-use crate::sync::CancelFlag;
+use crate::migrate::run::{Pace, RunProgress};
+use crate::read::detail::label_of;
+use crate::read::directory::Kind;
+use crate::read::history::{attribute_changes, AttributeChange};
+use crate::read::sync::CancelFlag;
+use crate::write::edit::{set_path, EditRequest, MembershipChange, SaveOutcome};
 use crate::{Desk, DeskError};
 
 /// The audit operation of one record's save in a bulk run.
@@ -214,7 +214,7 @@ impl Desk {
     /// The group's name in the local copy, or its id.
     fn group_label(&self, provider: &str, group_id: &str) -> Result<String, DeskError> {
         let db = self.db()?;
-        let snap = crate::directory::latest_snapshot(&db, provider)?;
+        let snap = crate::read::directory::latest_snapshot(&db, provider)?;
         db.cached_resource(snap.id, Kind::Group.as_str(), group_id)?
             .map(|g| label_of(&g))
             .ok_or_else(|| {
@@ -244,7 +244,7 @@ impl Desk {
         req: &BulkRequest,
     ) -> Result<(Vec<(String, Option<Value>)>, Vec<String>), DeskError> {
         let db = self.db()?;
-        let snap = crate::directory::latest_snapshot(&db, &req.provider)?;
+        let snap = crate::read::directory::latest_snapshot(&db, &req.provider)?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::with_capacity(req.ids.len());
         for id in &req.ids {
@@ -517,8 +517,8 @@ impl Desk {
                 provider: done.provider.clone(),
                 kind: Kind::User.as_str().into(),
                 id: done_row.id.clone(),
-                before: crate::edit::without_unrecorded(&after),
-                after: crate::edit::without_unrecorded(&before),
+                before: crate::write::edit::without_unrecorded(&after),
+                after: crate::write::edit::without_unrecorded(&before),
             };
             let operation = format!("undo #{}", done_row.audit_id.unwrap_or_default());
             match self.save_as(&edit, &operation).await {

@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use crate::directory::Kind;
-use crate::edit::{EditRequest, SaveOutcome};
+use crate::read::directory::Kind;
+use crate::write::edit::{EditRequest, SaveOutcome};
 use crate::{Desk, DeskError};
 
 /// One step of the write check.
@@ -27,8 +27,8 @@ pub struct WriteStep {
 pub struct WriteCheck {
     pub steps: Vec<WriteStep>,
     /// What is known now from the provider's answers (learned facts, attributes not kept).
-    pub learned: Vec<crate::learned::LearnedFact>,
-    pub not_kept: Vec<crate::fidelity::NotKept>,
+    pub learned: Vec<crate::providers::learned::LearnedFact>,
+    pub not_kept: Vec<crate::write::fidelity::NotKept>,
     /// True when the scratch user is gone again (false: its id is in the steps, delete it).
     pub cleaned_up: bool,
 }
@@ -123,7 +123,7 @@ impl Desk {
                 }
                 whole["displayName"] = json!("SCIM Desk write check (replaced)");
                 let w = client.replace_written("Users", &id, &whole, None).await?;
-                let lost = crate::fidelity::unkept_by_update(&current, &whole, &w.resource);
+                let lost = crate::write::fidelity::unkept_by_update(&current, &whole, &w.resource);
                 self.note_unkept(name, Kind::User, &lost)?;
                 Ok::<_, DeskError>(if lost.is_empty() {
                     format!("HTTP {}; kept", w.status)
@@ -153,7 +153,7 @@ impl Desk {
                         Ok(w) => {
                             self.learn(
                                 name,
-                                crate::learned::Learned::IfMatchIgnored,
+                                crate::providers::learned::Learned::IfMatchIgnored,
                                 &format!(
                                     "HTTP {} to PUT /Users/{id} with a stale If-Match",
                                     w.status

@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use crate::completeness::{Completeness, ReadEnd, ReadRecord, ReadWhat};
-use crate::directory::Kind;
+use crate::read::completeness::{Completeness, ReadEnd, ReadRecord, ReadWhat};
+use crate::read::directory::Kind;
 use crate::{Desk, DeskError};
 
 /// How many snapshots of each provider are kept by default.
@@ -203,7 +203,7 @@ impl Desk {
         let discovery = discover(&client, preset).await?;
         self.db()?.save_provider_profile(
             row.id,
-            &crate::profiles::preset_name(preset),
+            &crate::providers::profiles::preset_name(preset),
             &serde_json::to_string(&discovery.profile).unwrap_or_default(),
             &serde_json::to_string(&discovery.notes).unwrap_or_default(),
         )?;
@@ -282,7 +282,8 @@ impl Desk {
         .await?;
         let users = pager.received();
         // What the reads teach is kept once the copy is written (the writer holds the file).
-        let mut lessons = crate::learned::lessons_of_read(&pager, &discovery.endpoint("User"));
+        let mut lessons =
+            crate::providers::learned::lessons_of_read(&pager, &discovery.endpoint("User"));
         let mut reads = vec![ReadRecord::of(ReadWhat::Users, pager.outcome(), users)];
         if since_filter.is_some() && base.as_ref().is_some_and(|b| !b.complete) {
             // Changes applied to an incomplete copy leave it incomplete.
@@ -316,7 +317,7 @@ impl Desk {
         })
         .await?;
         let groups = pager.received();
-        lessons.extend(crate::learned::lessons_of_read(
+        lessons.extend(crate::providers::learned::lessons_of_read(
             &pager,
             &discovery.endpoint("Group"),
         ));

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use ts_rs::TS;
 
-use crate::directory::Kind;
-use crate::history::{attribute_changes, AttributeChange};
-use crate::learned::Learned;
+use crate::providers::learned::Learned;
+use crate::read::directory::Kind;
+use crate::read::history::{attribute_changes, AttributeChange};
 use crate::{Desk, DeskError};
 use desk_store::NewAudit;
 
@@ -357,12 +357,11 @@ impl Desk {
         let mut warnings = Self::warnings(&profile);
         // Attributes this provider accepted before without keeping them.
         let not_kept = self.not_kept(&req.provider)?;
-        let mut lost: Vec<&crate::fidelity::NotKept> = Vec::new();
+        let mut lost: Vec<&crate::write::fidelity::NotKept> = Vec::new();
         for c in &changes {
-            if let Some(n) = not_kept
-                .iter()
-                .find(|n| crate::fidelity::is_not_kept(std::slice::from_ref(n), kind, &c.path))
-            {
+            if let Some(n) = not_kept.iter().find(|n| {
+                crate::write::fidelity::is_not_kept(std::slice::from_ref(n), kind, &c.path)
+            }) {
                 if !lost.contains(&n) {
                     lost.push(n);
                 }
@@ -545,7 +544,7 @@ impl Desk {
                 self.learn(
                     &req.provider,
                     Learned::PatchUnsupported,
-                    &crate::learned::evidence(e, "PATCH", &path),
+                    &crate::providers::learned::evidence(e, "PATCH", &path),
                 )?;
                 let current = client.get(ep, &req.id).await?;
                 if overlapping_change(&req.before, &req.after, &current) {
@@ -575,7 +574,7 @@ impl Desk {
                 let not_kept = self.unkept_in(
                     &req.provider,
                     kind,
-                    crate::fidelity::unkept_by_update(&req.before, &req.after, &stored),
+                    crate::write::fidelity::unkept_by_update(&req.before, &req.after, &stored),
                 )?;
                 let audit_id = self.audit(&NewAudit {
                     provider: &req.provider,
@@ -694,7 +693,11 @@ impl Desk {
                     }
                 }
                 if id.is_some() {
-                    self.unkept_in(provider, kind, crate::fidelity::unkept(resource, &created))?;
+                    self.unkept_in(
+                        provider,
+                        kind,
+                        crate::write::fidelity::unkept(resource, &created),
+                    )?;
                 }
                 self.audit(&NewAudit {
                     provider,
@@ -841,7 +844,7 @@ impl Desk {
                         self.learn(
                             &change.provider,
                             Learned::MemberAddsAtMost(n),
-                            &crate::learned::evidence(&e, "PATCH", &path),
+                            &crate::providers::learned::evidence(&e, "PATCH", &path),
                         )?;
                         return Box::pin(self.change_membership(change)).await;
                     }
@@ -851,7 +854,7 @@ impl Desk {
                         self.learn(
                             &change.provider,
                             Learned::PatchUnsupported,
-                            &crate::learned::evidence(&e, "PATCH", &path),
+                            &crate::providers::learned::evidence(&e, "PATCH", &path),
                         )?;
                         refused = true;
                         break;

@@ -46,7 +46,7 @@ pub struct SnapshotDiff {
     pub changes: Vec<ResourceChange>,
     /// The writes made through SCIM Desk since the older copy was read, newest first. The
     /// local copy follows each write at once, so these do not show between the two copies.
-    pub made_here: Vec<crate::detail::AuditRow>,
+    pub made_here: Vec<crate::read::detail::AuditRow>,
 }
 
 fn label(v: &Value) -> String {
@@ -140,7 +140,7 @@ impl Desk {
             })?
             .into_iter()
             .filter(|e| e.at >= since)
-            .map(crate::detail::AuditRow::from)
+            .map(crate::read::detail::AuditRow::from)
             .collect();
         Ok(SnapshotDiff {
             provider: provider.name,
@@ -184,7 +184,7 @@ mod tests {
         let paths = crate::DataPaths::at(dir.path().to_path_buf()).unwrap();
         let desk = Desk::open(
             paths.clone(),
-            std::sync::Arc::new(crate::secrets::MemoryStore::new()),
+            std::sync::Arc::new(crate::providers::secrets::MemoryStore::new()),
         )
         .unwrap();
         let pid = desk
@@ -217,7 +217,7 @@ mod tests {
             w.finish(true, &json!({})).unwrap();
         }
         desk.db().unwrap().prune_snapshots(pid, 2).unwrap();
-        let kind = crate::directory::Kind::User;
+        let kind = crate::read::directory::Kind::User;
         let a: Vec<String> = desk
             .resource_history("p", kind, "a")
             .unwrap()
@@ -310,7 +310,7 @@ impl Desk {
     pub fn resource_history(
         &self,
         name: &str,
-        kind: crate::directory::Kind,
+        kind: crate::read::directory::Kind,
         id: &str,
     ) -> Result<Vec<ResourceVersion>, DeskError> {
         let db = self.db()?;

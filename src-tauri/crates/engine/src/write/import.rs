@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use crate::directory::{latest_snapshot, read_cache, CacheRead, DirectoryQuery, Kind};
-use crate::edit::{EditRequest, SaveOutcome};
-use crate::history::{attribute_changes, AttributeChange};
+use crate::read::directory::{latest_snapshot, read_cache, CacheRead, DirectoryQuery, Kind};
+use crate::read::history::{attribute_changes, AttributeChange};
+use crate::write::edit::{EditRequest, SaveOutcome};
 use crate::{Desk, DeskError};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -278,7 +278,7 @@ impl Desk {
                 ..q.cache_read()
             },
         )?;
-        let rows = crate::directory::directory_rows(&db, snapshot.id, kind, rows)?;
+        let rows = crate::read::directory::directory_rows(&db, snapshot.id, kind, rows)?;
         drop(db);
         let file = crate::paths::private_file(path).map_err(|e| {
             DeskError::InvalidInput(format!(
@@ -287,7 +287,7 @@ impl Desk {
                 path.display()
             ))
         })?;
-        let mut w = crate::spreadsheet::SafeCsv::new(std::io::BufWriter::new(file));
+        let mut w = crate::write::spreadsheet::SafeCsv::new(std::io::BufWriter::new(file));
         let none = String::new;
         match kind {
             Kind::User => {
@@ -383,7 +383,7 @@ impl Desk {
             let line = u32::try_from(i + 2).unwrap_or(u32::MAX);
             let rec = rec.map_err(bad_csv)?;
             // Cells an export neutralised for spreadsheets ('=…) come back as they were.
-            let cell = |i: usize| rec.get(i).map(crate::spreadsheet::restore);
+            let cell = |i: usize| rec.get(i).map(crate::write::spreadsheet::restore);
             let user_name = cell(user_col).unwrap_or_default().trim().to_string();
             let error_row = |msg: String| ImportRow {
                 line,
@@ -553,7 +553,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let desk = Desk::in_memory(
             crate::DataPaths::at(dir.path().to_path_buf()).unwrap(),
-            std::sync::Arc::new(crate::secrets::MemoryStore::new()),
+            std::sync::Arc::new(crate::providers::secrets::MemoryStore::new()),
         )
         .unwrap();
         let csv = "First name,Email\nAda,ada@example.com\n";

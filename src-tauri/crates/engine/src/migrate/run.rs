@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use crate::directory::Kind;
-use crate::edit::{EditRequest, MembershipChange, SaveOutcome};
 use crate::migrate::{MigrationPlan, PlanOperation};
-use crate::sync::CancelFlag;
+use crate::read::directory::Kind;
+use crate::read::sync::CancelFlag;
+use crate::write::edit::{EditRequest, MembershipChange, SaveOutcome};
 use crate::{Desk, DeskError};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -240,8 +240,8 @@ impl Runner<'_> {
             Err(e) if e.refuses_as_unsupported() => {
                 self.desk.learn(
                     &self.plan.target,
-                    crate::learned::Learned::BulkUnsupported,
-                    &crate::learned::evidence(&e, "POST", "/Bulk"),
+                    crate::providers::learned::Learned::BulkUnsupported,
+                    &crate::providers::learned::evidence(&e, "POST", "/Bulk"),
                 )?;
                 self.profile.bulk.supported = false;
                 let (out, statuses) = self.create_one_by_one(batch, false).await?;
@@ -773,7 +773,8 @@ impl Desk {
             (&plan.target, plan.target_snapshot),
         ] {
             if let Some(snap) = db.snapshot(snapshot)? {
-                if let Some(w) = crate::completeness::Completeness::of_snapshot(&snap).warning {
+                if let Some(w) = crate::read::completeness::Completeness::of_snapshot(&snap).warning
+                {
                     return Err(DeskError::InvalidInput(format!(
                         "The plan deactivates or deletes {removals} users, but it was made from \
                          {name}'s copy that is not complete ({w}). Nothing was sent. Sync both \
@@ -984,7 +985,7 @@ impl Runner<'_> {
                 let Ok(stored) = self.client.get(endpoint(kind), tid).await else {
                     continue;
                 };
-                let lost: Vec<String> = crate::fidelity::unkept(&op.data, &stored)
+                let lost: Vec<String> = crate::write::fidelity::unkept(&op.data, &stored)
                     .into_iter()
                     .filter(|p| {
                         let name = p.rsplit([':', '.']).next().unwrap_or(p).to_lowercase();

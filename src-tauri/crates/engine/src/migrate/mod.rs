@@ -8,6 +8,11 @@
 //! its id when it has none, against the target's externalId), then userName ignoring case, then
 //! the primary email; an email match whose externalIds disagree (a recycled address) and a key
 //! that matches several records go to a review list instead of being adopted.
+//!
+//! [`fit`] says what the target can take; [`run`] sends a plan, journaled, and verifies.
+
+pub mod fit;
+pub mod run;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -15,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use ts_rs::TS;
 
-use crate::directory::Kind;
-use crate::history::{attribute_changes, AttributeChange};
-use crate::migrate_fit::{FitNotes, FitSummary, TargetFit};
+use crate::migrate::fit::{FitNotes, FitSummary, TargetFit};
+use crate::read::directory::Kind;
+use crate::read::history::{attribute_changes, AttributeChange};
 use crate::{Desk, DeskError};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -110,7 +115,7 @@ pub struct MigrationPlan {
     /// Differences left out because the target does not keep those attributes (learned from
     /// its answers to earlier writes): per attribute, the records that differ in it.
     #[serde(default)]
-    pub not_kept: Vec<crate::fidelity::NotKept>,
+    pub not_kept: Vec<crate::write::fidelity::NotKept>,
 }
 
 /// Takes out of the plan the changes the target cannot keep (attributes it accepted in earlier
@@ -119,9 +124,9 @@ pub struct MigrationPlan {
 fn leave_out_unkept(
     operations: &mut Vec<PlanOperation>,
     matches: &mut [RecordMatch],
-    not_kept: &[crate::fidelity::NotKept],
-) -> Vec<crate::fidelity::NotKept> {
-    use crate::fidelity::why_not_sticking;
+    not_kept: &[crate::write::fidelity::NotKept],
+) -> Vec<crate::write::fidelity::NotKept> {
+    use crate::write::fidelity::why_not_sticking;
     if not_kept.is_empty() {
         return Vec::new();
     }
@@ -158,7 +163,7 @@ fn leave_out_unkept(
     }
     left_out
         .into_iter()
-        .map(|(path, records)| crate::fidelity::NotKept {
+        .map(|(path, records)| crate::write::fidelity::NotKept {
             first_seen: not_kept
                 .iter()
                 .find(|n| n.path == path)
@@ -416,7 +421,7 @@ pub struct MappingRules {
 }
 
 fn string_at(v: &Value, path: &str) -> Option<String> {
-    crate::edit::flatten(v)
+    crate::write::edit::flatten(v)
         .into_iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(path))
         .and_then(|(_, x)| match x {
@@ -520,7 +525,7 @@ pub fn apply_rules(
         {
             continue;
         }
-        let current = crate::edit::flatten(mapped)
+        let current = crate::write::edit::flatten(mapped)
             .into_iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(&r.attribute))
             .map(|(_, v)| v);
@@ -574,11 +579,11 @@ pub fn apply_rules(
             }
         }
         if r.drop || r.rename.is_some() {
-            crate::edit::set_path(mapped, &r.attribute, None);
+            crate::write::edit::set_path(mapped, &r.attribute, None);
         }
         if !r.drop {
             let to = r.rename.as_deref().unwrap_or(&r.attribute);
-            crate::edit::set_path(mapped, to, value);
+            crate::write::edit::set_path(mapped, to, value);
         }
     }
     // An emptied extension object is left out; a filled one is listed in `schemas`.
@@ -1072,7 +1077,7 @@ struct CachedSide {
 
 impl CachedSide {
     fn read(db: &desk_store::Database, name: &str) -> Result<Self, DeskError> {
-        let snap = crate::directory::latest_snapshot(db, name)?;
+        let snap = crate::read::directory::latest_snapshot(db, name)?;
         let all = |kind: &str| -> Result<Vec<Value>, DeskError> {
             let mut out = Vec::new();
             db.for_each_resource(snap.id, kind, |v| {
@@ -1091,7 +1096,7 @@ impl CachedSide {
             discovery: db.snapshot_discovery(snap.id)?,
             snapshot_id: snap.id,
             complete: snap.complete,
-            incomplete: crate::completeness::Completeness::of_snapshot(&snap).warning,
+            incomplete: crate::read::completeness::Completeness::of_snapshot(&snap).warning,
             users,
             groups,
             members,
@@ -1115,10 +1120,10 @@ impl Desk {
         source: &str,
         target: &str,
         options: &PlanOptions,
-        progress: &(dyn Fn(crate::sync::SyncProgress) + Send + Sync),
+        progress: &(dyn Fn(crate::read::sync::SyncProgress) + Send + Sync),
     ) -> Result<MigrationPlan, DeskError> {
         for name in [source, target] {
-            self.sync(name, &crate::sync::CancelFlag::new(), progress)
+            self.sync(name, &crate::read::sync::CancelFlag::new(), progress)
                 .await?;
         }
         self.plan_migration(source, target, options)

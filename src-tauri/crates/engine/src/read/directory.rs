@@ -266,8 +266,12 @@ impl Desk {
                 (Err(e), _) if sent_sort && e.refuses_as_unsupported() => {
                     self.learn(
                         name,
-                        crate::learned::Learned::SortUnsupported,
-                        &crate::learned::evidence(&e, "GET", &format!("/{endpoint}?sortBy=…")),
+                        crate::providers::learned::Learned::SortUnsupported,
+                        &crate::providers::learned::evidence(
+                            &e,
+                            "GET",
+                            &format!("/{endpoint}?sortBy=…"),
+                        ),
                     )?;
                     profile.sort = false;
                 }
@@ -281,12 +285,12 @@ impl Desk {
                         profile.filter.supported = false;
                     }
                     for attr in refused {
-                        let evidence = crate::learned::evidence(
+                        let evidence = crate::providers::learned::evidence(
                             &e,
                             "GET",
                             &format!("/{endpoint}?filter={attr} …"),
                         );
-                        let fact = crate::learned::Learned::FilterRefusedOn(attr);
+                        let fact = crate::providers::learned::Learned::FilterRefusedOn(attr);
                         self.learn(name, fact.clone(), &evidence)?;
                         fact.apply(&mut profile);
                     }
@@ -528,7 +532,7 @@ pub struct DirectoryPage {
     /// Whether the copy is complete; absent when the provider was never synced.
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub completeness: Option<crate::completeness::Completeness>,
+    pub completeness: Option<crate::read::completeness::Completeness>,
 }
 
 impl Desk {
@@ -562,7 +566,9 @@ impl Desk {
             total: u32::try_from(total).unwrap_or(u32::MAX),
             offset,
             rows,
-            completeness: Some(crate::completeness::Completeness::of_snapshot(&snapshot)),
+            completeness: Some(crate::read::completeness::Completeness::of_snapshot(
+                &snapshot,
+            )),
             snapshot_at: Some(snapshot.finished_at),
         })
     }

@@ -9,7 +9,7 @@ use ts_rs::TS;
 use scim_client::schema::AttributeDef;
 use scim_client::SchemaSet;
 
-use crate::directory::Kind;
+use crate::read::directory::Kind;
 use crate::{Desk, DeskError};
 
 /// One attribute of the generated form.
@@ -74,12 +74,12 @@ pub struct AuditRow {
     #[ts(optional, type = "unknown")]
     pub after: Option<Value>,
     /// What the write changed, attribute by attribute (empty for creates and deletes).
-    pub changes: Vec<crate::history::AttributeChange>,
+    pub changes: Vec<crate::read::history::AttributeChange>,
 }
 
 /// What a recorded write changed. A group's members are counted, not compared one by one
 /// (a group of 30,000 members would take seconds to diff on every read of its history).
-fn audit_changes(before: &Value, after: &Value) -> Vec<crate::history::AttributeChange> {
+fn audit_changes(before: &Value, after: &Value) -> Vec<crate::read::history::AttributeChange> {
     let members = |v: &Value| -> std::collections::HashSet<String> {
         v.get("members")
             .and_then(Value::as_array)
@@ -98,12 +98,12 @@ fn audit_changes(before: &Value, after: &Value) -> Vec<crate::history::Attribute
         v
     };
     let mut out =
-        crate::history::attribute_changes(&without_members(before), &without_members(after));
+        crate::read::history::attribute_changes(&without_members(before), &without_members(after));
     let (old, new) = (members(before), members(after));
     let added = new.difference(&old).count();
     let removed = old.difference(&new).count();
     if added + removed > 0 {
-        out.push(crate::history::AttributeChange {
+        out.push(crate::read::history::AttributeChange {
             change: "changed".into(),
             path: "members".into(),
             before: Some(Value::String(format!("{} members", old.len()))),
@@ -195,7 +195,7 @@ pub struct ResourceDetail {
     pub reports: Vec<NamedRef>,
     pub audit: Vec<AuditRow>,
     /// The record across the kept snapshots, oldest first.
-    pub versions: Vec<crate::history::ResourceVersion>,
+    pub versions: Vec<crate::read::history::ResourceVersion>,
     /// When the snapshot the record comes from was taken.
     pub snapshot_at: String,
 }
@@ -298,7 +298,7 @@ impl Desk {
         let db = self.db()?;
         // Test builds only: a bug while the database is in use (the lock is held here).
         crate::crash::test_panic_point("detail", id);
-        let snapshot = crate::directory::latest_snapshot(&db, provider)?;
+        let snapshot = crate::read::directory::latest_snapshot(&db, provider)?;
         let resource = db
             .cached_resource(snapshot.id, kind.as_str(), id)?
             .ok_or_else(|| {
@@ -383,7 +383,7 @@ impl Desk {
         limit: u32,
     ) -> Result<MemberPage, DeskError> {
         let db = self.db()?;
-        let snapshot = crate::directory::latest_snapshot(&db, provider)?;
+        let snapshot = crate::read::directory::latest_snapshot(&db, provider)?;
         member_page(
             &db,
             snapshot.id,
