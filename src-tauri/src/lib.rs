@@ -12,9 +12,10 @@ use desk_engine::migrate::run::{MigrationRunSummary, RunProgress, RunReport};
 use desk_engine::migrate::{MigrationPlan, PlanOptions};
 use desk_engine::providers::secrets::KeyringStore;
 use desk_engine::read::detail::{AuditRow, FormSection, ResourceDetail};
-use desk_engine::read::directory::Kind;
 use desk_engine::read::overview::Overview;
-use desk_engine::read::sync::{CancelFlag, SyncProgress, SyncReport};
+use desk_engine::read::sync::{SyncProgress, SyncReport};
+use desk_engine::vocabulary::CancelFlag;
+use desk_engine::vocabulary::Kind;
 use desk_engine::write::bulk::{BulkPreview, BulkReport, BulkRequest};
 use desk_engine::write::edit::{
     EditPreview, EditRequest, MembershipChange, MergeRequest, SaveOutcome,

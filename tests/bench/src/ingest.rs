@@ -179,7 +179,7 @@ pub async fn client(base: &str, n: usize) {
     let writer = desk_engine::read::sync::ingest_pages(
         &mut pager,
         writer,
-        desk_engine::read::directory::Kind::User,
+        desk_engine::vocabulary::Kind::User,
         |_, _| Ok(()),
     )
     .await

@@ -160,7 +160,7 @@ async fn pull(users: usize, rounds: usize) {
         let report = desk
             .sync(
                 "bench",
-                &desk_engine::read::sync::CancelFlag::new(),
+                &desk_engine::vocabulary::CancelFlag::new(),
                 &|_| {},
             )
             .await

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
-use desk_engine::read::sync::CancelFlag;
+use desk_engine::vocabulary::CancelFlag;
 use desk_engine::{DataPaths, Desk};
 use desk_harness::sample::generate;
 use desk_harness::{ProviderKind, ReferenceServer};

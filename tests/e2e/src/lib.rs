@@ -63,7 +63,7 @@ pub async fn add_synced(
         Some(server.token().expose()),
     ))
     .expect("the provider is added");
-    desk.sync(name, &desk_engine::read::sync::CancelFlag::new(), &|_| {})
+    desk.sync(name, &desk_engine::vocabulary::CancelFlag::new(), &|_| {})
         .await
         .expect("the first sync");
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::providers::learned::Learned;
-use desk_engine::read::directory::Kind;
-use desk_engine::read::sync::CancelFlag;
+use desk_engine::vocabulary::CancelFlag;
+use desk_engine::vocabulary::Kind;
 use desk_engine::write::edit::{EditRequest, MembershipChange, SaveOutcome};
 use serde_json::json;
 

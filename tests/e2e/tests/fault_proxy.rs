@@ -13,7 +13,7 @@ use std::sync::Arc;
 use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
-use desk_engine::read::sync::CancelFlag;
+use desk_engine::vocabulary::CancelFlag;
 use desk_engine::Desk;
 use desk_harness::sample::generate;
 use desk_harness::{ProviderKind, ReferenceServer};

@@ -6,8 +6,8 @@
 
 use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::migrate::PlanOptions;
-use desk_engine::read::directory::Kind;
-use desk_engine::read::sync::CancelFlag;
+use desk_engine::vocabulary::CancelFlag;
+use desk_engine::vocabulary::Kind;
 use desk_engine::write::edit::{EditRequest, SaveOutcome};
 use desk_harness::{ProviderKind, ReferenceServer};
 use serde_json::json;

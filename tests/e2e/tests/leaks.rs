@@ -5,8 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use desk_engine::api::ProviderInput;
-use desk_engine::read::directory::{DirectoryQuery, Kind};
-use desk_engine::read::sync::CancelFlag;
+use desk_engine::read::directory::DirectoryQuery;
+use desk_engine::vocabulary::CancelFlag;
+use desk_engine::vocabulary::Kind;
 use desk_engine::write::import::{guess_mapping, ImportRequest};
 use desk_engine::{Desk, ErrorCode};
 use desk_harness::{ProviderKind, ReferenceServer};

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use desk_e2e::hostile::{Answer, Hostile};
 use desk_engine::api::ProviderInput;
-use desk_engine::read::sync::CancelFlag;
+use desk_engine::vocabulary::CancelFlag;
 use desk_engine::ErrorCode;
 use serde_json::json;
 

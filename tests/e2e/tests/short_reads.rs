@@ -13,7 +13,7 @@ use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::api::ProviderInput;
 use desk_engine::migrate::{PlanOptions, TargetOnly};
 use desk_engine::read::completeness::{ReadEnd, ReadWhat};
-use desk_engine::read::sync::CancelFlag;
+use desk_engine::vocabulary::CancelFlag;
 use desk_engine::{Desk, ProfileOverrides};
 use desk_harness::ReferenceServer;
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use desk_engine::api::{AuthKind, ProviderInput, ProviderSummary};
 use desk_engine::providers::secrets::KeyringStore;
+use desk_engine::vocabulary::ChangeKind;
 use desk_engine::write::spreadsheet::SafeCsv;
 use desk_engine::{DataPaths, Desk, DeskError};
 
@@ -449,7 +450,7 @@ fn print_provider(p: &ProviderSummary) {
 
 fn list(
     args: ListArgs,
-    kind: desk_engine::read::directory::Kind,
+    kind: desk_engine::vocabulary::Kind,
     format: Format,
 ) -> Result<(), DeskError> {
     let desk = open()?;
@@ -469,7 +470,7 @@ fn list(
         ))?
     };
     let columns: &[(&str, &str)] = match kind {
-        desk_engine::read::directory::Kind::User => &[
+        desk_engine::vocabulary::Kind::User => &[
             ("id", "id"),
             ("userName", "userName"),
             ("displayName", "displayName"),
@@ -483,7 +484,7 @@ fn list(
             ("title", "title"),
             ("active", "active"),
         ],
-        desk_engine::read::directory::Kind::Group => &[
+        desk_engine::vocabulary::Kind::Group => &[
             ("id", "id"),
             ("displayName", "displayName"),
             ("externalId", "externalId"),
@@ -669,10 +670,10 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                     d.changes.len()
                 );
                 for c in &d.changes {
-                    let sign = match c.change.as_str() {
-                        "added" => "+",
-                        "removed" => "-",
-                        _ => "~",
+                    let sign = match c.change {
+                        ChangeKind::Added => "+",
+                        ChangeKind::Removed => "-",
+                        ChangeKind::Changed => "~",
                     };
                     println!("{sign} {} {} ({})", c.kind, c.label, c.id);
                     for a in &c.attributes {
@@ -719,7 +720,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             offline,
         } => {
             let desk = open()?;
-            let kind = desk_engine::read::directory::Kind::from_group_flag(group);
+            let kind = desk_engine::vocabulary::Kind::from_group_flag(group);
             let found = if offline {
                 desk.offline_resources(&name, kind, None, None)?
                     .into_iter()
@@ -737,7 +738,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             print_json(&found)?;
         }
         Command::History { name, id, group } => {
-            let kind = desk_engine::read::directory::Kind::from_group_flag(group);
+            let kind = desk_engine::vocabulary::Kind::from_group_flag(group);
             let versions = open()?.resource_history(&name, kind, &id)?;
             if json {
                 print_json(&versions)?;
@@ -765,19 +766,15 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                         sort: None,
                         offline: true,
                     },
-                    desk_engine::read::directory::Kind::User,
+                    desk_engine::vocabulary::Kind::User,
                     Format::Csv,
                 )?;
             } else {
-                let users = desk.offline_resources(
-                    &name,
-                    desk_engine::read::directory::Kind::User,
-                    None,
-                    None,
-                )?;
+                let users =
+                    desk.offline_resources(&name, desk_engine::vocabulary::Kind::User, None, None)?;
                 let groups = desk.offline_resources(
                     &name,
-                    desk_engine::read::directory::Kind::Group,
+                    desk_engine::vocabulary::Kind::Group,
                     None,
                     None,
                 )?;
@@ -792,7 +789,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             yes,
         } => {
             let desk = open()?;
-            let kind = desk_engine::read::directory::Kind::from_group_flag(group);
+            let kind = desk_engine::vocabulary::Kind::from_group_flag(group);
             let endpoint = if group { "Groups" } else { "Users" };
             let rt = runtime()?;
             let before = rt.block_on(desk.client(&name)?.get(endpoint, &id))?;
@@ -805,7 +802,12 @@ fn run(cli: Cli) -> Result<(), DeskError> {
                 })?;
                 let value = serde_json::from_str(value)
                     .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
-                set_path(&mut after, path.trim(), value)?;
+                let path = path.trim();
+                if !desk_engine::vocabulary::set_path(&mut after, path, Some(value)) {
+                    return Err(DeskError::InvalidInput(format!(
+                        "\"{path}\" is not an attribute path."
+                    )));
+                }
             }
             let request = desk_engine::write::edit::EditRequest {
                 provider: name.clone(),
@@ -1099,8 +1101,8 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             })?;
             print_run(&report, json)?;
         }
-        Command::Users(args) => list(args, desk_engine::read::directory::Kind::User, cli.format)?,
-        Command::Groups(args) => list(args, desk_engine::read::directory::Kind::Group, cli.format)?,
+        Command::Users(args) => list(args, desk_engine::vocabulary::Kind::User, cli.format)?,
+        Command::Groups(args) => list(args, desk_engine::vocabulary::Kind::Group, cli.format)?,
         Command::Provider(cmd) => {
             let desk = open()?;
             match cmd {
@@ -1259,45 +1261,6 @@ fn run(cli: Cli) -> Result<(), DeskError> {
     Ok(())
 }
 
-/// Sets `name`, `name.sub` or `urn:…:attr` in a resource.
-fn set_path(
-    v: &mut serde_json::Value,
-    path: &str,
-    value: serde_json::Value,
-) -> Result<(), DeskError> {
-    let bad = || DeskError::InvalidInput(format!("\"{path}\" is not an attribute path."));
-    let root = v.as_object_mut().ok_or_else(bad)?;
-    let (parent, child) = if path.to_ascii_lowercase().starts_with("urn:") {
-        let i = path.rfind(':').ok_or_else(bad)?;
-        (Some(&path[..i]), &path[i + 1..])
-    } else {
-        match path.split_once('.') {
-            Some((p, c)) => (Some(p), c),
-            None => (None, path),
-        }
-    };
-    match parent {
-        None => {
-            root.insert(child.to_string(), value);
-        }
-        Some(p) => {
-            let key = root
-                .keys()
-                .find(|k| k.eq_ignore_ascii_case(p))
-                .cloned()
-                .unwrap_or_else(|| p.to_string());
-            let entry = root
-                .entry(key)
-                .or_insert_with(|| serde_json::Value::Object(Default::default()));
-            entry
-                .as_object_mut()
-                .ok_or_else(bad)?
-                .insert(child.to_string(), value);
-        }
-    }
-    Ok(())
-}
-
 /// Asks a yes/no question on the terminal; `false` when there is no terminal to ask on.
 fn confirm(question: &str) -> Result<bool, DeskError> {
     if !std::io::stdin().is_terminal() {
@@ -1334,7 +1297,7 @@ type RunFuture<'a> = std::pin::Pin<
 /// Runs a migration with Ctrl-C as cancel (the journal keeps its place) and a progress line.
 fn with_cancel(
     f: impl for<'a> FnOnce(
-        desk_engine::read::sync::CancelFlag,
+        desk_engine::vocabulary::CancelFlag,
         Box<dyn Fn(desk_engine::migrate::run::RunProgress) + Send + Sync>,
     ) -> RunFuture<'static>,
 ) -> Result<desk_engine::migrate::run::RunReport, DeskError> {
@@ -1380,8 +1343,8 @@ fn print_run(r: &desk_engine::migrate::run::RunReport, json: bool) -> Result<(),
 }
 
 /// A cancel flag Ctrl-C sets (the work stops at its next step; nothing half-written is kept).
-fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> desk_engine::read::sync::CancelFlag {
-    let cancel = desk_engine::read::sync::CancelFlag::new();
+fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> desk_engine::vocabulary::CancelFlag {
+    let cancel = desk_engine::vocabulary::CancelFlag::new();
     let c2 = cancel.clone();
     rt.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

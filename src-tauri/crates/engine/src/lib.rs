@@ -18,6 +18,7 @@ pub mod migrate;
 pub mod paths;
 pub mod providers;
 pub mod read;
+pub mod vocabulary;
 pub mod write;
 
 pub use desk::Desk;

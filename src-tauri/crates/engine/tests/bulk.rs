@@ -6,8 +6,9 @@
 mod common;
 
 use common::setup;
-use desk_engine::read::directory::{DirectoryPage, DirectoryQuery, Kind};
-use desk_engine::read::sync::CancelFlag;
+use desk_engine::read::directory::{DirectoryPage, DirectoryQuery};
+use desk_engine::vocabulary::CancelFlag;
+use desk_engine::vocabulary::Kind;
 use desk_engine::write::bulk::{BulkAction, BulkOutcome, BulkRequest};
 use desk_engine::Desk;
 use desk_harness::ProviderKind;

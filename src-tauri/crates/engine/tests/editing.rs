@@ -6,7 +6,8 @@
 mod common;
 
 use common::{first_user, setup};
-use desk_engine::read::directory::{DirectoryQuery, Kind};
+use desk_engine::read::directory::DirectoryQuery;
+use desk_engine::vocabulary::Kind;
 use desk_engine::write::edit::{merge, EditRequest, MembershipChange, SaveOutcome};
 use desk_harness::ProviderKind;
 use serde_json::{json, Value};

@@ -10,7 +10,7 @@ use scim_client::schema::{AttributeDef, Mutability, SchemaSet};
 use scim_client::CapabilityProfile;
 use serde_json::{Map, Value};
 
-use crate::read::directory::Kind;
+use crate::vocabulary::Kind;
 
 /// Attributes every resource has (RFC 7643 section 3.1) that the schemas do not list.
 const COMMON: &[&str] = &["schemas", "externalId", "id", "meta"];

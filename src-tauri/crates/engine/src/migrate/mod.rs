@@ -21,8 +21,8 @@ use serde_json::{json, Map, Value};
 use ts_rs::TS;
 
 use crate::migrate::fit::{FitNotes, FitSummary, TargetFit};
-use crate::read::directory::Kind;
-use crate::read::history::{attribute_changes, AttributeChange};
+use crate::vocabulary::Kind;
+use crate::vocabulary::{attribute_changes, AttributeChange};
 use crate::{Desk, DeskError};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -421,7 +421,7 @@ pub struct MappingRules {
 }
 
 fn string_at(v: &Value, path: &str) -> Option<String> {
-    crate::write::edit::flatten(v)
+    crate::vocabulary::flatten(v)
         .into_iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(path))
         .and_then(|(_, x)| match x {
@@ -525,7 +525,7 @@ pub fn apply_rules(
         {
             continue;
         }
-        let current = crate::write::edit::flatten(mapped)
+        let current = crate::vocabulary::flatten(mapped)
             .into_iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(&r.attribute))
             .map(|(_, v)| v);
@@ -579,11 +579,11 @@ pub fn apply_rules(
             }
         }
         if r.drop || r.rename.is_some() {
-            crate::write::edit::set_path(mapped, &r.attribute, None);
+            crate::vocabulary::set_path(mapped, &r.attribute, None);
         }
         if !r.drop {
             let to = r.rename.as_deref().unwrap_or(&r.attribute);
-            crate::write::edit::set_path(mapped, to, value);
+            crate::vocabulary::set_path(mapped, to, value);
         }
     }
     // An emptied extension object is left out; a filled one is listed in `schemas`.
@@ -1123,7 +1123,7 @@ impl Desk {
         progress: &(dyn Fn(crate::read::sync::SyncProgress) + Send + Sync),
     ) -> Result<MigrationPlan, DeskError> {
         for name in [source, target] {
-            self.sync(name, &crate::read::sync::CancelFlag::new(), progress)
+            self.sync(name, &crate::vocabulary::CancelFlag::new(), progress)
                 .await?;
         }
         self.plan_migration(source, target, options)

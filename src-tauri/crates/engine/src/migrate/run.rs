@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use ts_rs::TS;
 
 use crate::migrate::{MigrationPlan, PlanOperation};
-use crate::read::directory::Kind;
-use crate::read::sync::CancelFlag;
+use crate::vocabulary::CancelFlag;
+use crate::vocabulary::Kind;
 use crate::write::edit::{EditRequest, MembershipChange, SaveOutcome};
 use crate::{Desk, DeskError};
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use crate::read::directory::Kind;
+use crate::vocabulary::Kind;
 use crate::write::edit::{EditRequest, SaveOutcome};
 use crate::{Desk, DeskError};
 

@@ -9,7 +9,7 @@ use ts_rs::TS;
 use scim_client::schema::AttributeDef;
 use scim_client::SchemaSet;
 
-use crate::read::directory::Kind;
+use crate::vocabulary::Kind;
 use crate::{Desk, DeskError};
 
 /// One attribute of the generated form.
@@ -74,12 +74,12 @@ pub struct AuditRow {
     #[ts(optional, type = "unknown")]
     pub after: Option<Value>,
     /// What the write changed, attribute by attribute (empty for creates and deletes).
-    pub changes: Vec<crate::read::history::AttributeChange>,
+    pub changes: Vec<crate::vocabulary::AttributeChange>,
 }
 
 /// What a recorded write changed. A group's members are counted, not compared one by one
 /// (a group of 30,000 members would take seconds to diff on every read of its history).
-fn audit_changes(before: &Value, after: &Value) -> Vec<crate::read::history::AttributeChange> {
+fn audit_changes(before: &Value, after: &Value) -> Vec<crate::vocabulary::AttributeChange> {
     let members = |v: &Value| -> std::collections::HashSet<String> {
         v.get("members")
             .and_then(Value::as_array)
@@ -98,13 +98,13 @@ fn audit_changes(before: &Value, after: &Value) -> Vec<crate::read::history::Att
         v
     };
     let mut out =
-        crate::read::history::attribute_changes(&without_members(before), &without_members(after));
+        crate::vocabulary::attribute_changes(&without_members(before), &without_members(after));
     let (old, new) = (members(before), members(after));
     let added = new.difference(&old).count();
     let removed = old.difference(&new).count();
     if added + removed > 0 {
-        out.push(crate::read::history::AttributeChange {
-            change: "changed".into(),
+        out.push(crate::vocabulary::AttributeChange {
+            change: crate::vocabulary::ChangeKind::Changed,
             path: "members".into(),
             before: Some(Value::String(format!("{} members", old.len()))),
             after: Some(Value::String(format!(

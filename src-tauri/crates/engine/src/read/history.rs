@@ -1,26 +1,11 @@
 //! What changed: between two snapshots of a provider, and one resource across snapshots.
 
-use scim_client::patch::{diff, PatchOpKind};
-use scim_client::CapabilityProfile;
 use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
 
+use crate::vocabulary::{attribute_changes, AttributeChange, ChangeKind, VersionChange};
 use crate::{Desk, DeskError};
-
-/// One attribute that changed.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct AttributeChange {
-    /// "added", "removed" or "changed".
-    pub change: String,
-    /// The attribute path, e.g. `title`, `name.familyName`, `emails[type eq "work"].value`.
-    pub path: String,
-    #[ts(optional, type = "unknown")]
-    pub before: Option<Value>,
-    #[ts(optional, type = "unknown")]
-    pub after: Option<Value>,
-}
 
 /// One resource that differs between two snapshots.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -30,8 +15,7 @@ pub struct ResourceChange {
     pub id: String,
     /// userName or displayName, for people to read.
     pub label: String,
-    /// "added", "removed" or "changed".
-    pub change: String,
+    pub change: ChangeKind,
     pub attributes: Vec<AttributeChange>,
 }
 
@@ -55,30 +39,6 @@ fn label(v: &Value) -> String {
         .find_map(|k| v.get(*k).and_then(Value::as_str))
         .unwrap_or_default()
         .to_string()
-}
-
-/// Attribute-level changes from `before` to `after` (meta excluded).
-pub fn attribute_changes(before: &Value, after: &Value) -> Vec<AttributeChange> {
-    let style = CapabilityProfile::default().patch;
-    diff(before, after, &style)
-        .into_iter()
-        .map(|op| {
-            let path = op.path.clone().unwrap_or_default();
-            // Value-filtered paths too (`emails[type eq "work"].value`): the "Now" column.
-            let before_value = scim_client::patch::value_at(before, &path);
-            AttributeChange {
-                change: match op.op {
-                    PatchOpKind::Add => "added",
-                    PatchOpKind::Remove => "removed",
-                    PatchOpKind::Replace => "changed",
-                }
-                .to_string(),
-                path,
-                before: before_value,
-                after: op.value,
-            }
-        })
-        .collect()
 }
 
 impl Desk {
@@ -114,16 +74,16 @@ impl Desk {
             .into_iter()
             .map(|c| {
                 let (change, attributes, lab) = match (&c.before, &c.after) {
-                    (None, Some(a)) => ("added", Vec::new(), label(a)),
-                    (Some(b), None) => ("removed", Vec::new(), label(b)),
-                    (Some(b), Some(a)) => ("changed", attribute_changes(b, a), label(a)),
-                    (None, None) => ("changed", Vec::new(), c.id.clone()),
+                    (None, Some(a)) => (ChangeKind::Added, Vec::new(), label(a)),
+                    (Some(b), None) => (ChangeKind::Removed, Vec::new(), label(b)),
+                    (Some(b), Some(a)) => (ChangeKind::Changed, attribute_changes(b, a), label(a)),
+                    (None, None) => (ChangeKind::Changed, Vec::new(), c.id.clone()),
                 };
                 ResourceChange {
                     kind: c.kind,
                     id: c.id,
                     label: lab,
-                    change: change.to_string(),
+                    change,
                     attributes,
                 }
             })
@@ -156,27 +116,6 @@ impl Desk {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn attribute_changes_name_paths_with_before_and_after() {
-        let before = json!({"id": "1", "userName": "a", "title": "Eng", "name": {"familyName": "Lee"},
-            "meta": {"version": "1"}});
-        let after = json!({"id": "1", "userName": "a", "title": "Lead", "name": {"familyName": "Li"},
-            "nickName": "x", "meta": {"version": "2"}});
-        let c = attribute_changes(&before, &after);
-        let lines: Vec<String> = c
-            .iter()
-            .map(|a| format!("{} {} {:?} -> {:?}", a.change, a.path, a.before, a.after))
-            .collect();
-        assert_eq!(
-            lines,
-            [
-                "changed title Some(String(\"Eng\")) -> Some(String(\"Lead\"))",
-                "changed name.familyName Some(String(\"Lee\")) -> Some(String(\"Li\"))",
-                "added nickName None -> Some(String(\"x\"))",
-            ]
-        );
-    }
 
     /// A desk on a fresh data folder with provider "p" (no network needed).
     fn desk_with_provider() -> (tempfile::TempDir, crate::DataPaths, Desk, i64) {
@@ -217,19 +156,19 @@ mod tests {
             w.finish(true, &json!({})).unwrap();
         }
         desk.db().unwrap().prune_snapshots(pid, 2).unwrap();
-        let kind = crate::read::directory::Kind::User;
+        let kind = crate::vocabulary::Kind::User;
         let a: Vec<String> = desk
             .resource_history("p", kind, "a")
             .unwrap()
             .into_iter()
-            .map(|v| v.change)
+            .map(|v| v.change.as_str().to_string())
             .collect();
         assert_eq!(a, ["first_kept", "unchanged"]);
         let b: Vec<String> = desk
             .resource_history("p", kind, "b")
             .unwrap()
             .into_iter()
-            .map(|v| v.change)
+            .map(|v| v.change.as_str().to_string())
             .collect();
         assert_eq!(b, ["added"]);
     }
@@ -299,9 +238,8 @@ mod tests {
 pub struct ResourceVersion {
     pub snapshot_id: i32,
     pub taken_at: String,
-    /// "added", "changed", "unchanged" or "removed" compared with the previous snapshot;
-    /// "first_kept" in the oldest copy kept (older ones may have been pruned).
-    pub change: String,
+    /// Compared with the previous snapshot.
+    pub change: VersionChange,
     pub attributes: Vec<AttributeChange>,
 }
 
@@ -310,7 +248,7 @@ impl Desk {
     pub fn resource_history(
         &self,
         name: &str,
-        kind: crate::read::directory::Kind,
+        kind: crate::vocabulary::Kind,
         id: &str,
     ) -> Result<Vec<ResourceVersion>, DeskError> {
         let db = self.db()?;
@@ -323,11 +261,11 @@ impl Desk {
         for (snap, value) in history {
             let oldest = std::mem::replace(&mut first, false);
             let (change, attributes) = match (&previous, &value) {
-                (None, Some(_)) if oldest => ("first_kept", Vec::new()),
-                (None, Some(_)) => ("added", Vec::new()),
-                (Some(_), None) => ("removed", Vec::new()),
-                (Some(b), Some(a)) if b == a => ("unchanged", Vec::new()),
-                (Some(b), Some(a)) => ("changed", attribute_changes(b, a)),
+                (None, Some(_)) if oldest => (VersionChange::FirstKept, Vec::new()),
+                (None, Some(_)) => (VersionChange::Added, Vec::new()),
+                (Some(_), None) => (VersionChange::Removed, Vec::new()),
+                (Some(b), Some(a)) if b == a => (VersionChange::Unchanged, Vec::new()),
+                (Some(b), Some(a)) => (VersionChange::Changed, attribute_changes(b, a)),
                 (None, None) => {
                     previous = None;
                     continue;
@@ -336,7 +274,7 @@ impl Desk {
             out.push(ResourceVersion {
                 snapshot_id: i32::try_from(snap.id).unwrap_or(i32::MAX),
                 taken_at: snap.finished_at,
-                change: change.to_string(),
+                change,
                 attributes,
             });
             previous = value;

@@ -4,8 +4,6 @@
 //! the user ids, for providers that hide group members), never the directory. A failed,
 //! cancelled or killed sync rolls back and the previous snapshot stays the latest.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 use desk_store::SnapshotWriter;
@@ -15,7 +13,8 @@ use serde_json::{json, Value};
 use ts_rs::TS;
 
 use crate::read::completeness::{Completeness, ReadEnd, ReadRecord, ReadWhat};
-use crate::read::directory::Kind;
+use crate::vocabulary::CancelFlag;
+use crate::vocabulary::Kind;
 use crate::{Desk, DeskError};
 
 /// How many snapshots of each provider are kept by default.
@@ -82,25 +81,6 @@ pub struct SyncReport {
     pub notes: Vec<String>,
     /// Whether every read reached what the provider announced.
     pub completeness: Completeness,
-}
-
-/// Cancels a running sync from another task or thread.
-#[derive(Debug, Clone, Default)]
-pub struct CancelFlag(Arc<AtomicBool>);
-
-impl CancelFlag {
-    /// A flag that is not set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Asks the sync to stop at the next page.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-    /// True once cancelled.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
 }
 
 /// The newest of the provider's lastModified values, written back exactly as it was sent.

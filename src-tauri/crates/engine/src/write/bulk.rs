@@ -10,10 +10,11 @@ use ts_rs::TS;
 
 use crate::migrate::run::{Pace, RunProgress};
 use crate::read::detail::label_of;
-use crate::read::directory::Kind;
-use crate::read::history::{attribute_changes, AttributeChange};
-use crate::read::sync::CancelFlag;
-use crate::write::edit::{set_path, EditRequest, MembershipChange, SaveOutcome};
+use crate::vocabulary::set_path;
+use crate::vocabulary::CancelFlag;
+use crate::vocabulary::Kind;
+use crate::vocabulary::{attribute_changes, AttributeChange};
+use crate::write::edit::{EditRequest, MembershipChange, SaveOutcome};
 use crate::{Desk, DeskError};
 
 /// The audit operation of one record's save in a bulk run.
@@ -280,7 +281,7 @@ impl Desk {
             let changes = match &req.action {
                 BulkAction::AddToGroup { .. } if !members.contains(&id) => {
                     vec![AttributeChange {
-                        change: "added".into(),
+                        change: crate::vocabulary::ChangeKind::Added,
                         path: "groups".into(),
                         before: None,
                         after: group.clone().map(Value::String),
@@ -288,7 +289,7 @@ impl Desk {
                 }
                 BulkAction::RemoveFromGroup { .. } if members.contains(&id) => {
                     vec![AttributeChange {
-                        change: "removed".into(),
+                        change: crate::vocabulary::ChangeKind::Removed,
                         path: "groups".into(),
                         before: group.clone().map(Value::String),
                         after: None,

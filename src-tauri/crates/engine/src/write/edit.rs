@@ -3,17 +3,16 @@
 //! create, delete and group membership. Every write lands in the audit log and, on success, in
 //! the latest snapshot, so the views show it at once.
 
-use std::collections::BTreeMap;
-
 use scim_client::patch::{diff, requests, PatchOpKind, PatchOperation};
 use scim_client::{CapabilityProfile, ScimError};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use ts_rs::TS;
 
 use crate::providers::learned::Learned;
-use crate::read::directory::Kind;
-use crate::read::history::{attribute_changes, AttributeChange};
+use crate::vocabulary::Kind;
+use crate::vocabulary::{attribute_changes, AttributeChange};
+use crate::vocabulary::{flatten, set_path};
 use crate::{Desk, DeskError};
 use desk_store::NewAudit;
 
@@ -189,79 +188,6 @@ fn without_read_only(v: &Value) -> Value {
         m.retain(|k, _| !["meta", "groups"].iter().any(|r| r.eq_ignore_ascii_case(k)));
     }
     v
-}
-
-/// Flattens a resource to attribute paths: top-level attributes, sub-attributes of complex
-/// single-valued attributes (`name.familyName`) and of extensions (`urn:…:User:department`).
-/// Multi-valued attributes stay whole. `meta`, `id` and `schemas` are left out.
-pub fn flatten(v: &Value) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    let Some(m) = v.as_object() else {
-        return out;
-    };
-    for (k, val) in m {
-        if ["meta", "id", "schemas", "groups"]
-            .iter()
-            .any(|r| r.eq_ignore_ascii_case(k))
-        {
-            continue;
-        }
-        match val {
-            Value::Object(sub) => {
-                let sep = if k.to_ascii_lowercase().starts_with("urn:") {
-                    ":"
-                } else {
-                    "."
-                };
-                for (s, sv) in sub {
-                    out.insert(format!("{k}{sep}{s}"), sv.clone());
-                }
-            }
-            Value::Null => {}
-            other => {
-                out.insert(k.clone(), other.clone());
-            }
-        }
-    }
-    out
-}
-
-/// Sets (or with `None` removes) one flattened path in a resource.
-pub(crate) fn set_path(v: &mut Value, path: &str, value: Option<Value>) {
-    let Some(root) = v.as_object_mut() else {
-        return;
-    };
-    // An extension URN contains ':'; its attribute is after the last one.
-    let split = if path.to_ascii_lowercase().starts_with("urn:") {
-        path.rfind(':').map(|i| (&path[..i], &path[i + 1..]))
-    } else {
-        path.split_once('.')
-    };
-    match split {
-        Some((parent, child)) => {
-            let entry = root
-                .entry(parent.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Some(obj) = entry.as_object_mut() {
-                match value {
-                    Some(x) => {
-                        obj.insert(child.to_string(), x);
-                    }
-                    None => {
-                        obj.remove(child);
-                    }
-                }
-            }
-        }
-        None => match value {
-            Some(x) => {
-                root.insert(path.to_string(), x);
-            }
-            None => {
-                root.remove(path);
-            }
-        },
-    }
 }
 
 /// The attributes where base, mine and theirs are not all equal.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use ts_rs::TS;
 
-use crate::read::directory::Kind;
+use crate::vocabulary::Kind;
 use crate::{Desk, DeskError};
 
 /// Attributes never compared: the provider's own, write-only ones, and memberships (written and
@@ -219,7 +219,7 @@ pub fn is_not_kept(not_kept: &[NotKept], kind: Kind, path: &str) -> bool {
 pub fn why_not_sticking<'a>(
     not_kept: &'a [NotKept],
     kind: Kind,
-    change: &crate::read::history::AttributeChange,
+    change: &crate::vocabulary::AttributeChange,
 ) -> Option<&'a NotKept> {
     if let Some(n) = not_kept
         .iter()

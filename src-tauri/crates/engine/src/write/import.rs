@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use crate::read::directory::{latest_snapshot, read_cache, CacheRead, DirectoryQuery, Kind};
-use crate::read::history::{attribute_changes, AttributeChange};
+use crate::read::directory::{latest_snapshot, read_cache, CacheRead, DirectoryQuery};
+
+use crate::vocabulary::Kind;
+use crate::vocabulary::{attribute_changes, AttributeChange};
 use crate::write::edit::{EditRequest, SaveOutcome};
 use crate::{Desk, DeskError};
 

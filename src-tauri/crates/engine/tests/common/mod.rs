@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use desk_engine::api::ProviderInput;
 use desk_engine::providers::secrets::MemoryStore;
-use desk_engine::read::directory::{DirectoryQuery, Kind};
-use desk_engine::read::sync::CancelFlag;
+use desk_engine::read::directory::DirectoryQuery;
+use desk_engine::vocabulary::CancelFlag;
+use desk_engine::vocabulary::Kind;
 use desk_engine::{DataPaths, Desk};
 use desk_harness::sample::generate;
 use desk_harness::{ProviderKind, ReferenceServer};
