@@ -190,13 +190,13 @@ fn cached_page(
 fn resource_detail(
     state: State<'_, DeskState>,
     provider: String,
-    kind: String,
+    kind: Kind,
     id: String,
 ) -> Result<ResourceDetail, IpcError> {
     caught(|| {
         state
             .desk()?
-            .resource_detail(&provider, Kind::parse(&kind), &id)
+            .resource_detail(&provider, kind, &id)
             .map_err(ipc)
     })
 }
@@ -222,12 +222,12 @@ fn group_members(
 fn new_resource_form(
     state: State<'_, DeskState>,
     provider: String,
-    kind: String,
+    kind: Kind,
 ) -> Result<Vec<FormSection>, IpcError> {
     caught(|| {
         state
             .desk()?
-            .new_resource_form(&provider, Kind::parse(&kind))
+            .new_resource_form(&provider, kind)
             .map_err(ipc)
     })
 }
@@ -270,30 +270,22 @@ async fn undo_last(state: State<'_, DeskState>, provider: String) -> Result<Save
 async fn create_resource(
     state: State<'_, DeskState>,
     provider: String,
-    kind: String,
+    kind: Kind,
     resource: serde_json::Value,
 ) -> Result<serde_json::Value, IpcError> {
     let desk = state.desk()?;
-    guarded(async move {
-        desk.create_resource(&provider, Kind::parse(&kind), &resource)
-            .await
-    })
-    .await
+    guarded(async move { desk.create_resource(&provider, kind, &resource).await }).await
 }
 
 #[tauri::command]
 async fn delete_resource(
     state: State<'_, DeskState>,
     provider: String,
-    kind: String,
+    kind: Kind,
     before: serde_json::Value,
 ) -> Result<(), IpcError> {
     let desk = state.desk()?;
-    guarded(async move {
-        desk.delete_resource(&provider, Kind::parse(&kind), &before)
-            .await
-    })
-    .await
+    guarded(async move { desk.delete_resource(&provider, kind, &before).await }).await
 }
 
 #[tauri::command]

@@ -604,8 +604,8 @@ describe("App", () => {
     const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
     const changes: unknown[] = [];
     const members = [
-      { id: "u1", label: "Ann Lee", kind: "User" },
-      { id: "u2", label: "Bob Stone", kind: "User" },
+      { id: "u1", label: "Ann Lee", kind: "User" as const },
+      { id: "u2", label: "Bob Stone", kind: "User" as const },
     ];
     mockIPC((cmd, args) => {
       if (cmd === "app_info") return info;
@@ -700,7 +700,7 @@ describe("App", () => {
       boss: { name: "The Boss", reports: ["ann"] },
       bob: { name: "Bob Stone", manager: "ann", reports: [] },
     };
-    const ref = (id: string) => ({ id, label: people[id]!.name, kind: "User" });
+    const ref = (id: string) => ({ id, label: people[id]!.name, kind: "User" as const });
     const opened: string[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "app_info") return info;

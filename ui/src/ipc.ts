@@ -32,6 +32,8 @@ import type { ImportResult } from "./bindings/ImportResult";
 import type { MigrationPlan } from "./bindings/MigrationPlan";
 import type { RunReport } from "./bindings/RunReport";
 import type { FailedOp } from "./bindings/FailedOp";
+import type { Operation } from "./bindings/Operation";
+import type { Kind } from "./bindings/Kind";
 import type { RunProgress } from "./bindings/RunProgress";
 import type { PlanOptions } from "./bindings/PlanOptions";
 import type { MappingRule } from "./bindings/MappingRule";
@@ -75,6 +77,8 @@ export type {
   MigrationPlan,
   RunReport,
   FailedOp,
+  Operation,
+  Kind,
   RunProgress,
   PlanOptions,
   MappingRule,
@@ -84,9 +88,6 @@ export type {
   BulkPreview,
   BulkReport,
 };
-
-export type Kind = "User" | "Group";
-
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "invalid_input",

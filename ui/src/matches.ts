@@ -2,10 +2,11 @@
 // which order. Kept pure so it is unit-tested without a window.
 
 import type { AttributeChange } from "./bindings/AttributeChange";
+import type { MatchTag } from "./bindings/MatchTag";
 import type { RecordMatch } from "./bindings/RecordMatch";
 
 /** The statuses of a match, in the order the list shows them, with their words. */
-export const TAGS: [string, string][] = [
+export const TAGS: [MatchTag, string][] = [
   ["only_in_source", "Only in the source"],
   ["only_in_target", "Only in the target"],
   ["matched_equal", "Matched, equal"],

@@ -121,7 +121,7 @@ pub async fn run(users: usize, rounds: usize) {
             let page = desk
                 .directory_page(&DirectoryQuery {
                     provider: "bench".into(),
-                    kind: "User".into(),
+                    kind: desk_engine::vocabulary::Kind::User,
                     search: search.map(str::to_string),
                     filter: filter.map(str::to_string),
                     sort: Some("user_name".into()),

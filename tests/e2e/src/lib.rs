@@ -76,7 +76,7 @@ pub fn users_page(
 ) -> desk_engine::read::directory::DirectoryPage {
     desk.directory_page(&desk_engine::read::directory::DirectoryQuery {
         provider: name.into(),
-        kind: "User".into(),
+        kind: desk_engine::vocabulary::Kind::User,
         search: None,
         filter: None,
         sort: None,

@@ -42,7 +42,7 @@ async fn patch_refused(refusal: Fault, evidence: &str) {
     after["name"]["familyName"] = json!("Adaptive");
     let req = EditRequest {
         provider: "p".into(),
-        kind: "User".into(),
+        kind: desk_engine::vocabulary::Kind::User,
         id: id.clone(),
         before: before.clone(),
         after,
@@ -85,7 +85,7 @@ async fn patch_refused(refusal: Fault, evidence: &str) {
     after2["title"] = json!("Payroll Lead");
     desk.save_edit(&EditRequest {
         provider: "p".into(),
-        kind: "User".into(),
+        kind: desk_engine::vocabulary::Kind::User,
         id: id.clone(),
         before: before2,
         after: after2,
@@ -99,7 +99,7 @@ async fn patch_refused(refusal: Fault, evidence: &str) {
     let group = desk
         .directory_page(&desk_engine::read::directory::DirectoryQuery {
             provider: "p".into(),
-            kind: "Group".into(),
+            kind: desk_engine::vocabulary::Kind::Group,
             search: None,
             filter: None,
             sort: None,
@@ -178,7 +178,7 @@ async fn a_patch_refused_for_a_bad_value_is_not_mistaken_for_an_unsupported_one(
     let err = desk
         .save_edit(&EditRequest {
             provider: "p".into(),
-            kind: "User".into(),
+            kind: desk_engine::vocabulary::Kind::User,
             id,
             before,
             after,
@@ -410,7 +410,7 @@ async fn if_match_ignored_is_found_by_the_write_check_and_changes_made_meanwhile
     let out = desk
         .save_edit(&EditRequest {
             provider: "p".into(),
-            kind: "User".into(),
+            kind: desk_engine::vocabulary::Kind::User,
             id: id.clone(),
             before,
             after,

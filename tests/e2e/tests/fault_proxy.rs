@@ -250,7 +250,7 @@ async fn an_edit_through_faults_is_retried_or_refused_and_recorded() {
         after["title"] = serde_json::json!(title);
         desk_engine::write::edit::EditRequest {
             provider: "p".into(),
-            kind: "User".into(),
+            kind: desk_engine::vocabulary::Kind::User,
             id: id.clone(),
             before: before.clone(),
             after,

@@ -94,7 +94,7 @@ async fn a_target_that_keeps_only_some_attributes_converges() {
     after["nickName"] = json!("Conv");
     let req = EditRequest {
         provider: "dst".into(),
-        kind: "User".into(),
+        kind: desk_engine::vocabulary::Kind::User,
         id,
         before,
         after,

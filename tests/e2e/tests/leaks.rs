@@ -20,7 +20,7 @@ fn desk(data: &std::path::Path) -> Desk {
 fn all_users(provider: &str) -> DirectoryQuery {
     DirectoryQuery {
         provider: provider.into(),
-        kind: "User".into(),
+        kind: desk_engine::vocabulary::Kind::User,
         search: None,
         filter: None,
         sort: None,

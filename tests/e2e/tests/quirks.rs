@@ -165,7 +165,7 @@ async fn scenario(
     after["displayName"] = json!("Quirk Tested");
     let req = EditRequest {
         provider: "dst".into(),
-        kind: "User".into(),
+        kind: desk_engine::vocabulary::Kind::User,
         id: id.clone(),
         before: before.clone(),
         after,

@@ -64,7 +64,10 @@ fn deactivate_target_only() -> PlanOptions {
 }
 
 fn ops_named(plan: &desk_engine::migrate::MigrationPlan, op: &str) -> usize {
-    plan.operations.iter().filter(|o| o.op == op).count()
+    plan.operations
+        .iter()
+        .filter(|o| o.op.as_str() == op)
+        .count()
 }
 
 /// The source's pages stop after 200 of the 300 people it announces. The target holds all
@@ -178,7 +181,7 @@ async fn a_short_read_by_index_or_cursor_is_labelled_and_deactivates_nobody() {
         for id in plan
             .matches
             .iter()
-            .filter(|m| m.tag == "only_in_target")
+            .filter(|m| m.tag == desk_engine::migrate::MatchTag::OnlyInTarget)
             .filter_map(|m| m.target_id.clone())
         {
             let u = target.client().get("Users", &id).await.unwrap();
@@ -190,7 +193,7 @@ async fn a_short_read_by_index_or_cursor_is_labelled_and_deactivates_nobody() {
         let victim = victim.expect("an active person among the 100 unread");
         forced.operations.push(desk_engine::migrate::PlanOperation {
             seq: forced.operations.len() as u32 + 1,
-            op: "deactivate_user".into(),
+            op: desk_engine::migrate::Operation::DeactivateUser,
             label: "forced".into(),
             source_id: String::new(),
             target_id: Some(victim.clone()),

@@ -4,6 +4,7 @@ import {
   ipc,
   toCommandError,
   type FailedOp,
+  type Operation,
   type MigrationPlan,
   type PlanOptions,
   type ProviderSummary,
@@ -25,7 +26,7 @@ import { PrintLines, Printable } from "./Printable";
 import { FixDialog } from "./FixDialog";
 
 
-const OPS: [string, string][] = [
+const OPS: [Operation, string][] = [
   ["create_user", "New users"],
   ["update_user", "Changed users"],
   ["create_group", "New groups"],
@@ -125,7 +126,7 @@ function ProviderSelect(p: {
 /** Migrate users and groups from one provider to another: plan, review, run, verify. */
 /** Operations whose failure is the target refusing a record's values (a fix can change them);
  * the others failed because of those (their members or manager were not created). */
-const FIXABLE = ["create_user", "update_user", "create_group"];
+const FIXABLE: Operation[] = ["create_user", "update_user", "create_group"];
 
 export function MigrationView({
   providers,

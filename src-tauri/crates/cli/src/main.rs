@@ -811,7 +811,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             }
             let request = desk_engine::write::edit::EditRequest {
                 provider: name.clone(),
-                kind: kind.as_str().into(),
+                kind,
                 id: id.clone(),
                 before,
                 after,

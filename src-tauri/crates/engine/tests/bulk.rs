@@ -19,17 +19,17 @@ const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// One page of the copy as the grid asks for it.
 fn page(
     desk: &Desk,
-    kind: &str,
+    kind: Kind,
     search: Option<&str>,
     filter: Option<&str>,
     n: u32,
 ) -> DirectoryPage {
     desk.directory_page(&DirectoryQuery {
         provider: "p".into(),
-        kind: kind.into(),
+        kind,
         search: search.map(str::to_string),
         filter: filter.map(str::to_string),
-        sort: Some("userName".into()).filter(|_| kind == "User"),
+        sort: Some("userName".into()).filter(|_| kind == Kind::User),
         descending: false,
         offset: 0,
         limit: n,
@@ -38,7 +38,7 @@ fn page(
 }
 
 fn active_ids(desk: &Desk, n: u32) -> Vec<String> {
-    page(desk, "User", None, Some("active eq true"), n)
+    page(desk, Kind::User, None, Some("active eq true"), n)
         .rows
         .into_iter()
         .map(|r| r.id)
@@ -167,7 +167,7 @@ async fn bulk_set_deactivate_group_undo(kind: ProviderKind) {
             json!(ids[4])
         );
     }
-    let rows = page(&desk, "User", None, Some("active eq true"), 2).rows;
+    let rows = page(&desk, Kind::User, None, Some("active eq true"), 2).rows;
     let boss_name = boss["displayName"].as_str().unwrap();
     assert_eq!(rows[0].manager.as_deref(), Some(boss_name));
     assert_eq!(rows[1].manager.as_deref(), Some(boss_name));
@@ -200,7 +200,7 @@ async fn bulk_set_deactivate_group_undo(kind: ProviderKind) {
     all.sort();
     assert_eq!(member_ids(&client.get("Groups", &gid).await.unwrap()), all);
     // The groups grid counts the members from the copy, which followed the change.
-    let crew = page(&desk, "Group", Some("Bulk crew"), None, 5).rows;
+    let crew = page(&desk, Kind::Group, Some("Bulk crew"), None, 5).rows;
     assert_eq!(crew.len(), 1);
     assert_eq!(crew[0].member_count, Some(5));
     let undone = desk.undo_bulk(&done, &cancel, &|_| {}).await.unwrap();

@@ -44,7 +44,7 @@ async fn edit_conflict_undo(kind: ProviderKind) {
     set_work_email(&mut after, "renamed.person@example.com");
     let req = EditRequest {
         provider: "p".into(),
-        kind: "User".into(),
+        kind: desk_engine::vocabulary::Kind::User,
         id: id.clone(),
         before: before.clone(),
         after: after.clone(),
@@ -88,7 +88,7 @@ async fn edit_conflict_undo(kind: ProviderKind) {
     mine["title"] = json!("Head of People");
     let req = EditRequest {
         provider: "p".into(),
-        kind: "User".into(),
+        kind: desk_engine::vocabulary::Kind::User,
         id: id.clone(),
         before: saved.clone(),
         after: mine.clone(),
@@ -108,7 +108,7 @@ async fn edit_conflict_undo(kind: ProviderKind) {
     let merged = merge(&saved, &mine, &theirs, &["title".to_string()]);
     let resolved = EditRequest {
         provider: "p".into(),
-        kind: "User".into(),
+        kind: desk_engine::vocabulary::Kind::User,
         id: id.clone(),
         before: theirs.clone(),
         after: merged,
@@ -156,7 +156,7 @@ async fn create_members_delete(kind: ProviderKind) {
     let users: Vec<String> = desk
         .directory_page(&DirectoryQuery {
             provider: "p".into(),
-            kind: "User".into(),
+            kind: desk_engine::vocabulary::Kind::User,
             search: None,
             filter: None,
             sort: None,

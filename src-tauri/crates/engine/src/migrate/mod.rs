@@ -12,7 +12,10 @@
 //! [`fit`] says what the target can take; [`run`] sends a plan, journaled, and verifies.
 
 pub mod fit;
+mod operation;
 pub mod run;
+
+pub use operation::Operation;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -29,12 +32,44 @@ const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:
 /// Attributes the target owns or that are planned separately.
 const NOT_COPIED: &[&str] = &["id", "meta", "groups", "password", "members"];
 
+/// How a record of one side relates to the other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchTag {
+    OnlyInSource,
+    OnlyInTarget,
+    MatchedEqual,
+    MatchedDifferent,
+    /// Several candidates, or an e-mail match whose keys disagree: a person decides.
+    Ambiguous,
+    /// The target would refuse it (it lacks what the target requires): held for a decision.
+    Incomplete,
+}
+
+impl MatchTag {
+    /// The stable word (plan files, the plan's counts, the window).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchTag::OnlyInSource => "only_in_source",
+            MatchTag::OnlyInTarget => "only_in_target",
+            MatchTag::MatchedEqual => "matched_equal",
+            MatchTag::MatchedDifferent => "matched_different",
+            MatchTag::Ambiguous => "ambiguous",
+            MatchTag::Incomplete => "incomplete",
+        }
+    }
+
+    /// True when a person must decide (nothing is planned for the record).
+    pub fn needs_a_decision(self) -> bool {
+        matches!(self, MatchTag::Ambiguous | MatchTag::Incomplete)
+    }
+}
+
 /// How one source record relates to the target.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordMatch {
-    /// only_in_source, only_in_target, matched_equal, matched_different or ambiguous.
-    pub tag: String,
+    pub tag: MatchTag,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub source_id: Option<String>,
@@ -64,9 +99,7 @@ pub struct RecordMatch {
 #[serde(rename_all = "camelCase")]
 pub struct PlanOperation {
     pub seq: u32,
-    /// create_user, update_user, create_group, add_members, set_manager, deactivate_user or
-    /// delete_user.
-    pub op: String,
+    pub op: Operation,
     pub label: String,
     /// The source record's id (the ID map's key).
     pub source_id: String,
@@ -144,20 +177,26 @@ fn leave_out_unkept(
             *left_out.entry(p).or_insert(0) += 1;
         }
     };
-    for o in operations.iter_mut().filter(|o| o.op == "update_user") {
+    for o in operations
+        .iter_mut()
+        .filter(|o| o.op == Operation::UpdateUser)
+    {
         keep(&mut o.changes);
     }
-    operations.retain(|o| o.op != "update_user" || !o.changes.is_empty());
+    operations.retain(|o| o.op != Operation::UpdateUser || !o.changes.is_empty());
     // Operations are numbered 1, 2, ... in order (the journal and the checks count on it).
     for (i, o) in operations.iter_mut().enumerate() {
         o.seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
     }
-    for m in matches.iter_mut().filter(|m| m.tag == "matched_different") {
+    for m in matches
+        .iter_mut()
+        .filter(|m| m.tag == MatchTag::MatchedDifferent)
+    {
         let before = m.changes.len();
         m.changes
             .retain(|c| why_not_sticking(not_kept, Kind::User, c).is_none());
         if m.changes.is_empty() && before > 0 {
-            m.tag = "matched_equal".into();
+            m.tag = MatchTag::MatchedEqual;
             m.reason = Some("differs only in attributes the target does not keep".into());
         }
     }
@@ -169,7 +208,7 @@ fn leave_out_unkept(
                 .find(|n| n.path == path)
                 .map(|n| n.first_seen.clone())
                 .unwrap_or_default(),
-            kind: "User".into(),
+            kind: Kind::User,
             path,
             records,
         })
@@ -216,30 +255,29 @@ impl MigrationPlan {
                     "{what} is out of order: operations are numbered 1, 2, 3…"
                 ));
             }
-            let ok = match o.op.as_str() {
-                "create_user" | "create_group" => o.data.is_object(),
-                "update_user" => {
+            let ok = match o.op {
+                Operation::CreateUser | Operation::CreateGroup => o.data.is_object(),
+                Operation::UpdateUser => {
                     o.data.is_object()
                         && (o.target_id.is_some() || self.user_ids.contains_key(&o.source_id))
                 }
-                "add_members" => o
+                Operation::AddMembers => o
                     .data
                     .as_array()
                     .is_some_and(|a| a.iter().all(Value::is_string)),
-                "set_manager" => o.data.is_string(),
-                "deactivate_user" | "delete_user" => o.target_id.is_some(),
-                _ => return bad(format!("{what} is not an operation SCIM Desk knows")),
+                Operation::SetManager => o.data.is_string(),
+                Operation::DeactivateUser | Operation::DeleteUser => o.target_id.is_some(),
             };
             if !ok {
                 return bad(format!(
                     "{what} is missing what it needs (its data or its target record)"
                 ));
             }
-            if o.op == "delete_user"
+            if o.op == Operation::DeleteUser
                 && self
                     .operations
                     .iter()
-                    .filter(|x| x.op == "delete_user")
+                    .filter(|x| x.op == Operation::DeleteUser)
                     .count()
                     > self.options.max_deletes as usize
             {
@@ -728,7 +766,7 @@ pub fn match_users(
         .find_map(|(rule, hits)| hits.map(|h| (rule, h)));
         let m = match found {
             None => RecordMatch {
-                tag: "only_in_source".into(),
+                tag: MatchTag::OnlyInSource,
                 source_id: Some(sid.clone()),
                 target_id: None,
                 label: label(src),
@@ -738,7 +776,7 @@ pub fn match_users(
                 changes: Vec::new(),
             },
             Some((rule, hits)) if hits.len() > 1 => RecordMatch {
-                tag: "ambiguous".into(),
+                tag: MatchTag::Ambiguous,
                 source_id: Some(sid.clone()),
                 target_id: None,
                 label: label(src),
@@ -755,7 +793,7 @@ pub fn match_users(
                     rule == "email" && t_ext.as_deref().is_some_and(|te| te != source_key(src));
                 if recycled || used.contains(&tid) {
                     RecordMatch {
-                        tag: "ambiguous".into(),
+                        tag: MatchTag::Ambiguous,
                         source_id: Some(sid.clone()),
                         target_id: Some(tid),
                         label: label(src),
@@ -781,11 +819,10 @@ pub fn match_users(
                             attribute_changes(&before, &mapped)
                         },
                         tag: if equal {
-                            "matched_equal"
+                            MatchTag::MatchedEqual
                         } else {
-                            "matched_different"
-                        }
-                        .into(),
+                            MatchTag::MatchedDifferent
+                        },
                         source_id: Some(sid.clone()),
                         target_id: Some(tid),
                         label: label(src),
@@ -802,7 +839,7 @@ pub fn match_users(
         let tid = s(t, "id").unwrap_or_default();
         if !used.contains(&tid) && !out.iter().any(|m| m.target_id.as_deref() == Some(&tid)) {
             out.push(RecordMatch {
-                tag: "only_in_target".into(),
+                tag: MatchTag::OnlyInTarget,
                 source_id: None,
                 target_id: Some(tid),
                 label: label(t),
@@ -871,11 +908,11 @@ pub fn plan_operations(
     let targets = by_id(target.users);
     let mut ops: Vec<PlanOperation> = Vec::new();
     let mut push =
-        |op: &str, label: String, sid: String, tid: Option<String>, data: Value, changes| {
+        |op: Operation, label: String, sid: String, tid: Option<String>, data: Value, changes| {
             let seq = u32::try_from(ops.len() + 1).unwrap_or(u32::MAX);
             ops.push(PlanOperation {
                 seq,
-                op: op.into(),
+                op,
                 label,
                 source_id: sid,
                 target_id: tid,
@@ -885,7 +922,7 @@ pub fn plan_operations(
         };
     let mut ambiguous: HashSet<String> = matches
         .iter()
-        .filter(|m| m.tag == "ambiguous")
+        .filter(|m| m.tag == MatchTag::Ambiguous)
         .filter_map(|m| m.source_id.clone())
         .collect();
     // 1. Users.
@@ -903,7 +940,7 @@ pub fn plan_operations(
                     .iter_mut()
                     .find(|m| m.source_id.as_deref() == Some(sid.as_str()))
                 {
-                    m.tag = "incomplete".into();
+                    m.tag = MatchTag::Incomplete;
                     m.reason = Some(format!(
                         "the target requires {}, which this record does not have",
                         notes.missing.join(", ")
@@ -911,13 +948,20 @@ pub fn plan_operations(
                 }
                 ambiguous.insert(sid);
             }
-            None => push("create_user", label(src), sid, None, mapped, Vec::new()),
+            None => push(
+                Operation::CreateUser,
+                label(src),
+                sid,
+                None,
+                mapped,
+                Vec::new(),
+            ),
             Some(tid) => {
                 let before = project(targets.get(tid).unwrap_or(&Value::Null), &mapped);
                 if canonical(&before) != canonical(&mapped) {
                     let changes = attribute_changes(&before, &mapped);
                     push(
-                        "update_user",
+                        Operation::UpdateUser,
                         label(src),
                         sid,
                         Some(tid.clone()),
@@ -934,7 +978,14 @@ pub fn plan_operations(
         let (mapped, notes) = mapper.group(g);
         group_fit.add(&notes);
         if !group_ids.contains_key(&sid) {
-            push("create_group", label(g), sid, None, mapped, Vec::new());
+            push(
+                Operation::CreateGroup,
+                label(g),
+                sid,
+                None,
+                mapped,
+                Vec::new(),
+            );
         }
     }
     // 3. Memberships, by source ids (remapped to target ids when the plan runs).
@@ -964,7 +1015,7 @@ pub fn plan_operations(
             .collect();
         if !missing.is_empty() {
             push(
-                "add_members",
+                Operation::AddMembers,
                 label(g),
                 sid.clone(),
                 group_ids.get(&sid).cloned(),
@@ -989,7 +1040,7 @@ pub fn plan_operations(
         let wanted = user_ids.get(&manager).cloned();
         if current.is_none() || current != wanted {
             push(
-                "set_manager",
+                Operation::SetManager,
                 label(src),
                 sid.clone(),
                 user_ids.get(&sid).cloned(),
@@ -1001,7 +1052,7 @@ pub fn plan_operations(
     // 5. Target-only users: deactivated, or deactivated then deleted (opt-in, capped).
     let target_only: Vec<&Value> = matches
         .iter()
-        .filter(|m| m.tag == "only_in_target")
+        .filter(|m| m.tag == MatchTag::OnlyInTarget)
         .filter_map(|m| targets.get(m.target_id.as_deref()?))
         .collect();
     let mut deletes = options.target_only == TargetOnly::Delete;
@@ -1027,7 +1078,7 @@ pub fn plan_operations(
                 if t.get("active") != Some(&Value::Bool(false)) {
                     let tid = s(t, "id").unwrap_or_default();
                     push(
-                        "deactivate_user",
+                        Operation::DeactivateUser,
                         label(t),
                         String::new(),
                         Some(tid),
@@ -1043,7 +1094,7 @@ pub fn plan_operations(
         for t in &target_only {
             let tid = s(t, "id").unwrap_or_default();
             push(
-                "delete_user",
+                Operation::DeleteUser,
                 label(t),
                 String::new(),
                 Some(tid),
@@ -1189,13 +1240,15 @@ impl Desk {
         let not_kept = leave_out_unkept(&mut operations, &mut matches, &self.not_kept(target)?);
         let mut counts = BTreeMap::new();
         for m in &matches {
-            *counts.entry(m.tag.clone()).or_insert(0) += 1;
+            *counts.entry(m.tag.as_str().to_string()).or_insert(0) += 1;
         }
         for o in &operations {
-            *counts.entry(o.op.clone()).or_insert(0) += 1;
+            *counts.entry(o.op.to_string()).or_insert(0) += 1;
         }
         let mut warnings = Vec::new();
-        if options.target_only == TargetOnly::Keep && counts.contains_key("only_in_target") {
+        if options.target_only == TargetOnly::Keep
+            && counts.contains_key(MatchTag::OnlyInTarget.as_str())
+        {
             warnings.push(
                 "Users only at the target are left as they are (deactivation and deletes are off)."
                     .to_string(),
@@ -1231,7 +1284,7 @@ impl Desk {
             counts,
             review: matches
                 .iter()
-                .filter(|m| m.tag == "ambiguous" || m.tag == "incomplete")
+                .filter(|m| m.tag.needs_a_decision())
                 .cloned()
                 .collect(),
             matches,
@@ -1411,8 +1464,8 @@ mod tests {
         };
         assert_eq!(tag("s1").rule.as_deref(), Some("externalId"));
         assert_eq!(tag("s2").rule.as_deref(), Some("userName"));
-        assert_eq!(tag("s3").tag, "ambiguous");
-        assert_eq!(tag("s4").tag, "only_in_source");
+        assert_eq!(tag("s3").tag, MatchTag::Ambiguous);
+        assert_eq!(tag("s4").tag, MatchTag::OnlyInSource);
         assert_eq!(ids.get("s1").map(String::as_str), Some("t1"));
         assert!(!ids.contains_key("s3"));
     }
@@ -1494,7 +1547,7 @@ mod tests {
         );
         assert!(again.is_empty(), "{again:?}");
         assert!(
-            matches.iter().all(|m| m.tag == "matched_equal"),
+            matches.iter().all(|m| m.tag == MatchTag::MatchedEqual),
             "{matches:?}"
         );
     }
@@ -1525,7 +1578,7 @@ mod tests {
             let ops: Vec<String> = p
                 .operations
                 .iter()
-                .filter(|o| o.op != "update_user")
+                .filter(|o| o.op != Operation::UpdateUser)
                 .map(|o| format!("{} {}", o.op, o.target_id.clone().unwrap_or_default()))
                 .collect();
             (ops, p.warnings)
@@ -1591,7 +1644,11 @@ mod tests {
             "{:?}",
             p.warnings
         );
-        let held = p.matches.iter().find(|m| m.tag == "incomplete").unwrap();
+        let held = p
+            .matches
+            .iter()
+            .find(|m| m.tag == MatchTag::Incomplete)
+            .unwrap();
         assert_eq!(held.source_id.as_deref(), Some("s1"));
         assert!(held.reason.as_deref().unwrap().contains("nickName"));
     }

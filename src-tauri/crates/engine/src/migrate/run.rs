@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use crate::migrate::{MigrationPlan, PlanOperation};
+use crate::migrate::{MigrationPlan, Operation, PlanOperation};
 use crate::vocabulary::CancelFlag;
 use crate::vocabulary::Kind;
 use crate::write::edit::{EditRequest, MembershipChange, SaveOutcome};
@@ -24,7 +24,7 @@ const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:
 pub struct FailedOp {
     #[ts(type = "number")]
     pub seq: i64,
-    pub op: String,
+    pub op: Operation,
     pub label: String,
     pub message: String,
     /// The source record's id (to fix a value for this record alone).
@@ -92,10 +92,6 @@ impl Pace {
     }
 }
 
-fn kind_of(op: &str) -> Kind {
-    Kind::from_group_flag(op.contains("group") || op == "add_members")
-}
-
 /// The most creates sent in one Bulk request (the provider's own limit applies too).
 const BULK_BATCH: usize = 50;
 
@@ -139,6 +135,19 @@ struct Runner<'a> {
     last_write: Option<Instant>,
     /// The target's write-only attributes, kept out of the audit log.
     write_only: Vec<String>,
+}
+
+/// A failed operation as the journal recorded it.
+fn failed_op(o: desk_store::journal::JournalOp) -> Result<FailedOp, DeskError> {
+    Ok(FailedOp {
+        op: Operation::parse(&o.op).ok_or_else(|| {
+            DeskError::Internal(format!("the journal names an unknown operation {:?}", o.op))
+        })?,
+        seq: o.seq,
+        label: o.label,
+        message: o.message.unwrap_or_default(),
+        source_id: o.source_id,
+    })
 }
 
 /// True when a Bulk request was refused for what it holds (a value in one of its records, its
@@ -191,7 +200,7 @@ impl Runner<'_> {
                 }
             }
             self.pace_writes().await;
-            let kind = kind_of(&op.op);
+            let kind = op.op.kind();
             match self.client.create_written(endpoint(kind), &op.data).await {
                 Ok(w) => {
                     statuses.push(Some(w.status));
@@ -227,7 +236,7 @@ impl Runner<'_> {
             .iter()
             .map(|(seq, op)| {
                 scim_client::BulkOperation::create(
-                    endpoint(kind_of(&op.op)),
+                    endpoint(op.op.kind()),
                     &format!("op{seq}"),
                     op.data.clone(),
                 )
@@ -309,7 +318,7 @@ impl Runner<'_> {
                     None => Err(failure_text(&DeskError::Scim(
                         scim_client::ScimError::Http {
                             method: "POST".into(),
-                            url: format!("{} (Bulk)", endpoint(kind_of(&op.op))),
+                            url: format!("{} (Bulk)", endpoint(op.op.kind())),
                             status: r.status,
                             body: Box::new(body),
                             retry_after: None,
@@ -338,7 +347,7 @@ impl Runner<'_> {
             .unchecked_transaction()
             .map_err(desk_store::StoreError::from)?;
         for (((seq, op), outcome), status) in batch.iter().zip(&out).zip(statuses) {
-            let kind = kind_of(&op.op);
+            let kind = op.op.kind();
             let (resource_id, operation, after, state, message) = match outcome {
                 Ok(tid) => {
                     let ext = op.data.get("externalId").and_then(Value::as_str);
@@ -398,7 +407,7 @@ impl Runner<'_> {
 
     /// A record created by an earlier attempt, found by its externalId.
     async fn find_created(&self, op: &PlanOperation) -> Result<Option<String>, DeskError> {
-        let kind = kind_of(&op.op);
+        let kind = op.op.kind();
         let Some(ext) = op.data.get("externalId").and_then(Value::as_str) else {
             return Ok(None);
         };
@@ -426,7 +435,7 @@ impl Runner<'_> {
             let after = change(&before);
             let req = EditRequest {
                 provider: self.plan.target.clone(),
-                kind: kind.as_str().into(),
+                kind,
                 id: id.to_string(),
                 before,
                 after,
@@ -447,10 +456,10 @@ impl Runner<'_> {
 
     /// Runs one operation; returns the target id it produced or touched.
     async fn execute(&mut self, op: &PlanOperation) -> Result<Option<String>, DeskError> {
-        let kind = kind_of(&op.op);
+        let kind = op.op.kind();
         self.pace_writes().await;
-        match op.op.as_str() {
-            "create_user" | "create_group" => {
+        match op.op {
+            Operation::CreateUser | Operation::CreateGroup => {
                 let created = match self
                     .desk
                     .create_with(&self.client, &self.plan.target, kind, &op.data, false)
@@ -469,14 +478,14 @@ impl Runner<'_> {
                 self.remember(kind, &op.source_id, &tid, ext)?;
                 Ok(Some(tid))
             }
-            "update_user" => {
+            Operation::UpdateUser => {
                 let tid = self
                     .target_of(kind, &op.source_id, op.target_id.as_ref())
                     .ok_or_else(|| DeskError::NotFound("the target record is unknown".into()))?;
                 self.save(kind, &tid, |b| overlay(b, &op.data)).await?;
                 Ok(Some(tid))
             }
-            "add_members" => {
+            Operation::AddMembers => {
                 let gid = self
                     .target_of(Kind::Group, &op.source_id, op.target_id.as_ref())
                     .ok_or_else(|| {
@@ -523,7 +532,7 @@ impl Runner<'_> {
                 }
                 Ok(Some(gid))
             }
-            "set_manager" => {
+            Operation::SetManager => {
                 let uid = self
                     .target_of(Kind::User, &op.source_id, op.target_id.as_ref())
                     .ok_or_else(|| DeskError::NotFound("the user was not created".into()))?;
@@ -541,7 +550,7 @@ impl Runner<'_> {
                 .await?;
                 Ok(Some(uid))
             }
-            "deactivate_user" => {
+            Operation::DeactivateUser => {
                 let tid = op
                     .target_id
                     .clone()
@@ -550,7 +559,7 @@ impl Runner<'_> {
                     .await?;
                 Ok(Some(tid))
             }
-            "delete_user" => {
+            Operation::DeleteUser => {
                 let tid = op
                     .target_id
                     .clone()
@@ -567,9 +576,6 @@ impl Runner<'_> {
                 }
                 Ok(Some(tid))
             }
-            other => Err(DeskError::InvalidInput(format!(
-                "The plan has an operation SCIM Desk does not know: {other}."
-            ))),
         }
     }
 }
@@ -613,7 +619,7 @@ pub struct MigrationReport {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdEntry {
-    pub kind: String,
+    pub kind: Kind,
     pub source_id: String,
     pub target_id: String,
     pub external_id: Option<String>,
@@ -636,14 +642,8 @@ impl Desk {
                 db.migration_ops(id)?
                     .into_iter()
                     .filter(|o| o.state == "failed")
-                    .map(|o| FailedOp {
-                        seq: o.seq,
-                        op: o.op,
-                        label: o.label,
-                        message: o.message.unwrap_or_default(),
-                        source_id: o.source_id,
-                    })
-                    .collect()
+                    .map(failed_op)
+                    .collect::<Result<_, _>>()?
             } else {
                 Vec::new()
             };
@@ -693,19 +693,14 @@ impl Desk {
             failed: ops
                 .iter()
                 .filter(|o| o.state == "failed")
-                .map(|o| FailedOp {
-                    seq: o.seq,
-                    op: o.op.clone(),
-                    label: o.label.clone(),
-                    message: o.message.clone().unwrap_or_default(),
-                    source_id: o.source_id.clone(),
-                })
-                .collect(),
+                .cloned()
+                .map(failed_op)
+                .collect::<Result<_, _>>()?,
             id_map: db
                 .id_map(id)?
                 .into_iter()
                 .map(|e| IdEntry {
-                    kind: e.kind,
+                    kind: Kind::parse(&e.kind),
                     source_id: e.source_id,
                     target_id: e.target_id,
                     external_id: e.external_id,
@@ -762,7 +757,7 @@ impl Desk {
         let removals = plan
             .operations
             .iter()
-            .filter(|o| o.op == "deactivate_user" || o.op == "delete_user")
+            .filter(|o| o.op.removes_access())
             .count();
         if removals == 0 {
             return Ok(());
@@ -880,10 +875,10 @@ impl Desk {
                 continue;
             };
             // In doubt after a crash: a create may have reached the target.
-            if j.state == "sent" && op.op.starts_with("create_") {
+            if j.state == "sent" && op.op.is_create() {
                 if let Some(tid) = runner.find_created(&op).await? {
                     let ext = op.data.get("externalId").and_then(Value::as_str);
-                    runner.remember(kind_of(&op.op), &op.source_id, &tid, ext)?;
+                    runner.remember(op.op.kind(), &op.source_id, &tid, ext)?;
                     self.db()?.mark_op(id, j.seq, "done", Some(&tid), None)?;
                     report.done += 1;
                     report.settled += 1;
@@ -894,7 +889,7 @@ impl Desk {
             }
             // Creates of one kind in a row go out in Bulk where the target supports it.
             // (Not once Bulk was refused in this run: `create_bulk` learned it.)
-            if runner.profile.bulk.supported && op.op.starts_with("create_") {
+            if runner.profile.bulk.supported && op.op.is_create() {
                 let mut batch = vec![(j.seq, op.clone())];
                 while batch.len() < BULK_BATCH {
                     let Some(next) = journal.get(i + batch.len()) else {
@@ -916,7 +911,7 @@ impl Desk {
                         Ok(_) => report.done += 1,
                         Err(message) => report.failed.push(FailedOp {
                             seq: *seq,
-                            op: op.op.clone(),
+                            op: op.op,
                             label: op.label.clone(),
                             message,
                             source_id: op.source_id.clone(),
@@ -940,7 +935,7 @@ impl Desk {
                         .mark_op(id, j.seq, "failed", None, Some(&message))?;
                     report.failed.push(FailedOp {
                         seq: j.seq,
-                        op: op.op.clone(),
+                        op: op.op,
                         label: op.label.clone(),
                         message,
                         source_id: op.source_id.clone(),
@@ -970,9 +965,9 @@ impl Runner<'_> {
     async fn sample_fidelity(&self) -> Result<(), DeskError> {
         for kind in [Kind::User, Kind::Group] {
             let create = if kind == Kind::User {
-                "create_user"
+                Operation::CreateUser
             } else {
-                "create_group"
+                Operation::CreateGroup
             };
             let created = self
                 .plan

@@ -89,7 +89,7 @@ impl Desk {
                     after["nickName"] = json!("check");
                     let req = EditRequest {
                         provider: name.into(),
-                        kind: "User".into(),
+                        kind: Kind::User,
                         id: id.clone(),
                         before,
                         after,

@@ -49,8 +49,7 @@ pub struct FormSection {
 pub struct NamedRef {
     pub id: String,
     pub label: String,
-    /// `User` or `Group`.
-    pub kind: String,
+    pub kind: Kind,
 }
 
 /// One audit entry, for the record's history.
@@ -61,7 +60,7 @@ pub struct AuditRow {
     pub at: String,
     pub os_user: String,
     pub provider: String,
-    pub resource_kind: String,
+    pub resource_kind: Kind,
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
@@ -123,7 +122,7 @@ impl From<desk_store::AuditEntry> for AuditRow {
             at: e.at,
             os_user: e.os_user,
             provider: e.provider,
-            resource_kind: e.resource_kind,
+            resource_kind: Kind::parse(&e.resource_kind),
             resource_id: e.resource_id,
             operation: e.operation,
             http_status: e.http_status,
@@ -168,7 +167,7 @@ fn member_page(
                     .label
                     .unwrap_or_else(|| format!("{} (not in the copy)", m.id)),
                 id: m.id,
-                kind: m.kind,
+                kind: Kind::parse(&m.kind),
             })
             .collect(),
     })
@@ -319,7 +318,7 @@ impl Desk {
                 out.push(NamedRef {
                     id: i,
                     label,
-                    kind: k.as_str().into(),
+                    kind: k,
                 });
             }
             out.sort_by_key(|r| r.label.to_lowercase());

@@ -449,7 +449,7 @@ pub struct DirectoryRow {
 pub struct DirectoryQuery {
     pub provider: String,
     /// `User` or `Group`.
-    pub kind: String,
+    pub kind: Kind,
     /// Full-text quick search.
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -483,7 +483,7 @@ impl DirectoryQuery {
 impl Desk {
     /// [`Desk::cached_page`] for a view's query.
     pub fn directory_page(&self, q: &DirectoryQuery) -> Result<DirectoryPage, DeskError> {
-        self.cached_page(&q.provider, Kind::parse(&q.kind), &q.cache_read())
+        self.cached_page(&q.provider, q.kind, &q.cache_read())
     }
 }
 

@@ -4,14 +4,14 @@ use serde::Serialize;
 use serde_json::Value;
 use ts_rs::TS;
 
-use crate::vocabulary::{attribute_changes, AttributeChange, ChangeKind, VersionChange};
+use crate::vocabulary::{attribute_changes, AttributeChange, ChangeKind, Kind, VersionChange};
 use crate::{Desk, DeskError};
 
 /// One resource that differs between two snapshots.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceChange {
-    pub kind: String,
+    pub kind: Kind,
     pub id: String,
     /// userName or displayName, for people to read.
     pub label: String,
@@ -80,7 +80,7 @@ impl Desk {
                     (None, None) => (ChangeKind::Changed, Vec::new(), c.id.clone()),
                 };
                 ResourceChange {
-                    kind: c.kind,
+                    kind: Kind::parse(&c.kind),
                     id: c.id,
                     label: lab,
                     change,

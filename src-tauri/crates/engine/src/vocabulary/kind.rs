@@ -1,7 +1,10 @@
 //! What a record is: a user or a group.
 
-/// Users or groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Users or groups; spelled as SCIM names the resource types (`User`, `Group`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 pub enum Kind {
     User,
     Group,
@@ -28,5 +31,11 @@ impl Kind {
             Kind::User => "User",
             Kind::Group => "Group",
         }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }

@@ -404,7 +404,7 @@ impl Desk {
                     }
                     let edit = EditRequest {
                         provider: req.provider.clone(),
-                        kind: Kind::User.as_str().into(),
+                        kind: Kind::User,
                         id: id.clone(),
                         before: before.clone(),
                         after,
@@ -516,7 +516,7 @@ impl Desk {
             };
             let edit = EditRequest {
                 provider: done.provider.clone(),
-                kind: Kind::User.as_str().into(),
+                kind: Kind::User,
                 id: done_row.id.clone(),
                 before: crate::write::edit::without_unrecorded(&after),
                 after: crate::write::edit::without_unrecorded(&before),

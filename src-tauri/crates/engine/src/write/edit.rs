@@ -22,7 +22,7 @@ use desk_store::NewAudit;
 pub struct EditRequest {
     pub provider: String,
     /// `User` or `Group`.
-    pub kind: String,
+    pub kind: Kind,
     pub id: String,
     /// The resource as it was shown (with its `meta.version`): the base of the change.
     #[ts(type = "unknown")]
@@ -277,7 +277,7 @@ impl Desk {
     /// What saving `req` will send, without sending anything.
     pub async fn preview_edit(&self, req: &EditRequest) -> Result<EditPreview, DeskError> {
         let (_, profile) = self.client_with_profile(&req.provider).await?;
-        let kind = Kind::parse(&req.kind);
+        let kind = req.kind;
         let p = plan(&profile, &req.before, &req.after);
         let changes = attribute_changes(&req.before, &req.after);
         let mut warnings = Self::warnings(&profile);
@@ -398,7 +398,7 @@ impl Desk {
         pre_read: bool,
         update_cache: bool,
     ) -> Result<SaveOutcome, DeskError> {
-        let kind = Kind::parse(&req.kind);
+        let kind = req.kind;
         let ep = endpoint(kind);
         // Learned since `profile` was read (a migration run holds one profile for all its
         // saves): PATCH refused, so the whole record goes at once.
@@ -570,7 +570,7 @@ impl Desk {
         // A secret recorded as "set" has no value to go back to: it is left as it is.
         let req = EditRequest {
             provider: provider.to_string(),
-            kind: entry.resource_kind,
+            kind: Kind::parse(&entry.resource_kind),
             id,
             before: without_unrecorded(&after),
             after: without_unrecorded(&before),

@@ -20,7 +20,7 @@ const NOT_COMPARED: [&str; 6] = ["id", "meta", "schemas", "password", "groups", 
 #[serde(rename_all = "camelCase")]
 pub struct NotKept {
     /// `User` or `Group`.
-    pub kind: String,
+    pub kind: Kind,
     /// The attribute ("title", "emails.type", "urn:...:User:department").
     pub path: String,
     /// Records it happened to.
@@ -189,7 +189,7 @@ impl Desk {
             .unkept(row.id)?
             .into_iter()
             .map(|r| NotKept {
-                kind: r.kind,
+                kind: Kind::parse(&r.kind),
                 path: r.path,
                 records: u32::try_from(r.records).unwrap_or(u32::MAX),
                 first_seen: r.first_seen,
@@ -207,7 +207,7 @@ pub fn is_not_kept(not_kept: &[NotKept], kind: Kind, path: &str) -> bool {
         _ => path.to_string(),
     };
     not_kept.iter().any(|n| {
-        n.kind == kind.as_str()
+        n.kind == kind
             && (n.path.eq_ignore_ascii_case(&general)
                 || n.path.eq_ignore_ascii_case(attribute_of(&general)))
     })
@@ -230,7 +230,7 @@ pub fn why_not_sticking<'a>(
     let prefix = format!("{}.", change.path.to_lowercase());
     let subs: Vec<&NotKept> = not_kept
         .iter()
-        .filter(|n| n.kind == kind.as_str() && n.path.to_lowercase().starts_with(&prefix))
+        .filter(|n| n.kind == kind && n.path.to_lowercase().starts_with(&prefix))
         .collect();
     if subs.is_empty() {
         return None;
@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn a_change_path_finds_its_attribute() {
         let nk = vec![NotKept {
-            kind: "User".into(),
+            kind: Kind::User,
             path: "emails.type".into(),
             records: 3,
             first_seen: String::new(),

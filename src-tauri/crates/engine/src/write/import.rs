@@ -255,10 +255,7 @@ impl Desk {
             .chars()
             .map(|c| if c.is_alphanumeric() { c } else { '-' })
             .collect();
-        format!(
-            "{safe}-{}s-{stamp}.csv",
-            Kind::parse(&q.kind).as_str().to_lowercase()
-        )
+        format!("{safe}-{}s-{stamp}.csv", q.kind.as_str().to_lowercase())
     }
 
     /// Writes the rows of a view to `path` (a file the person chose); returns its path.
@@ -267,7 +264,7 @@ impl Desk {
         q: &DirectoryQuery,
         path: &std::path::Path,
     ) -> Result<String, DeskError> {
-        let kind = Kind::parse(&q.kind);
+        let kind = q.kind;
         let db = self.db()?;
         let snapshot = latest_snapshot(&db, &q.provider)?;
         let (rows, _) = read_cache(
@@ -504,7 +501,7 @@ impl Desk {
                 ("update", Some(before)) => {
                     let edit = EditRequest {
                         provider: req.provider.clone(),
-                        kind: "User".into(),
+                        kind: Kind::User,
                         id: p.row.id.clone().unwrap_or_default(),
                         before: before.clone(),
                         after: p.after.clone(),

@@ -42,7 +42,7 @@ pub fn first_user(desk: &Desk, search: Option<&str>) -> Value {
     let page = desk
         .directory_page(&DirectoryQuery {
             provider: "p".into(),
-            kind: "User".into(),
+            kind: desk_engine::vocabulary::Kind::User,
             search: search.map(str::to_string),
             filter: Some("active eq true".into()),
             sort: Some("userName".into()),
