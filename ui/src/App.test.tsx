@@ -181,8 +181,7 @@ describe("App", () => {
     );
     renderApp();
     const items = await screen.findAllByTestId("provider-item");
-    const tags = (i: number) =>
-      Array.from(items[i]?.querySelectorAll(".tag.warn") ?? []).map((t) => t.textContent);
+    const tags = (i: number) => Array.from(items[i]?.querySelectorAll(".tag.warn") ?? []).map((t) => t.textContent);
     expect(tags(0)).toEqual(["TLS not verified"]);
     expect(tags(1)).toEqual(["NOT ENCRYPTED"]);
     // (.tag.warn is drawn in the danger colour: styles.css.)
@@ -225,7 +224,12 @@ describe("App", () => {
       if (cmd === "app_info") return info;
       if (cmd === "list_providers") return [synced];
       if (cmd === "cached_page")
-        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: true }] };
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [{ id: "1", userName: "ann", active: true }],
+        };
       return null;
     });
     renderApp();
@@ -260,7 +264,12 @@ describe("App", () => {
       if (cmd === "app_info") return info;
       if (cmd === "list_providers") return [synced];
       if (cmd === "cached_page")
-        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: true }] };
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [{ id: "1", userName: "ann", active: true }],
+        };
       return null;
     });
     renderApp();
@@ -289,7 +298,12 @@ describe("App", () => {
       if (cmd === "app_info") return info;
       if (cmd === "list_providers") return [synced];
       if (cmd === "cached_page")
-        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: true }] };
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [{ id: "1", userName: "ann", active: true }],
+        };
       return null;
     });
     const { container } = renderApp();
@@ -420,7 +434,12 @@ describe("App", () => {
       if (cmd === "app_info") return info;
       if (cmd === "list_providers") return [synced];
       if (cmd === "cached_page")
-        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: true }] };
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [{ id: "1", userName: "ann", active: true }],
+        };
       if (cmd === "resource_detail")
         return detailOf({
           resource: { id: "1", userName: "ann", title: "Lead" },
@@ -457,7 +476,12 @@ describe("App", () => {
     expect(screen.getByTestId("audit-changes").textContent).toBe("Job title: Engineer → Lead");
     // The SCIM paths and the recorded states one click away.
     const technical = JSON.parse(screen.getByTestId("audit-detail").textContent ?? "{}") as Record<string, unknown>;
-    expect(technical).toMatchObject({ operation: "update", status: 204, paths: ["title"], before: { title: "Engineer" } });
+    expect(technical).toMatchObject({
+      operation: "update",
+      status: 204,
+      paths: ["title"],
+      before: { title: "Engineer" },
+    });
     // Any saved edit can be reverted: its review goes from what it saved back to what was there.
     fireEvent.click(screen.getByTestId("revert-change"));
     await waitFor(() => expect(previews).toHaveLength(1));
@@ -470,10 +494,21 @@ describe("App", () => {
       if (cmd === "app_info") return info;
       if (cmd === "list_providers") return [synced];
       if (cmd === "cached_page")
-        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active: false }] };
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [{ id: "1", userName: "ann", active: false }],
+        };
       if (cmd === "resource_detail")
         return detailOf({
-          resource: { id: "1", userName: "ann", displayName: "Ann Lee", active: false, emails: [{ value: "ann@x.org", type: "work" }] },
+          resource: {
+            id: "1",
+            userName: "ann",
+            displayName: "Ann Lee",
+            active: false,
+            emails: [{ value: "ann@x.org", type: "work" }],
+          },
           groups: [{ id: "g1", label: "Payroll", kind: "Group" }],
           audit: [
             {
@@ -561,7 +596,12 @@ describe("App", () => {
       if (cmd === "app_info") return info;
       if (cmd === "list_providers") return [synced];
       if (cmd === "cached_page")
-        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "1", userName: "ann", active }] };
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [{ id: "1", userName: "ann", active }],
+        };
       if (cmd === "resource_detail")
         return detailOf({
           resource: { id: "1", userName: "ann", active },
@@ -706,7 +746,12 @@ describe("App", () => {
       if (cmd === "app_info") return info;
       if (cmd === "list_providers") return [synced];
       if (cmd === "cached_page")
-        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "ann", userName: "ann", active: true }] };
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [{ id: "ann", userName: "ann", active: true }],
+        };
       if (cmd === "resource_detail") {
         const id = (args as { id: string }).id;
         opened.push(id);
@@ -739,7 +784,12 @@ describe("App", () => {
       if (cmd === "cached_page") {
         const q = (args as { query: { kind: string; search?: string } }).query;
         if (q.kind === "Group") return { total: 1, offset: 0, rows: [{ id: "g2", displayName: "Payroll" }] };
-        return { total: 1, offset: 0, snapshotAt: "2026-11-28T10:00:00Z", rows: [{ id: "u1", userName: "ann", active: true }] };
+        return {
+          total: 1,
+          offset: 0,
+          snapshotAt: "2026-11-28T10:00:00Z",
+          rows: [{ id: "u1", userName: "ann", active: true }],
+        };
       }
       if (cmd === "resource_detail")
         return detailOf({
@@ -782,7 +832,12 @@ describe("App", () => {
 
   it("selects people with checkboxes and Shift+click, deactivates them in one reviewed run, and undoes it", async () => {
     const synced = provider({ lastSyncAt: "2026-11-28T10:00:00Z" });
-    const people = ["ann", "bob", "cy", "dee"].map((u, i) => ({ id: `u${i}`, userName: u, displayName: u.toUpperCase(), active: true }));
+    const people = ["ann", "bob", "cy", "dee"].map((u, i) => ({
+      id: `u${i}`,
+      userName: u,
+      displayName: u.toUpperCase(),
+      active: true,
+    }));
     const calls: Record<string, unknown[]> = {};
     const report = {
       provider: "HR",
@@ -831,7 +886,9 @@ describe("App", () => {
     const summary = await screen.findByTestId("bulk-summary");
     expect(summary.textContent).toContain("Deactivate for 3 people");
     expect(screen.getAllByTestId("bulk-preview-row")[0]?.textContent).toContain("Active: yes → no");
-    expect(calls.preview_bulk?.[0]).toEqual({ request: { provider: "HR", ids: ["u0", "u1", "u2"], action: { kind: "deactivate" } } });
+    expect(calls.preview_bulk?.[0]).toEqual({
+      request: { provider: "HR", ids: ["u0", "u1", "u2"], action: { kind: "deactivate" } },
+    });
     fireEvent.click(screen.getByTestId("bulk-save"));
     const result = await screen.findByTestId("bulk-result");
     expect(result.textContent).toContain("Saved for 2 people; 1 person not saved");

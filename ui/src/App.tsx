@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ipc, toCommandError, type ConnectionReport, type DemoProgress } from "./ipc";
+import { ipc, toCommandError, type DemoProgress } from "./ipc";
 import { testIds } from "./testIds";
 import { Sidebar } from "./components/Sidebar";
 import { MainPanel } from "./components/MainPanel";
@@ -10,18 +10,14 @@ import { AddProviderDialog } from "./components/AddProviderDialog";
 import { ErrorBox } from "./components/ErrorBox";
 import { CrashNotice } from "./components/CrashNotice";
 import { Failsafe } from "./components/Failsafe";
-
-/** Reachability of the selected provider, as last checked. */
-export type Reachability =
-  | { state: "unknown" }
-  | { state: "online"; report?: ConnectionReport }
-  | { state: "offline"; message: string };
+import type { Reachability } from "./reachability";
+import { queryKeys } from "./queryKeys";
 
 export function App() {
   const queryClient = useQueryClient();
-  const info = useQuery({ queryKey: ["appInfo"], queryFn: ipc.appInfo });
+  const info = useQuery({ queryKey: queryKeys.appInfo(), queryFn: ipc.appInfo });
   const providers = useQuery({
-    queryKey: ["providers"],
+    queryKey: queryKeys.providers(),
     queryFn: ipc.listProviders,
     enabled: info.isSuccess,
   });
@@ -48,7 +44,7 @@ export function App() {
       }
     },
     onSuccess: async (report) => {
-      await queryClient.invalidateQueries({ queryKey: ["providers"] });
+      await queryClient.invalidateQueries({ queryKey: queryKeys.providers() });
       setSelected(report.providers[0]?.name ?? null);
     },
   });
@@ -95,20 +91,20 @@ export function App() {
         {migrating ? (
           <MigrationView providers={list} onClose={() => setMigrating(false)} workOffline={workOffline} />
         ) : (
-        <MainPanel
-          provider={current}
-          reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
-          onReachability={(name, r) => setReach((m) => ({ ...m, [name]: r }))}
-          onRemoved={async () => {
-            await queryClient.invalidateQueries({ queryKey: ["providers"] });
-          }}
-          onSynced={async () => {
-            await queryClient.invalidateQueries({ queryKey: ["providers"] });
-          }}
-          onAdd={() => setDialogOpen(true)}
-          workOffline={workOffline}
-          onWorkOffline={setWorkOffline}
-        />
+          <MainPanel
+            provider={current}
+            reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
+            onReachability={(name, r) => setReach((m) => ({ ...m, [name]: r }))}
+            onRemoved={async () => {
+              await queryClient.invalidateQueries({ queryKey: queryKeys.providers() });
+            }}
+            onSynced={async () => {
+              await queryClient.invalidateQueries({ queryKey: queryKeys.providers() });
+            }}
+            onAdd={() => setDialogOpen(true)}
+            workOffline={workOffline}
+            onWorkOffline={setWorkOffline}
+          />
         )}
       </Failsafe>
       <StatusBar
@@ -123,7 +119,7 @@ export function App() {
           onClose={() => setDialogOpen(false)}
           onSaved={async (p) => {
             setDialogOpen(false);
-            await queryClient.invalidateQueries({ queryKey: ["providers"] });
+            await queryClient.invalidateQueries({ queryKey: queryKeys.providers() });
             setSelected(p.name);
           }}
         />

@@ -59,7 +59,13 @@ async function openFixAfterARefusal(plans: Options[]) {
         settled: 0,
         seconds: 0.5,
         failed: [
-          { seq: 2, op: "create_user", label: "zoe", sourceId: "s1", message: 'emails.value "zoë.1@x.org" must contain only ASCII characters' },
+          {
+            seq: 2,
+            op: "create_user",
+            label: "zoe",
+            sourceId: "s1",
+            message: 'emails.value "zoë.1@x.org" must contain only ASCII characters',
+          },
         ],
       };
     return null;

@@ -27,7 +27,7 @@ describe("ipc", () => {
     let seen: unknown = null;
     mockIPC((cmd, args) => {
       seen = { cmd, args };
-      throw { code: "duplicate_name", message: "a provider named \"A\" already exists" };
+      throw { code: "duplicate_name", message: 'a provider named "A" already exists' };
     });
     const input = {
       name: "A",

@@ -156,8 +156,7 @@ export const ipc = {
   listProviders: () => call<ProviderSummary[]>("list_providers"),
   addProvider: (input: ProviderInput) => call<ProviderSummary>("add_provider", { input }),
   removeProvider: (name: string) => call<void>("remove_provider", { name }),
-  updateProvider: (name: string, input: ProviderInput) =>
-    call<ProviderSummary>("update_provider", { name, input }),
+  updateProvider: (name: string, input: ProviderInput) => call<ProviderSummary>("update_provider", { name, input }),
   testConnection: (input: ProviderInput) => call<ConnectionReport>("test_connection", { input }),
   testProvider: (name: string) => call<ConnectionReport>("test_provider", { name }),
   startDemo: () => call<DemoReport>("start_demo"),
@@ -166,8 +165,7 @@ export const ipc = {
     call<ResourceDetail>("resource_detail", { provider, kind, id }),
   groupMembers: (provider: string, groupId: string, search: string, offset: number, limit: number) =>
     call<MemberPage>("group_members", { provider, groupId, search, offset, limit }),
-  newResourceForm: (provider: string, kind: Kind) =>
-    call<FormSection[]>("new_resource_form", { provider, kind }),
+  newResourceForm: (provider: string, kind: Kind) => call<FormSection[]>("new_resource_form", { provider, kind }),
   previewEdit: (request: EditRequest) => call<EditPreview>("preview_edit", { request }),
   saveEdit: (request: EditRequest) => call<SaveOutcome>("save_edit", { request }),
   mergeConflict: (request: MergeRequest) => call<unknown>("merge_conflict", { request }),

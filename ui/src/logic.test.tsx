@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { combine, comparison, operatorsFor, USER_FILTER_ATTRIBUTES } from "./filterBuilder";
-import { changedPaths, ENTERPRISE, getValue, pruneEmpty, setValue, validate, visibleAttributes, type JsonObject } from "./resource";
+import {
+  changedPaths,
+  ENTERPRISE,
+  getValue,
+  pruneEmpty,
+  setValue,
+  validate,
+  visibleAttributes,
+  type JsonObject,
+} from "./resource";
 import type { FormSection } from "./bindings/FormSection";
 import { bulkResultWords, bulkWords } from "./bulk";
 import { recordLines } from "./printing";
@@ -17,7 +26,9 @@ describe("filter builder", () => {
     expect(comparison(attr("title"), "pr", "ignored")).toBe("title pr");
   });
   it("turns a picked date into an instant", () => {
-    expect(comparison(attr("meta.lastModified"), "ge", "2026-11-01")).toBe('meta.lastModified ge "2026-11-01T00:00:00Z"');
+    expect(comparison(attr("meta.lastModified"), "ge", "2026-11-01")).toBe(
+      'meta.lastModified ge "2026-11-01T00:00:00Z"',
+    );
   });
   it("combines with and, keeping an or on the left together", () => {
     expect(combine("", "a pr")).toBe("a pr");
@@ -87,7 +98,14 @@ describe("form values", () => {
     expect(validate(user, [core])).toEqual([]);
   });
   it("sends only what was filled in for a new record", () => {
-    expect(pruneEmpty({ userName: "x", name: { givenName: "", familyName: "" }, emails: [{ value: "", type: "work", primary: true }], active: false })).toEqual({
+    expect(
+      pruneEmpty({
+        userName: "x",
+        name: { givenName: "", familyName: "" },
+        emails: [{ value: "", type: "work", primary: true }],
+        active: false,
+      }),
+    ).toEqual({
       userName: "x",
       active: false,
     });
@@ -112,7 +130,10 @@ describe("mapping rules in the window", () => {
       { attribute: "userName", transform: "lower" },
     ]);
     expect(rules.groups).toEqual([{ attribute: "displayName", template: "Team {displayName}" }]);
-    expect(ruleFromRow({ kind: "users", attribute: "x", action: "constant", value: "42" })).toEqual({ attribute: "x", constant: 42 });
+    expect(ruleFromRow({ kind: "users", attribute: "x", action: "constant", value: "42" })).toEqual({
+      attribute: "x",
+      constant: 42,
+    });
     expect(rowsFromRules(rules)).toEqual(rows.slice(0, 4));
     expect(() => rowsFromRules({ users: [{ attribute: "x" }] })).toThrow(/does nothing/);
     // The transforms for values a target refuses, the same shape as a --rules file.
@@ -172,7 +193,10 @@ describe("attribute labels in words", () => {
 describe("names that follow each other", () => {
   it("offers the display and full names made from the old names, and only those", async () => {
     const { namesToFollow } = await import("./resource");
-    const original = { displayName: "Ada Byron", name: { givenName: "Ada", familyName: "Byron", formatted: "Ada Byron" } };
+    const original = {
+      displayName: "Ada Byron",
+      name: { givenName: "Ada", familyName: "Byron", formatted: "Ada Byron" },
+    };
     const draft = structuredClone(original);
     draft.name.familyName = "Lovelace";
     const f = namesToFollow(original, draft);
@@ -210,7 +234,16 @@ describe("the form in words", () => {
       ...extra,
     });
     const sections: FormSection[] = [
-      { schema: "urn:ietf:params:scim:schemas:core:2.0:User", name: "User", extension: false, attributes: [a("ims", { multiValued: true, type: "complex", subAttributes: [a("value"), a("type")] }), a("profileUrl"), a("title")] },
+      {
+        schema: "urn:ietf:params:scim:schemas:core:2.0:User",
+        name: "User",
+        extension: false,
+        attributes: [
+          a("ims", { multiValued: true, type: "complex", subAttributes: [a("value"), a("type")] }),
+          a("profileUrl"),
+          a("title"),
+        ],
+      },
       {
         schema: ENT,
         name: "EnterpriseUser",
@@ -228,7 +261,15 @@ describe("the form in words", () => {
       </QueryClientProvider>,
     );
     const text = container.textContent ?? "";
-    for (const words of ["Profile", "Employment", "Chat accounts", "Profile address", "Job title", "Manager", "Employee number"]) {
+    for (const words of [
+      "Profile",
+      "Employment",
+      "Chat accounts",
+      "Profile address",
+      "Job title",
+      "Manager",
+      "Employee number",
+    ]) {
       expect(text).toContain(words);
     }
     for (const scim of ["EnterpriseUser", "Ims", "Profile url", "$ref", "RFC 7643"]) {
@@ -245,9 +286,9 @@ describe("bulk words", () => {
     expect(bulkWords({ kind: "setAttribute", path: `${ENTERPRISE}:department`, value: "Sales" })).toBe(
       "Set Department to “Sales”",
     );
-    expect(bulkWords({ kind: "setAttribute", path: `${ENTERPRISE}:manager`, value: { value: "m1" } }, undefined, "Ann Lee")).toBe(
-      "Set Manager to “Ann Lee”",
-    );
+    expect(
+      bulkWords({ kind: "setAttribute", path: `${ENTERPRISE}:manager`, value: { value: "m1" } }, undefined, "Ann Lee"),
+    ).toBe("Set Manager to “Ann Lee”");
     expect(bulkWords({ kind: "setAttribute", path: "title", value: null })).toBe("Clear Job title");
     expect(bulkWords({ kind: "addToGroup", groupId: "g1" }, "Crew")).toBe("Add to the group “Crew”");
     expect(bulkResultWords(4, 1, 0)).toBe("Saved for 4 people; 1 person already so");
@@ -258,7 +299,12 @@ describe("bulk words", () => {
 describe("the side-by-side list", () => {
   const m = (label: string, tag: string, targetLabel?: string) =>
     ({ label, tag, targetLabel, sourceId: label }) as unknown as RecordMatch;
-  const list = [m("Team 10", "matched_equal", "Team 10"), m("ann", "only_in_source"), m("Team 2", "matched_different", "Team Two"), m("zoe", "only_in_target", "zoe")];
+  const list = [
+    m("Team 10", "matched_equal", "Team 10"),
+    m("ann", "only_in_source"),
+    m("Team 2", "matched_different", "Team Two"),
+    m("zoe", "only_in_target", "zoe"),
+  ];
   it("finds by either side's name, filters by status and sorts naturally either way", () => {
     const labels = (xs: RecordMatch[]) => xs.map((x) => x.label);
     expect(labels(visibleMatches(list, null, "", "source", false))).toEqual(["ann", "Team 2", "Team 10", "zoe"]);
@@ -275,7 +321,12 @@ describe("a complex attribute's change", () => {
     expect(
       perAttribute([
         { change: "added", path: ent, after: { department: "Sales", costCenter: "CC-1" } },
-        { change: "changed", path: "name", before: { givenName: "Ann", familyName: "Lee" }, after: { givenName: "Ann", familyName: "Ray" } },
+        {
+          change: "changed",
+          path: "name",
+          before: { givenName: "Ann", familyName: "Lee" },
+          after: { givenName: "Ann", familyName: "Ray" },
+        },
         { change: "changed", path: "title", before: "A", after: "B" },
       ]).map((c) => [c.path, c.before, c.after]),
     ).toEqual([
@@ -321,7 +372,10 @@ describe("a printed record", () => {
 describe("a chart's bar clicked", () => {
   it("opens the list it counted: a status, a department (quoted, or none), a group by name", () => {
     expect(drillTo("status", "Inactive")).toEqual({ tab: "users", status: "inactive" });
-    expect(drillTo("department", 'R&D "Labs"')).toEqual({ tab: "users", filter: `${ENTERPRISE}:department eq "R&D \\"Labs\\""` });
+    expect(drillTo("department", 'R&D "Labs"')).toEqual({
+      tab: "users",
+      filter: `${ENTERPRISE}:department eq "R&D \\"Labs\\""`,
+    });
     expect(drillTo("department", "(none)")).toEqual({ tab: "users", filter: `not (${ENTERPRISE}:department pr)` });
     expect(drillTo("group", "Mentors")).toEqual({ tab: "groups", search: "Mentors" });
   });
@@ -334,7 +388,11 @@ describe("a fix for a refused record", () => {
       attribute: "emails.value",
       action: "ascii",
     });
-    expect(suggestRule("title must be at most 64 characters")).toMatchObject({ attribute: "title", action: "truncate", value: "64" });
+    expect(suggestRule("title must be at most 64 characters")).toMatchObject({
+      attribute: "title",
+      action: "truncate",
+      value: "64",
+    });
     expect(suggestRule("nickName is not supported")).toMatchObject({ attribute: "nickName", action: "drop" });
     expect(suggestRule("nickName is required")).toMatchObject({ attribute: "nickName", action: "default" });
     expect(suggestRule("The provider had an internal problem")).toBeNull();

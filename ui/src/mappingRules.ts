@@ -84,7 +84,8 @@ function rowOf(kind: RuleRow["kind"], r: MappingRule): RuleRow {
   const base = { kind, attribute: r.attribute, value: "", ...(r.record ? { record: r.record } : {}) };
   if (r.drop) return { ...base, action: "drop" };
   if (r.rename !== undefined && r.rename !== null) return { ...base, action: "rename", value: r.rename };
-  if (r.constant !== undefined && r.constant !== null) return { ...base, action: "constant", value: String(r.constant) };
+  if (r.constant !== undefined && r.constant !== null)
+    return { ...base, action: "constant", value: String(r.constant) };
   if (r.template !== undefined && r.template !== null) return { ...base, action: "template", value: r.template };
   const t = r.transform;
   if (t === "lower" || t === "upper" || t === "trim" || t === "ascii") return { ...base, action: t };
@@ -140,7 +141,9 @@ export function suggestRule(message: string): RuleRow | null {
   // "employeeNumber is required": a value when it is empty.
   const required = /([A-Za-z][\w.:]*)\s+(?:is|are)\s+(?:required|missing|mandatory)/i.exec(message)?.[1];
   if (required) return { kind: "users", attribute: required, action: "default", value: "" };
-  const path = /\b(emails\.value|username|displayname|title|nickname|name\.\w+|emails|phonenumbers)\b/i.exec(message)?.[1];
+  const path = /\b(emails\.value|username|displayname|title|nickname|name\.\w+|emails|phonenumbers)\b/i.exec(
+    message,
+  )?.[1];
   const characters = /ascii|character|accent|invalid value|not valid/.test(m);
   if ((path?.toLowerCase().startsWith("emails") || /e-?mail/.test(m)) && characters) {
     return { kind: "users", attribute: "emails.value", action: "ascii", value: "" };

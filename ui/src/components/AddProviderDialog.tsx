@@ -54,8 +54,7 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
     mutationFn: () => (editing ? ipc.updateProvider(editing.name, input()) : ipc.addProvider(input())),
     onSuccess: (p) => onSaved(p),
   });
-  const secretLabel =
-    authKind === "bearer" ? "Token" : authKind === "oauth2" ? "Client secret" : "Password";
+  const secretLabel = authKind === "bearer" ? "Token" : authKind === "oauth2" ? "Client secret" : "Password";
   // Plain http to another computer: only with the visible switch below.
   const plainHttp = isRemotePlainHttp(baseUrl) || (authKind === "oauth2" && isRemotePlainHttp(tokenUrl));
   // Editing: the address (or the token address) moved to another origin while the stored secret
@@ -76,187 +75,193 @@ export function AddProviderDialog({ onClose, onSaved, editing }: Props) {
 
   return (
     <Modal title={editing ? `Edit ${editing.name}` : "Add provider"} testId={testIds.dialog} onClose={onClose}>
-        <form onSubmit={submit}>
+      <form onSubmit={submit}>
+        <label>
+          Name
+          <input
+            autoFocus={!editing}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. Okta production"
+            required
+            disabled={!!editing}
+            data-testid={testIds.fieldName}
+          />
+        </label>
+        <label>
+          SCIM base address
+          <input
+            value={baseUrl}
+            onChange={(e) => setBaseUrl(e.target.value)}
+            placeholder="https://example.com/scim/v2"
+            inputMode="url"
+            spellCheck={false}
+            required
+            data-testid={testIds.fieldUrl}
+          />
+        </label>
+        <label>
+          Sign-in method
+          <select
+            value={authKind}
+            onChange={(e) => setAuthKind(e.target.value as AuthKind)}
+            data-testid={testIds.fieldAuth}
+          >
+            <option value="bearer">Bearer token</option>
+            <option value="basic">User name and password</option>
+            <option value="oauth2">OAuth 2.0 client credentials</option>
+            <option value="none">None</option>
+          </select>
+        </label>
+        {authKind === "oauth2" && (
           <label>
-            Name
+            Token address
             <input
-              autoFocus={!editing}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              placeholder="e.g. Okta production"
-              required
-              disabled={!!editing}
-              data-testid={testIds.fieldName}
-            />
-          </label>
-          <label>
-            SCIM base address
-            <input
-              value={baseUrl}
-              onChange={(e) => setBaseUrl(e.target.value)}
-              placeholder="https://example.com/scim/v2"
+              value={tokenUrl}
+              onChange={(e) => setTokenUrl(e.target.value)}
+              placeholder="https://login.example.com/oauth2/token"
               inputMode="url"
               spellCheck={false}
-              required
-              data-testid={testIds.fieldUrl}
+              data-testid={testIds.fieldTokenUrl}
             />
           </label>
+        )}
+        {(authKind === "basic" || authKind === "oauth2") && (
           <label>
-            Sign-in method
-            <select
-              value={authKind}
-              onChange={(e) => setAuthKind(e.target.value as AuthKind)}
-              data-testid={testIds.fieldAuth}
-            >
-              <option value="bearer">Bearer token</option>
-              <option value="basic">User name and password</option>
-              <option value="oauth2">OAuth 2.0 client credentials</option>
-              <option value="none">None</option>
-            </select>
-          </label>
-          {authKind === "oauth2" && (
-            <label>
-              Token address
-              <input
-                value={tokenUrl}
-                onChange={(e) => setTokenUrl(e.target.value)}
-                placeholder="https://login.example.com/oauth2/token"
-                inputMode="url"
-                spellCheck={false}
-                data-testid={testIds.fieldTokenUrl}
-              />
-            </label>
-          )}
-          {(authKind === "basic" || authKind === "oauth2") && (
-            <label>
-              {authKind === "oauth2" ? "Client ID" : "User name"}
-              <input
-                value={username}
-                onChange={(e) => setUsername(e.target.value)}
-                autoComplete="off"
-                data-testid={testIds.fieldUsername}
-              />
-            </label>
-          )}
-          {authKind !== "none" && (
-            <label>
-              {secretLabel}
-              <input
-                type="password"
-                placeholder={editing ? "Leave empty to keep the one in the keyring" : undefined}
-                value={secret}
-                onChange={(e) => setSecret(e.target.value)}
-                autoComplete="off"
-                data-testid={testIds.fieldSecret}
-              />
-              <span className="hint">Kept in the system keyring, never in SCIM Desk's files.</span>
-            </label>
-          )}
-          {authKind === "oauth2" && (
-            <label>
-              Scope (if the provider asks for one)
-              <input value={scope} onChange={(e) => setScope(e.target.value)} spellCheck={false} data-testid={testIds.fieldScope} />
-            </label>
-          )}
-          {baseUrl.trim().toLowerCase().startsWith("https:") && !tlsSkipVerify && (
-            <div className="ca-field">
-              <label className="file-button">
-                Provider's certificate authority (PEM)…
-                <input
-                  type="file"
-                  accept=".pem,.crt,.cer,application/x-pem-file"
-                  className="sr-only"
-                  data-testid={testIds.fieldCaFile}
-                  onChange={async (e) => {
-                    const f = e.target.files?.[0];
-                    e.target.value = "";
-                    if (!f) return;
-                    setCaPem(await f.text());
-                    setCaName(f.name);
-                  }}
-                />
-              </label>
-              {caPem ? (
-                <span className="small">
-                  Trusting {caName}{" "}
-                  <button type="button" onClick={() => { setCaPem(""); setCaName(""); }}>
-                    Remove
-                  </button>
-                </span>
-              ) : (
-                <span className="muted small">Only for a server whose certificate no public authority signed.</span>
-              )}
-            </div>
-          )}
-          <label className="check">
+            {authKind === "oauth2" ? "Client ID" : "User name"}
             <input
-              type="checkbox"
-              checked={tlsSkipVerify}
-              onChange={(e) => setTlsSkipVerify(e.target.checked)}
-              data-testid={testIds.fieldTlsSkip}
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              autoComplete="off"
+              data-testid={testIds.fieldUsername}
             />
-            Do not verify the server's certificate (unsafe)
           </label>
-          {tlsSkipVerify && (
-            <p className="warning" role="note">
-              Anyone on the network could read or change what is sent to this provider. Use only
-              for a test server you control.
-            </p>
-          )}
-          {plainHttp && (
-            <>
-              <label className="check">
-                <input
-                  type="checkbox"
-                  checked={allowPlainHttp}
-                  onChange={(e) => setAllowPlainHttp(e.target.checked)}
-                  data-testid={testIds.fieldPlainHttp}
-                />
-                Allow an unencrypted connection (http)
-              </label>
-              <p className="warning" role="note">
-                This address is not encrypted: the {secretLabel.toLowerCase()} and every record would travel in
-                clear text across the network. Use the provider's https:// address if it has one.
-              </p>
-            </>
-          )}
-          {movedTo && (
+        )}
+        {authKind !== "none" && (
+          <label>
+            {secretLabel}
+            <input
+              type="password"
+              placeholder={editing ? "Leave empty to keep the one in the keyring" : undefined}
+              value={secret}
+              onChange={(e) => setSecret(e.target.value)}
+              autoComplete="off"
+              data-testid={testIds.fieldSecret}
+            />
+            <span className="hint">Kept in the system keyring, never in SCIM Desk's files.</span>
+          </label>
+        )}
+        {authKind === "oauth2" && (
+          <label>
+            Scope (if the provider asks for one)
+            <input
+              value={scope}
+              onChange={(e) => setScope(e.target.value)}
+              spellCheck={false}
+              data-testid={testIds.fieldScope}
+            />
+          </label>
+        )}
+        {baseUrl.trim().toLowerCase().startsWith("https:") && !tlsSkipVerify && (
+          <div className="ca-field">
+            <label className="file-button">
+              Provider's certificate authority (PEM)…
+              <input
+                type="file"
+                accept=".pem,.crt,.cer,application/x-pem-file"
+                className="sr-only"
+                data-testid={testIds.fieldCaFile}
+                onChange={async (e) => {
+                  const f = e.target.files?.[0];
+                  e.target.value = "";
+                  if (!f) return;
+                  setCaPem(await f.text());
+                  setCaName(f.name);
+                }}
+              />
+            </label>
+            {caPem ? (
+              <span className="small">
+                Trusting {caName}{" "}
+                <button
+                  type="button"
+                  onClick={() => {
+                    setCaPem("");
+                    setCaName("");
+                  }}
+                >
+                  Remove
+                </button>
+              </span>
+            ) : (
+              <span className="muted small">Only for a server whose certificate no public authority signed.</span>
+            )}
+          </div>
+        )}
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={tlsSkipVerify}
+            onChange={(e) => setTlsSkipVerify(e.target.checked)}
+            data-testid={testIds.fieldTlsSkip}
+          />
+          Do not verify the server's certificate (unsafe)
+        </label>
+        {tlsSkipVerify && (
+          <p className="warning" role="note">
+            Anyone on the network could read or change what is sent to this provider. Use only for a test server you
+            control.
+          </p>
+        )}
+        {plainHttp && (
+          <>
             <label className="check">
               <input
                 type="checkbox"
-                checked={keepSecret}
-                onChange={(e) => setKeepSecret(e.target.checked)}
-                data-testid={testIds.fieldKeepSecret}
+                checked={allowPlainHttp}
+                onChange={(e) => setAllowPlainHttp(e.target.checked)}
+                data-testid={testIds.fieldPlainHttp}
               />
-              Send the stored {secretLabel.toLowerCase()} to the new address {movedTo}
+              Allow an unencrypted connection (http)
             </label>
-          )}
-          {test.isError && <ErrorBox error={toCommandError(test.error)} title="Connection failed" />}
-          {test.isSuccess && <CapabilityList report={test.data} />}
-          {save.isError && <ErrorBox error={toCommandError(save.error)} title="Not saved" />}
-          <div className="dialog-actions">
-            <button
-              type="button"
-              onClick={() => test.mutate()}
-              disabled={test.isPending}
-              data-testid={testIds.testConnection}
-            >
-              {test.isPending ? "Testing…" : "Test connection"}
-            </button>
-            <span className="spacer" />
-            <button type="button" onClick={onClose} data-testid={testIds.cancelDialog}>
-              Cancel
-            </button>
-            <button
-              type="submit"
-              className="primary"
-              disabled={save.isPending}
-              data-testid={testIds.saveProvider}
-            >
-              Save
-            </button>
-          </div>
-        </form>
+            <p className="warning" role="note">
+              This address is not encrypted: the {secretLabel.toLowerCase()} and every record would travel in clear text
+              across the network. Use the provider's https:// address if it has one.
+            </p>
+          </>
+        )}
+        {movedTo && (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={keepSecret}
+              onChange={(e) => setKeepSecret(e.target.checked)}
+              data-testid={testIds.fieldKeepSecret}
+            />
+            Send the stored {secretLabel.toLowerCase()} to the new address {movedTo}
+          </label>
+        )}
+        {test.isError && <ErrorBox error={toCommandError(test.error)} title="Connection failed" />}
+        {test.isSuccess && <CapabilityList report={test.data} />}
+        {save.isError && <ErrorBox error={toCommandError(save.error)} title="Not saved" />}
+        <div className="dialog-actions">
+          <button
+            type="button"
+            onClick={() => test.mutate()}
+            disabled={test.isPending}
+            data-testid={testIds.testConnection}
+          >
+            {test.isPending ? "Testing…" : "Test connection"}
+          </button>
+          <span className="spacer" />
+          <button type="button" onClick={onClose} data-testid={testIds.cancelDialog}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={save.isPending} data-testid={testIds.saveProvider}>
+            Save
+          </button>
+        </div>
+      </form>
     </Modal>
   );
 }

@@ -9,6 +9,7 @@ import { ErrorBox } from "./ErrorBox";
 import { Modal } from "./Modal";
 import { ProgressBar } from "./ProgressBar";
 import { UserPicker } from "./UserPicker";
+import { queryKeys } from "../queryKeys";
 
 /** Where the dialog begins: the action chosen in the selection bar, or the undo of a run. */
 export type BulkStart =
@@ -74,7 +75,7 @@ export function BulkDialog({ provider, ids, start, onClose, onReport }: Props) {
   const [progress, setProgress] = useState<RunProgress | null>(null);
   const request: BulkRequest | null = action ? { provider, ids, action } : null;
   const preview = useQuery({
-    queryKey: ["bulk-preview", request],
+    queryKey: queryKeys.bulkPreview(request),
     enabled: request !== null && start.kind !== "undo",
     queryFn: () => ipc.previewBulk(request as BulkRequest),
     gcTime: 0,
@@ -132,7 +133,9 @@ export function BulkDialog({ provider, ids, start, onClose, onReport }: Props) {
           done={progress?.finished ?? 0}
           total={progress?.total ?? 0}
         />
-        <p className="muted small">Each person is saved on its own; a person who cannot be saved does not stop the others.</p>
+        <p className="muted small">
+          Each person is saved on its own; a person who cannot be saved does not stop the others.
+        </p>
       </>
     );
   } else if (report) {
@@ -145,17 +148,17 @@ export function BulkDialog({ provider, ids, start, onClose, onReport }: Props) {
           {bulkResultWords(report.saved, report.unchanged, report.failed)}.
         </p>
         <PeopleTable heads={["Person", "Result", "Why"]} more={rows.length - SHOWN}>
-              {rows.slice(0, SHOWN).map((r) => (
-                <tr key={r.id} data-testid={testIds.bulkResultRow} data-outcome={r.outcome}>
-                  <td>{r.label}</td>
-                  <td>
-                    <span className={r.outcome === "saved" || r.outcome === "unchanged" ? "tag" : "tag warn"}>
-                      {outcomeWords(r.outcome)}
-                    </span>
-                  </td>
-                  <td className="small">{r.message ?? ""}</td>
-                </tr>
-              ))}
+          {rows.slice(0, SHOWN).map((r) => (
+            <tr key={r.id} data-testid={testIds.bulkResultRow} data-outcome={r.outcome}>
+              <td>{r.label}</td>
+              <td>
+                <span className={r.outcome === "saved" || r.outcome === "unchanged" ? "tag" : "tag warn"}>
+                  {outcomeWords(r.outcome)}
+                </span>
+              </td>
+              <td className="small">{r.message ?? ""}</td>
+            </tr>
+          ))}
         </PeopleTable>
       </div>
     );
@@ -259,7 +262,8 @@ export function BulkDialog({ provider, ids, start, onClose, onReport }: Props) {
         <p data-testid={testIds.bulkSummary}>
           <strong>{words}</strong> for {count(p.changing, "person", "people")}
           {p.unchanged > 0 && <> ({count(p.unchanged, "person", "people")} already so: nothing is sent for them)</>}.
-          {action.kind === "deactivate" && " They can no longer sign in to the systems this provider feeds; their accounts are kept and you can undo this."}
+          {action.kind === "deactivate" &&
+            " They can no longer sign in to the systems this provider feeds; their accounts are kept and you can undo this."}
         </p>
         {p.warnings.map((w) => (
           <p key={w} className="warn-line small">
@@ -267,18 +271,18 @@ export function BulkDialog({ provider, ids, start, onClose, onReport }: Props) {
           </p>
         ))}
         <PeopleTable heads={["Person", "What changes"]} more={changing.length - SHOWN}>
-              {changing.slice(0, SHOWN).map((r) => (
-                <tr key={r.id} data-testid={testIds.bulkPreviewRow}>
-                  <td>{r.label}</td>
-                  <td className="small">
-                    {r.changes.map((c) => (
-                      <div key={c.path} title={c.path}>
-                        {attributeLabel(c.path)}: {shown(c.before)} → {shown(c.after)}
-                      </div>
-                    ))}
-                  </td>
-                </tr>
-              ))}
+          {changing.slice(0, SHOWN).map((r) => (
+            <tr key={r.id} data-testid={testIds.bulkPreviewRow}>
+              <td>{r.label}</td>
+              <td className="small">
+                {r.changes.map((c) => (
+                  <div key={c.path} title={c.path}>
+                    {attributeLabel(c.path)}: {shown(c.before)} → {shown(c.after)}
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
         </PeopleTable>
       </>
     );

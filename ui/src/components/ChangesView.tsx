@@ -3,6 +3,7 @@ import { ipc, toCommandError } from "../ipc";
 import { testIds } from "../testIds";
 import { attributeLabel } from "../format";
 import { ErrorBox } from "./ErrorBox";
+import { queryKeys } from "../queryKeys";
 
 function show(v: unknown): string {
   if (v === undefined || v === null) return "—";
@@ -11,7 +12,11 @@ function show(v: unknown): string {
 
 /** What changed at the provider between the two newest copies on this computer. */
 export function ChangesView({ provider, version }: { provider: string; version: string }) {
-  const q = useQuery({ queryKey: ["changes", provider, version], queryFn: () => ipc.diffSnapshots(provider), retry: false });
+  const q = useQuery({
+    queryKey: queryKeys.changes(provider, version),
+    queryFn: () => ipc.diffSnapshots(provider),
+    retry: false,
+  });
   if (q.isPending) return <p className="muted pad">Comparing the two newest copies…</p>;
   if (q.isError) {
     const e = toCommandError(q.error);
@@ -55,7 +60,9 @@ export function ChangesView({ provider, version }: { provider: string; version: 
                   <span className="muted small">{a.resourceKind === "Group" ? "group" : "user"}</span>
                 </td>
                 <td>
-                  <span className={a.operation.includes("failed") || a.operation.includes("delete") ? "tag warn" : "tag"}>
+                  <span
+                    className={a.operation.includes("failed") || a.operation.includes("delete") ? "tag warn" : "tag"}
+                  >
                     {a.operation}
                   </span>
                 </td>
@@ -81,8 +88,8 @@ export function ChangesView({ provider, version }: { provider: string; version: 
       </p>
       {d.changes.length === 0 ? (
         <p className="muted">
-          Nothing else changed at {provider} between the two syncs (changes made here update the copy at once, so they are
-          listed above).
+          Nothing else changed at {provider} between the two syncs (changes made here update the copy at once, so they
+          are listed above).
         </p>
       ) : (
         <table className="grid compact">

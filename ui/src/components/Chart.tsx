@@ -7,7 +7,13 @@ ChartJs.register(...registerables);
 function palette() {
   const css = getComputedStyle(document.documentElement);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-  return { text: v("--text", "#1b1f24"), muted: v("--muted", "#5d6875"), accent: v("--accent", "#2459d6"), warn: v("--danger", "#b42318"), border: v("--border", "#d9dee4") };
+  return {
+    text: v("--text", "#1b1f24"),
+    muted: v("--muted", "#5d6875"),
+    accent: v("--accent", "#2459d6"),
+    warn: v("--danger", "#b42318"),
+    border: v("--border", "#d9dee4"),
+  };
 }
 
 /** A Chart.js chart on a canvas (labels drawn as pixels: provider data never becomes HTML). */

@@ -19,6 +19,7 @@ import { useCacheRefresh } from "./cacheRefresh";
 import { Related, type DoneState, type SearchState, type Staged } from "./Related";
 import { RecordPrint } from "./RecordPrint";
 import { useDismiss } from "./useDismiss";
+import { queryKeys } from "../queryKeys";
 
 type Tab = "details" | "related" | "history" | "json";
 
@@ -50,7 +51,12 @@ function activeNote(request: EditRequest, who: string, provider: string): string
 /** A saved update (or undo) can be reverted: the provider accepted it and both states are known. */
 function revertible(a: ResourceDetail["audit"][number]): boolean {
   const ok = a.httpStatus !== undefined && a.httpStatus >= 200 && a.httpStatus < 300;
-  return ok && a.before !== undefined && a.after !== undefined && (a.operation === "update" || a.operation.startsWith("undo"));
+  return (
+    ok &&
+    a.before !== undefined &&
+    a.after !== undefined &&
+    (a.operation === "update" || a.operation.startsWith("undo"))
+  );
 }
 
 /** A state from the audit log without the secrets it recorded only as "set". */
@@ -88,14 +94,19 @@ export function DetailPanel({ provider, kind, id, readOnly, onClose, onDeleted, 
   // And the last membership change saved (its message and Undo outlive the re-read record).
   const membershipDone = useState<Staged | null>(null);
   const detail = useQuery({
-    queryKey: ["detail", provider, kind, id],
+    queryKey: queryKeys.detail(provider, kind, id),
     queryFn: () => ipc.resourceDetail(provider, kind, id),
   });
   // The editor's key: computed once per record read, not on every keystroke in the panel (a
   // group of 30,000 members is megabytes of JSON).
   const resource = detail.data?.resource;
   const editorKey = useMemo(() => JSON.stringify(resource), [resource]);
-  if (detail.isPending) return <aside className="detail" aria-busy="true"><p className="muted pad">Loading…</p></aside>;
+  if (detail.isPending)
+    return (
+      <aside className="detail" aria-busy="true">
+        <p className="muted pad">Loading…</p>
+      </aside>
+    );
   if (detail.isError)
     return (
       <aside className="detail">
@@ -277,11 +288,16 @@ function Editor({
         <div>
           <h2 data-testid={testIds.detailTitle}>{who}</h2>
           <p className="muted small">
-            {kind === "User" ? (active ? "Active" : "Inactive") : count(detail.membersTotal, "member")} · from the copy of{" "}
-            {new Date(detail.snapshotAt).toLocaleString()}
+            {kind === "User" ? (active ? "Active" : "Inactive") : count(detail.membersTotal, "member")} · from the copy
+            of {new Date(detail.snapshotAt).toLocaleString()}
           </p>
         </div>
-        <button type="button" onClick={() => setPrinting((n) => n + 1)} title="Print this record, or save it as a PDF" data-testid={testIds.printRecord}>
+        <button
+          type="button"
+          onClick={() => setPrinting((n) => n + 1)}
+          title="Print this record, or save it as a PDF"
+          data-testid={testIds.printRecord}
+        >
           Print…
         </button>
         <button type="button" className="icon-button" aria-label="Close details (Escape)" onClick={onClose}>
@@ -347,7 +363,12 @@ function Editor({
               <p className="muted small" data-testid={testIds.managerLine}>
                 Manager:{" "}
                 {onOpen ? (
-                  <button type="button" className="link" onClick={() => onOpen(detail.manager!.id)} data-testid={testIds.managerLink}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => onOpen(detail.manager!.id)}
+                    data-testid={testIds.managerLink}
+                  >
                     {detail.manager.label}
                   </button>
                 ) : (
@@ -545,7 +566,6 @@ function Editor({
           onCancel={() => setConfirm(null)}
         />
       )}
-
     </aside>
   );
 }

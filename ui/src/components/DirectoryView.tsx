@@ -17,6 +17,7 @@ import { NewRecordDialog } from "./NewRecordDialog";
 import { BulkDialog, type BulkStart } from "./BulkDialog";
 import type { BulkReport } from "../bindings/BulkReport";
 import { bulkResultWords, bulkWords } from "../bulk";
+import { queryKeys } from "../queryKeys";
 
 /** Rows fetched per request; the grid asks for the blocks it shows. */
 const BLOCK = 200;
@@ -51,7 +52,15 @@ const GROUP_COLUMNS: Column[] = [
   { key: "externalId", label: "External id", sort: "external_id" },
 ];
 /** Shown until the person picks columns: what fits a laptop screen. */
-const DEFAULT_HIDDEN = new Set<string>(["externalId", "phone", "manager", "employeeNumber", "costCenter", "location", "lastModified"]);
+const DEFAULT_HIDDEN = new Set<string>([
+  "externalId",
+  "phone",
+  "manager",
+  "employeeNumber",
+  "costCenter",
+  "location",
+  "lastModified",
+]);
 
 /** A cell's text: dates as the person's local date, counts with separators. */
 function cellText(r: DirectoryRow, key: keyof DirectoryRow): string {
@@ -105,7 +114,10 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
   const [sort, setSort] = useState(kind === "User" ? "user_name" : "display_name");
   const [descending, setDescending] = useState(false);
   const [visible, setVisible] = useState<string[]>(() =>
-    load(`columns:${kind}`, all.filter((c) => !DEFAULT_HIDDEN.has(c.key)).map((c) => c.key)),
+    load(
+      `columns:${kind}`,
+      all.filter((c) => !DEFAULT_HIDDEN.has(c.key)).map((c) => c.key),
+    ),
   );
   const [views, setViews] = useState<View[]>(() => load(storeKey, []));
   const [selected, setSelected] = useState<string | null>(null);
@@ -133,7 +145,16 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
   const applied = statusFilter ? combine(filter, statusFilter) : filter;
   const exportCsv = useMutation({
     mutationFn: () =>
-      ipc.exportView({ provider: provider.name, kind, search: search || undefined, filter: applied || undefined, sort, descending, offset: 0, limit: 0 }),
+      ipc.exportView({
+        provider: provider.name,
+        kind,
+        search: search || undefined,
+        filter: applied || undefined,
+        sort,
+        descending,
+        offset: 0,
+        limit: 0,
+      }),
   });
   const reveal = useMutation({ mutationFn: () => ipc.revealExport() });
   const searchRef = useRef<HTMLInputElement>(null);
@@ -143,8 +164,15 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
 
   useEffect(() => localStorage.setItem(`columns:${kind}`, JSON.stringify(visible)), [kind, visible]);
 
-  const base = { provider: provider.name, kind, search: search || undefined, filter: applied || undefined, sort, descending };
-  const key = ["cached", provider.name, kind, search, applied, sort, descending, version];
+  const base = {
+    provider: provider.name,
+    kind,
+    search: search || undefined,
+    filter: applied || undefined,
+    sort,
+    descending,
+  };
+  const key = queryKeys.cached(provider.name, kind, search, applied, sort, descending, version);
   const head = useQuery({
     queryKey: [...key, 0],
     queryFn: () => ipc.cachedPage({ ...base, offset: 0, limit: BLOCK }),
@@ -216,7 +244,10 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
   // Keyboard: "/" searches, arrows move, Enter opens, Escape closes, Space checks.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const inField = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
+      const inField =
+        e.target instanceof HTMLInputElement ||
+        e.target instanceof HTMLSelectElement ||
+        e.target instanceof HTMLTextAreaElement;
       // From the quick search, the arrows and Enter reach the results (letters keep typing).
       const inSearch = e.target === searchRef.current;
       const arrow = e.key === "ArrowDown" || e.key === "ArrowUp";
@@ -256,8 +287,8 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
       <div className="empty center">
         <p className="empty-title">{kind === "User" ? "No cached users yet" : "No cached groups yet"}</p>
         <p className="muted">
-          SCIM Desk keeps a copy of each directory on this computer so you can browse it offline. Use “Sync now” to
-          make the first copy of {provider.name}.
+          SCIM Desk keeps a copy of each directory on this computer so you can browse it offline. Use “Sync now” to make
+          the first copy of {provider.name}.
         </p>
       </div>
     );
@@ -270,7 +301,10 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
   const saveView = () => {
     const name = window.prompt("Name this view (search, filter, sort and columns are saved):");
     if (!name) return;
-    const next = [...views.filter((v) => v.name !== name), { name, search, filter, sort, descending, columns: visible }];
+    const next = [
+      ...views.filter((v) => v.name !== name),
+      { name, search, filter, sort, descending, columns: visible },
+    ];
     setViews(next);
     localStorage.setItem(storeKey, JSON.stringify(next));
   };
@@ -293,7 +327,9 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
             type="search"
             className="search"
             placeholder={
-              kind === "User" ? "Search names, e-mails, departments, phone or employee numbers  ( / )" : "Search group names  ( / )"
+              kind === "User"
+                ? "Search names, e-mails, departments, phone or employee numbers  ( / )"
+                : "Search group names  ( / )"
             }
             aria-label={`Search ${noun}`}
             value={search}
@@ -332,7 +368,12 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
           <button type="button" onClick={saveView}>
             Save view
           </button>
-          <button type="button" onClick={() => exportCsv.mutate()} disabled={exportCsv.isPending} data-testid={testIds.exportCsv}>
+          <button
+            type="button"
+            onClick={() => exportCsv.mutate()}
+            disabled={exportCsv.isPending}
+            data-testid={testIds.exportCsv}
+          >
             {exportCsv.isPending ? "Exporting…" : "Export CSV…"}
           </button>
           {!readOnly && kind === "User" && (
@@ -392,7 +433,12 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
         {reveal.isError && <ErrorBox error={toCommandError(reveal.error)} title="The folder could not be shown" />}
         {exportCsv.isError && <ErrorBox error={toCommandError(exportCsv.error)} title="Not exported" />}
         {selectable && checked.size > 0 && (
-          <div className="bulk-bar" role="toolbar" aria-label="Change the selected people" data-testid={testIds.bulkBar}>
+          <div
+            className="bulk-bar"
+            role="toolbar"
+            aria-label="Change the selected people"
+            data-testid={testIds.bulkBar}
+          >
             <strong data-testid={testIds.bulkCount}>{count(checked.size, "person", "people")} selected</strong>
             {(
               [
@@ -414,7 +460,12 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
                 {label}
               </button>
             ))}
-            <button type="button" className="link" onClick={() => setChecked(new Set())} data-testid={testIds.bulkClear}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => setChecked(new Set())}
+              data-testid={testIds.bulkClear}
+            >
               Clear selection
             </button>
           </div>
@@ -422,7 +473,8 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
         {lastBulk && !bulk && (
           <p className="ok-line small" role="status" data-testid={testIds.bulkLast}>
             {lastBulk.undo ? "Undone: " : ""}
-            {bulkWords(lastBulk.action, lastBulk.group)}: {bulkResultWords(lastBulk.saved, lastBulk.unchanged, lastBulk.failed)}.
+            {bulkWords(lastBulk.action, lastBulk.group)}:{" "}
+            {bulkResultWords(lastBulk.saved, lastBulk.unchanged, lastBulk.failed)}.
             {!lastBulk.undo && lastBulk.saved > 0 && !readOnly && (
               <>
                 {" "}
@@ -445,7 +497,13 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
         {total === 0 ? (
           <p className="muted pad">No {noun} match.</p>
         ) : (
-          <div className="grid-wrap" role="grid" aria-rowcount={total} aria-label={noun} data-testid={testIds.directoryTable}>
+          <div
+            className="grid-wrap"
+            role="grid"
+            aria-rowcount={total}
+            aria-label={noun}
+            data-testid={testIds.directoryTable}
+          >
             <div className="grid-head" role="row" style={{ gridTemplateColumns: template }}>
               {selectable && (
                 <span role="columnheader" className="check-cell" tabIndex={-1}>
@@ -454,7 +512,9 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
                     // Ctrl+A in the rows does the same; Tab goes to the rows.
                     tabIndex={-1}
                     aria-label={`Select all ${count(total, "person", "people")} shown`}
-                    title={checked.size > 0 ? "Clear the selection" : `Select all ${count(total, "person", "people")} shown`}
+                    title={
+                      checked.size > 0 ? "Clear the selection" : `Select all ${count(total, "person", "people")} shown`
+                    }
                     checked={checked.size > 0 && checked.size >= total}
                     ref={(el) => {
                       if (el) el.indeterminate = checked.size > 0 && checked.size < total;
@@ -498,7 +558,11 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
               data-testid={testIds.gridScroll}
               // One Tab stop for the rows: arrows move, Enter opens.
               tabIndex={0}
-              aria-label={selectable ? `${noun}: arrows move, Enter opens, Space selects, Ctrl+A selects all` : `${noun}: arrows move, Enter opens`}
+              aria-label={
+                selectable
+                  ? `${noun}: arrows move, Enter opens, Space selects, Ctrl+A selects all`
+                  : `${noun}: arrows move, Enter opens`
+              }
             >
               <div style={{ height: virtual.getTotalSize(), position: "relative" }}>
                 {items.map((item) => {
@@ -597,8 +661,15 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
         </Failsafe>
       )}
       {leaving && (
-        <Modal title="Leave this record with unsaved changes?" testId={testIds.unsavedDialog} alert onClose={() => setLeaving(null)}>
-          <p>Your changes to this record are not saved yet. They are sent to the provider only after you review them.</p>
+        <Modal
+          title="Leave this record with unsaved changes?"
+          testId={testIds.unsavedDialog}
+          alert
+          onClose={() => setLeaving(null)}
+        >
+          <p>
+            Your changes to this record are not saved yet. They are sent to the provider only after you review them.
+          </p>
           <div className="dialog-actions">
             <button type="button" onClick={() => setLeaving(null)} data-testid={testIds.keepEditing} autoFocus>
               Keep editing

@@ -72,7 +72,12 @@ export function FilterBar({ kind, value, onChange, error }: Props) {
           data-testid={testIds.filterInput}
           spellCheck={false}
         />
-        <button type="button" onClick={() => setOpen(!open)} aria-expanded={open} data-testid={testIds.filterBuilderToggle}>
+        <button
+          type="button"
+          onClick={() => setOpen(!open)}
+          aria-expanded={open}
+          data-testid={testIds.filterBuilderToggle}
+        >
           Builder
         </button>
         {text && (
@@ -88,14 +93,24 @@ export function FilterBar({ kind, value, onChange, error }: Props) {
       )}
       {open && attr && (
         <div className="builder" data-testid={testIds.filterBuilder}>
-          <select aria-label="Attribute" value={attr.path} onChange={(e) => pickAttribute(e.target.value)} data-testid="builder-attr">
+          <select
+            aria-label="Attribute"
+            value={attr.path}
+            onChange={(e) => pickAttribute(e.target.value)}
+            data-testid="builder-attr"
+          >
             {attrs.map((a) => (
               <option key={a.path} value={a.path}>
                 {a.label}
               </option>
             ))}
           </select>
-          <select aria-label="Operator" value={op} onChange={(e) => setOp(e.target.value as Operator)} data-testid="builder-op">
+          <select
+            aria-label="Operator"
+            value={op}
+            onChange={(e) => setOp(e.target.value as Operator)}
+            data-testid="builder-op"
+          >
             {OPERATORS.filter((o) => ops.includes(o.op)).map((o) => (
               <option key={o.op} value={o.op}>
                 {o.label}
@@ -104,7 +119,12 @@ export function FilterBar({ kind, value, onChange, error }: Props) {
           </select>
           {op !== "pr" &&
             (attr.type === "boolean" ? (
-              <select aria-label="Value" value={shown} onChange={(e) => setOperand(e.target.value)} data-testid="builder-value">
+              <select
+                aria-label="Value"
+                value={shown}
+                onChange={(e) => setOperand(e.target.value)}
+                data-testid="builder-value"
+              >
                 <option value="true">yes</option>
                 <option value="false">no</option>
               </select>

@@ -26,7 +26,9 @@ export function FixDialog({
 }) {
   const suggested = suggestRule(reason);
   const [scope, setScope] = useState<"one" | "all">("one");
-  const [rule, setRule] = useState<RuleRow>(() => suggested ?? { kind: "users", attribute: "", action: "drop", value: "" });
+  const [rule, setRule] = useState<RuleRow>(
+    () => suggested ?? { kind: "users", attribute: "", action: "drop", value: "" },
+  );
   const [attribute, setAttribute] = useState(suggested?.attribute ?? "");
   const [value, setValue] = useState(() => textAt(sent, suggested?.attribute ?? ""));
   const action = ACTIONS.find(([k]) => k === rule.action);
@@ -34,7 +36,14 @@ export function FixDialog({
   const apply = () => {
     if (!ready) return;
     if (scope === "one") {
-      onApply({ kind: "users", attribute: attribute.trim(), action: "constant", value, record: sourceId, recordLabel: label });
+      onApply({
+        kind: "users",
+        attribute: attribute.trim(),
+        action: "constant",
+        value,
+        record: sourceId,
+        recordLabel: label,
+      });
     } else {
       onApply(rule);
     }
@@ -46,17 +55,29 @@ export function FixDialog({
       </p>
       <div className="radio-row" role="radiogroup" aria-label="What to fix">
         <label className="inline">
-          <input type="radio" name="fix-scope" checked={scope === "one"} onChange={() => setScope("one")} data-testid={testIds.fixScopeOne} />
+          <input
+            type="radio"
+            name="fix-scope"
+            checked={scope === "one"}
+            onChange={() => setScope("one")}
+            data-testid={testIds.fixScopeOne}
+          />
           Another value for {label} only
         </label>
         <label className="inline">
-          <input type="radio" name="fix-scope" checked={scope === "all"} onChange={() => setScope("all")} data-testid={testIds.fixScopeAll} />
+          <input
+            type="radio"
+            name="fix-scope"
+            checked={scope === "all"}
+            onChange={() => setScope("all")}
+            data-testid={testIds.fixScopeAll}
+          />
           A rule for every record like it
         </label>
       </div>
       <p className="small muted">
-        SCIM Desk then plans again from fresh copies: only what is still missing at the target is planned, for you to review and run. The
-        fix is kept with the mapping rules.
+        SCIM Desk then plans again from fresh copies: only what is still missing at the target is planned, for you to
+        review and run. The fix is kept with the mapping rules.
       </p>
       <form
         className="form"
@@ -80,14 +101,23 @@ export function FixDialog({
             </label>
             <label>
               Value to send
-              <input value={value} onChange={(e) => setValue(e.target.value)} data-testid={testIds.fixValue} autoFocus />
+              <input
+                value={value}
+                onChange={(e) => setValue(e.target.value)}
+                data-testid={testIds.fixValue}
+                autoFocus
+              />
             </label>
           </>
         ) : (
           <>
             <label>
               Attribute
-              <input value={rule.attribute} onChange={(e) => setRule({ ...rule, attribute: e.target.value })} data-testid={testIds.fixAttribute} />
+              <input
+                value={rule.attribute}
+                onChange={(e) => setRule({ ...rule, attribute: e.target.value })}
+                data-testid={testIds.fixAttribute}
+              />
             </label>
             <label>
               What to do
@@ -106,7 +136,11 @@ export function FixDialog({
             {action?.[2] && (
               <label>
                 Value
-                <input value={rule.value} placeholder={action[2]} onChange={(e) => setRule({ ...rule, value: e.target.value })} />
+                <input
+                  value={rule.value}
+                  placeholder={action[2]}
+                  onChange={(e) => setRule({ ...rule, value: e.target.value })}
+                />
               </label>
             )}
           </>

@@ -71,7 +71,9 @@ export function ImportDialog({ provider, onClose }: { provider: string; onClose:
           />
           <textarea
             aria-label="CSV text"
-            placeholder={"userName,First name,Last name,Email,Department\nana.silva,Ana,Silva,ana.silva@example.com,Finance"}
+            placeholder={
+              "userName,First name,Last name,Email,Department\nana.silva,Ana,Silva,ana.silva@example.com,Finance"
+            }
             rows={4}
             value={csv}
             onChange={(e) => setCsv(e.target.value)}
@@ -100,7 +102,9 @@ export function ImportDialog({ provider, onClose }: { provider: string; onClose:
                       aria-label={`Attribute for column ${m.column}`}
                       value={m.attribute ?? ""}
                       onChange={(e) => {
-                        setMapping(mapping.map((x, j) => (j === i ? { ...x, attribute: e.target.value || undefined } : x)));
+                        setMapping(
+                          mapping.map((x, j) => (j === i ? { ...x, attribute: e.target.value || undefined } : x)),
+                        );
                         setPreview(null);
                       }}
                     >
@@ -120,9 +124,9 @@ export function ImportDialog({ provider, onClose }: { provider: string; onClose:
         {preview && (
           <div data-testid={testIds.importPreview}>
             <p>
-              <strong>{preview.creates}</strong> new, <strong>{preview.updates}</strong> changed,{" "}
-              {preview.unchanged} unchanged, <strong className={preview.errors ? "error-text" : undefined}>{preview.errors}</strong>{" "}
-              with problems (skipped).
+              <strong>{preview.creates}</strong> new, <strong>{preview.updates}</strong> changed, {preview.unchanged}{" "}
+              unchanged, <strong className={preview.errors ? "error-text" : undefined}>{preview.errors}</strong> with
+              problems (skipped).
             </p>
             <table className="grid compact">
               <thead>
@@ -173,7 +177,12 @@ export function ImportDialog({ provider, onClose }: { provider: string; onClose:
         <button type="button" onClick={onClose}>
           Close
         </button>
-        <button type="button" onClick={() => check.mutate()} disabled={!mapping || check.isPending} data-testid={testIds.importPreviewButton}>
+        <button
+          type="button"
+          onClick={() => check.mutate()}
+          disabled={!mapping || check.isPending}
+          data-testid={testIds.importPreviewButton}
+        >
           {check.isPending ? "Checking…" : "Preview changes"}
         </button>
         <button

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { ipc, toCommandError, type ProviderSummary, type SyncProgress } from "../ipc";
-import type { Reachability } from "../App";
+import type { Reachability } from "../reachability";
 import { testIds } from "../testIds";
 import { count, progressLabel } from "../format";
 import { ErrorBox } from "./ErrorBox";
@@ -83,8 +83,7 @@ export function MainPanel({
   const test = useMutation({
     mutationFn: (name: string) => ipc.testProvider(name),
     onSuccess: (report, name) => onReachability(name, { state: "online", report }),
-    onError: (e, name) =>
-      onReachability(name, { state: "offline", message: toCommandError(e).message }),
+    onError: (e, name) => onReachability(name, { state: "offline", message: toCommandError(e).message }),
   });
   const remove = useMutation({
     mutationFn: (name: string) => ipc.removeProvider(name),
@@ -97,9 +96,7 @@ export function MainPanel({
         <Tabs tab={tab} onTab={setTab} disabled />
         <div className="empty center">
           <p className="empty-title">No provider selected</p>
-          <p className="muted">
-            Add a SCIM provider on the left to see its users and groups here.
-          </p>
+          <p className="muted">Add a SCIM provider on the left to see its users and groups here.</p>
           <button type="button" className="primary" onClick={onAdd}>
             Add provider
           </button>
@@ -172,9 +169,7 @@ export function MainPanel({
       {sync.isPending && (
         <div className="sync-progress" data-testid={testIds.syncProgress}>
           <ProgressBar
-            label={
-              syncProgress ? progressLabel(syncProgress.stage, syncProgress.etaSeconds) : "Connecting"
-            }
+            label={syncProgress ? progressLabel(syncProgress.stage, syncProgress.etaSeconds) : "Connecting"}
             done={syncProgress?.resources ?? 0}
             total={syncProgress?.total ?? 0}
           />

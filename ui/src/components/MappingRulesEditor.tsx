@@ -79,7 +79,11 @@ export function MappingRulesEditor({
                         Only {r.recordLabel ?? `record ${r.record}`}
                       </span>
                     ) : (
-                      <select aria-label="Applies to" value={r.kind} onChange={(e) => set(i, { kind: e.target.value as RuleRow["kind"] })}>
+                      <select
+                        aria-label="Applies to"
+                        value={r.kind}
+                        onChange={(e) => set(i, { kind: e.target.value as RuleRow["kind"] })}
+                      >
                         <option value="users">Users</option>
                         <option value="groups">Groups</option>
                       </select>
@@ -95,7 +99,11 @@ export function MappingRulesEditor({
                     />
                   </td>
                   <td>
-                    <select aria-label="Action" value={r.action} onChange={(e) => set(i, { action: e.target.value as RuleRow["action"] })}>
+                    <select
+                      aria-label="Action"
+                      value={r.action}
+                      onChange={(e) => set(i, { action: e.target.value as RuleRow["action"] })}
+                    >
                       {ACTIONS.map(([k, l]) => (
                         <option key={k} value={k}>
                           {l}
@@ -126,7 +134,11 @@ export function MappingRulesEditor({
                     )}
                   </td>
                   <td>
-                    <button type="button" aria-label={`Remove the rule for ${r.attribute || "this attribute"}`} onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+                    <button
+                      type="button"
+                      aria-label={`Remove the rule for ${r.attribute || "this attribute"}`}
+                      onClick={() => onChange(rows.filter((_, j) => j !== i))}
+                    >
                       Remove
                     </button>
                   </td>

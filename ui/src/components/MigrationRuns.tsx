@@ -63,7 +63,12 @@ export function MigrationRuns({
                 </td>
                 <td>
                   {unfinished && (
-                    <button type="button" disabled={busy} onClick={() => onResume(r.id)} data-testid={testIds.migrationResume}>
+                    <button
+                      type="button"
+                      disabled={busy}
+                      onClick={() => onResume(r.id)}
+                      data-testid={testIds.migrationResume}
+                    >
                       {r.failed.length > 0 && r.waiting === 0 ? "Try failed again" : "Resume"}
                     </button>
                   )}

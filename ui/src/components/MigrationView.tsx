@@ -24,7 +24,7 @@ import { ErrorBox } from "./ErrorBox";
 import { ProgressBar } from "./ProgressBar";
 import { PrintLines, Printable } from "./Printable";
 import { FixDialog } from "./FixDialog";
-
+import { queryKeys } from "../queryKeys";
 
 const OPS: [Operation, string][] = [
   ["create_user", "New users"],
@@ -56,7 +56,13 @@ function MatchRow({ m, open, onToggle }: { m: RecordMatch; open: boolean; onTogg
           <span className={warn ? "tag warn" : "tag"}>{label}</span>
           {m.rule && <span className="muted small"> by {m.rule}</span>}
           {changes.length > 0 && (
-            <button type="button" className="link small" aria-expanded={open} onClick={onToggle} data-testid={testIds.matchToggle}>
+            <button
+              type="button"
+              className="link small"
+              aria-expanded={open}
+              onClick={onToggle}
+              data-testid={testIds.matchToggle}
+            >
               {open ? "▾" : "▸"} {changes.length === 1 ? "1 difference" : `${changes.length} differences`}
             </button>
           )}
@@ -164,7 +170,7 @@ export function MigrationView({
   const [fixing, setFixing] = useState<FailedOp | null>(null);
   const donePrinting = useCallback(() => setPrinting(0), []);
   const options: PlanOptions = { rules: rulesOf(rules), targetOnly, maxDeletes };
-  const runs = useQuery({ queryKey: ["migration-runs"], queryFn: () => ipc.migrationRuns() });
+  const runs = useQuery({ queryKey: queryKeys.migrationRuns(), queryFn: () => ipc.migrationRuns() });
 
   /** Runs `work` while showing how the reading of the providers goes. */
   const whileReading = async <T,>(work: () => Promise<T>): Promise<T> => {
@@ -293,8 +299,8 @@ export function MigrationView({
         <div>
           <h1>Migrate between providers</h1>
           <p className="muted">
-            Plan from fresh copies of both sides, review, then run. Nothing is deleted or deactivated unless you
-            choose it below; every operation is journaled so a stopped run can go on.
+            Plan from fresh copies of both sides, review, then run. Nothing is deleted or deactivated unless you choose
+            it below; every operation is journaled so a stopped run can go on.
           </p>
         </div>
         <button type="button" onClick={onClose}>
@@ -302,8 +308,26 @@ export function MigrationView({
         </button>
       </header>
       <div className="migration-pick">
-        <ProviderSelect label="From" value={source} providers={providers} testId={testIds.migrationSource} onChange={(v) => { setSource(v); setPlan(null); }} />
-        <ProviderSelect label="to" value={target} providers={providers} testId={testIds.migrationTarget} onChange={(v) => { setTarget(v); setPlan(null); }} />
+        <ProviderSelect
+          label="From"
+          value={source}
+          providers={providers}
+          testId={testIds.migrationSource}
+          onChange={(v) => {
+            setSource(v);
+            setPlan(null);
+          }}
+        />
+        <ProviderSelect
+          label="to"
+          value={target}
+          providers={providers}
+          testId={testIds.migrationTarget}
+          onChange={(v) => {
+            setTarget(v);
+            setPlan(null);
+          }}
+        />
         <button
           type="button"
           className="primary"
@@ -333,10 +357,22 @@ export function MigrationView({
       <details className="card migration-options" data-testid={testIds.migrationOptions}>
         <summary>
           Mapping rules ({rules.length}) and users only in the target (
-          {targetOnly === "keep" ? "left as they are" : targetOnly === "deactivate" ? "deactivated" : `deleted, at most ${maxDeletes}`})
+          {targetOnly === "keep"
+            ? "left as they are"
+            : targetOnly === "deactivate"
+              ? "deactivated"
+              : `deleted, at most ${maxDeletes}`}
+          )
         </summary>
         <h3>Mapping rules</h3>
-        <MappingRulesEditor rows={rules} onChange={(r) => { setRules(r); setPlan(null); }} onLoadError={setFileError} />
+        <MappingRulesEditor
+          rows={rules}
+          onChange={(r) => {
+            setRules(r);
+            setPlan(null);
+          }}
+          onLoadError={setFileError}
+        />
         <h3>Users only in the target</h3>
         <div className="radio-row" role="radiogroup" aria-label="Users only in the target">
           {(
@@ -352,7 +388,10 @@ export function MigrationView({
                 name="target-only"
                 value={k}
                 checked={targetOnly === k}
-                onChange={() => { setTargetOnly(k); setPlan(null); }}
+                onChange={() => {
+                  setTargetOnly(k);
+                  setPlan(null);
+                }}
                 data-testid={`${testIds.migrationTargetOnly}-${k}`}
               />
               {l}
@@ -365,7 +404,10 @@ export function MigrationView({
                 type="number"
                 min={0}
                 value={maxDeletes}
-                onChange={(e) => { setMaxDeletes(Math.max(0, Number(e.target.value) || 0)); setPlan(null); }}
+                onChange={(e) => {
+                  setMaxDeletes(Math.max(0, Number(e.target.value) || 0));
+                  setPlan(null);
+                }}
                 aria-label="Most deletes"
                 className="narrow"
               />
@@ -383,7 +425,10 @@ export function MigrationView({
           <ProgressBar
             label={
               reading
-                ? progressLabel(`${verify.isPending ? "Verifying: " : ""}${reading.stage} at ${reading.provider}`, reading.etaSeconds)
+                ? progressLabel(
+                    `${verify.isPending ? "Verifying: " : ""}${reading.stage} at ${reading.provider}`,
+                    reading.etaSeconds,
+                  )
                 : stage || (verify.isPending ? "Verifying" : "Working")
             }
             done={reading?.resources ?? 0}
@@ -502,7 +547,10 @@ export function MigrationView({
             {save.isSuccess && <span className="muted small mono">Saved to {save.data}</span>}
           </div>
           {verify.data && (
-            <p className={verify.data.operations.length ? "warning" : "ok-line"} data-testid={testIds.migrationVerified}>
+            <p
+              className={verify.data.operations.length ? "warning" : "ok-line"}
+              data-testid={testIds.migrationVerified}
+            >
               {verify.data.operations.length === 0
                 ? verify.data.notKept.length > 0
                   ? `Verified: ${verify.data.target} holds everything from ${verify.data.source} that it keeps (0 differences; what it does not keep is listed below).`
@@ -518,7 +566,14 @@ export function MigrationView({
                 ["review", `Needs a decision (${plan.review.length})`],
               ] as [Tab, string][]
             ).map(([t, l]) => (
-              <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? "tab active" : "tab"} onClick={() => setTab(t)}>
+              <button
+                key={t}
+                type="button"
+                role="tab"
+                aria-selected={tab === t}
+                className={tab === t ? "tab active" : "tab"}
+                onClick={() => setTab(t)}
+              >
                 {l}
               </button>
             ))}
@@ -548,7 +603,13 @@ export function MigrationView({
               </div>
               <div className="chips">
                 {TAGS.map(([k, l]) => (
-                  <button key={k} type="button" className={tag === k ? "chip active" : "chip"} onClick={() => setTag(tag === k ? null : k)} data-testid={`${testIds.matchFilter}-${k}`}>
+                  <button
+                    key={k}
+                    type="button"
+                    className={tag === k ? "chip active" : "chip"}
+                    onClick={() => setTag(tag === k ? null : k)}
+                    data-testid={`${testIds.matchFilter}-${k}`}
+                  >
                     {l} ({plan.matches.filter((m) => m.tag === k).length})
                   </button>
                 ))}
@@ -620,11 +681,7 @@ export function MigrationView({
           )}
         </section>
       )}
-      <MigrationRuns
-        runs={runs.data ?? []}
-        busy={busy || workOffline}
-        onResume={(id) => resume.mutate(id)}
-      />
+      <MigrationRuns runs={runs.data ?? []} busy={busy || workOffline} onResume={(id) => resume.mutate(id)} />
       {fixing && (
         <FixDialog
           label={fixing.label}
@@ -690,8 +747,12 @@ export function MigrationView({
           title={`Send ${total} changes to ${targetName}?`}
           body={[
             `${count("create_user")} users and ${count("create_group")} groups will be created at ${targetName}, ${count("update_user")} users changed, then memberships and managers linked.`,
-            count("deactivate_user") > 0 ? `${count("deactivate_user")} users only at ${targetName} will be deactivated.` : "",
-            count("delete_user") > 0 ? `${count("delete_user")} users only at ${targetName} will be DELETED at the end.` : "Nothing is deleted.",
+            count("deactivate_user") > 0
+              ? `${count("deactivate_user")} users only at ${targetName} will be deactivated.`
+              : "",
+            count("delete_user") > 0
+              ? `${count("delete_user")} users only at ${targetName} will be DELETED at the end.`
+              : "Nothing is deleted.",
           ]
             .filter(Boolean)
             .join(" ")}

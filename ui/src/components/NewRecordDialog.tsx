@@ -7,6 +7,7 @@ import { Modal } from "./Modal";
 import { ErrorBox } from "./ErrorBox";
 import { SchemaForm } from "./SchemaForm";
 import { useCacheRefresh } from "./cacheRefresh";
+import { queryKeys } from "../queryKeys";
 
 const DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Finance", "People", "Support", "Operations", "Legal"];
 
@@ -22,7 +23,10 @@ export function NewRecordDialog({
   onClose: () => void;
   onCreated: (id: string) => void;
 }) {
-  const form = useQuery({ queryKey: ["form", provider, kind], queryFn: () => ipc.newResourceForm(provider, kind) });
+  const form = useQuery({
+    queryKey: queryKeys.newForm(provider, kind),
+    queryFn: () => ipc.newResourceForm(provider, kind),
+  });
   const [draft, setDraft] = useState<JsonObject>(kind === "User" ? newUserTemplate() : newGroupTemplate());
   const refresh = useCacheRefresh();
   const create = useMutation({
@@ -39,50 +43,50 @@ export function NewRecordDialog({
   const noun = kind === "User" ? "user" : "group";
   return (
     <Modal title={`New ${noun} at ${provider}`} testId={testIds.newDialog} wide onClose={onClose}>
-    {kind === "User" && (
-      <label className="inline">
-        Start from the template for
-        <select
-          aria-label="Department template"
-          onChange={(e) => setDraft(newUserTemplate(e.target.value || undefined))}
-          data-testid="template-department"
+      {kind === "User" && (
+        <label className="inline">
+          Start from the template for
+          <select
+            aria-label="Department template"
+            onChange={(e) => setDraft(newUserTemplate(e.target.value || undefined))}
+            data-testid="template-department"
+          >
+            <option value="">no department</option>
+            {DEPARTMENTS.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {form.isError && <ErrorBox error={toCommandError(form.error)} title="The form could not be built" />}
+      <div className="dialog-scroll">
+        <SchemaForm
+          provider={provider}
+          sections={sections}
+          value={draft}
+          onChange={setDraft}
+          creating
+          changed={new Set(changedPaths({}, draft, sections))}
+        />
+      </div>
+      {create.isError && <ErrorBox error={toCommandError(create.error)} title={`The ${noun} was not created`} />}
+      {problems.length > 0 && <p className="error-line">{problems.join(" ")}</p>}
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose} disabled={create.isPending}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="primary"
+          disabled={problems.length > 0 || create.isPending || !form.data}
+          onClick={() => create.mutate()}
+          data-testid={testIds.createRecord}
         >
-          <option value="">no department</option>
-          {DEPARTMENTS.map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
-      </label>
-    )}
-    {form.isError && <ErrorBox error={toCommandError(form.error)} title="The form could not be built" />}
-    <div className="dialog-scroll">
-      <SchemaForm
-        provider={provider}
-        sections={sections}
-        value={draft}
-        onChange={setDraft}
-        creating
-        changed={new Set(changedPaths({}, draft, sections))}
-      />
-    </div>
-    {create.isError && <ErrorBox error={toCommandError(create.error)} title={`The ${noun} was not created`} />}
-    {problems.length > 0 && <p className="error-line">{problems.join(" ")}</p>}
-    <div className="dialog-actions">
-      <button type="button" onClick={onClose} disabled={create.isPending}>
-        Cancel
-      </button>
-      <button
-        type="button"
-        className="primary"
-        disabled={problems.length > 0 || create.isPending || !form.data}
-        onClick={() => create.mutate()}
-        data-testid={testIds.createRecord}
-      >
-        {create.isPending ? "Creating…" : `Create ${noun}`}
-      </button>
-    </div>
+          {create.isPending ? "Creating…" : `Create ${noun}`}
+        </button>
+      </div>
     </Modal>
   );
 }

@@ -6,6 +6,7 @@ import { testIds } from "../testIds";
 import { Chart } from "./Chart";
 import { ErrorBox } from "./ErrorBox";
 import { drillTo, type Drill } from "../drill";
+import { queryKeys } from "../queryKeys";
 
 /** A horizontal bar chart of counts, every label shown. */
 function bars(counts: Count[], label: string, color: string) {
@@ -37,7 +38,7 @@ export function OverviewView({
   version: string;
   onDrill?: (d: Drill) => void;
 }) {
-  const q = useQuery({ queryKey: ["overview", provider, version], queryFn: () => ipc.overview(provider) });
+  const q = useQuery({ queryKey: queryKeys.overview(provider, version), queryFn: () => ipc.overview(provider) });
   const data = q.data;
   const status = useCallback(
     (p: { accent: string; warn: string }) => ({
@@ -46,7 +47,11 @@ export function OverviewView({
         labels: ["Active", "Inactive"],
         datasets: [{ data: [data?.active ?? 0, data?.inactive ?? 0], backgroundColor: [p.accent, p.warn] }],
       },
-      options: { animation: false as const, maintainAspectRatio: false, plugins: { legend: { position: "bottom" as const } } },
+      options: {
+        animation: false as const,
+        maintainAspectRatio: false,
+        plugins: { legend: { position: "bottom" as const } },
+      },
     }),
     [data],
   );
@@ -58,8 +63,18 @@ export function OverviewView({
       data: {
         labels: (data?.snapshots ?? []).map((s) => new Date(s.takenAt).toLocaleString()),
         datasets: [
-          { label: "Users", data: (data?.snapshots ?? []).map((s) => s.users), borderColor: p.accent, backgroundColor: p.accent },
-          { label: "Groups", data: (data?.snapshots ?? []).map((s) => s.groups), borderColor: p.warn, backgroundColor: p.warn },
+          {
+            label: "Users",
+            data: (data?.snapshots ?? []).map((s) => s.users),
+            borderColor: p.accent,
+            backgroundColor: p.accent,
+          },
+          {
+            label: "Groups",
+            data: (data?.snapshots ?? []).map((s) => s.groups),
+            borderColor: p.warn,
+            backgroundColor: p.warn,
+          },
         ],
       },
       options: {
@@ -86,7 +101,9 @@ export function OverviewView({
     <div className="overview" data-testid={testIds.overview}>
       <div className="kpis">
         <div className="kpi">
-          <span className="kpi-value" data-testid="kpi-users">{data.users.toLocaleString()}</span>
+          <span className="kpi-value" data-testid="kpi-users">
+            {data.users.toLocaleString()}
+          </span>
           <span className="muted">users</span>
         </div>
         <div className="kpi">
@@ -143,10 +160,7 @@ export function OverviewView({
               One copy so far: sync again later to see how the directory grows or shrinks.
             </p>
           ) : (
-            <Chart
-              label={data.snapshots.map((s) => `${s.takenAt}: ${s.users} users`).join(", ")}
-              config={overTime}
-            />
+            <Chart label={data.snapshots.map((s) => `${s.takenAt}: ${s.users} users`).join(", ")} config={overTime} />
           )}
         </section>
       </div>

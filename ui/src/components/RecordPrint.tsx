@@ -29,8 +29,8 @@ export function RecordPrint({
     <Printable title={`${who} - ${provider}`} onDone={onDone}>
       <h1>{who}</h1>
       <p>
-        {kind === "User" ? `Person at ${provider} · ${active ? "active" : "inactive"}` : `Group at ${provider}`} · as held in
-        the copy of {new Date(detail.snapshotAt).toLocaleString()}
+        {kind === "User" ? `Person at ${provider} · ${active ? "active" : "inactive"}` : `Group at ${provider}`} · as
+        held in the copy of {new Date(detail.snapshotAt).toLocaleString()}
       </p>
       <h2>Record</h2>
       <PrintLines lines={recordLines(detail.resource)} />

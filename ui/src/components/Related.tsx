@@ -9,6 +9,7 @@ import { useCacheRefresh } from "./cacheRefresh";
 import { ErrorBox } from "./ErrorBox";
 import { Modal } from "./Modal";
 import { UserPicker } from "./UserPicker";
+import { queryKeys } from "../queryKeys";
 
 /** The search state of a group's member list, kept by the panel across re-reads. */
 export type SearchState = [string, (s: string) => void];
@@ -105,7 +106,9 @@ export function Related({
                 gid &&
                 !detail.groups.some((g) => g.id === gid) &&
                 setStaged((s) =>
-                  s.add.some((a) => a.id === gid) ? s : { ...s, add: [...s.add, { id: gid, label: label ?? gid, kind: "Group" }] },
+                  s.add.some((a) => a.id === gid)
+                    ? s
+                    : { ...s, add: [...s.add, { id: gid, label: label ?? gid, kind: "Group" }] },
                 )
               }
             />
@@ -114,7 +117,12 @@ export function Related({
         {pending > 0 && (
           <div className="banner staged" data-testid={testIds.membershipStaged}>
             <span>Not saved yet: {groupWords(staged, true)}.</span>{" "}
-            <button type="button" className="primary" onClick={() => setReviewing(true)} data-testid={testIds.membershipReview}>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => setReviewing(true)}
+              data-testid={testIds.membershipReview}
+            >
               Review and save
             </button>{" "}
             <button type="button" onClick={() => setStaged({ add: [], remove: [] })}>
@@ -135,7 +143,9 @@ export function Related({
                   disabled={change.isPending}
                   onClick={() =>
                     setStaged((s) =>
-                      leaving(g) ? { ...s, remove: s.remove.filter((r) => r.id !== g.id) } : { ...s, remove: [...s.remove, g] },
+                      leaving(g)
+                        ? { ...s, remove: s.remove.filter((r) => r.id !== g.id) }
+                        : { ...s, remove: [...s.remove, g] },
                     )
                   }
                 >
@@ -149,14 +159,20 @@ export function Related({
           <MembershipReview
             title={`Review the groups of ${displayLabel(detail.resource as JsonObject)}`}
             staged={staged}
-            words={{ add: "Joins", remove: "Leaves", warning: `Leaving a group takes away what it gives at ${provider}.` }}
+            words={{
+              add: "Joins",
+              remove: "Leaves",
+              warning: `Leaving a group takes away what it gives at ${provider}.`,
+            }}
             busy={change.isPending}
             onSave={() => change.mutate(staged)}
             onCancel={() => setReviewing(false)}
           />
         )}
         <h3 className="small-head">Reports to</h3>
-        <p data-testid={testIds.reportsTo}>{detail.manager ? person(detail.manager) : <span className="muted">Nobody (no manager set).</span>}</p>
+        <p data-testid={testIds.reportsTo}>
+          {detail.manager ? person(detail.manager) : <span className="muted">Nobody (no manager set).</span>}
+        </p>
         <h3 className="small-head">Direct reports</h3>
         <ul className="related" data-testid={testIds.directReports}>
           {detail.reports.length === 0 && <li className="muted">Nobody reports to this person.</li>}
@@ -200,7 +216,9 @@ export function Related({
             onChange={(uid, label) =>
               uid &&
               setStaged((s) =>
-                s.add.some((a) => a.id === uid) ? s : { ...s, add: [...s.add, { id: uid, label: label ?? uid, kind: "User" }] },
+                s.add.some((a) => a.id === uid)
+                  ? s
+                  : { ...s, add: [...s.add, { id: uid, label: label ?? uid, kind: "User" }] },
               )
             }
           />
@@ -208,10 +226,13 @@ export function Related({
       )}
       {pending > 0 && (
         <div className="banner staged" data-testid={testIds.membershipStaged}>
-          <span>
-            Not saved yet: {membershipWords(staged, true)}.
-          </span>{" "}
-          <button type="button" className="primary" onClick={() => setReviewing(true)} data-testid={testIds.membershipReview}>
+          <span>Not saved yet: {membershipWords(staged, true)}.</span>{" "}
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setReviewing(true)}
+            data-testid={testIds.membershipReview}
+          >
             Review and save
           </button>{" "}
           <button type="button" onClick={() => setStaged({ add: [], remove: [] })}>
@@ -302,7 +323,14 @@ function MembershipReview({
         <button type="button" onClick={onCancel} disabled={busy}>
           Cancel
         </button>
-        <button type="button" className="primary" onClick={onSave} disabled={busy} data-testid={testIds.membershipSave} autoFocus>
+        <button
+          type="button"
+          className="primary"
+          onClick={onSave}
+          disabled={busy}
+          data-testid={testIds.membershipSave}
+          autoFocus
+        >
           {busy ? "Saving…" : "Save to provider"}
         </button>
       </div>
@@ -319,8 +347,10 @@ export interface Staged {
 /** "Joined 2 groups and left 1" (or, staged, "2 groups to join and 1 to leave"). */
 function groupWords(c: Staged, staged = false): string {
   const parts = [];
-  if (c.add.length > 0) parts.push(staged ? `${count(c.add.length, "group")} to join` : `joined ${count(c.add.length, "group")}`);
-  if (c.remove.length > 0) parts.push(staged ? `${count(c.remove.length, "group")} to leave` : `left ${count(c.remove.length, "group")}`);
+  if (c.add.length > 0)
+    parts.push(staged ? `${count(c.add.length, "group")} to join` : `joined ${count(c.add.length, "group")}`);
+  if (c.remove.length > 0)
+    parts.push(staged ? `${count(c.remove.length, "group")} to leave` : `left ${count(c.remove.length, "group")}`);
   const text = parts.join(" and ");
   return staged ? text : text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -352,7 +382,7 @@ function GroupMembers({
 }) {
   const needle = useDeferredValue(search.trim());
   const pages = useInfiniteQuery({
-    queryKey: ["members", provider, id, needle, detail.snapshotAt, detail.membersTotal],
+    queryKey: queryKeys.members(provider, id, needle, detail.snapshotAt, detail.membersTotal),
     queryFn: ({ pageParam }) => ipc.groupMembers(provider, id, needle, pageParam, MEMBERS_PAGE),
     initialPageParam: 0,
     // The copy changes only by a sync or a write, and both change the key or invalidate it.

@@ -318,7 +318,15 @@ function MultiValues({
 }
 
 /** The detail form, generated from the provider's schemas. */
-export function SchemaForm({ provider, sections, value, onChange, creating = false, readOnly = false, changed }: Props) {
+export function SchemaForm({
+  provider,
+  sections,
+  value,
+  onChange,
+  creating = false,
+  readOnly = false,
+  changed,
+}: Props) {
   return (
     <div className="schema-form">
       {sections.map((section) => (
@@ -330,10 +338,7 @@ export function SchemaForm({ provider, sections, value, onChange, creating = fal
             const isLocked = locked(a, creating, readOnly);
             const set = (next: Json | undefined) => onChange(setValue(value, section, a.name, next));
             return (
-              <div
-                key={a.name}
-                className={changed.has(id) ? "attr changed" : "attr"}
-              >
+              <div key={a.name} className={changed.has(id) ? "attr changed" : "attr"}>
                 <label
                   className="attr-label"
                   htmlFor={a.type === "complex" || a.multiValued ? undefined : id}
@@ -341,7 +346,9 @@ export function SchemaForm({ provider, sections, value, onChange, creating = fal
                 >
                   {attributeLabel(a.name)}
                   {a.required && <abbr title="required"> *</abbr>}
-                  {isLocked && !readOnly && <span className="tag">{a.mutability === "immutable" ? "set once" : "read-only"}</span>}
+                  {isLocked && !readOnly && (
+                    <span className="tag">{a.mutability === "immutable" ? "set once" : "read-only"}</span>
+                  )}
                 </label>
                 {a.multiValued ? (
                   <MultiValues

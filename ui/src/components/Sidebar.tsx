@@ -44,15 +44,10 @@ export function Sidebar(p: Props) {
         <div className="empty" data-testid={testIds.providersEmpty}>
           <p className="empty-title">No providers yet</p>
           <p className="muted">
-            Connect a SCIM service provider to browse and edit its users and groups, or try SCIM
-            Desk with two local demo providers.
+            Connect a SCIM service provider to browse and edit its users and groups, or try SCIM Desk with two local
+            demo providers.
           </p>
-          <button
-            type="button"
-            className="primary"
-            onClick={p.onAdd}
-            data-testid={testIds.addProvider}
-          >
+          <button type="button" className="primary" onClick={p.onAdd} data-testid={testIds.addProvider}>
             Add provider
           </button>
           <button

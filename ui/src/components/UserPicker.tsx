@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { ipc } from "../ipc";
+import { queryKeys } from "../queryKeys";
 
 interface Props {
   provider: string;
@@ -22,7 +23,7 @@ export function UserPicker({ provider, id, value, disabled, onChange, placeholde
   const [active, setActive] = useState(0);
   const listId = useId();
   const current = useQuery({
-    queryKey: ["user-label", provider, kind, value],
+    queryKey: queryKeys.userLabel(provider, kind, value),
     enabled: !!value,
     queryFn: () =>
       ipc.cachedPage({
@@ -35,7 +36,7 @@ export function UserPicker({ provider, id, value, disabled, onChange, placeholde
       }),
   });
   const matches = useQuery({
-    queryKey: ["user-pick", provider, kind, text],
+    queryKey: queryKeys.userPick(provider, kind, text),
     enabled: open && text.trim().length > 0,
     queryFn: () => ipc.cachedPage({ provider, kind, search: text, descending: false, offset: 0, limit: 8 }),
   });

@@ -16,7 +16,11 @@ export function WriteCheckDialog({ provider, onClose }: { provider: string; onCl
     onSettled: () => qc.invalidateQueries(),
   });
   return (
-    <Modal title={`Check how ${provider} takes changes`} testId={testIds.writeCheckDialog} onClose={check.isPending ? () => undefined : onClose}>
+    <Modal
+      title={`Check how ${provider} takes changes`}
+      testId={testIds.writeCheckDialog}
+      onClose={check.isPending ? () => undefined : onClose}
+    >
       {check.isIdle && (
         <p>
           SCIM Desk creates a scratch user at {provider} (inactive, so it cannot sign in), changes it the two ways SCIM
@@ -52,7 +56,9 @@ export function WriteCheckDialog({ provider, onClose }: { provider: string; onCl
             </>
           )}
           {!check.data.cleanedUp && (
-            <p className="warn-text small">The scratch user could not be deleted; it is inactive. Delete it at the provider.</p>
+            <p className="warn-text small">
+              The scratch user could not be deleted; it is inactive. Delete it at the provider.
+            </p>
           )}
         </div>
       )}
@@ -62,12 +68,23 @@ export function WriteCheckDialog({ provider, onClose }: { provider: string; onCl
             <button type="button" onClick={onClose}>
               Cancel
             </button>
-            <button type="button" className="primary" onClick={() => check.mutate()} data-testid={testIds.writeCheckRun}>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => check.mutate()}
+              data-testid={testIds.writeCheckRun}
+            >
               Create, change and delete a scratch user
             </button>
           </>
         ) : (
-          <button type="button" className="primary" disabled={check.isPending} onClick={onClose} data-testid={testIds.writeCheckClose}>
+          <button
+            type="button"
+            className="primary"
+            disabled={check.isPending}
+            onClick={onClose}
+            data-testid={testIds.writeCheckClose}
+          >
             Close
           </button>
         )}
