@@ -70,16 +70,6 @@ impl Default for ClientOptions {
     }
 }
 
-/// One page of a list response, read leniently (`Resources` or `resources`, missing counts).
-#[derive(Debug, Clone, Default)]
-pub struct ListPage {
-    pub total_results: Option<u64>,
-    pub start_index: Option<u64>,
-    pub items_per_page: Option<u64>,
-    pub next_cursor: Option<String>,
-    pub resources: Vec<Value>,
-}
-
 /// A client bound to one provider's base URL (e.g. `https://host/scim/v2`).
 #[derive(Debug, Clone)]
 pub struct ScimClient {
@@ -202,82 +192,11 @@ impl ScimClient {
         }
     }
 
-    /// GET /ServiceProviderConfig.
-    pub async fn service_provider_config(&self) -> Result<Value, ScimError> {
-        self.get_json("ServiceProviderConfig", &[]).await
-    }
-
-    /// GET /ResourceTypes, as the raw list of resource type documents.
-    pub async fn resource_types(&self) -> Result<Vec<Value>, ScimError> {
-        let v = self.get_json("ResourceTypes", &[]).await?;
-        Ok(resources_of(&v))
-    }
-
-    /// GET /Schemas, as the raw list of schema documents.
-    pub async fn schemas(&self) -> Result<Vec<Value>, ScimError> {
-        let v = self.get_json("Schemas", &[]).await?;
-        Ok(resources_of(&v))
-    }
-
-    /// One list page by index paging.
-    pub async fn list_page(
+    pub(crate) async fn get_json(
         &self,
         endpoint: &str,
-        start_index: u64,
-        count: u64,
-        filter: Option<&str>,
-    ) -> Result<ListPage, ScimError> {
-        let query = crate::ListQuery {
-            filter: filter.map(str::to_string),
-            count: Some(u32::try_from(count).unwrap_or(u32::MAX)),
-            ..Default::default()
-        };
-        self.list(endpoint, &query, &crate::PageRequest::Index(start_index))
-            .await
-    }
-
-    /// GET one resource by endpoint and id.
-    pub async fn get(&self, endpoint: &str, id: &str) -> Result<Value, ScimError> {
-        let path = crate::ops::id_path(endpoint, id);
-        self.get_json(&path, &[]).await
-    }
-
-    /// POST a new resource; returns what the server stored.
-    pub async fn create(&self, endpoint: &str, resource: &Value) -> Result<Value, ScimError> {
-        self.create_written(endpoint, resource)
-            .await
-            .map(|w| w.resource)
-    }
-
-    /// [`ScimClient::create`], with the status the provider answered.
-    pub async fn create_written(
-        &self,
-        endpoint: &str,
-        resource: &Value,
-    ) -> Result<crate::Written, ScimError> {
-        let url = self.endpoint_url(endpoint)?;
-        let reply = self
-            .send_with(Method::POST, url.clone(), Some(resource), &[])
-            .await?;
-        let body = reply.body.unwrap_or(Value::Null);
-        if !body.is_object() {
-            return Err(ScimError::Malformed {
-                url: url.to_string(),
-                reason: "a create answered without the created resource".into(),
-            });
-        }
-        Ok(crate::Written {
-            status: reply.status,
-            resource: body,
-        })
-    }
-
-    /// DELETE a resource.
-    pub async fn delete(&self, endpoint: &str, id: &str) -> Result<(), ScimError> {
-        self.delete_if(endpoint, id, None).await
-    }
-
-    async fn get_json(&self, endpoint: &str, query: &[(&str, String)]) -> Result<Value, ScimError> {
+        query: &[(&str, String)],
+    ) -> Result<Value, ScimError> {
         let mut url = self.endpoint_url(endpoint)?;
         if !query.is_empty() {
             let mut pairs = url.query_pairs_mut();
@@ -646,36 +565,6 @@ fn transport_error(url: &Url, e: reqwest::Error) -> ScimError {
     }
 }
 
-/// The resource list of a list response, tolerating the lowercase `resources` key.
-pub(crate) fn resources_of(v: &Value) -> Vec<Value> {
-    v.get("Resources")
-        .or_else(|| v.get("resources"))
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn as_u64_lenient(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-pub(crate) fn list_page_of(v: &Value) -> ListPage {
-    ListPage {
-        total_results: as_u64_lenient(v.get("totalResults")),
-        start_index: as_u64_lenient(v.get("startIndex")),
-        items_per_page: as_u64_lenient(v.get("itemsPerPage")),
-        next_cursor: v
-            .get("nextCursor")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        resources: resources_of(v),
-    }
-}
-
 #[cfg(test)]
 mod tests {
 
@@ -728,16 +617,5 @@ mod tests {
                 "{bad:?} must be refused"
             );
         }
-    }
-
-    #[test]
-    fn list_pages_accept_lowercase_keys_and_string_numbers() {
-        let v: Value =
-            serde_json::from_str(r#"{"totalResults":"3","resources":[{"id":"a"}],"startIndex":1}"#)
-                .unwrap();
-        let p = list_page_of(&v);
-        assert_eq!(p.total_results, Some(3));
-        assert_eq!(p.start_index, Some(1));
-        assert_eq!(p.resources.len(), 1);
     }
 }

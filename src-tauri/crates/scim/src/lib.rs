@@ -18,13 +18,13 @@ pub mod schema;
 mod sensitive;
 pub mod stats;
 
-pub use client::{is_loopback, Auth, ClientOptions, ListPage, ScimClient};
+pub use client::{is_loopback, Auth, ClientOptions, ScimClient};
 pub use discovery::{discover, Discovery, ResourceType};
 pub use error::{ScimError, ScimErrorBody};
 pub use filter::{AttrPath, CompValue, CompareOp, Filter, FilterError};
 pub use ops::{
-    BulkOperation, BulkResult, Fetched, ListQuery, PageRequest, Pager, PagerEnd, ReadOutcome,
-    SortOrder, Written,
+    BulkOperation, BulkResult, Fetched, ListPage, ListQuery, PageRequest, Pager, PagerEnd,
+    ReadOutcome, SortOrder, Written,
 };
 pub use profile::{CapabilityProfile, MembersRead, Preset, ProfileOverrides};
 pub use resource::{EnterpriseUser, Group, Member, Meta, MultiValue, Resource, User};
