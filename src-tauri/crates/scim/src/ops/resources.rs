@@ -137,18 +137,8 @@ impl ScimClient {
         resource: &Value,
         if_match: Option<&str>,
     ) -> Result<Written, ScimError> {
-        let reply = self
-            .conditional(Method::PUT, endpoint, id, Some(resource), if_match)
-            .await?;
-        let resource = match reply.body {
-            // Some servers answer 200 with an empty or partial body: read the stored state.
-            Some(v) if v.get("id").is_some() => v,
-            _ => self.get(endpoint, id).await?,
-        };
-        Ok(Written {
-            status: reply.status,
-            resource,
-        })
+        self.write_stored(Method::PUT, endpoint, id, resource, if_match)
+            .await
     }
 
     /// PATCH with a PatchOp body. Servers answer 200 with the resource or 204 without; after a
@@ -174,11 +164,24 @@ impl ScimClient {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Written, ScimError> {
+        self.write_stored(Method::PATCH, endpoint, id, body, if_match)
+            .await
+    }
+
+    /// A conditional PUT or PATCH and what the provider then holds: its answer, or, when that
+    /// is empty or partial (200 with `{}`, 204), the record read again.
+    async fn write_stored(
+        &self,
+        method: Method,
+        endpoint: &str,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Written, ScimError> {
         let reply = self
-            .conditional(Method::PATCH, endpoint, id, Some(body), if_match)
+            .conditional(method, endpoint, id, Some(body), if_match)
             .await?;
         let resource = match reply.body {
-            // An empty or partial body (200 with `{}`) is not the stored state: read it.
             Some(v) if v.get("id").is_some() => v,
             _ => self.get(endpoint, id).await?,
         };
