@@ -85,3 +85,88 @@ fn the_window_may_call_the_apps_own_commands_and_nothing_else() {
         );
     }
 }
+
+/// The text of a file of the repository.
+fn text(rel: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel);
+    std::fs::read_to_string(&path).unwrap()
+}
+
+/// The words between `open` and the next `close` that look like command names.
+fn names_between(text: &str, open: &str, close: &str) -> std::collections::BTreeSet<String> {
+    let start = text
+        .find(open)
+        .unwrap_or_else(|| panic!("{open:?} not found"))
+        + open.len();
+    let end = start + text[start..].find(close).unwrap();
+    text[start..end]
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The IPC contract is listed in six places (the commands themselves, the handler, the build's
+/// command list, the window's capability, its README, the front end's one IPC module): they
+/// must name the same commands, or a command is callable but not granted, granted but missing,
+/// or called but not there.
+#[test]
+fn every_list_of_the_ipc_commands_names_the_same_commands() {
+    let lib = text("src-tauri/src/lib.rs");
+    let defined: std::collections::BTreeSet<String> = lib
+        .split("#[tauri::command]")
+        .skip(1)
+        .filter_map(|rest| {
+            let after = &rest[rest.find("fn ")? + 3..];
+            Some(after[..after.find(['(', '<'])?].trim().to_string())
+        })
+        .collect();
+    let handled = names_between(&lib, "generate_handler![", "]");
+    let built = names_between(
+        &text("src-tauri/build.rs"),
+        "const COMMANDS: &[&str] = &[",
+        "];",
+    );
+    let granted: std::collections::BTreeSet<String> = read("src-tauri/capabilities/default.json")
+        ["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    let readme = text("src-tauri/capabilities/README.md");
+    let explained: std::collections::BTreeSet<String> = readme
+        .split('`')
+        .filter_map(|w| w.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    let ipc = text("ui/src/ipc.ts");
+    let called: std::collections::BTreeSet<String> = ipc
+        .match_indices("call<")
+        .filter_map(|(i, _)| {
+            let rest = &ipc[i..];
+            let open = rest.find("(\"")? + 2;
+            let close = open + rest[open..].find('"')?;
+            Some(rest[open..close].to_string())
+        })
+        .collect();
+    assert!(defined.len() > 40, "{defined:?}");
+    for (place, names) in [
+        ("generate_handler! in src-tauri/src/lib.rs", &handled),
+        ("COMMANDS in src-tauri/build.rs", &built),
+        ("src-tauri/capabilities/default.json", &granted),
+        ("src-tauri/capabilities/README.md", &explained),
+        ("ui/src/ipc.ts", &called),
+    ] {
+        let missing: Vec<_> = defined.difference(names).collect();
+        let extra: Vec<_> = names.difference(&defined).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{place} disagrees with the #[tauri::command] functions: missing {missing:?}, \
+             not a command {extra:?}"
+        );
+    }
+}
