@@ -17,7 +17,7 @@ const FILTERS: &[&str] = &[
 ];
 
 fn page() -> Vec<Value> {
-    desk_harness::sample::many_users(5, 100).collect()
+    desk_reference::sample::many_users(5, 100).collect()
 }
 
 fn filters(c: &mut Criterion) {

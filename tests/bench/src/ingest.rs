@@ -22,7 +22,7 @@ pub const IN_FLIGHT: u32 = 4;
 
 /// Pages of `n` sample users as ListResponse bodies, 1-based `startIndex` order.
 fn pages(n: usize) -> Vec<Vec<u8>> {
-    let users: Vec<serde_json::Value> = desk_harness::sample::many_users(7, n).collect();
+    let users: Vec<serde_json::Value> = desk_reference::sample::many_users(7, n).collect();
     users
         .chunks(PAGE)
         .enumerate()

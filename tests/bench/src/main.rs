@@ -12,8 +12,8 @@ mod search;
 
 use std::time::Instant;
 
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::sample::generate;
+use desk_reference::{ProviderKind, ReferenceServer};
 use scim_client::{CapabilityProfile, ListQuery, Pager};
 
 const PAGE: u64 = 100;
@@ -103,7 +103,7 @@ async fn pull(users: usize, rounds: usize) {
     // Users only: the ceiling reads users, so the sync it is compared with reads the same.
     let mut dir = generate(7, users, 0);
     dir.groups.clear();
-    desk_harness::seed::seed(&client, &dir, |_, _| {})
+    desk_reference::seed::seed(&client, &dir, |_, _| {})
         .await
         .expect("seed");
     let spc = client.service_provider_config().await.expect("spc");

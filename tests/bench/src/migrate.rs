@@ -12,8 +12,8 @@ use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
 use desk_engine::vocabulary::CancelFlag;
 use desk_engine::{DataPaths, Desk};
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::sample::generate;
+use desk_reference::{ProviderKind, ReferenceServer};
 
 use crate::{median, spread};
 
@@ -110,8 +110,8 @@ pub async fn run(users: usize, rounds: usize) {
     let token2 = scim2.token().expose().clone();
     let source2 = scim2.tenant_url("source");
     eprintln!("seeding {users} users and {groups} groups ...");
-    let dir = generate(desk_harness::sample::DEMO_SEED, users, groups);
-    desk_harness::seed::seed(&scim2.client_for(&source2), &dir, |_, _| {})
+    let dir = generate(desk_reference::sample::DEMO_SEED, users, groups);
+    desk_reference::seed::seed(&scim2.client_for(&source2), &dir, |_, _| {})
         .await
         .expect("seed");
     let mut there = Vec::new();

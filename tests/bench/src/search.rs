@@ -96,7 +96,7 @@ pub async fn run(users: usize, rounds: usize) {
     eprintln!("caching {users} users ...");
     let mut writer = desk_store::SnapshotWriter::begin(&path, provider.id, "full").expect("writer");
     let mut batch = Vec::with_capacity(1000);
-    for u in desk_harness::sample::many_users(7, users) {
+    for u in desk_reference::sample::many_users(7, users) {
         batch.push(u);
         if batch.len() == 1000 {
             writer.add_users(&batch).expect("store");

@@ -14,13 +14,13 @@ pub async fn seeded_scim2_server(
     seed: u64,
     users: usize,
     groups: usize,
-) -> desk_harness::ReferenceServer {
-    let server = desk_harness::ReferenceServer::start(desk_harness::ProviderKind::Scim2Server)
+) -> desk_reference::ReferenceServer {
+    let server = desk_reference::ReferenceServer::start(desk_reference::ProviderKind::Scim2Server)
         .await
         .expect("scim2-server starts");
-    desk_harness::seed::seed(
+    desk_reference::seed::seed(
         &server.client(),
-        &desk_harness::sample::generate(seed, users, groups),
+        &desk_reference::sample::generate(seed, users, groups),
         |_, _| {},
     )
     .await
@@ -42,7 +42,7 @@ pub fn desk_at(data: &std::path::Path) -> desk_engine::Desk {
 pub async fn desk_with(
     name: &str,
     url: &str,
-    server: &desk_harness::ReferenceServer,
+    server: &desk_reference::ReferenceServer,
 ) -> (tempfile::TempDir, desk_engine::Desk) {
     let data = tempfile::tempdir().expect("a data folder");
     let desk = desk_at(data.path());
@@ -55,7 +55,7 @@ pub async fn add_synced(
     desk: &desk_engine::Desk,
     name: &str,
     url: &str,
-    server: &desk_harness::ReferenceServer,
+    server: &desk_reference::ReferenceServer,
 ) {
     desk.add_provider(desk_engine::api::ProviderInput::bearer(
         name,
@@ -276,7 +276,7 @@ impl Gui {
     }
 
     /// Adds a provider through the dialog (bearer token) and makes its first copy.
-    pub async fn add_and_sync(&self, name: &str, server: &desk_harness::ReferenceServer) {
+    pub async fn add_and_sync(&self, name: &str, server: &desk_reference::ReferenceServer) {
         self.add_at_and_sync(name, server.base_url(), server).await;
     }
 
@@ -285,7 +285,7 @@ impl Gui {
         &self,
         name: &str,
         url: &str,
-        server: &desk_harness::ReferenceServer,
+        server: &desk_reference::ReferenceServer,
     ) {
         self.click("add-provider").await;
         self.type_into("field-name", name).await;

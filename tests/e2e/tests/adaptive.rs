@@ -199,7 +199,7 @@ async fn a_patch_refused_for_a_bad_value_is_not_mistaken_for_an_unsupported_one(
 #[tokio::test]
 async fn a_bulk_request_refused_as_unsupported_is_learned_and_the_records_go_one_by_one() {
     let source = desk_e2e::seeded_scim2_server(24, 20, 3).await;
-    let target = desk_harness::ReferenceServer::start(desk_harness::ProviderKind::Scim2Server)
+    let target = desk_reference::ReferenceServer::start(desk_reference::ProviderKind::Scim2Server)
         .await
         .unwrap();
     let proxy = Proxy::start(target.base_url()).await;

@@ -15,8 +15,8 @@ use desk_engine::api::ProviderInput;
 use desk_engine::migrate::PlanOptions;
 use desk_engine::vocabulary::CancelFlag;
 use desk_engine::Desk;
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::sample::generate;
+use desk_reference::{ProviderKind, ReferenceServer};
 
 fn desk(data: &std::path::Path) -> Desk {
     desk_e2e::desk_at(data)
@@ -38,7 +38,7 @@ async fn behind_proxy(
         .await
         .unwrap();
     let dir = generate(seed, users, groups);
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+    desk_reference::seed::seed(&server.client(), &dir, |_, _| {})
         .await
         .unwrap();
     let proxy = Proxy::start(server.base_url()).await;
@@ -172,7 +172,7 @@ async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_onc
         .await
         .unwrap();
     let dir = generate(9, 120, 6);
-    desk_harness::seed::seed(&source.client(), &dir, |_, _| {})
+    desk_reference::seed::seed(&source.client(), &dir, |_, _| {})
         .await
         .unwrap();
     let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();

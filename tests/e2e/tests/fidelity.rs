@@ -9,7 +9,7 @@ use desk_engine::migrate::PlanOptions;
 use desk_engine::vocabulary::CancelFlag;
 use desk_engine::vocabulary::Kind;
 use desk_engine::write::edit::{EditRequest, SaveOutcome};
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::{ProviderKind, ReferenceServer};
 use serde_json::json;
 
 const DROPPED: &[&str] = &["title", "phoneNumbers", "emails.type"];

@@ -276,13 +276,13 @@ fn work_email(v: &serde_json::Value) -> (usize, String) {
 
 #[tokio::test]
 async fn edit_a_user_in_the_window_and_resolve_a_conflict() {
-    use desk_harness::{ProviderKind, ReferenceServer};
+    use desk_reference::{ProviderKind, ReferenceServer};
     let _one_at_a_time = GUI_LOCK.lock().await;
     let server = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
         .unwrap();
-    let dir = desk_harness::sample::generate(5, 60, 8);
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+    let dir = desk_reference::sample::generate(5, 60, 8);
+    desk_reference::seed::seed(&server.client(), &dir, |_, _| {})
         .await
         .unwrap();
     let client = server.client();
@@ -380,11 +380,11 @@ async fn edit_a_user_in_the_window_and_resolve_a_conflict() {
 
 #[tokio::test]
 async fn groups_csv_overview_and_offline_on_scimmy() {
-    use desk_harness::{ProviderKind, ReferenceServer};
+    use desk_reference::{ProviderKind, ReferenceServer};
     let _one_at_a_time = GUI_LOCK.lock().await;
     let server = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
-    let dir = desk_harness::sample::generate(9, 40, 6);
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+    let dir = desk_reference::sample::generate(9, 40, 6);
+    desk_reference::seed::seed(&server.client(), &dir, |_, _| {})
         .await
         .unwrap();
     let client = server.client();
@@ -612,7 +612,7 @@ async fn groups_csv_overview_and_offline_on_scimmy() {
 async fn oauth2_provider_added_through_the_dialog() {
     let _one_at_a_time = GUI_LOCK.lock().await;
     let server =
-        desk_harness::ReferenceServer::start_scimmy_with_oauth("desk-window", "window-secret")
+        desk_reference::ReferenceServer::start_scimmy_with_oauth("desk-window", "window-secret")
             .await
             .unwrap();
     let gui = Gui::start().await;
@@ -653,13 +653,13 @@ async fn oauth2_provider_added_through_the_dialog() {
 
 #[tokio::test]
 async fn migrate_in_the_window_plan_review_run_verify() {
-    use desk_harness::{ProviderKind, ReferenceServer};
+    use desk_reference::{ProviderKind, ReferenceServer};
     let _one_at_a_time = GUI_LOCK.lock().await;
     let source = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
         .unwrap();
-    let dir = desk_harness::sample::generate(21, 40, 6);
-    desk_harness::seed::seed(&source.client(), &dir, |_, _| {})
+    let dir = desk_reference::sample::generate(21, 40, 6);
+    desk_reference::seed::seed(&source.client(), &dir, |_, _| {})
         .await
         .unwrap();
     // The target already has one of the people (another title) and someone who left.
@@ -877,7 +877,7 @@ fn app_memory_mib() -> u64 {
 
 #[tokio::test]
 async fn hostile_records_are_shown_as_text_and_the_window_stays_usable() {
-    use desk_harness::{ProviderKind, ReferenceServer};
+    use desk_reference::{ProviderKind, ReferenceServer};
     let _one_at_a_time = GUI_LOCK.lock().await;
     let server = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
@@ -993,7 +993,7 @@ async fn hostile_records_are_shown_as_text_and_the_window_stays_usable() {
 
 #[tokio::test]
 async fn a_group_of_30000_members_opens_page_by_page_and_stays_editable() {
-    use desk_harness::{ProviderKind, ReferenceServer};
+    use desk_reference::{ProviderKind, ReferenceServer};
     let _one_at_a_time = GUI_LOCK.lock().await;
     let server = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
@@ -1120,7 +1120,7 @@ async fn a_group_of_30000_members_opens_page_by_page_and_stays_editable() {
 
 #[tokio::test]
 async fn a_bug_in_a_task_is_told_in_the_window_and_its_report_offered_at_the_next_start() {
-    use desk_harness::{ProviderKind, ReferenceServer};
+    use desk_reference::{ProviderKind, ReferenceServer};
     let _one_at_a_time = GUI_LOCK.lock().await;
     let server = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
@@ -1226,13 +1226,13 @@ async fn a_bug_in_a_task_is_told_in_the_window_and_its_report_offered_at_the_nex
 #[tokio::test]
 async fn a_provider_failing_mid_sync_is_explained_and_the_copy_stays() {
     use desk_e2e::faults::{Fault, Proxy};
-    use desk_harness::{ProviderKind, ReferenceServer};
+    use desk_reference::{ProviderKind, ReferenceServer};
     let _one_at_a_time = GUI_LOCK.lock().await;
     let server = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
         .unwrap();
-    let dir = desk_harness::sample::generate(4, 30, 3);
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+    let dir = desk_reference::sample::generate(4, 30, 3);
+    desk_reference::seed::seed(&server.client(), &dir, |_, _| {})
         .await
         .unwrap();
     let proxy = Proxy::start(server.base_url()).await;

@@ -81,7 +81,7 @@ async fn an_edit_through_a_provider_refusing_patch_saves_and_shows_what_was_lear
 
 #[tokio::test]
 async fn a_record_the_target_refuses_is_fixed_for_that_person_and_the_migration_finishes() {
-    use desk_harness::{ProviderKind, ReferenceServer};
+    use desk_reference::{ProviderKind, ReferenceServer};
     let _one_at_a_time = GUI_LOCK.lock().await;
     let source = desk_e2e::seeded_scim2_server(29, 6, 1).await;
     source

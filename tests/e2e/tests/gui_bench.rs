@@ -31,7 +31,7 @@ fn cached_folder(n: usize) -> tempfile::TempDir {
         ))
         .unwrap();
     let mut w = desk_store::SnapshotWriter::begin(&path, provider.id, "full").unwrap();
-    let users: Vec<_> = desk_harness::sample::many_users(3, n).collect();
+    let users: Vec<_> = desk_reference::sample::many_users(3, n).collect();
     for chunk in users.chunks(1000) {
         w.add_users(chunk).unwrap();
     }

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::sample::generate;
+use desk_reference::{ProviderKind, ReferenceServer};
 use scim_client::{Auth, ClientOptions, ScimClient, Sensitive};
 
 fn process_alive(pid: u32) -> bool {
@@ -117,9 +117,9 @@ async fn the_sample_directory_loads_over_scim() {
         .await
         .unwrap();
     let client = server.client_for(&server.tenant_url("seed"));
-    let dir = generate(desk_harness::sample::DEMO_SEED, 120, 20);
+    let dir = generate(desk_reference::sample::DEMO_SEED, 120, 20);
     let mut last = 0;
-    let seeded = desk_harness::seed::seed(&client, &dir, |done, _| last = done)
+    let seeded = desk_reference::seed::seed(&client, &dir, |done, _| last = done)
         .await
         .expect("the sample directory loads");
     assert_eq!(
@@ -147,7 +147,7 @@ async fn the_sample_directory_loads_over_scim() {
 
 #[test]
 fn the_scimmy_server_keeps_its_lock_file_in_the_repo() {
-    let dir = desk_harness::harness_dir().join("scimmy");
+    let dir = desk_reference::assets_dir().join("scimmy");
     assert!(Path::new(&dir.join("package.json")).exists());
     assert!(Path::new(&dir.join("package-lock.json")).exists());
     let pkg = std::fs::read_to_string(dir.join("package.json")).unwrap();

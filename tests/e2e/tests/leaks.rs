@@ -10,7 +10,7 @@ use desk_engine::vocabulary::CancelFlag;
 use desk_engine::vocabulary::Kind;
 use desk_engine::write::import::{guess_mapping, ImportRequest};
 use desk_engine::{Desk, ErrorCode};
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::{ProviderKind, ReferenceServer};
 use serde_json::json;
 
 fn desk(data: &std::path::Path) -> Desk {

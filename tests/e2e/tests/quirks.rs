@@ -12,7 +12,7 @@ use desk_engine::migrate::{MappingRules, PlanOptions};
 use desk_engine::vocabulary::CancelFlag;
 use desk_engine::vocabulary::Kind;
 use desk_engine::write::edit::{EditRequest, SaveOutcome};
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::{ProviderKind, ReferenceServer};
 use serde_json::json;
 
 /// How often (every Nth request) the rate-limited quirk answers 429.

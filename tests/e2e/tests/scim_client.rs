@@ -1,7 +1,7 @@
 //! scim-client against both reference providers: paging, ETags, PATCH, Bulk, search.
 
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::sample::generate;
+use desk_reference::{ProviderKind, ReferenceServer};
 use scim_client::patch::{diff, requests};
 use scim_client::{
     BulkOperation, CapabilityProfile, Fetched, ListQuery, Pager, PagerEnd, ScimClient, ScimError,
@@ -347,9 +347,9 @@ async fn search_and_filters_reach_the_server() {
     assert_eq!(local.len(), by_get.resources.len());
 }
 
-async fn seeded_sample(client: &ScimClient, n: usize) -> desk_harness::sample::SampleDirectory {
-    let dir = generate(desk_harness::sample::DEMO_SEED, n, 12);
-    desk_harness::seed::seed(client, &dir, |_, _| {})
+async fn seeded_sample(client: &ScimClient, n: usize) -> desk_reference::sample::SampleDirectory {
+    let dir = generate(desk_reference::sample::DEMO_SEED, n, 12);
+    desk_reference::seed::seed(client, &dir, |_, _| {})
         .await
         .expect("seed");
     dir

@@ -15,7 +15,7 @@ use desk_engine::migrate::{PlanOptions, TargetOnly};
 use desk_engine::read::completeness::{ReadEnd, ReadWhat};
 use desk_engine::vocabulary::CancelFlag;
 use desk_engine::{Desk, ProfileOverrides};
-use desk_harness::ReferenceServer;
+use desk_reference::ReferenceServer;
 
 const PEOPLE: usize = 300;
 

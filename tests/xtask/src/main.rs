@@ -204,11 +204,11 @@ fn rel(p: &Path) -> String {
 }
 
 fn ensure_harness() -> Result {
-    let dir = root().join("tests/harness");
+    let dir = root().join("src-tauri/crates/reference");
     let venv = dir.join(".venv");
     let bin = venv.join("bin/scim2-server");
     if !bin.exists() {
-        say("installing scim2-server 0.8.3 into tests/harness/.venv");
+        say("installing scim2-server 0.8.3 into src-tauri/crates/reference/.venv");
         must(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
         must(
             Command::new(venv.join("bin/pip"))
@@ -748,7 +748,13 @@ fn strip_ansi(s: &str) -> String {
 /// Checks that the core crates neither depend on tauri nor pull webkit.
 fn check_core_is_tauri_free() -> Result {
     let r = root();
-    for krate in ["scim-client", "desk-store", "desk-engine", "scim-desk-cli"] {
+    for krate in [
+        "scim-client",
+        "desk-store",
+        "desk-reference",
+        "desk-engine",
+        "scim-desk-cli",
+    ] {
         let out = Command::new("cargo")
             .current_dir(&r)
             .args(["tree", "-p", krate, "-e", "normal", "--prefix", "none"])

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::sample::generate;
+use desk_reference::{ProviderKind, ReferenceServer};
 
 mod common;
 use common::{add_provider, all_at, cli, next_run, ok, ops_done, run_and_kill};
@@ -62,8 +62,8 @@ fn published(data: &Path, name: &str) -> i64 {
 /// A provider seeded with the sample directory; returns it and the number of groups.
 async fn seeded(kind: ProviderKind, users: usize, groups: usize) -> (ReferenceServer, usize) {
     let server = ReferenceServer::start(kind).await.unwrap();
-    let dir = generate(desk_harness::sample::DEMO_SEED, users, groups);
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+    let dir = generate(desk_reference::sample::DEMO_SEED, users, groups);
+    desk_reference::seed::seed(&server.client(), &dir, |_, _| {})
         .await
         .unwrap();
     (server, dir.groups.len())

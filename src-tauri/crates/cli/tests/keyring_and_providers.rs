@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
 
 use desk_engine::providers::secrets::{KeyringStore, SecretStore};
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::{ProviderKind, ReferenceServer};
 
 mod common;
 use common::*;
@@ -261,7 +261,7 @@ fn the_keyring_namespace_is_per_build_channel() {
 async fn oauth2_client_credentials_through_the_cli() {
     let data = tempfile::tempdir().unwrap();
     let server =
-        desk_harness::ReferenceServer::start_scimmy_with_oauth("desk-client", "s3cr3t-client")
+        desk_reference::ReferenceServer::start_scimmy_with_oauth("desk-client", "s3cr3t-client")
             .await
             .unwrap();
     let name = format!("oauth-{}", std::process::id());

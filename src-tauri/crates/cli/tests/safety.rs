@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use desk_e2e::faults::{Fault, Proxy};
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::{ProviderKind, ReferenceServer};
 use serde_json::{json, Value};
 
 mod common;
@@ -22,10 +22,10 @@ async fn an_incomplete_copy_exits_9_is_labelled_and_deactivates_nobody() {
     let server = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
         .unwrap();
-    let people = desk_harness::sample::generate(23, 150, 3);
+    let people = desk_reference::sample::generate(23, 150, 3);
     let target_url = server.tenant_url("target");
     for url in [server.base_url().to_string(), target_url.clone()] {
-        desk_harness::seed::seed(&server.client_for(&url), &people, |_, _| {})
+        desk_reference::seed::seed(&server.client_for(&url), &people, |_, _| {})
             .await
             .unwrap();
     }

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::sample::generate;
+use desk_reference::{ProviderKind, ReferenceServer};
 use serde_json::Value;
 
 mod common;
@@ -23,9 +23,9 @@ async fn provider_with(
     name: &str,
 ) -> (ReferenceServer, usize) {
     let server = ReferenceServer::start(kind).await.unwrap();
-    let dir = generate(desk_harness::sample::DEMO_SEED, users, groups);
+    let dir = generate(desk_reference::sample::DEMO_SEED, users, groups);
     let n_groups = dir.groups.len();
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+    desk_reference::seed::seed(&server.client(), &dir, |_, _| {})
         .await
         .unwrap();
     add_provider(data, name, &server);
@@ -435,7 +435,7 @@ async fn migrate_plan_from_scim2_server_to_scimmy() {
         provider_with(ProviderKind::Scim2Server, 200, 10, data.path(), &src).await;
     // The target already holds two of the people (by userName), one with another title.
     let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
-    let dir = generate(desk_harness::sample::DEMO_SEED, 200, 10);
+    let dir = generate(desk_reference::sample::DEMO_SEED, 200, 10);
     let tc = target.client();
     for (i, u) in dir.users.iter().take(2).enumerate() {
         let mut v = u.resource.clone();

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::{ProviderKind, ReferenceServer};
 
 mod common;
 use common::*;

@@ -60,7 +60,7 @@ pub enum DeskError {
     #[error("{0}")]
     DemoUnavailable(String),
     #[error("the demo providers did not start: {0}")]
-    DemoFailed(#[from] desk_harness::ServerError),
+    DemoFailed(#[from] desk_reference::ServerError),
     #[error("the operation was cancelled; nothing was changed")]
     Cancelled,
     /// A write refused because the record changed meanwhile.

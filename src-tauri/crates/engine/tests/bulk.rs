@@ -11,7 +11,7 @@ use desk_engine::vocabulary::CancelFlag;
 use desk_engine::vocabulary::Kind;
 use desk_engine::write::bulk::{BulkAction, BulkOutcome, BulkRequest};
 use desk_engine::Desk;
-use desk_harness::ProviderKind;
+use desk_reference::ProviderKind;
 use serde_json::{json, Value};
 
 const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

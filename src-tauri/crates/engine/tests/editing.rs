@@ -9,7 +9,7 @@ use common::{first_user, setup};
 use desk_engine::read::directory::DirectoryQuery;
 use desk_engine::vocabulary::Kind;
 use desk_engine::write::edit::{merge, EditRequest, MembershipChange, SaveOutcome};
-use desk_harness::ProviderKind;
+use desk_reference::ProviderKind;
 use serde_json::{json, Value};
 
 const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";

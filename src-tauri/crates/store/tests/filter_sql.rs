@@ -8,7 +8,7 @@ use scim_client::filter::{default_case_exact, matches, parse};
 use serde_json::{json, Value};
 
 fn sample(n: usize) -> Vec<Value> {
-    let dir = desk_harness::sample::generate(7, n, 10);
+    let dir = desk_reference::sample::generate(7, n, 10);
     dir.users
         .iter()
         .map(|u| {

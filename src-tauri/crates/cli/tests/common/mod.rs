@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use desk_harness::ReferenceServer;
+use desk_reference::ReferenceServer;
 use serde_json::Value;
 
 /// Runs `scim-desk-cli ARGS` with the data folder `data` and extra environment variables.

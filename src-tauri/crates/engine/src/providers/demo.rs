@@ -1,8 +1,8 @@
 //! "Try the demo providers": two local reference providers, the first seeded with the sample
 //! directory and the second empty, configured in the app. They stop when the app closes.
 
-use desk_harness::sample::{generate, DEMO_SEED};
-use desk_harness::{harness_dir, ProviderKind, ReferenceServer};
+use desk_reference::sample::{generate, DEMO_SEED};
+use desk_reference::{assets_dir, ProviderKind, ReferenceServer};
 use desk_store::StoreError;
 
 use crate::api::{AuthKind, DemoProgress, DemoReport, ProviderInput};
@@ -26,7 +26,7 @@ pub struct DemoProviders {
 
 /// True when the reference providers are installed beside this build.
 pub fn available() -> bool {
-    let dir = harness_dir();
+    let dir = assets_dir();
     dir.join(".venv/bin/scim2-server").exists() && dir.join("scimmy/node_modules/scimmy").exists()
 }
 
@@ -68,7 +68,7 @@ impl Desk {
             })?;
         let dir = generate(DEMO_SEED, DEMO_USERS, DEMO_GROUPS);
         let client = source.client();
-        desk_harness::seed::seed(&client, &dir, |done, total| {
+        desk_reference::seed::seed(&client, &dir, |done, total| {
             if done.is_multiple_of(25) || done == total {
                 say("Loading the sample directory", done, total);
             }

@@ -9,8 +9,8 @@ use desk_engine::read::directory::DirectoryQuery;
 use desk_engine::vocabulary::CancelFlag;
 use desk_engine::vocabulary::Kind;
 use desk_engine::{DataPaths, Desk};
-use desk_harness::sample::generate;
-use desk_harness::{ProviderKind, ReferenceServer};
+use desk_reference::sample::generate;
+use desk_reference::{ProviderKind, ReferenceServer};
 use serde_json::Value;
 
 /// A desk with one provider named `p`: a reference server seeded with 40 people and 8 groups,
@@ -18,7 +18,7 @@ use serde_json::Value;
 pub async fn setup(kind: ProviderKind) -> (tempfile::TempDir, Desk, ReferenceServer) {
     let server = ReferenceServer::start(kind).await.unwrap();
     let dir = generate(11, 40, 8);
-    desk_harness::seed::seed(&server.client(), &dir, |_, _| {})
+    desk_reference::seed::seed(&server.client(), &dir, |_, _| {})
         .await
         .unwrap();
     let data = tempfile::tempdir().unwrap();

@@ -51,10 +51,10 @@ pub enum ServerError {
     Config(std::io::Error),
 }
 
-/// The folder holding the harness assets (`.venv/`, `scimmy/`). `SCIM_DESK_HARNESS_DIR`
+/// The folder holding the reference providers' installed assets (`.venv/`, `scimmy/`). `SCIM_DESK_REFERENCE_DIR`
 /// overrides the folder this crate was built from.
-pub fn harness_dir() -> PathBuf {
-    std::env::var_os("SCIM_DESK_HARNESS_DIR")
+pub fn assets_dir() -> PathBuf {
+    std::env::var_os("SCIM_DESK_REFERENCE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
@@ -158,7 +158,7 @@ impl ReferenceServer {
             None => free_port()?,
         };
         let token = token.unwrap_or_else(random_token);
-        let dir = harness_dir();
+        let dir = assets_dir();
         let work_dir = tempfile::tempdir().map_err(ServerError::Config)?;
         let (mut cmd, base_url) = match kind {
             ProviderKind::Scim2Server => {

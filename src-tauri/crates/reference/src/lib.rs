@@ -1,4 +1,4 @@
-//! The reference-provider harness.
+//! The reference providers: the app's demo providers and the test harness's servers.
 //!
 //! Starts the two reference SCIM service providers on 127.0.0.1, on free ports, with bearer
 //! tokens: scim2-server 0.8.3 (Python, from the venv `cargo xtask` installs beside this crate)
@@ -12,4 +12,4 @@ pub mod sample;
 pub mod seed;
 mod servers;
 
-pub use servers::{harness_dir, ProviderKind, ReferenceServer, ServerError};
+pub use servers::{assets_dir, ProviderKind, ReferenceServer, ServerError};
