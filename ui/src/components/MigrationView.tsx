@@ -1,4 +1,4 @@
-import { Fragment, useCallback, useState } from "react";
+import { useCallback, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   ipc,
@@ -8,12 +8,10 @@ import {
   type MigrationPlan,
   type PlanOptions,
   type ProviderSummary,
-  type RecordMatch,
   type RunProgress,
   type SyncProgress,
 } from "../ipc";
 import { rowsFromRules, type RuleRow } from "../mappingRules";
-import { perAttribute, TAGS, visibleMatches, type SortKey } from "../matches";
 import { attributeLabel, progressLabel } from "../format";
 import { MappingRulesEditor, rulesOf } from "./MappingRulesEditor";
 import { MigrationRuns } from "./MigrationRuns";
@@ -24,87 +22,12 @@ import { ErrorBox } from "./ErrorBox";
 import { ProgressBar } from "./ProgressBar";
 import { PrintLines, Printable } from "./Printable";
 import { FixDialog } from "./FixDialog";
+import { MatchList } from "./MatchList";
+import { PlanOperations, PlanReview } from "./PlanOperations";
+import { OPS } from "../operations";
 import { queryKeys } from "../queryKeys";
 
-const OPS: [Operation, string][] = [
-  ["create_user", "New users"],
-  ["update_user", "Changed users"],
-  ["create_group", "New groups"],
-  ["add_members", "Membership changes"],
-  ["set_manager", "Manager links"],
-  ["deactivate_user", "Deactivations"],
-  ["delete_user", "Deletes"],
-];
-
 type TargetOnlyChoice = PlanOptions["targetOnly"];
-
-function show(v: unknown): string {
-  if (v === undefined || v === null) return "(none)";
-  return typeof v === "string" ? v : JSON.stringify(v);
-}
-
-/** One record of the side-by-side view; its differences open below it (attribute, now, after). */
-function MatchRow({ m, open, onToggle }: { m: RecordMatch; open: boolean; onToggle: () => void }) {
-  const label = TAGS.find(([k]) => k === m.tag)?.[1] ?? m.tag;
-  const warn = m.tag === "ambiguous" || m.tag === "incomplete";
-  const changes = perAttribute(m.changes ?? []);
-  return (
-    <Fragment>
-      <tr data-testid={testIds.matchRow} data-tag={m.tag}>
-        <td>{m.sourceId ? m.label : <span className="muted">—</span>}</td>
-        <td>
-          <span className={warn ? "tag warn" : "tag"}>{label}</span>
-          {m.rule && <span className="muted small"> by {m.rule}</span>}
-          {changes.length > 0 && (
-            <button
-              type="button"
-              className="link small"
-              aria-expanded={open}
-              onClick={onToggle}
-              data-testid={testIds.matchToggle}
-            >
-              {open ? "▾" : "▸"} {changes.length === 1 ? "1 difference" : `${changes.length} differences`}
-            </button>
-          )}
-        </td>
-        <td>{m.targetLabel ?? <span className="muted">—</span>}</td>
-      </tr>
-      {open && changes.length > 0 && (
-        <tr className="diff-row" data-testid={testIds.matchDiff}>
-          <td colSpan={3}>
-            <table className="diff-inline">
-              <thead>
-                <tr>
-                  <th scope="col">Attribute</th>
-                  <th scope="col">In the target now</th>
-                  <th scope="col">After the run</th>
-                </tr>
-              </thead>
-              <tbody>
-                {changes.map((c) => (
-                  <tr key={c.path}>
-                    <th scope="row" className="small" title={c.path}>
-                      {attributeLabel(c.path)}
-                    </th>
-                    <td className="old">{show(c.before)}</td>
-                    <td className="new">{show(c.after)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </td>
-        </tr>
-      )}
-      {warn && m.reason && (
-        <tr className="diff-row">
-          <td colSpan={3} className="muted small">
-            {m.reason}
-          </td>
-        </tr>
-      )}
-    </Fragment>
-  );
-}
 
 type Tab = "side" | "operations" | "review";
 
@@ -150,19 +73,12 @@ export function MigrationView({
   const [plan, setPlan] = useState<MigrationPlan | null>(null);
   const [stage, setStage] = useState("");
   const [tab, setTab] = useState<Tab>("side");
-  const [tag, setTag] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [progress, setProgress] = useState<RunProgress | null>(null);
   const [rules, setRules] = useState<RuleRow[]>([]);
   const [targetOnly, setTargetOnly] = useState<TargetOnlyChoice>("keep");
   const [maxDeletes, setMaxDeletes] = useState(10);
   const [fileError, setFileError] = useState<string | null>(null);
-  // The side-by-side list: search, sort, and which rows show their differences.
-  const [search, setSearch] = useState("");
-  const [sortKey, setSortKey] = useState<SortKey>("source");
-  const [sortDesc, setSortDesc] = useState(false);
-  const [opened, setOpened] = useState<ReadonlySet<string>>(new Set());
-  const [allOpen, setAllOpen] = useState(true);
   // Reading the providers (planning, verifying): which one, how far.
   const [reading, setReading] = useState<SyncProgress | null>(null);
   // Counted up by each Print: a new print page each time.
@@ -272,24 +188,6 @@ export function MigrationView({
   const isPause = (e: unknown) => !!e && toCommandError(e).code === "cancelled";
   const paused = isPause(run.error) || isPause(resume.error);
   const error = [makePlan.error, save.error, run.error, resume.error, verify.error].find((e) => e && !isPause(e));
-  const shown = plan ? visibleMatches(plan.matches, tag, search, sortKey, sortDesc) : [];
-  const rowKey = (m: RecordMatch) => `${m.sourceId ?? ""}-${m.targetId ?? ""}`;
-  const isOpen = (m: RecordMatch) => allOpen !== opened.has(rowKey(m));
-  const toggle = (m: RecordMatch) => {
-    const next = new Set(opened);
-    if (next.has(rowKey(m))) next.delete(rowKey(m));
-    else next.add(rowKey(m));
-    setOpened(next);
-  };
-  const sortBy = (k: SortKey) => {
-    if (sortKey === k) setSortDesc(!sortDesc);
-    else {
-      setSortKey(k);
-      setSortDesc(false);
-    }
-  };
-  const arrow = (k: SortKey) => (sortKey === k ? (sortDesc ? " ▼" : " ▲") : "");
-  const ariaSort = (k: SortKey) => (sortKey === k ? (sortDesc ? "descending" : "ascending") : "none");
   const outcome = run.data ?? resume.data;
   const count = (k: string) => plan?.counts[k] ?? 0;
   const targetName = plan?.target ?? target;
@@ -578,107 +476,9 @@ export function MigrationView({
               </button>
             ))}
           </div>
-          {tab === "side" && (
-            <>
-              <div className="side-tools">
-                <input
-                  type="search"
-                  className="search"
-                  placeholder="Find a person or group"
-                  aria-label="Find in the side-by-side list"
-                  value={search}
-                  onChange={(e) => setSearch(e.target.value)}
-                  data-testid={testIds.matchSearch}
-                />
-                <button
-                  type="button"
-                  className="link small"
-                  onClick={() => {
-                    setAllOpen(!allOpen);
-                    setOpened(new Set());
-                  }}
-                >
-                  {allOpen ? "Hide all differences" : "Show all differences"}
-                </button>
-              </div>
-              <div className="chips">
-                {TAGS.map(([k, l]) => (
-                  <button
-                    key={k}
-                    type="button"
-                    className={tag === k ? "chip active" : "chip"}
-                    onClick={() => setTag(tag === k ? null : k)}
-                    data-testid={`${testIds.matchFilter}-${k}`}
-                  >
-                    {l} ({plan.matches.filter((m) => m.tag === k).length})
-                  </button>
-                ))}
-              </div>
-              <table className="grid compact side-by-side">
-                <thead>
-                  <tr>
-                    {(
-                      [
-                        ["source", `In ${plan.source}`],
-                        ["status", "Status"],
-                        ["target", `In ${plan.target}`],
-                      ] as [SortKey, string][]
-                    ).map(([k, l]) => (
-                      <th key={k} scope="col" aria-sort={ariaSort(k)}>
-                        <button type="button" className="th" onClick={() => sortBy(k)} data-testid={`match-sort-${k}`}>
-                          {l}
-                          {arrow(k)}
-                        </button>
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.slice(0, 500).map((m, i) => (
-                    <MatchRow key={`${rowKey(m)}-${i}`} m={m} open={isOpen(m)} onToggle={() => toggle(m)} />
-                  ))}
-                </tbody>
-              </table>
-              {shown.length > 500 && (
-                <p className="muted small">
-                  Showing 500 of {shown.length.toLocaleString()}; search or pick a status above to narrow the list.
-                </p>
-              )}
-            </>
-          )}
-          {tab === "operations" && (
-            <table className="grid compact">
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">Operation</th>
-                  <th scope="col">Record</th>
-                  <th scope="col">Changes</th>
-                </tr>
-              </thead>
-              <tbody>
-                {plan.operations.slice(0, 500).map((o) => (
-                  <tr key={o.seq}>
-                    <td>{o.seq}</td>
-                    <td>{OPS.find(([k]) => k === o.op)?.[1] ?? o.op}</td>
-                    <td>{o.label}</td>
-                    <td className="small">{(o.changes ?? []).map((c) => c.path).join(", ")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          {tab === "review" && (
-            <ul className="history">
-              {plan.review.length === 0 && <li className="muted">Nothing needs a decision.</li>}
-              {plan.review.map((m, i) => (
-                <li key={i}>
-                  <span>{m.label}</span>
-                  <span className="muted small">{m.reason}</span>
-                </li>
-              ))}
-            </ul>
-          )}
+          <MatchList plan={plan} hidden={tab !== "side"} />
+          {tab === "operations" && <PlanOperations plan={plan} />}
+          {tab === "review" && <PlanReview plan={plan} />}
         </section>
       )}
       <MigrationRuns runs={runs.data ?? []} busy={busy || workOffline} onResume={(id) => resume.mutate(id)} />

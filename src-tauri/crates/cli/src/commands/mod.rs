@@ -1,0 +1,7 @@
+//! One file per group of subcommands, mirroring the engine's folders.
+
+pub mod audit;
+pub mod migrate;
+pub mod provider;
+pub mod read;
+pub mod write;
