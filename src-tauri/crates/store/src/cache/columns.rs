@@ -1,0 +1,159 @@
+//! The columns each cached resource is stored with, taken from the SCIM record as received
+//! (names, e-mail, department, manager, phone…), and the orders and searches over them.
+
+use serde_json::Value;
+
+/// The columns extracted from a resource for sorting, filtering and search.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extracted {
+    pub id: String,
+    pub external_id: Option<String>,
+    pub user_name: Option<String>,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    /// Every email value, newline-separated (for "any email" filters).
+    pub emails: Option<String>,
+    pub department: Option<String>,
+    pub title: Option<String>,
+    pub active: Option<bool>,
+    pub manager_id: Option<String>,
+    pub last_modified: Option<String>,
+    pub version: Option<String>,
+    /// The primary (or first) phone number, as written.
+    pub phone: Option<String>,
+    /// Every phone number as digits only, newline-separated (for the quick search).
+    pub phone_digits: Option<String>,
+    pub employee_number: Option<String>,
+    pub cost_center: Option<String>,
+    /// The city of the primary (or first) address.
+    pub locality: Option<String>,
+}
+
+/// The primary entry of a multi-valued attribute, or its first.
+pub(crate) fn primary(list: &[Value]) -> Option<&Value> {
+    list.iter()
+        .find(|e| get_ci(e, "primary").is_some_and(|p| p == true || p == "True" || p == "true"))
+        .or_else(|| list.first())
+}
+
+/// A phone number's digits, for matching however it was written.
+pub fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+pub(crate) fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    let m = v.as_object()?;
+    m.get(key).or_else(|| {
+        m.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+pub(crate) fn s(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Extracts the common columns from a resource as received.
+pub fn extract(v: &Value) -> Extracted {
+    let name = get_ci(v, "name");
+    let emails = get_ci(v, "emails").and_then(Value::as_array);
+    let email = emails.and_then(|list| primary(list).and_then(|e| s(get_ci(e, "value"))));
+    let phones = get_ci(v, "phoneNumbers").and_then(Value::as_array);
+    let addresses = get_ci(v, "addresses").and_then(Value::as_array);
+    let ent = get_ci(v, ENTERPRISE);
+    let meta = get_ci(v, "meta");
+    Extracted {
+        id: s(get_ci(v, "id")).unwrap_or_default(),
+        external_id: s(get_ci(v, "externalId")),
+        user_name: s(get_ci(v, "userName")),
+        display_name: s(get_ci(v, "displayName")),
+        given_name: name.and_then(|n| s(get_ci(n, "givenName"))),
+        family_name: name.and_then(|n| s(get_ci(n, "familyName"))),
+        email,
+        emails: emails.map(|list| {
+            list.iter()
+                .filter_map(|e| s(get_ci(e, "value")))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        department: ent.and_then(|e| s(get_ci(e, "department"))),
+        title: s(get_ci(v, "title")),
+        active: match get_ci(v, "active") {
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::String(x)) => Some(!x.eq_ignore_ascii_case("false")),
+            _ => None,
+        },
+        manager_id: ent
+            .and_then(|e| get_ci(e, "manager"))
+            .and_then(|m| s(get_ci(m, "value"))),
+        last_modified: meta.and_then(|m| s(get_ci(m, "lastModified"))),
+        version: meta.and_then(|m| s(get_ci(m, "version"))),
+        phone: phones.and_then(|list| primary(list).and_then(|p| s(get_ci(p, "value")))),
+        phone_digits: phones.map(|list| {
+            list.iter()
+                .filter_map(|p| s(get_ci(p, "value")))
+                .map(|p| digits(&p))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        employee_number: ent.and_then(|e| s(get_ci(e, "employeeNumber"))),
+        cost_center: ent.and_then(|e| s(get_ci(e, "costCenter"))),
+        locality: addresses.and_then(|list| {
+            list.iter()
+                .filter(|a| get_ci(a, "locality").is_some())
+                .find(|a| get_ci(a, "primary").is_some_and(|p| p == true))
+                .or_else(|| list.iter().find(|a| get_ci(a, "locality").is_some()))
+                .and_then(|a| s(get_ci(a, "locality")))
+        }),
+    }
+}
+
+/// Sortable columns of the list views.
+pub const SORT_COLUMNS: &[&str] = &[
+    "user_name",
+    "display_name",
+    "given_name",
+    "family_name",
+    "email",
+    "department",
+    "title",
+    "active",
+    "external_id",
+    "last_modified",
+    "phone",
+    "employee_number",
+    "cost_center",
+    "locality",
+    MEMBER_COUNT,
+];
+
+/// The sort key of groups by their number of members (not a column: counted).
+pub const MEMBER_COUNT: &str = "member_count";
+
+/// The collation that orders numbers within text by value, ignoring case.
+pub(crate) const NATURAL: &str = "natural_order";
+
+/// Orders "Team 2" before "Team 10", case-insensitively.
+pub(crate) fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    alphanumeric_sort::compare_str(a.to_lowercase(), b.to_lowercase()).then_with(|| a.cmp(b))
+}
+
+/// The digits of a quick search that looks like a phone number (digits with spaces, dashes,
+/// dots, brackets or a plus, at least four digits), for matching every way one is written.
+pub fn phone_search(input: &str) -> Option<String> {
+    let t = input.trim();
+    let phone_like = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
+    let d = digits(t);
+    (phone_like && d.len() >= 4).then_some(d)
+}

@@ -1,0 +1,78 @@
+//! What changed: between two snapshots, and one record across them.
+
+use rusqlite::{params, OptionalExtension};
+use serde_json::Value;
+
+use super::*;
+use crate::{Database, StoreError};
+
+/// How a resource differs between two snapshots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotChange {
+    pub kind: String,
+    pub id: String,
+    /// The resource in the older snapshot (None when added).
+    pub before: Option<Value>,
+    /// The resource in the newer snapshot (None when removed).
+    pub after: Option<Value>,
+}
+
+impl Database {
+    /// Resources added, removed or changed from snapshot `from` to snapshot `to`.
+    pub fn diff_snapshots(&self, from: i64, to: i64) -> Result<Vec<SnapshotChange>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.kind, a.id, a.raw, b.raw FROM resources a
+               LEFT JOIN resources b ON b.snapshot_id = ?2 AND b.kind = a.kind AND b.id = a.id
+              WHERE a.snapshot_id = ?1 AND (b.raw IS NULL OR b.raw <> a.raw)
+             UNION ALL
+             SELECT b.kind, b.id, NULL, b.raw FROM resources b
+              WHERE b.snapshot_id = ?2 AND NOT EXISTS
+                (SELECT 1 FROM resources a WHERE a.snapshot_id = ?1 AND a.kind = b.kind AND a.id = b.id)
+             ORDER BY 1, 2",
+        )?;
+        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(kind, id, a, b)| SnapshotChange {
+                kind,
+                id,
+                before: parse(a),
+                after: parse(b),
+            })
+            .collect())
+    }
+
+    /// One resource across the snapshots of a provider, oldest first: (snapshot, JSON or None).
+    pub fn resource_history(
+        &self,
+        provider_id: i64,
+        kind: &str,
+        id: &str,
+    ) -> Result<Vec<(SnapshotInfo, Option<Value>)>, StoreError> {
+        let mut out = Vec::new();
+        let mut snaps = self.snapshots(provider_id)?;
+        snaps.reverse();
+        for s in snaps {
+            let raw: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+                    params![s.id, kind, id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            out.push((s, raw.and_then(|r| serde_json::from_str(&r).ok())));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,370 @@
+//! Writing a snapshot: one transaction per sync, rows and memberships, the full-text index;
+//! rolled back unless finished.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+use serde_json::Value;
+
+use super::*;
+use crate::{Database, StoreError};
+
+/// One INSERT of a resource row.
+pub(crate) fn insert_row(
+    conn: &Connection,
+    snapshot_id: i64,
+    kind: &str,
+    e: &Extracted,
+    raw: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name,
+            display_name, given_name, family_name, email, department, title, active,
+            manager_id, last_modified, version, raw, emails, phone, phone_digits,
+            employee_number, cost_center, locality)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21, ?22)",
+    )?
+    .execute(params![
+        snapshot_id,
+        kind,
+        e.id,
+        e.external_id,
+        e.user_name,
+        e.display_name,
+        e.given_name,
+        e.family_name,
+        e.email,
+        e.department,
+        e.title,
+        e.active,
+        e.manager_id,
+        e.last_modified,
+        e.version,
+        raw,
+        e.emails,
+        e.phone,
+        e.phone_digits,
+        e.employee_number,
+        e.cost_center,
+        e.locality
+    ])?;
+    Ok(())
+}
+
+/// Inserts or replaces one resource; true when it replaced an existing one.
+pub(crate) fn insert_resource(
+    conn: &Connection,
+    snapshot_id: i64,
+    kind: &str,
+    v: &Value,
+) -> Result<bool, StoreError> {
+    let e = extract(v);
+    let raw = v.to_string();
+    // Most rows are new: insert at once. A repeated id (a page served twice, an edit written
+    // back) is deleted first and inserted again, not INSERT OR REPLACE, so the delete trigger
+    // keeps the search index right.
+    let existed = match insert_row(conn, snapshot_id, kind, &e, &raw) {
+        Ok(()) => false,
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            conn.prepare_cached(
+                "DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+            )?
+            .execute(params![snapshot_id, kind, e.id])?;
+            insert_row(conn, snapshot_id, kind, &e, &raw)?;
+            true
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let rowid = conn.last_insert_rowid();
+    let mut fts = conn.prepare_cached(
+        "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
+                                    email, department, employee_number, cost_center)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    fts.execute(params![
+        rowid,
+        e.user_name,
+        e.display_name,
+        e.given_name,
+        e.family_name,
+        e.email,
+        e.department,
+        e.employee_number,
+        e.cost_center
+    ])?;
+    Ok(existed)
+}
+
+/// Replaces a group's memberships with its `members` list, when it carries one.
+/// Returns (removed, added).
+pub(crate) fn replace_memberships(
+    conn: &Connection,
+    snapshot_id: i64,
+    group: &Value,
+) -> Result<(i64, i64), StoreError> {
+    let gid = s(get_ci(group, "id")).unwrap_or_default();
+    let Some(members) = get_ci(group, "members").and_then(Value::as_array) else {
+        return Ok((0, 0));
+    };
+    let removed = conn
+        .prepare_cached("DELETE FROM memberships WHERE snapshot_id = ?1 AND group_id = ?2")?
+        .execute(params![snapshot_id, gid])? as i64;
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO memberships (snapshot_id, group_id, member_id, member_type)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut added = 0;
+    for m in members {
+        if let Some(mid) = s(get_ci(m, "value")) {
+            let kind = s(get_ci(m, "type"));
+            added += stmt.execute(params![snapshot_id, gid, mid, kind])? as i64;
+        }
+    }
+    Ok((removed, added))
+}
+
+/// Writes one snapshot on its own connection, inside one transaction. Nothing is visible to
+/// readers until [`SnapshotWriter::finish`] commits; dropping the writer (an error, a cancel,
+/// a killed process) rolls everything back and the previous snapshot stays the latest.
+pub struct SnapshotWriter {
+    conn: Connection,
+    snapshot_id: i64,
+    started_at: String,
+    users: i64,
+    groups: i64,
+    memberships: i64,
+    done: bool,
+}
+
+impl SnapshotWriter {
+    /// Starts a snapshot of `provider_id` in the database file at `path`.
+    pub fn begin(path: &Path, provider_id: i64, kind: &str) -> Result<Self, StoreError> {
+        // Opening through Database applies the pragmas and checks the schema version.
+        let conn = Database::open(path)?.into_connection();
+        // A large page cache for the bulk insert: the indexes' pages stay in memory instead of
+        // being read back from the OS for every row (32 MiB, freed when the writer closes).
+        conn.pragma_update(None, "cache_size", -32768)?;
+        // No checkpoint inside the sync's commit: copying the new pages into the database file
+        // is left to `Database::checkpoint`, run after the snapshot is published.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let started_at = crate::now_rfc3339();
+        conn.execute(
+            "INSERT INTO snapshots (provider_id, kind, started_at, finished_at, users, groups,
+                                    memberships, complete)
+             VALUES (?1, ?2, ?3, ?3, 0, 0, 0, 0)",
+            params![provider_id, kind, started_at],
+        )?;
+        let snapshot_id = conn.last_insert_rowid();
+        Ok(Self {
+            conn,
+            snapshot_id,
+            started_at,
+            users: 0,
+            groups: 0,
+            memberships: 0,
+            done: false,
+        })
+    }
+
+    /// Starts an incremental snapshot: a copy of snapshot `base` that changes are applied to.
+    pub fn begin_from(path: &Path, provider_id: i64, base: i64) -> Result<Self, StoreError> {
+        let mut w = Self::begin(path, provider_id, "incremental")?;
+        let id = w.snapshot_id;
+        w.conn.execute(
+            "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name, display_name,
+                given_name, family_name, email, department, title, active, manager_id,
+                last_modified, version, raw, emails, phone, phone_digits, employee_number,
+                cost_center, locality)
+             SELECT ?1, kind, id, external_id, user_name, display_name, given_name, family_name,
+                email, department, title, active, manager_id, last_modified, version, raw, emails,
+                phone, phone_digits, employee_number, cost_center, locality
+             FROM resources WHERE snapshot_id = ?2 ORDER BY rowid",
+            params![id, base],
+        )?;
+        w.conn.execute(
+            "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
+                                        email, department, employee_number, cost_center)
+             SELECT rowid, user_name, display_name, given_name, family_name, email, department,
+                    employee_number, cost_center
+             FROM resources WHERE snapshot_id = ?1",
+            [id],
+        )?;
+        w.conn.execute(
+            "INSERT INTO memberships (snapshot_id, group_id, member_id, member_type)
+             SELECT ?1, group_id, member_id, member_type FROM memberships WHERE snapshot_id = ?2",
+            params![id, base],
+        )?;
+        let count = |kind: &str| -> Result<i64, StoreError> {
+            Ok(w.conn.query_row(
+                "SELECT count(*) FROM resources WHERE snapshot_id = ?1 AND kind = ?2",
+                params![id, kind],
+                |r| r.get(0),
+            )?)
+        };
+        let (users, groups) = (count("User")?, count("Group")?);
+        let memberships: i64 = w.conn.query_row(
+            "SELECT count(*) FROM memberships WHERE snapshot_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        w.users = users;
+        w.groups = groups;
+        w.memberships = memberships;
+        Ok(w)
+    }
+
+    /// Removes the resources of `kind` whose ids are not in `keep` (deletions found by an id
+    /// listing), with their memberships. Returns how many were removed.
+    pub fn retain_ids(
+        &mut self,
+        kind: &str,
+        keep: &std::collections::HashSet<String>,
+    ) -> Result<usize, StoreError> {
+        let ids: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id FROM resources WHERE snapshot_id = ?1 AND kind = ?2")?;
+            let rows = stmt
+                .query_map(params![self.snapshot_id, kind], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows
+        };
+        let mut removed = 0;
+        for id in ids.into_iter().filter(|id| !keep.contains(id)) {
+            self.conn.execute(
+                "DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+                params![self.snapshot_id, kind, id],
+            )?;
+            let column = if kind == "Group" {
+                "group_id"
+            } else {
+                "member_id"
+            };
+            let m = self.conn.execute(
+                &format!("DELETE FROM memberships WHERE snapshot_id = ?1 AND {column} = ?2"),
+                params![self.snapshot_id, id],
+            )?;
+            self.memberships -= m as i64;
+            removed += 1;
+        }
+        if kind == "Group" {
+            self.groups -= removed as i64;
+        } else {
+            self.users -= removed as i64;
+        }
+        Ok(removed)
+    }
+
+    /// The id the snapshot will have once committed.
+    pub fn snapshot_id(&self) -> i64 {
+        self.snapshot_id
+    }
+
+    /// Inserts or replaces one resource; true when it replaced an existing one.
+    fn insert(&mut self, kind: &str, v: &Value) -> Result<bool, StoreError> {
+        insert_resource(&self.conn, self.snapshot_id, kind, v)
+    }
+
+    /// Adds (or replaces) users as received.
+    pub fn add_users(&mut self, users: &[Value]) -> Result<(), StoreError> {
+        for u in users {
+            if !self.insert("User", u)? {
+                self.users += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds (or replaces) groups as received, with the memberships their `members` list.
+    /// A replaced group's memberships are replaced too when the group carries `members`.
+    pub fn add_groups(&mut self, groups: &[Value]) -> Result<(), StoreError> {
+        for g in groups {
+            if !self.insert("Group", g)? {
+                self.groups += 1;
+            }
+            let (removed, added) = replace_memberships(&self.conn, self.snapshot_id, g)?;
+            self.memberships += added - removed;
+        }
+        Ok(())
+    }
+
+    /// Adds one membership (for providers that hide members and are read per user).
+    pub fn add_membership(
+        &mut self,
+        group_id: &str,
+        member_id: &str,
+        member_type: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO memberships (snapshot_id, group_id, member_id, member_type)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        self.memberships +=
+            stmt.execute(params![self.snapshot_id, group_id, member_id, member_type])? as i64;
+        Ok(())
+    }
+
+    /// Commits the snapshot. `complete` says every read reached what the provider announced.
+    pub fn finish(self, complete: bool, discovery: &Value) -> Result<SnapshotInfo, StoreError> {
+        self.finish_with_reads(complete, discovery, &Value::Array(Vec::new()))
+    }
+
+    /// Commits the snapshot with the record of how each of its reads ended.
+    pub fn finish_with_reads(
+        mut self,
+        complete: bool,
+        discovery: &Value,
+        reads: &Value,
+    ) -> Result<SnapshotInfo, StoreError> {
+        let finished_at = crate::now_rfc3339();
+        self.conn.execute(
+            "UPDATE snapshots SET finished_at = ?2, users = ?3, groups = ?4, memberships = ?5,
+                    complete = ?6, discovery = ?7, reads = ?8 WHERE id = ?1",
+            params![
+                self.snapshot_id,
+                finished_at,
+                self.users,
+                self.groups,
+                self.memberships,
+                complete,
+                discovery.to_string(),
+                reads.to_string()
+            ],
+        )?;
+        let provider_id: i64 = self.conn.query_row(
+            "SELECT provider_id FROM snapshots WHERE id = ?1",
+            [self.snapshot_id],
+            |r| r.get(0),
+        )?;
+        self.conn.execute(
+            "UPDATE providers SET last_sync_at = ?2 WHERE id = ?1",
+            params![provider_id, finished_at],
+        )?;
+        self.conn.execute_batch("COMMIT")?;
+        self.done = true;
+        Ok(SnapshotInfo {
+            id: self.snapshot_id,
+            provider_id,
+            kind: String::new(),
+            started_at: self.started_at.clone(),
+            finished_at,
+            users: self.users,
+            groups: self.groups,
+            memberships: self.memberships,
+            complete,
+            reads: reads.clone(),
+        })
+    }
+}
+
+impl Drop for SnapshotWriter {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
