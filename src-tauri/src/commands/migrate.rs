@@ -1,7 +1,8 @@
 //! Commands of the Migrate screen: plan, save and open plans, run, pause, resume, verify.
 
 use desk_engine::api::IpcError;
-use desk_engine::migrate::run::{MigrationRunSummary, RunReport};
+use desk_engine::migrate::reports::MigrationRunSummary;
+use desk_engine::migrate::run::RunReport;
 use desk_engine::migrate::{MigrationPlan, PlanOptions};
 use desk_engine::read::sync::SyncProgress;
 use tauri::{Emitter, State};

@@ -5,10 +5,10 @@ use desk_engine::api::IpcError;
 use desk_engine::read::detail::FormSection;
 use desk_engine::vocabulary::Kind;
 use desk_engine::write::bulk::{BulkPreview, BulkReport, BulkRequest};
-use desk_engine::write::edit::{
-    EditPreview, EditRequest, MembershipChange, MergeRequest, SaveOutcome,
-};
+use desk_engine::write::conflicts::MergeRequest;
+use desk_engine::write::edit::{EditPreview, EditRequest, SaveOutcome};
 use desk_engine::write::import::{ColumnMapping, ImportPreview, ImportRequest, ImportResult};
+use desk_engine::write::membership::MembershipChange;
 use tauri::State;
 
 use crate::state::*;
@@ -47,7 +47,7 @@ pub async fn save_edit(
 
 #[tauri::command]
 pub fn merge_conflict(request: MergeRequest) -> serde_json::Value {
-    desk_engine::write::edit::merge(
+    desk_engine::write::conflicts::merge(
         &request.base,
         &request.mine,
         &request.theirs,

@@ -10,7 +10,8 @@ use desk_e2e::faults::{Fault, Proxy};
 use desk_engine::providers::learned::Learned;
 use desk_engine::vocabulary::CancelFlag;
 use desk_engine::vocabulary::Kind;
-use desk_engine::write::edit::{EditRequest, MembershipChange, SaveOutcome};
+use desk_engine::write::edit::{EditRequest, SaveOutcome};
+use desk_engine::write::membership::MembershipChange;
 use serde_json::json;
 
 async fn patch_refused(refusal: Fault, evidence: &str) {

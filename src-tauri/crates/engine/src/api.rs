@@ -258,13 +258,13 @@ mod bindings {
         crate::read::detail::MemberPage::export_all(&cfg).unwrap();
         crate::write::edit::EditPreview::export_all(&cfg).unwrap();
         crate::write::edit::SaveOutcome::export_all(&cfg).unwrap();
-        crate::write::edit::MembershipChange::export_all(&cfg).unwrap();
-        crate::write::edit::MergeRequest::export_all(&cfg).unwrap();
+        crate::write::membership::MembershipChange::export_all(&cfg).unwrap();
+        crate::write::conflicts::MergeRequest::export_all(&cfg).unwrap();
         crate::read::overview::Overview::export_all(&cfg).unwrap();
         crate::migrate::MigrationPlan::export_all(&cfg).unwrap();
         crate::migrate::run::RunReport::export_all(&cfg).unwrap();
         crate::migrate::run::RunProgress::export_all(&cfg).unwrap();
-        crate::migrate::run::MigrationRunSummary::export_all(&cfg).unwrap();
+        crate::migrate::reports::MigrationRunSummary::export_all(&cfg).unwrap();
         crate::migrate::PlanOptions::export_all(&cfg).unwrap();
         crate::write::import::ImportRequest::export_all(&cfg).unwrap();
         crate::write::import::ImportPreview::export_all(&cfg).unwrap();

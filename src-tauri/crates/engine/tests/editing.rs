@@ -8,7 +8,9 @@ mod common;
 use common::{first_user, setup};
 use desk_engine::read::directory::DirectoryQuery;
 use desk_engine::vocabulary::Kind;
-use desk_engine::write::edit::{merge, EditRequest, MembershipChange, SaveOutcome};
+use desk_engine::write::conflicts::merge;
+use desk_engine::write::edit::{EditRequest, SaveOutcome};
+use desk_engine::write::membership::MembershipChange;
 use desk_reference::ProviderKind;
 use serde_json::{json, Value};
 

@@ -17,8 +17,10 @@ mod operation;
 mod plan;
 mod planner;
 mod records;
+pub mod reports;
 mod rules;
 pub mod run;
+mod runner;
 
 pub use matching::{match_groups, match_users};
 pub use operation::Operation;

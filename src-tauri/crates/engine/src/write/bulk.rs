@@ -14,7 +14,8 @@ use crate::vocabulary::set_path;
 use crate::vocabulary::CancelFlag;
 use crate::vocabulary::Kind;
 use crate::vocabulary::{attribute_changes, AttributeChange};
-use crate::write::edit::{EditRequest, MembershipChange, SaveOutcome};
+use crate::write::edit::{EditRequest, SaveOutcome};
+use crate::write::membership::MembershipChange;
 use crate::{Desk, DeskError};
 
 /// The audit operation of one record's save in a bulk run.

@@ -3,16 +3,16 @@
 //! create, delete and group membership. Every write lands in the audit log and, on success, in
 //! the latest snapshot, so the views show it at once.
 
-use scim_client::patch::{diff, requests, PatchOpKind, PatchOperation};
+use scim_client::patch::{diff, requests};
 use scim_client::{CapabilityProfile, ScimError};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use ts_rs::TS;
 
+use super::conflicts::{conflict_fields, merge, overlapping_change, ConflictField};
 use crate::providers::learned::Learned;
 use crate::vocabulary::Kind;
 use crate::vocabulary::{attribute_changes, AttributeChange};
-use crate::vocabulary::{flatten, set_path};
 use crate::{Desk, DeskError};
 use desk_store::NewAudit;
 
@@ -53,20 +53,6 @@ pub struct EditPreview {
     pub warnings: Vec<String>,
 }
 
-/// One attribute of a conflict: the value shown when editing began (base), the person's value
-/// (mine) and the provider's current value (theirs).
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct ConflictField {
-    pub path: String,
-    #[ts(optional, type = "unknown")]
-    pub base: Option<Value>,
-    #[ts(optional, type = "unknown")]
-    pub mine: Option<Value>,
-    #[ts(optional, type = "unknown")]
-    pub theirs: Option<Value>,
-}
-
 /// The outcome of a save.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(tag = "outcome", rename_all = "camelCase")]
@@ -94,142 +80,27 @@ pub enum SaveOutcome {
     },
 }
 
-/// The person's choices in the conflict view: which fields keep their value.
-#[derive(Debug, Clone, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct MergeRequest {
-    #[ts(type = "unknown")]
-    pub base: Value,
-    #[ts(type = "unknown")]
-    pub mine: Value,
-    #[ts(type = "unknown")]
-    pub theirs: Value,
-    /// Paths of [`ConflictField`] where the person keeps their own value.
-    pub take_mine: Vec<String>,
-}
-
-/// Members to add to and remove from a group.
-#[derive(Debug, Clone, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct MembershipChange {
-    pub provider: String,
-    pub group_id: String,
-    pub add: Vec<String>,
-    pub remove: Vec<String>,
-}
-
-fn endpoint(kind: Kind) -> &'static str {
+pub(super) fn endpoint(kind: Kind) -> &'static str {
     match kind {
         Kind::User => "Users",
         Kind::Group => "Groups",
     }
 }
 
-fn version_of(v: &Value) -> Option<String> {
+pub(super) fn version_of(v: &Value) -> Option<String> {
     v.get("meta")
         .and_then(|m| m.get("version"))
         .and_then(Value::as_str)
         .map(str::to_string)
 }
 
-/// A refusal of a request as too large ("too many members", "at most 20").
-fn refuses_as_too_many(e: &ScimError) -> bool {
-    let ScimError::Http {
-        status: 400 | 413,
-        body,
-        ..
-    } = e
-    else {
-        return false;
-    };
-    let said = body.detail.as_deref().unwrap_or_default().to_lowercase();
-    ["too many", "at most", "maximum", "limit", "exceed"]
-        .iter()
-        .any(|p| said.contains(p))
-}
-
-/// The first number in a refusal's reason ("at most 20 members" is 20).
-fn number_in(e: &ScimError) -> Option<u32> {
-    let ScimError::Http { body, .. } = e else {
-        return None;
-    };
-    let d = body.detail.as_deref()?;
-    let start = d.find(|c: char| c.is_ascii_digit())?;
-    let digits: String = d[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok().filter(|n| *n > 0)
-}
-
-/// How many members a PatchOp body adds.
-fn member_adds(body: &Value) -> usize {
-    body.get("Operations")
-        .and_then(Value::as_array)
-        .map(|ops| {
-            ops.iter()
-                .filter(|o| {
-                    o.get("op")
-                        .and_then(Value::as_str)
-                        .is_some_and(|x| x.eq_ignore_ascii_case("add"))
-                        && o.get("path").and_then(Value::as_str) == Some("members")
-                })
-                .filter_map(|o| o.get("value").and_then(Value::as_array))
-                .map(Vec::len)
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 /// Attributes a client never sends in a PUT.
-fn without_read_only(v: &Value) -> Value {
+pub(super) fn without_read_only(v: &Value) -> Value {
     let mut v = v.clone();
     if let Some(m) = v.as_object_mut() {
         m.retain(|k, _| !["meta", "groups"].iter().any(|r| r.eq_ignore_ascii_case(k)));
     }
     v
-}
-
-/// The attributes where base, mine and theirs are not all equal.
-pub fn conflict_fields(base: &Value, mine: &Value, theirs: &Value) -> Vec<ConflictField> {
-    let (b, m, t) = (flatten(base), flatten(mine), flatten(theirs));
-    let mut keys: Vec<&String> = b.keys().chain(m.keys()).chain(t.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| !(b.get(*k) == m.get(*k) && m.get(*k) == t.get(*k)))
-        .map(|k| ConflictField {
-            path: k.clone(),
-            base: b.get(k).cloned(),
-            mine: m.get(k).cloned(),
-            theirs: t.get(k).cloned(),
-        })
-        .collect()
-}
-
-/// The provider's current record with the person's values for `take_mine` (paths of
-/// [`ConflictField`]) and, for every other attribute the person changed and the provider did
-/// not, the person's value too. The result is what to save with `theirs` as the new base.
-pub fn merge(base: &Value, mine: &Value, theirs: &Value, take_mine: &[String]) -> Value {
-    let (b, m, t) = (flatten(base), flatten(mine), flatten(theirs));
-    let mut out = theirs.clone();
-    for f in conflict_fields(base, mine, theirs) {
-        let mine_changed = b.get(&f.path) != m.get(&f.path);
-        let theirs_changed = b.get(&f.path) != t.get(&f.path);
-        let pick_mine = take_mine.contains(&f.path) || (mine_changed && !theirs_changed);
-        if pick_mine {
-            set_path(&mut out, &f.path, m.get(&f.path).cloned());
-        }
-    }
-    out
-}
-
-/// True when `a` and `b` differ on an attribute path that `mine` changes.
-fn overlapping_change(base: &Value, mine: &Value, current: &Value) -> bool {
-    let (b, m, c) = (flatten(base), flatten(mine), flatten(current));
-    m.keys()
-        .chain(b.keys())
-        .any(|k| b.get(k) != m.get(k) && b.get(k) != c.get(k) && m.get(k) != c.get(k))
 }
 
 struct Plan {
@@ -334,7 +205,7 @@ impl Desk {
 
     /// Records a write, with passwords and the provider's other write-only attributes kept
     /// out (that they were set is recorded, not their value).
-    fn audit(&self, entry: &NewAudit<'_>) -> Result<i64, DeskError> {
+    pub(crate) fn audit(&self, entry: &NewAudit<'_>) -> Result<i64, DeskError> {
         let write_only = self.write_only_names(entry.provider)?;
         Ok(self.db()?.append_audit_redacting(entry, &write_only)?)
     }
@@ -710,148 +581,6 @@ impl Desk {
         }
     }
 
-    /// Adds and removes group members, in requests split to the provider's limits (PUT of the
-    /// whole group where PATCH is missing).
-    pub async fn change_membership(&self, change: &MembershipChange) -> Result<Value, DeskError> {
-        let (client, profile) = self.client_with_profile(&change.provider).await?;
-        let before = client.get("Groups", &change.group_id).await?;
-        let failed = |e: ScimError| -> Result<DeskError, DeskError> {
-            self.audit(&NewAudit {
-                provider: &change.provider,
-                resource_kind: Kind::Group.as_str(),
-                resource_id: Some(&change.group_id),
-                operation: "members (failed)",
-                before: Some(&before),
-                after: None,
-                http_status: e.status(),
-            })?;
-            Ok(e.into())
-        };
-        let mut status = None;
-        let use_patch = profile.patch.supported
-            && !self.has_learned(&change.provider, Learned::PatchUnsupported)?;
-        let mut patched = None;
-        if use_patch {
-            let mut ops = Vec::new();
-            if !change.add.is_empty() {
-                ops.push(PatchOperation {
-                    op: PatchOpKind::Add,
-                    path: Some("members".into()),
-                    value: Some(Value::Array(
-                        change.add.iter().map(|id| json!({"value": id})).collect(),
-                    )),
-                });
-            }
-            for id in &change.remove {
-                ops.push(PatchOperation {
-                    op: PatchOpKind::Remove,
-                    path: Some(format!("members[value eq {}]", Value::String(id.clone()))),
-                    value: None,
-                });
-            }
-            let mut last = before.clone();
-            let mut refused = false;
-            for body in requests(&ops, &profile) {
-                match client
-                    .patch_written("Groups", &change.group_id, &body, None)
-                    .await
-                {
-                    Ok(w) => {
-                        status = Some(w.status);
-                        last = w.resource;
-                    }
-                    // Too many members added at once for this provider: learned (the number
-                    // it said, else half), and the change goes again in smaller requests
-                    // (adding a member already there changes nothing).
-                    Err(e) if refuses_as_too_many(&e) && member_adds(&body) > 1 => {
-                        let half = u32::try_from(member_adds(&body) / 2).unwrap_or(u32::MAX);
-                        let n = number_in(&e).unwrap_or(half).max(1);
-                        let path = format!("/Groups/{}", change.group_id);
-                        self.learn(
-                            &change.provider,
-                            Learned::MemberAddsAtMost(n),
-                            &crate::providers::learned::evidence(&e, "PATCH", &path),
-                        )?;
-                        return Box::pin(self.change_membership(change)).await;
-                    }
-                    // PATCH refused as unsupported: learned, and the whole group goes by PUT.
-                    Err(e) if e.refuses_as_unsupported() => {
-                        let path = format!("/Groups/{}", change.group_id);
-                        self.learn(
-                            &change.provider,
-                            Learned::PatchUnsupported,
-                            &crate::providers::learned::evidence(&e, "PATCH", &path),
-                        )?;
-                        refused = true;
-                        break;
-                    }
-                    Err(e) => return Err(failed(e)?),
-                }
-            }
-            if !refused {
-                patched = Some(last);
-            }
-        }
-        let stored = match patched {
-            Some(v) => v,
-            None => {
-                // The group as it is now (a request that went through before PATCH was refused
-                // is in it), with the change made to its member list.
-                let current = if use_patch {
-                    client.get("Groups", &change.group_id).await?
-                } else {
-                    before.clone()
-                };
-                let mut after = current.clone();
-                let mut members: Vec<Value> = current
-                    .get("members")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                members.retain(|m| {
-                    m.get("value")
-                        .and_then(Value::as_str)
-                        .is_none_or(|id| !change.remove.iter().any(|r| r == id))
-                });
-                for id in &change.add {
-                    let there = members
-                        .iter()
-                        .any(|m| m.get("value").and_then(Value::as_str) == Some(id.as_str()));
-                    if !there {
-                        members.push(json!({"value": id}));
-                    }
-                }
-                after["members"] = Value::Array(members);
-                match client
-                    .replace_written("Groups", &change.group_id, &without_read_only(&after), None)
-                    .await
-                {
-                    Ok(w) => {
-                        status = Some(w.status);
-                        w.resource
-                    }
-                    Err(e) => return Err(failed(e)?),
-                }
-            }
-        };
-        self.audit(&NewAudit {
-            provider: &change.provider,
-            resource_kind: Kind::Group.as_str(),
-            resource_id: Some(&change.group_id),
-            operation: "members",
-            before: Some(&before),
-            after: Some(&stored),
-            http_status: status,
-        })?;
-        let db = self.db()?;
-        let row = db.provider(&change.provider)?;
-        if let Some(s) = db.latest_snapshot(row.id)? {
-            db.cache_upsert(s.id, "Group", &stored)?;
-            db.cache_membership(s.id, &change.group_id, &change.add, &change.remove)?;
-        }
-        Ok(stored)
-    }
-
     /// The audit log, newest first (all providers when `provider` is `None`).
     pub fn audit_entries(
         &self,
@@ -885,6 +614,7 @@ pub(crate) fn without_unrecorded(v: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn user(family: &str, title: &str, dept: &str) -> Value {
         json!({"id": "u1", "userName": "ana", "name": {"givenName": "Ana", "familyName": family},

@@ -3,7 +3,9 @@
 //! live here too, beside the imports they mirror (one safe CSV writer for both).
 
 pub mod bulk;
+pub mod conflicts;
 pub mod edit;
 pub mod fidelity;
 pub mod import;
+pub mod membership;
 pub mod spreadsheet;

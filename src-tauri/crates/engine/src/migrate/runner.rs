@@ -1,0 +1,560 @@
+//! Sending a plan's operations to the target: paced, creates in Bulk where it takes them (one
+//! by one where it refuses), each settled and journaled, a few created records read back to
+//! learn what the target keeps.
+
+use super::records::ENTERPRISE;
+use crate::migrate::{MigrationPlan, Operation, PlanOperation};
+use crate::vocabulary::Kind;
+use crate::write::edit::{EditRequest, SaveOutcome};
+use crate::write::membership::MembershipChange;
+use crate::{Desk, DeskError};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// The most creates sent in one Bulk request (the provider's own limit applies too).
+pub(super) const BULK_BATCH: usize = 50;
+
+pub(super) fn endpoint(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "Users",
+        Kind::Group => "Groups",
+    }
+}
+
+/// `base` with the attributes of `overlay` laid over it (objects merged, the rest replaced).
+pub(super) fn overlay(base: &Value, over: &Value) -> Value {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            let mut out = b.clone();
+            for (k, v) in o {
+                let key = out
+                    .keys()
+                    .find(|x| x.eq_ignore_ascii_case(k))
+                    .cloned()
+                    .unwrap_or_else(|| k.clone());
+                let merged = match out.get(&key) {
+                    Some(existing) if existing.is_object() && v.is_object() => overlay(existing, v),
+                    _ => v.clone(),
+                };
+                out.insert(key, merged);
+            }
+            Value::Object(out)
+        }
+        (_, other) => other.clone(),
+    }
+}
+
+pub(super) struct Runner<'a> {
+    pub(super) desk: &'a Desk,
+    pub(super) id: i64,
+    pub(super) plan: MigrationPlan,
+    pub(super) ids: HashMap<(Kind, String), String>,
+    pub(super) client: scim_client::ScimClient,
+    pub(super) profile: scim_client::CapabilityProfile,
+    pub(super) last_write: Option<Instant>,
+    /// The target's write-only attributes, kept out of the audit log.
+    pub(super) write_only: Vec<String>,
+}
+
+/// True when a Bulk request was refused for what it holds (a value in one of its records, its
+/// size), not for who sent it, how often, or because the provider is down: sending its records
+/// one by one isolates the record refused.
+pub(super) fn refused_for_its_content(e: &scim_client::ScimError) -> bool {
+    matches!(e.status(), Some(400 | 409 | 413 | 422))
+}
+
+/// The message journaled for a failed operation.
+pub(super) fn failure_text(e: &DeskError) -> String {
+    match e.detail() {
+        Some(d) => format!("{} ({d})", e.message()),
+        None => e.message(),
+    }
+}
+
+/// Created records read back after a run to learn what the target keeps (creates sent in
+/// Bulk come back without the stored record). A provider that drops an attribute drops it for
+/// every record: a few show it.
+pub(super) const FIDELITY_SAMPLE: usize = 3;
+
+impl Runner<'_> {
+    /// Keeps the target's least time between writes (its profile's rate limit).
+    pub(super) async fn pace_writes(&mut self) {
+        let gap =
+            std::time::Duration::from_millis(u64::from(self.profile.rate.min_write_interval_ms));
+        if let Some(last) = self.last_write {
+            let since = last.elapsed();
+            if since < gap {
+                tokio::time::sleep(gap - since).await;
+            }
+        }
+        self.last_write = Some(Instant::now());
+    }
+
+    /// Creates several records in Bulk requests (split to the target's limits). Every
+    /// operation is marked sent first; each ends done or failed; a create the target refused
+    /// as a duplicate, or answered without a location, is looked up by its externalId.
+    /// The creates of `batch` sent one by one (after looking for each at the target first,
+    /// with `settle_first`): each one's id or reason, and the status it was answered with.
+    pub(super) async fn create_one_by_one(
+        &mut self,
+        batch: &[(i64, PlanOperation)],
+        settle_first: bool,
+    ) -> Result<(Vec<Result<String, String>>, Vec<Option<u16>>), DeskError> {
+        let mut out = Vec::new();
+        let mut statuses = Vec::new();
+        for (_, op) in batch {
+            if settle_first {
+                if let Some(tid) = self.find_created(op).await? {
+                    statuses.push(None);
+                    out.push(Ok(tid));
+                    continue;
+                }
+            }
+            self.pace_writes().await;
+            let kind = op.op.kind();
+            match self.client.create_written(endpoint(kind), &op.data).await {
+                Ok(w) => {
+                    statuses.push(Some(w.status));
+                    let id = w.resource.get("id").and_then(Value::as_str);
+                    out.push(id.map(str::to_string).ok_or_else(|| {
+                        "the target accepted the record but did not say where it is".to_string()
+                    }));
+                }
+                Err(e) => {
+                    statuses.push(e.status());
+                    out.push(match self.find_created(op).await? {
+                        Some(tid) => Ok(tid),
+                        None => Err(failure_text(&DeskError::from(e))),
+                    });
+                }
+            }
+        }
+        Ok((out, statuses))
+    }
+
+    pub(super) async fn create_bulk(
+        &mut self,
+        batch: &[(i64, PlanOperation)],
+    ) -> Result<Vec<Result<String, String>>, DeskError> {
+        {
+            let db = self.desk.db()?;
+            for (seq, _) in batch {
+                db.mark_op(self.id, *seq, "sent", None, None)?;
+            }
+        }
+        self.pace_writes().await;
+        let ops: Vec<scim_client::BulkOperation> = batch
+            .iter()
+            .map(|(seq, op)| {
+                scim_client::BulkOperation::create(
+                    endpoint(op.op.kind()),
+                    &format!("op{seq}"),
+                    op.data.clone(),
+                )
+            })
+            .collect();
+        let results = match self.client.bulk(&ops, &self.profile.bulk).await {
+            Ok(r) => r,
+            // Bulk refused as unsupported (whatever the provider's documents say): learned,
+            // and these records go one by one, as every later batch of this run and others.
+            Err(e) if e.refuses_as_unsupported() => {
+                self.desk.learn(
+                    &self.plan.target,
+                    crate::providers::learned::Learned::BulkUnsupported,
+                    &crate::providers::learned::evidence(&e, "POST", "/Bulk"),
+                )?;
+                self.profile.bulk.supported = false;
+                let (out, statuses) = self.create_one_by_one(batch, false).await?;
+                return self.conclude(batch, out, statuses);
+            }
+            // The request refused as a whole for what it holds (one record's value, its
+            // size): each record is sent alone, so only the one refused fails, with its own
+            // reason (any that arrived anyway are found first).
+            Err(e) if refused_for_its_content(&e) => {
+                let (out, statuses) = self.create_one_by_one(batch, true).await?;
+                return self.conclude(batch, out, statuses);
+            }
+            // The request as a whole failed: some records may have arrived. Settle each one.
+            Err(e) => {
+                // The answer of the whole request, for every record; a record found at the
+                // target anyway has no answer of its own.
+                let status = e.status();
+                let why = failure_text(&DeskError::from(e));
+                let mut out = Vec::new();
+                let mut statuses = Vec::new();
+                for (_, op) in batch {
+                    let found = self.find_created(op).await?;
+                    statuses.push(if found.is_some() { None } else { status });
+                    out.push(match found {
+                        Some(tid) => Ok(tid),
+                        None => Err(why.clone()),
+                    });
+                }
+                return self.conclude(batch, out, statuses);
+            }
+        };
+        let mut out = Vec::new();
+        // The status the provider gave each operation inside its Bulk answer (0: none).
+        let statuses: Vec<Option<u16>> = results
+            .iter()
+            .map(|r| Some(r.status).filter(|s| *s != 0))
+            .collect();
+        for ((_, op), r) in batch.iter().zip(results) {
+            let outcome = if r.ok() {
+                match r.id {
+                    Some(id) => Ok(id),
+                    None => self.find_created(op).await?.ok_or_else(|| {
+                        "the target accepted the record but did not say where it is".to_string()
+                    }),
+                }
+            } else if r.status == 0 {
+                Err(
+                    "The target did not process this record (it stopped the batch after an \
+                     error); resuming tries it again."
+                        .to_string(),
+                )
+            } else {
+                let body: scim_client::ScimErrorBody = r
+                    .response
+                    .clone()
+                    .and_then(|v| serde_json::from_value(v).ok())
+                    .unwrap_or_default();
+                let found = if r.status == 409 {
+                    self.find_created(op).await?
+                } else {
+                    None
+                };
+                match found {
+                    Some(id) => Ok(id),
+                    None => Err(failure_text(&DeskError::Scim(
+                        scim_client::ScimError::Http {
+                            method: "POST".into(),
+                            url: format!("{} (Bulk)", endpoint(op.op.kind())),
+                            status: r.status,
+                            body: Box::new(body),
+                            retry_after: None,
+                        },
+                    ))),
+                }
+            };
+            out.push(outcome);
+        }
+        self.conclude(batch, out, statuses)
+    }
+
+    /// Journals, remembers and audits the outcome of each create of a batch, in one
+    /// transaction (a kill before it commits leaves them "sent", settled on resume), with the
+    /// status the provider answered for each (`None` when it gave none of its own).
+    pub(super) fn conclude(
+        &mut self,
+        batch: &[(i64, PlanOperation)],
+        out: Vec<Result<String, String>>,
+        statuses: Vec<Option<u16>>,
+    ) -> Result<Vec<Result<String, String>>, DeskError> {
+        let desk = self.desk;
+        let db = desk.db()?;
+        let tx = db
+            .conn()
+            .unchecked_transaction()
+            .map_err(desk_store::StoreError::from)?;
+        for (((seq, op), outcome), status) in batch.iter().zip(&out).zip(statuses) {
+            let kind = op.op.kind();
+            let (resource_id, operation, after, state, message) = match outcome {
+                Ok(tid) => {
+                    let ext = op.data.get("externalId").and_then(Value::as_str);
+                    self.ids
+                        .insert((kind, op.source_id.clone()), tid.to_string());
+                    db.map_id(self.id, kind.as_str(), &op.source_id, tid, ext)?;
+                    let mut after = op.data.clone();
+                    after["id"] = Value::String(tid.clone());
+                    (Some(tid.as_str()), "create", after, "done", None)
+                }
+                Err(m) => (
+                    None,
+                    "create (failed)",
+                    op.data.clone(),
+                    "failed",
+                    Some(m.as_str()),
+                ),
+            };
+            db.append_audit_redacting(
+                &desk_store::NewAudit {
+                    provider: &self.plan.target,
+                    resource_kind: kind.as_str(),
+                    resource_id,
+                    operation,
+                    before: None,
+                    after: Some(&after),
+                    http_status: status,
+                },
+                &self.write_only,
+            )?;
+            db.mark_op(self.id, *seq, state, resource_id, message)?;
+        }
+        tx.commit().map_err(desk_store::StoreError::from)?;
+        Ok(out)
+    }
+
+    pub(super) fn target_of(
+        &self,
+        kind: Kind,
+        source_id: &str,
+        planned: Option<&String>,
+    ) -> Option<String> {
+        planned
+            .cloned()
+            .or_else(|| self.ids.get(&(kind, source_id.to_string())).cloned())
+    }
+
+    pub(super) fn remember(
+        &mut self,
+        kind: Kind,
+        source_id: &str,
+        target_id: &str,
+        ext: Option<&str>,
+    ) -> Result<(), DeskError> {
+        self.ids
+            .insert((kind, source_id.to_string()), target_id.to_string());
+        Ok(self
+            .desk
+            .db()?
+            .map_id(self.id, kind.as_str(), source_id, target_id, ext)?)
+    }
+
+    /// A record created by an earlier attempt, found by its externalId.
+    pub(super) async fn find_created(
+        &self,
+        op: &PlanOperation,
+    ) -> Result<Option<String>, DeskError> {
+        let kind = op.op.kind();
+        let Some(ext) = op.data.get("externalId").and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        let filter = scim_client::AttrPath::new("externalId").eq(ext).to_string();
+        let page = self
+            .client
+            .list_page(endpoint(kind), 1, 2, Some(&filter))
+            .await?;
+        Ok(page
+            .resources
+            .iter()
+            .find(|r| r.get("externalId").and_then(Value::as_str) == Some(ext))
+            .and_then(|r| r.get("id").and_then(Value::as_str).map(str::to_string)))
+    }
+
+    pub(super) async fn save(
+        &self,
+        kind: Kind,
+        id: &str,
+        change: impl Fn(&Value) -> Value,
+    ) -> Result<(), DeskError> {
+        // One retry with a fresh read when the record changed meanwhile.
+        for _ in 0..2 {
+            let before = self.client.get(endpoint(kind), id).await?;
+            let after = change(&before);
+            let req = EditRequest {
+                provider: self.plan.target.clone(),
+                kind,
+                id: id.to_string(),
+                before,
+                after,
+            };
+            // `before` was read just now: no second read for providers without ETags.
+            let outcome = self
+                .desk
+                .save_with(&self.client, &self.profile, &req, "update", false, false)
+                .await?;
+            if let SaveOutcome::Saved { .. } = outcome {
+                return Ok(());
+            }
+        }
+        Err(DeskError::Conflict(
+            "The record kept changing at the target; try again later.".into(),
+        ))
+    }
+
+    /// Runs one operation; returns the target id it produced or touched.
+    pub(super) async fn execute(
+        &mut self,
+        op: &PlanOperation,
+    ) -> Result<Option<String>, DeskError> {
+        let kind = op.op.kind();
+        self.pace_writes().await;
+        match op.op {
+            Operation::CreateUser | Operation::CreateGroup => {
+                let created = match self
+                    .desk
+                    .create_with(&self.client, &self.plan.target, kind, &op.data, false)
+                    .await
+                {
+                    Ok(v) => v.get("id").and_then(Value::as_str).map(str::to_string),
+                    // Already there (an attempt the journal could not confirm): adopt it.
+                    Err(DeskError::Scim(scim_client::ScimError::Http { status: 409, .. })) => {
+                        self.find_created(op).await?
+                    }
+                    Err(e) => return Err(e),
+                };
+                let tid = created
+                    .ok_or_else(|| DeskError::Internal("the target did not return an id".into()))?;
+                let ext = op.data.get("externalId").and_then(Value::as_str);
+                self.remember(kind, &op.source_id, &tid, ext)?;
+                Ok(Some(tid))
+            }
+            Operation::UpdateUser => {
+                let tid = self
+                    .target_of(kind, &op.source_id, op.target_id.as_ref())
+                    .ok_or_else(|| DeskError::NotFound("the target record is unknown".into()))?;
+                self.save(kind, &tid, |b| overlay(b, &op.data)).await?;
+                Ok(Some(tid))
+            }
+            Operation::AddMembers => {
+                let gid = self
+                    .target_of(Kind::Group, &op.source_id, op.target_id.as_ref())
+                    .ok_or_else(|| {
+                        DeskError::NotFound("the group was not created at the target".into())
+                    })?;
+                let sources: Vec<&str> = op
+                    .data
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let wanted: Vec<String> = sources
+                    .iter()
+                    .filter_map(|s| self.ids.get(&(Kind::User, s.to_string())).cloned())
+                    .collect();
+                // Members whose own creation failed are not at the target yet: add the others,
+                // then fail so that resuming adds the rest once they exist.
+                let missing = sources.len() - wanted.len();
+                // Only the members not there yet (also after a crash mid-way).
+                let group = self.client.get("Groups", &gid).await?;
+                let present: Vec<&str> = group
+                    .get("members")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|m| m.get("value")?.as_str()).collect())
+                    .unwrap_or_default();
+                let add: Vec<String> = wanted
+                    .into_iter()
+                    .filter(|m| !present.contains(&m.as_str()))
+                    .collect();
+                if !add.is_empty() {
+                    self.desk
+                        .change_membership(&MembershipChange {
+                            provider: self.plan.target.clone(),
+                            group_id: gid.clone(),
+                            add,
+                            remove: Vec::new(),
+                        })
+                        .await?;
+                }
+                if missing > 0 {
+                    return Err(DeskError::NotFound(format!(
+                        "{missing} members are not at the target yet (creating them failed); \
+                         resume adds them once they are"
+                    )));
+                }
+                Ok(Some(gid))
+            }
+            Operation::SetManager => {
+                let uid = self
+                    .target_of(Kind::User, &op.source_id, op.target_id.as_ref())
+                    .ok_or_else(|| DeskError::NotFound("the user was not created".into()))?;
+                let manager_source = op.data.as_str().unwrap_or_default().to_string();
+                let mid = self
+                    .ids
+                    .get(&(Kind::User, manager_source))
+                    .cloned()
+                    .ok_or_else(|| {
+                        DeskError::NotFound("the manager is not at the target".into())
+                    })?;
+                self.save(Kind::User, &uid, |b| {
+                    overlay(b, &json!({ENTERPRISE: {"manager": {"value": mid}}}))
+                })
+                .await?;
+                Ok(Some(uid))
+            }
+            Operation::DeactivateUser => {
+                let tid = op
+                    .target_id
+                    .clone()
+                    .ok_or_else(|| DeskError::InvalidInput("the plan names no record".into()))?;
+                self.save(Kind::User, &tid, |b| overlay(b, &json!({"active": false})))
+                    .await?;
+                Ok(Some(tid))
+            }
+            Operation::DeleteUser => {
+                let tid = op
+                    .target_id
+                    .clone()
+                    .ok_or_else(|| DeskError::InvalidInput("the plan names no record".into()))?;
+                match self.client.get("Users", &tid).await {
+                    Ok(current) => {
+                        self.desk
+                            .delete_resource(&self.plan.target, Kind::User, &current)
+                            .await?
+                    }
+                    // Already gone (an earlier attempt, or someone else): nothing to do.
+                    Err(scim_client::ScimError::Http { status: 404, .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                Ok(Some(tid))
+            }
+        }
+    }
+
+    /// Reads back a few records this run created and counts the attributes sent but not
+    /// kept, so the next plan (and verify) leaves out changes that cannot stick.
+    pub(super) async fn sample_fidelity(&self) -> Result<(), DeskError> {
+        for kind in [Kind::User, Kind::Group] {
+            let create = if kind == Kind::User {
+                Operation::CreateUser
+            } else {
+                Operation::CreateGroup
+            };
+            let created = self
+                .plan
+                .operations
+                .iter()
+                .filter(|o| o.op == create)
+                .filter_map(|o| Some((o, self.ids.get(&(kind, o.source_id.clone()))?)))
+                .take(FIDELITY_SAMPLE);
+            for (op, tid) in created {
+                let Ok(stored) = self.client.get(endpoint(kind), tid).await else {
+                    continue;
+                };
+                let lost: Vec<String> = crate::write::fidelity::unkept(&op.data, &stored)
+                    .into_iter()
+                    .filter(|p| {
+                        let name = p.rsplit([':', '.']).next().unwrap_or(p).to_lowercase();
+                        !self.write_only.contains(&name)
+                    })
+                    .collect();
+                self.desk.note_unkept(&self.plan.target, kind, &lost)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn overlay_merges_objects_and_replaces_the_rest() {
+        let base = json!({"id": "1", "name": {"givenName": "A", "formatted": "A B"}, "title": "x",
+                          ENTERPRISE: {"department": "Sales"}});
+        let over = json!({"name": {"familyName": "B"}, "title": "y",
+                          ENTERPRISE: {"manager": {"value": "m"}}});
+        let out = overlay(&base, &over);
+        assert_eq!(
+            out["name"],
+            json!({"givenName": "A", "formatted": "A B", "familyName": "B"})
+        );
+        assert_eq!(out["title"], "y");
+        assert_eq!(out[ENTERPRISE]["department"], "Sales");
+        assert_eq!(out[ENTERPRISE]["manager"]["value"], "m");
+        assert_eq!(out["id"], "1");
+    }
+}
