@@ -26,7 +26,7 @@ pub use ops::{
     BulkOperation, BulkResult, Fetched, ListPage, ListQuery, PageRequest, Pager, PagerEnd,
     ReadOutcome, SortOrder, Written,
 };
-pub use profile::{CapabilityProfile, MembersRead, Preset, ProfileOverrides};
+pub use profile::{CapabilityLine, CapabilityProfile, MembersRead, Preset, ProfileOverrides};
 pub use resource::{EnterpriseUser, Group, Member, Meta, MultiValue, Resource, User};
 pub use schema::{CheckMode, SchemaSet, Violation};
 pub use sensitive::{scrub, Sensitive, SCRUBBED};

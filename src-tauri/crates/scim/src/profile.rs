@@ -582,13 +582,20 @@ impl CapabilityProfile {
         out
     }
 
-    /// One line per capability, e.g. `sort: not supported`, for `provider test` and the UI.
-    pub fn describe(&self) -> Vec<(String, String)> {
+    /// One line per capability, e.g. `sort: not supported`, for `provider test` and the UI:
+    /// whether the provider has it, decided from the profile, and the words that say how.
+    pub fn describe(&self) -> Vec<CapabilityLine> {
+        let line = |name: &str, supported: bool, words: String| CapabilityLine {
+            name: name.to_string(),
+            supported,
+            words,
+        };
         let yn = |b: bool| if b { "supported" } else { "not supported" }.to_string();
         let mut v = vec![
-            ("preset".to_string(), self.preset.label().to_string()),
-            (
-                "paging".to_string(),
+            line("preset", true, self.preset.label().to_string()),
+            line(
+                "paging",
+                !self.paging.requires_filter,
                 match (
                     self.paging.cursor,
                     self.paging.index,
@@ -602,8 +609,9 @@ impl CapabilityProfile {
                     (false, _, _) => format!("index, {} per page", self.paging.page_size),
                 },
             ),
-            (
-                "filter".to_string(),
+            line(
+                "filter",
+                self.filter.supported,
                 match (&self.filter.supported, &self.filter.operators) {
                     (false, _) => "not supported".to_string(),
                     (true, Some(ops)) => format!("supported ({} only)", ops.join(", ")),
@@ -613,9 +621,10 @@ impl CapabilityProfile {
                     },
                 },
             ),
-            ("sort".to_string(), yn(self.sort)),
-            (
-                "patch".to_string(),
+            line("sort", self.sort, yn(self.sort)),
+            line(
+                "patch",
+                self.patch.supported,
                 if self.patch.supported {
                     "supported"
                 } else {
@@ -623,10 +632,11 @@ impl CapabilityProfile {
                 }
                 .to_string(),
             ),
-            ("put".to_string(), yn(self.put)),
-            ("etag".to_string(), yn(self.etag)),
-            (
-                "bulk".to_string(),
+            line("put", self.put, yn(self.put)),
+            line("etag", self.etag, yn(self.etag)),
+            line(
+                "bulk",
+                self.bulk.supported,
                 if self.bulk.supported {
                     format!(
                         "supported (at most {} operations)",
@@ -636,26 +646,38 @@ impl CapabilityProfile {
                     "not supported".to_string()
                 },
             ),
-            (
-                "group members".to_string(),
+            line(
+                "group members",
+                self.members_read == MembersRead::Inline,
                 match self.members_read {
                     MembersRead::Inline => "read with the group".to_string(),
                     MembersRead::FilterPerUser => "hidden: read per user with a filter".to_string(),
                 },
             ),
-            (
-                "concurrency".to_string(),
+            line(
+                "concurrency",
+                true,
                 format!("{} request(s) at once", self.rate.max_concurrency),
             ),
         ];
         if let Some(n) = self.patch.max_member_adds {
-            v.push(("member adds per request".to_string(), n.to_string()));
+            v.push(line("member adds per request", true, n.to_string()));
         }
         if let Some(n) = self.patch.max_member_removes {
-            v.push(("member removes per request".to_string(), n.to_string()));
+            v.push(line("member removes per request", true, n.to_string()));
         }
         v
     }
+}
+
+/// One capability of a provider, as `provider test` and the window show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapabilityLine {
+    pub name: String,
+    /// The provider has it (a limit or a fact about it counts as had).
+    pub supported: bool,
+    /// How, in words ("supported (at most 1000 operations)", "not supported (PUT is used)").
+    pub words: String,
 }
 
 /// The person's corrections to a detected profile. `None` keeps what was detected.
@@ -849,6 +871,8 @@ mod tests {
         let p =
             CapabilityProfile::from_service_provider_config(&json!({"sort": {"supported": false}}));
         let lines = p.describe();
-        assert!(lines.contains(&("sort".to_string(), "not supported".to_string())));
+        let sort = lines.iter().find(|l| l.name == "sort").unwrap();
+        assert!(!sort.supported);
+        assert_eq!(sort.words, "not supported");
     }
 }

@@ -5,5 +5,6 @@
 pub(crate) mod demo;
 pub mod learned;
 pub mod profiles;
+mod registry;
 pub mod secrets;
 pub mod write_check;
