@@ -1,7 +1,7 @@
 // The filter builder's logic: attribute, operator and value into SCIM filter text
 // (RFC 7644 section 3.4.2.2). Kept pure so it is unit-tested without a window.
 
-import { ENTERPRISE } from "./resource";
+import { GRID_COLUMNS } from "./bindings/gridColumns";
 
 export interface FilterAttribute {
   /** The attribute path written into the filter. */
@@ -10,24 +10,17 @@ export interface FilterAttribute {
   type: "string" | "boolean" | "dateTime";
 }
 
-export const USER_FILTER_ATTRIBUTES: FilterAttribute[] = [
-  { path: "userName", label: "User name", type: "string" },
-  { path: "name.givenName", label: "First name", type: "string" },
-  { path: "name.familyName", label: "Last name", type: "string" },
-  { path: "displayName", label: "Display name", type: "string" },
-  { path: "emails.value", label: "Email", type: "string" },
-  { path: "title", label: "Title", type: "string" },
-  { path: `${ENTERPRISE}:department`, label: "Department", type: "string" },
-  { path: "active", label: "Active", type: "boolean" },
-  { path: "externalId", label: "External id", type: "string" },
-  { path: "meta.lastModified", label: "Last modified", type: "dateTime" },
-];
+/** What the filter builder offers for users or groups, from the store's column table. */
+function filterAttributes(group: boolean): FilterAttribute[] {
+  return GRID_COLUMNS.flatMap((c) =>
+    c.filterLabel && c.filterType && (group ? c.groups : c.users)
+      ? [{ path: c.attribute, label: c.filterLabel, type: c.filterType }]
+      : [],
+  );
+}
 
-export const GROUP_FILTER_ATTRIBUTES: FilterAttribute[] = [
-  { path: "displayName", label: "Name", type: "string" },
-  { path: "externalId", label: "External id", type: "string" },
-  { path: "meta.lastModified", label: "Last modified", type: "dateTime" },
-];
+export const USER_FILTER_ATTRIBUTES = filterAttributes(false);
+export const GROUP_FILTER_ATTRIBUTES = filterAttributes(true);
 
 export const OPERATORS = [
   { op: "eq", label: "is" },

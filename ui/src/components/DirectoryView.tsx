@@ -18,6 +18,7 @@ import { BulkDialog, type BulkStart } from "./BulkDialog";
 import type { BulkReport } from "../bindings/BulkReport";
 import { bulkResultWords, bulkWords } from "../bulk";
 import { queryKeys } from "../queryKeys";
+import { GRID_COLUMNS } from "../bindings/gridColumns";
 
 /** Rows fetched per request; the grid asks for the blocks it shows. */
 const BLOCK = 200;
@@ -30,37 +31,18 @@ interface Column {
   sort?: string;
 }
 
-const USER_COLUMNS: Column[] = [
-  { key: "userName", label: "User name", sort: "user_name" },
-  { key: "displayName", label: "Name", sort: "display_name" },
-  { key: "email", label: "Email", sort: "email" },
-  { key: "phone", label: "Phone", sort: "phone" },
-  { key: "department", label: "Department", sort: "department" },
-  { key: "title", label: "Title", sort: "title" },
-  { key: "manager", label: "Manager" },
-  { key: "employeeNumber", label: "Employee number", sort: "employee_number" },
-  { key: "costCenter", label: "Cost center", sort: "cost_center" },
-  { key: "location", label: "City", sort: "locality" },
-  { key: "active", label: "Status", sort: "active" },
-  { key: "lastModified", label: "Last modified", sort: "last_modified" },
-  { key: "externalId", label: "External id", sort: "external_id" },
-];
-const GROUP_COLUMNS: Column[] = [
-  { key: "displayName", label: "Group", sort: "display_name" },
-  { key: "memberCount", label: "Members", sort: "member_count" },
-  { key: "description", label: "Description" },
-  { key: "externalId", label: "External id", sort: "external_id" },
-];
+/** The grid's columns for users or groups, from the store's column table (generated). */
+function columnsFor(group: boolean): Column[] {
+  return GRID_COLUMNS.filter((c) => c.grid && (group ? c.groups : c.users)).map((c) => ({
+    key: c.key as keyof DirectoryRow,
+    label: c.label,
+    sort: c.sort,
+  }));
+}
+const USER_COLUMNS = columnsFor(false);
+const GROUP_COLUMNS = columnsFor(true);
 /** Shown until the person picks columns: what fits a laptop screen. */
-const DEFAULT_HIDDEN = new Set<string>([
-  "externalId",
-  "phone",
-  "manager",
-  "employeeNumber",
-  "costCenter",
-  "location",
-  "lastModified",
-]);
+const DEFAULT_HIDDEN = new Set<string>(GRID_COLUMNS.filter((c) => c.grid && !c.shown).map((c) => c.key));
 
 /** A cell's text: dates as the person's local date, counts with separators. */
 function cellText(r: DirectoryRow, key: keyof DirectoryRow): string {

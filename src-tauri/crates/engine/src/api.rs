@@ -228,6 +228,69 @@ pub struct DemoReport {
     pub groups: u32,
 }
 
+/// How the window's filter builder compares a column's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum FilterType {
+    String,
+    Boolean,
+    DateTime,
+}
+
+/// A column of the directory as the window uses it: from the store's one column table
+/// (`desk_store::cache::COLUMNS`), generated into `ui/src/bindings/gridColumns.ts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GridColumn {
+    /// Its key in a grid row (a field of `DirectoryRow`).
+    pub key: String,
+    pub label: String,
+    /// The SCIM attribute, as a filter names it.
+    pub attribute: String,
+    /// The key the list sorts by, when it can be sorted by this column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sort: Option<String>,
+    /// The words and the comparison of the filter builder, when it offers the column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub filter_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub filter_type: Option<FilterType>,
+    pub users: bool,
+    pub groups: bool,
+    /// A column of the grid (else only offered by the filter builder).
+    pub grid: bool,
+    /// Shown until the person picks columns.
+    pub shown: bool,
+}
+
+/// The directory's columns, in the grid's order.
+pub fn grid_columns() -> Vec<GridColumn> {
+    use desk_store::cache::ValueType;
+    desk_store::cache::COLUMNS
+        .iter()
+        .map(|c| GridColumn {
+            key: c.key.to_string(),
+            label: c.label.to_string(),
+            attribute: c.attribute.to_string(),
+            sort: c.sort_key().map(str::to_string),
+            filter_label: c.builder.map(str::to_string),
+            filter_type: c.builder.and(match c.value {
+                ValueType::Text | ValueType::Exact => Some(FilterType::String),
+                ValueType::Bool => Some(FilterType::Boolean),
+                ValueType::Time => Some(FilterType::DateTime),
+                ValueType::Count => None,
+            }),
+            users: c.is_for(false),
+            groups: c.is_for(true),
+            grid: c.grid,
+            shown: c.shown,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod bindings {
     //! The drift check: the TypeScript in `ui/src/bindings/` must be what these types generate.
@@ -277,6 +340,18 @@ mod bindings {
         crate::write::bulk::BulkPreview::export_all(&cfg).unwrap();
         crate::write::bulk::BulkReport::export_all(&cfg).unwrap();
         crate::providers::write_check::WriteCheck::export_all(&cfg).unwrap();
+        GridColumn::export_all(&cfg).unwrap();
+        // The column table itself, as data the window reads (one place for each column).
+        let columns = serde_json::to_string_pretty(&grid_columns()).unwrap();
+        std::fs::write(
+            dir.join("gridColumns.ts"),
+            format!(
+                "// Generated from the store's column table by `cargo xtask bindings`. Do not \
+                 edit.\nimport type {{ GridColumn }} from \"./GridColumn\";\n\nexport const \
+                 GRID_COLUMNS: GridColumn[] = {columns};\n"
+            ),
+        )
+        .unwrap();
     }
 
     fn read_dir(dir: &Path) -> std::collections::BTreeMap<String, String> {
@@ -293,6 +368,24 @@ mod bindings {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// A grid column names a field of the grid's rows, or the window would show it empty.
+    #[test]
+    fn every_grid_column_is_a_field_of_a_grid_row() {
+        let tmp = tempfile::tempdir().unwrap();
+        export_all(tmp.path());
+        let row = read_dir(tmp.path())
+            .remove("DirectoryRow.ts")
+            .expect("DirectoryRow is exported");
+        for c in grid_columns().iter().filter(|c| c.grid) {
+            let field = regex::Regex::new(&format!(r"(^|[\s{{,]){}\??:", c.key)).unwrap();
+            assert!(
+                field.is_match(&row),
+                "{} is not a field of DirectoryRow: {row}",
+                c.key
+            );
+        }
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub mod vocabulary;
 pub mod write;
 
 pub use desk::Desk;
+/// The directory's one column table (the store's), for the faces that list columns.
+pub use desk_store::cache::table as columns;
 pub use error::{DeskError, ErrorCode};
 pub use paths::DataPaths;
 pub use scim_client::{AttrPath, Group, Preset, ProfileOverrides, Resource, Sensitive, User};

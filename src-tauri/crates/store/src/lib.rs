@@ -14,8 +14,8 @@ mod stats;
 
 pub use audit::{os_user, redact_secrets, AuditEntry, AuditQuery, NewAudit, NOT_RECORDED};
 pub use cache::{
-    extract, Extracted, MemberRow, ResourceQuery, ResourceRow, SnapshotChange, SnapshotInfo,
-    SnapshotWriter,
+    extract, Column, Extracted, MemberRow, ResourceQuery, ResourceRow, SnapshotChange,
+    SnapshotInfo, SnapshotWriter,
 };
 pub use migrate::{applied_migrations, MIGRATIONS};
 pub use providers::{NewProvider, ProviderRow, ProviderSettings, UnkeptRow};

@@ -17,7 +17,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use scim_client::filter::{AttrPath, CompValue, CompareOp, Filter};
 
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+use crate::cache::ValueType;
 
 /// A WHERE clause over `resources r` and its parameters (numbered from `first_param`).
 #[derive(Debug, Clone, PartialEq)]
@@ -45,64 +45,36 @@ fn eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
+/// Where a filter's attribute lives in SQL: the `emails` list, or the cache column the column
+/// table says holds it whole ([`crate::cache::COLUMNS`], `sql_filter`). None: evaluated in Rust.
 fn target(path: &AttrPath) -> Option<Target> {
     let text = ColType::Text { exact: false };
-    let urn = path.urn.as_deref();
-    if let Some(urn) = urn {
-        if eq(urn, ENTERPRISE) {
-            return match (path.name.as_str(), path.sub.as_deref()) {
-                (n, None) if eq(n, "department") => Some(Target::Column("department", text)),
-                (n, Some(s)) if eq(n, "manager") && eq(s, "value") => {
-                    Some(Target::Column("manager_id", ColType::Text { exact: false }))
-                }
-                _ => None,
-            };
-        }
-        if !urn.to_ascii_lowercase().ends_with(":core:2.0:user")
-            && !urn.to_ascii_lowercase().ends_with(":core:2.0:group")
-        {
-            return None;
-        }
+    let core = path.urn.as_deref().is_none_or(|u| {
+        let u = u.to_ascii_lowercase();
+        u.ends_with(":core:2.0:user") || u.ends_with(":core:2.0:group")
+    });
+    if core && eq(&path.name, "emails") {
+        return match path.sub.as_deref() {
+            None => Some(Target::Email("value", text)),
+            Some(s) if eq(s, "value") => Some(Target::Email("value", text)),
+            Some(s) if eq(s, "type") => Some(Target::Email("type", text)),
+            Some(s) if eq(s, "primary") => Some(Target::Email("primary", ColType::Bool)),
+            Some(_) => None,
+        };
     }
-    let name = path.name.as_str();
-    match path.sub.as_deref() {
-        None => {
-            let col = |c, t| Some(Target::Column(c, t));
-            if eq(name, "id") {
-                col("id", ColType::Text { exact: true })
-            } else if eq(name, "externalId") {
-                col("external_id", ColType::Text { exact: true })
-            } else if eq(name, "userName") {
-                col("user_name", text)
-            } else if eq(name, "displayName") {
-                col("display_name", text)
-            } else if eq(name, "title") {
-                col("title", text)
-            } else if eq(name, "active") {
-                col("active", ColType::Bool)
-            } else if eq(name, "emails") {
-                Some(Target::Email("value", text))
-            } else {
-                None
-            }
-        }
-        Some(sub) => {
-            if eq(name, "name") && eq(sub, "givenName") {
-                Some(Target::Column("given_name", text))
-            } else if eq(name, "name") && eq(sub, "familyName") {
-                Some(Target::Column("family_name", text))
-            } else if eq(name, "meta") && eq(sub, "lastModified") {
-                Some(Target::Column("last_modified", ColType::Time))
-            } else if eq(name, "emails") && (eq(sub, "value") || eq(sub, "type")) {
-                let s = if eq(sub, "value") { "value" } else { "type" };
-                Some(Target::Email(s, text))
-            } else if eq(name, "emails") && eq(sub, "primary") {
-                Some(Target::Email("primary", ColType::Bool))
-            } else {
-                None
-            }
-        }
-    }
+    let attribute = match (&path.urn, core) {
+        (Some(urn), false) => format!("{urn}:{}", path.dotted()),
+        _ => path.dotted(),
+    };
+    let column = crate::cache::column_of_attribute(&attribute).filter(|c| c.sql_filter)?;
+    let kind = match column.value {
+        ValueType::Text => text,
+        ValueType::Exact => ColType::Text { exact: true },
+        ValueType::Bool => ColType::Bool,
+        ValueType::Time => ColType::Time,
+        ValueType::Count => return None,
+    };
+    Some(Target::Column(column.sql?, kind))
 }
 
 struct Builder {

@@ -244,46 +244,27 @@ pub(crate) fn list(
             args.sort.as_deref(),
         ))?
     };
-    let columns: &[(&str, &str)] = match kind {
-        desk_engine::vocabulary::Kind::User => &[
-            ("id", "id"),
-            ("userName", "userName"),
-            ("displayName", "displayName"),
-            ("givenName", "name.givenName"),
-            ("familyName", "name.familyName"),
-            ("email", "emails"),
-            (
-                "department",
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-            ),
-            ("title", "title"),
-            ("active", "active"),
-        ],
-        desk_engine::vocabulary::Kind::Group => &[
-            ("id", "id"),
-            ("displayName", "displayName"),
-            ("externalId", "externalId"),
-            ("members", "members"),
-        ],
-    };
-    let cell = |v: &serde_json::Value, path: &str| -> String {
-        let r = match desk_engine::Resource::from_value(v.clone()) {
-            Ok(r) => r,
-            Err(_) => return String::new(),
-        };
-        if path == "emails" {
-            return desk_engine::User(&r).primary_email().unwrap_or_default();
-        }
-        if path == "members" {
-            return desk_engine::Group(&r)
-                .members()
-                .map(|m| m.len().to_string())
-                .unwrap_or_default();
-        }
-        let Ok(p) = desk_engine::AttrPath::parse(path) else {
+    // The columns the CLI lists, from the one column table, with their headings.
+    let group = kind == desk_engine::vocabulary::Kind::Group;
+    let columns: Vec<(&str, &desk_engine::columns::Column)> = desk_engine::columns::COLUMNS
+        .iter()
+        .filter(|c| c.is_for(group))
+        .filter_map(|c| Some((c.cli?, c)))
+        .collect();
+    let cell = |v: &serde_json::Value, c: &desk_engine::columns::Column| -> String {
+        let (Ok(r), Ok(p)) = (
+            desk_engine::Resource::from_value(v.clone()),
+            desk_engine::AttrPath::parse(c.attribute),
+        ) else {
             return String::new();
         };
-        match r.path(&p) {
+        let value = match c.value {
+            desk_engine::columns::ValueType::Count => r
+                .path(&p)
+                .and_then(|m| m.as_array().map(|a| serde_json::Value::from(a.len()))),
+            _ => primary_value(&r, &p),
+        };
+        match value {
             Some(serde_json::Value::String(s)) => s,
             Some(serde_json::Value::Null) | None => String::new(),
             Some(other) => other.to_string(),
@@ -295,14 +276,14 @@ pub(crate) fn list(
             let mut w = SafeCsv::new(std::io::stdout());
             w.row(columns.iter().map(|(h, _)| *h))?;
             for v in &items {
-                w.row(columns.iter().map(|(_, p)| cell(v, p)))?;
+                w.row(columns.iter().map(|(_, c)| cell(v, c)))?;
             }
             w.flush()?;
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = items
                 .iter()
-                .map(|v| columns.iter().map(|(_, p)| cell(v, p)).collect())
+                .map(|v| columns.iter().map(|(_, c)| cell(v, c)).collect())
                 .collect();
             let widths: Vec<usize> = columns
                 .iter()
@@ -348,4 +329,29 @@ pub(crate) fn list(
         }
     }
     Ok(())
+}
+
+/// The value at `path`; for a sub-attribute of a multi-valued attribute (`emails.value`), the
+/// primary value's (or the first's), as the grid shows it.
+fn primary_value(
+    r: &desk_engine::Resource,
+    path: &desk_engine::AttrPath,
+) -> Option<serde_json::Value> {
+    let Some(sub) = &path.sub else {
+        return r.path(path);
+    };
+    let list = desk_engine::AttrPath {
+        sub: None,
+        ..path.clone()
+    };
+    match r.path(&list) {
+        Some(serde_json::Value::Array(items)) => {
+            let item = items
+                .iter()
+                .find(|i| i.get("primary") == Some(&serde_json::Value::Bool(true)))
+                .or_else(|| items.first())?;
+            item.get(sub).cloned()
+        }
+        _ => r.path(path),
+    }
 }

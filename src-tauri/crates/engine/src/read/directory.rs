@@ -29,28 +29,18 @@ fn filter_of(filter: Option<&str>) -> Result<Option<scim_client::Filter>, DeskEr
         .transpose()
 }
 
-/// The cache column an attribute path sorts on, for the paths that have one.
+/// The sort key an attribute path sorts on, for the paths that have one (from the column
+/// table): the attribute itself (`name.familyName`, `urn:…:department`), its name alone
+/// (`department`) or a multi-valued attribute standing for its value (`emails`).
 pub fn sort_column(attr: &str) -> Option<&'static str> {
-    let p = scim_client::AttrPath::parse(attr).ok()?;
-    let name = p.name.to_ascii_lowercase();
-    let sub = p.sub.as_deref().map(str::to_ascii_lowercase);
-    Some(match (name.as_str(), sub.as_deref()) {
-        ("username", None) => "user_name",
-        ("displayname", None) => "display_name",
-        ("name", Some("givenname")) => "given_name",
-        ("name", Some("familyname")) => "family_name",
-        ("emails", None | Some("value")) => "email",
-        ("department", None) => "department",
-        ("title", None) => "title",
-        ("active", None) => "active",
-        ("externalid", None) => "external_id",
-        ("meta", Some("lastmodified")) => "last_modified",
-        ("phonenumbers", None | Some("value")) => "phone",
-        ("employeenumber", None) => "employee_number",
-        ("costcenter", None) => "cost_center",
-        ("addresses", Some("locality")) => "locality",
-        _ => return None,
-    })
+    desk_store::cache::COLUMNS
+        .iter()
+        .find(|c| {
+            let a = c.attribute.to_ascii_lowercase();
+            let attr = attr.to_ascii_lowercase();
+            a == attr || a.ends_with(&format!(":{attr}")) || a == format!("{attr}.value")
+        })
+        .and_then(desk_store::Column::sort_key)
 }
 
 /// What to read from a cached snapshot.
@@ -75,7 +65,7 @@ pub(crate) fn read_cache(
 ) -> Result<(Vec<desk_store::ResourceRow>, u64), DeskError> {
     let filter = filter_of(read.filter)?;
     let column = read.sort.and_then(|(attr, desc)| {
-        let col = if desk_store::cache::SORT_COLUMNS.contains(&attr) {
+        let col = if desk_store::cache::is_sort_key(attr) {
             Some(attr)
         } else {
             sort_column(attr)

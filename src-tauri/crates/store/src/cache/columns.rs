@@ -117,28 +117,6 @@ pub fn extract(v: &Value) -> Extracted {
     }
 }
 
-/// Sortable columns of the list views.
-pub const SORT_COLUMNS: &[&str] = &[
-    "user_name",
-    "display_name",
-    "given_name",
-    "family_name",
-    "email",
-    "department",
-    "title",
-    "active",
-    "external_id",
-    "last_modified",
-    "phone",
-    "employee_number",
-    "cost_center",
-    "locality",
-    MEMBER_COUNT,
-];
-
-/// The sort key of groups by their number of members (not a column: counted).
-pub const MEMBER_COUNT: &str = "member_count";
-
 /// The collation that orders numbers within text by value, ignoring case.
 pub(crate) const NATURAL: &str = "natural_order";
 

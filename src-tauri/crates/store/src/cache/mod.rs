@@ -6,13 +6,15 @@ mod edits;
 mod history;
 mod reads;
 mod snapshots;
+pub mod table;
 mod writer;
 
-pub use columns::{digits, extract, phone_search, Extracted, MEMBER_COUNT, SORT_COLUMNS};
+pub use columns::{digits, extract, phone_search, Extracted};
 pub(crate) use columns::{natural_order, NATURAL};
 pub use history::SnapshotChange;
 pub use reads::{fts_query, MemberRow, ResourceQuery, ResourceRow};
 pub use snapshots::SnapshotInfo;
+pub use table::{column_of_attribute, is_sort_key, Column, ValueType, COLUMNS, MEMBER_COUNT};
 pub use writer::SnapshotWriter;
 
 use columns::{get_ci, s};

@@ -24,7 +24,7 @@ pub struct ResourceQuery<'a> {
     pub search: Option<&'a str>,
     /// A SCIM filter; it must translate to SQL (see [`crate::query::to_sql`]).
     pub filter: Option<&'a scim_client::Filter>,
-    /// A column of [`SORT_COLUMNS`] and descending.
+    /// A sort key of [`super::COLUMNS`] ([`super::is_sort_key`]) and descending.
     pub sort: Option<(&'a str, bool)>,
     pub offset: u64,
     pub limit: u64,
@@ -55,7 +55,7 @@ impl Database {
     /// Returns the page and the total count.
     pub fn resources(&self, q: &ResourceQuery<'_>) -> Result<(Vec<ResourceRow>, u64), StoreError> {
         let order = match q.sort {
-            Some((col, desc)) if SORT_COLUMNS.contains(&col) => {
+            Some((col, desc)) if is_sort_key(col) => {
                 let dir = if desc { "DESC" } else { "ASC" };
                 if col == MEMBER_COUNT {
                     format!(
