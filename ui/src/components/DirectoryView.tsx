@@ -9,7 +9,6 @@ import { combine } from "../filterBuilder";
 import { Failsafe } from "./Failsafe";
 import { ErrorBox } from "./ErrorBox";
 import { DetailPanel } from "./DetailPanel";
-import { useDismiss } from "./useDismiss";
 import { Modal } from "./Modal";
 import { FilterBar } from "./FilterBar";
 import { ImportDialog } from "./ImportDialog";
@@ -18,61 +17,13 @@ import { BulkDialog, type BulkStart } from "./BulkDialog";
 import type { BulkReport } from "../bindings/BulkReport";
 import { bulkResultWords, bulkWords } from "../bulk";
 import { queryKeys } from "../queryKeys";
-import { GRID_COLUMNS } from "../bindings/gridColumns";
+import { cellText, DEFAULT_HIDDEN, GROUP_COLUMNS, USER_COLUMNS } from "../gridColumns";
+import { ColumnsMenu } from "./ColumnsMenu";
+import { load, SavedViews } from "./SavedViews";
 
 /** Rows fetched per request; the grid asks for the blocks it shows. */
 const BLOCK = 200;
 const ROW_HEIGHT = 32;
-
-interface Column {
-  key: keyof DirectoryRow;
-  label: string;
-  /** The cache column it sorts on; none when it cannot be sorted. */
-  sort?: string;
-}
-
-/** The grid's columns for users or groups, from the store's column table (generated). */
-function columnsFor(group: boolean): Column[] {
-  return GRID_COLUMNS.filter((c) => c.grid && (group ? c.groups : c.users)).map((c) => ({
-    key: c.key as keyof DirectoryRow,
-    label: c.label,
-    sort: c.sort,
-  }));
-}
-const USER_COLUMNS = columnsFor(false);
-const GROUP_COLUMNS = columnsFor(true);
-/** Shown until the person picks columns: what fits a laptop screen. */
-const DEFAULT_HIDDEN = new Set<string>(GRID_COLUMNS.filter((c) => c.grid && !c.shown).map((c) => c.key));
-
-/** A cell's text: dates as the person's local date, counts with separators. */
-function cellText(r: DirectoryRow, key: keyof DirectoryRow): string {
-  const v = r[key];
-  if (v === undefined || v === null) return "";
-  if (key === "lastModified" && typeof v === "string") {
-    const d = new Date(v);
-    return Number.isNaN(d.getTime()) ? v : d.toLocaleDateString();
-  }
-  if (typeof v === "number") return v.toLocaleString();
-  return String(v);
-}
-
-interface View {
-  name: string;
-  search: string;
-  filter: string;
-  sort: string;
-  descending: boolean;
-  columns: string[];
-}
-
-function load<T>(key: string, fallback: T): T {
-  try {
-    const raw = localStorage.getItem(key);
-    return raw ? (JSON.parse(raw) as T) : fallback;
-  } catch {
-    return fallback;
-  }
-}
 
 interface Props {
   provider: ProviderSummary;
@@ -88,7 +39,6 @@ interface Props {
 /** The cached directory: a virtualized grid with search, filter, sort, columns and details. */
 export function DirectoryView({ provider, kind, version, readOnly, initial }: Props) {
   const all = kind === "User" ? USER_COLUMNS : GROUP_COLUMNS;
-  const storeKey = `views:${kind}`;
   const [search, setSearch] = useState(initial?.search ?? "");
   const [filter, setFilter] = useState(initial?.filter ?? "");
   // Quick status chips (people only): all, active, inactive; combined with the filter.
@@ -101,7 +51,6 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
       all.filter((c) => !DEFAULT_HIDDEN.has(c.key)).map((c) => c.key),
     ),
   );
-  const [views, setViews] = useState<View[]>(() => load(storeKey, []));
   const [selected, setSelected] = useState<string | null>(null);
   // Unsaved edits in the open record: leaving it asks first (keep editing, discard, review).
   const [dirty, setDirty] = useState(false);
@@ -140,8 +89,6 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
   });
   const reveal = useMutation({ mutationFn: () => ipc.revealExport() });
   const searchRef = useRef<HTMLInputElement>(null);
-  const columnsMenu = useRef<HTMLDetailsElement>(null);
-  useDismiss(columnsMenu);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => localStorage.setItem(`columns:${kind}`, JSON.stringify(visible)), [kind, visible]);
@@ -280,26 +227,6 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
   const cols = selected ? chosen.slice(0, 3) : chosen;
   const template = `${selectable ? "32px " : ""}repeat(${cols.length}, minmax(0, 1fr))`;
   const filterError = head.isError ? toCommandError(head.error) : null;
-  const saveView = () => {
-    const name = window.prompt("Name this view (search, filter, sort and columns are saved):");
-    if (!name) return;
-    const next = [
-      ...views.filter((v) => v.name !== name),
-      { name, search, filter, sort, descending, columns: visible },
-    ];
-    setViews(next);
-    localStorage.setItem(storeKey, JSON.stringify(next));
-  };
-  const applyView = (name: string) => {
-    const v = views.find((x) => x.name === name);
-    if (!v) return;
-    setSearch(v.search);
-    setFilter(v.filter);
-    setSort(v.sort);
-    setDescending(v.descending);
-    setVisible(v.columns);
-  };
-
   return (
     <div className={selected ? "directory with-detail" : "directory"}>
       <div className="directory-main">
@@ -321,35 +248,18 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
             }}
             data-testid={testIds.quickSearch}
           />
-          <details className="menu" ref={columnsMenu}>
-            <summary data-testid={testIds.columnChooser}>Columns</summary>
-            <div className="menu-body">
-              {all.map((c) => (
-                <label key={c.key} className="inline">
-                  <input
-                    type="checkbox"
-                    checked={visible.includes(c.key)}
-                    onChange={(e) =>
-                      setVisible(e.target.checked ? [...visible, c.key] : visible.filter((k) => k !== c.key))
-                    }
-                    data-testid={`column-${c.key}`}
-                  />
-                  {c.label}
-                </label>
-              ))}
-            </div>
-          </details>
-          <select aria-label="Saved views" value="" onChange={(e) => applyView(e.target.value)}>
-            <option value="">Saved views…</option>
-            {views.map((v) => (
-              <option key={v.name} value={v.name}>
-                {v.name}
-              </option>
-            ))}
-          </select>
-          <button type="button" onClick={saveView}>
-            Save view
-          </button>
+          <ColumnsMenu columns={all} visible={visible} onChange={setVisible} />
+          <SavedViews
+            kind={kind}
+            current={{ search, filter, sort, descending, columns: visible }}
+            onApply={(v) => {
+              setSearch(v.search);
+              setFilter(v.filter);
+              setSort(v.sort);
+              setDescending(v.descending);
+              setVisible(v.columns);
+            }}
+          />
           <button
             type="button"
             onClick={() => exportCsv.mutate()}
