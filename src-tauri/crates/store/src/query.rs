@@ -361,6 +361,12 @@ fn like_escape(s: &str) -> String {
     out
 }
 
+/// True when `filter` runs in SQL ([`to_sql`] translates it); otherwise the caller evaluates it
+/// in Rust over the rows. A value to decide by, not an error to catch.
+pub fn translates(filter: &Filter) -> bool {
+    to_sql(filter, 1).is_some()
+}
+
 /// The SQL for `filter`, parameters numbered from `?{first_param}`; `None` when the filter
 /// names an attribute without a column (evaluate it in Rust then).
 pub fn to_sql(filter: &Filter, first_param: usize) -> Option<SqlFilter> {

@@ -87,11 +87,9 @@ pub(crate) fn read_cache(
         limit,
     };
     let in_memory_sort = read.sort.is_some() && column.is_none();
-    if !in_memory_sort {
-        match db.resources(&q) {
-            Err(desk_store::StoreError::FilterNotTranslatable) => {}
-            other => return Ok(other?),
-        }
+    let in_sql = filter.as_ref().is_none_or(desk_store::query::translates);
+    if in_sql && !in_memory_sort {
+        return Ok(db.resources(&q)?);
     }
     // The evaluator's path: every row the search leaves, filtered and sorted here.
     q.filter = None;
