@@ -5,7 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::*;
+use super::plan::{MatchTag, RecordMatch};
+use super::records::{canonical, label, primary_email, project, s, source_key};
+use super::rules::Mapper;
+use crate::vocabulary::attribute_changes;
 
 /// Matches source users against target users; returns the matches and source id -> target id.
 pub fn match_users(

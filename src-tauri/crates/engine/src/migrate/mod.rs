@@ -32,15 +32,13 @@ pub use records::map_record;
 pub use rules::{apply_rules, Mapper, MappingRule, MappingRules};
 
 use plan::leave_out_unkept;
-use records::{canonical, label, manager_of, primary_email, project, s, source_key};
+use records::s;
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use crate::migrate::fit::{FitNotes, FitSummary, TargetFit};
-use crate::vocabulary::Kind;
-use crate::vocabulary::{attribute_changes, AttributeChange};
+use crate::migrate::fit::TargetFit;
 use crate::{Desk, DeskError};
 
 /// One provider's latest copy, read whole for planning.

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-use super::*;
+use super::rules::MappingRules;
+use super::Operation;
+use crate::vocabulary::{AttributeChange, Kind};
+use crate::DeskError;
 
 /// How a record of one side relates to the other side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]

@@ -5,7 +5,13 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 
-use super::*;
+use super::fit::FitSummary;
+use super::matching::{match_groups, match_users};
+use super::plan::{MatchTag, PlanOperation, PlanOptions, Planned, TargetOnly};
+use super::records::{canonical, label, manager_of, project, s};
+use super::rules::Mapper;
+use super::Operation;
+use crate::vocabulary::attribute_changes;
 
 /// What one side of a migration holds.
 pub struct Side<'a> {

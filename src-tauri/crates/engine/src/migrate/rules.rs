@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use super::*;
+use super::fit::{FitNotes, TargetFit};
+use super::records::map_record;
+use crate::vocabulary::Kind;
+use crate::DeskError;
 
 /// One mapping rule for an attribute path (`title`, `name.familyName`,
 /// `urn:…:User:department`), applied after the default mapping.

@@ -3,7 +3,7 @@
 use rusqlite::params;
 use serde_json::Value;
 
-use super::*;
+use super::writer::{insert_resource, replace_memberships};
 use crate::{Database, StoreError};
 
 impl Database {

@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 
-use super::*;
+use super::snapshots::SnapshotInfo;
 use crate::{Database, StoreError};
 
 /// How a resource differs between two snapshots.

@@ -17,9 +17,6 @@ pub use snapshots::SnapshotInfo;
 pub use table::{column_of_attribute, is_sort_key, Column, ValueType, COLUMNS, MEMBER_COUNT};
 pub use writer::SnapshotWriter;
 
-use columns::{get_ci, s};
-use writer::{insert_resource, replace_memberships};
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;

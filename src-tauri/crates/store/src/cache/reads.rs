@@ -5,7 +5,8 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 
-use super::*;
+use super::columns::{extract, phone_search, Extracted, NATURAL};
+use super::table::{is_sort_key, MEMBER_COUNT};
 use crate::{Database, StoreError};
 
 /// One row of a list view.

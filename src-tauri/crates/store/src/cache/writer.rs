@@ -6,7 +6,8 @@ use std::path::Path;
 use rusqlite::{params, Connection};
 use serde_json::Value;
 
-use super::*;
+use super::columns::{extract, get_ci, s, Extracted};
+use super::snapshots::SnapshotInfo;
 use crate::{Database, StoreError};
 
 /// One INSERT of a resource row.
