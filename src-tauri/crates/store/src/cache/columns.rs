@@ -31,6 +31,58 @@ pub struct Extracted {
     pub locality: Option<String>,
 }
 
+/// The cache columns holding an [`Extracted`], in its order (`r.`-prefixed for reads).
+pub(crate) const STORED: [&str; 19] = [
+    "id",
+    "external_id",
+    "user_name",
+    "display_name",
+    "given_name",
+    "family_name",
+    "email",
+    "emails",
+    "department",
+    "title",
+    "active",
+    "manager_id",
+    "last_modified",
+    "version",
+    "phone",
+    "phone_digits",
+    "employee_number",
+    "cost_center",
+    "locality",
+];
+
+impl Extracted {
+    /// The columns as stored, read from `row` starting at column `first` (in [`STORED`]'s
+    /// order): what the write extracted, not extracted again.
+    pub(crate) fn from_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        let at = |i: usize| first + i;
+        Ok(Extracted {
+            id: row.get(at(0))?,
+            external_id: row.get(at(1))?,
+            user_name: row.get(at(2))?,
+            display_name: row.get(at(3))?,
+            given_name: row.get(at(4))?,
+            family_name: row.get(at(5))?,
+            email: row.get(at(6))?,
+            emails: row.get(at(7))?,
+            department: row.get(at(8))?,
+            title: row.get(at(9))?,
+            active: row.get(at(10))?,
+            manager_id: row.get(at(11))?,
+            last_modified: row.get(at(12))?,
+            version: row.get(at(13))?,
+            phone: row.get(at(14))?,
+            phone_digits: row.get(at(15))?,
+            employee_number: row.get(at(16))?,
+            cost_center: row.get(at(17))?,
+            locality: row.get(at(18))?,
+        })
+    }
+}
+
 /// The primary entry of a multi-valued attribute, or its first.
 pub(crate) fn primary(list: &[Value]) -> Option<&Value> {
     list.iter()

@@ -113,6 +113,14 @@ mod tests {
         assert_eq!(e.phone.as_deref(), Some("+44 20 7946 0958"));
         assert_eq!(e.locality.as_deref(), Some("Leeds"));
         assert_eq!(e.cost_center.as_deref(), Some("CC-4410"));
+        // Read from the stored columns, which hold exactly what extraction took from the record.
+        let (rows, _) = db
+            .resources_page(info.id, "User", None, None, 0, 10)
+            .unwrap();
+        assert_eq!(rows.len(), 3);
+        for r in rows {
+            assert_eq!(r.extracted, super::extract(&r.raw), "{}", r.extracted.id);
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 
-use super::columns::{extract, phone_search, Extracted, NATURAL};
+use super::columns::{phone_search, Extracted, NATURAL, STORED};
 use super::table::{is_sort_key, MEMBER_COUNT};
 use crate::{Database, StoreError};
 
@@ -117,24 +117,23 @@ impl Database {
                     r.get(0)
                 })?;
         let sql = format!(
-            "SELECT r.raw FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2{filter} {order}
-             LIMIT {} OFFSET {}",
-            q.limit, q.offset
+            "SELECT r.raw, {stored} FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2{filter} \
+             {order} LIMIT {} OFFSET {}",
+            q.limit,
+            q.offset,
+            stored = STORED.map(|c| format!("r.{c}")).join(", "),
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let raws: Vec<String> = stmt
-            .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
+        // The columns as the write stored them; only the record itself is parsed.
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                let raw: String = r.get(0)?;
+                Ok(ResourceRow {
+                    extracted: Extracted::from_row(r, 1)?,
+                    raw: serde_json::from_str(&raw).unwrap_or(Value::Null),
+                })
+            })?
             .collect::<Result<_, _>>()?;
-        let rows = raws
-            .into_iter()
-            .map(|raw| {
-                let v: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-                ResourceRow {
-                    extracted: extract(&v),
-                    raw: v,
-                }
-            })
-            .collect();
         Ok((rows, total.max(0) as u64))
     }
 
