@@ -309,9 +309,22 @@ impl Gui {
         }
     }
 
-    /// Clicks the element with `data-testid=id`.
+    /// Clicks the element with `data-testid=id`. An element present but not yet interactable
+    /// (the page is inert for the moment a dialog takes to close) is tried again for a while.
     pub async fn click(&self, id: &str) {
-        self.by_id(id).await.click().await.expect("click");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match self.by_id(id).await.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::ElementNotInteractable
+                        && std::time::Instant::now() < until =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("click {id}: {e:?}"),
+            }
+        }
     }
 
     /// Types into the element with `data-testid=id`.
