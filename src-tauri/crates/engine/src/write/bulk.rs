@@ -134,6 +134,24 @@ pub struct BulkResultRow {
     pub audit_id: Option<i32>,
 }
 
+impl BulkResultRow {
+    /// Records how one person's save went: its audit entry, or a conflict (in these words), or
+    /// the failure's words.
+    fn settle(&mut self, saved: Result<SaveOutcome, DeskError>, conflict: &str) {
+        match saved {
+            Ok(SaveOutcome::Saved { audit_id, .. }) => self.audit_id = Some(audit_id),
+            Ok(SaveOutcome::Conflict { .. }) => {
+                self.outcome = BulkOutcome::Conflict;
+                self.message = Some(conflict.to_string());
+            }
+            Err(e) => {
+                self.outcome = BulkOutcome::Failed;
+                self.message = Some(e.message());
+            }
+        }
+    }
+}
+
 /// The result of a bulk run, record by record; what undo takes back.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -438,21 +456,11 @@ impl Desk {
                                 .await;
                         }
                     }
-                    match saved {
-                        Ok(SaveOutcome::Saved { audit_id, .. }) => r.audit_id = Some(audit_id),
-                        Ok(SaveOutcome::Conflict { .. }) => {
-                            r.outcome = BulkOutcome::Conflict;
-                            r.message = Some(
-                                "Changed on the provider since the last sync; nothing was sent \
-                                 for this person. Sync and try again."
-                                    .into(),
-                            );
-                        }
-                        Err(e) => {
-                            r.outcome = BulkOutcome::Failed;
-                            r.message = Some(e.message());
-                        }
-                    }
+                    r.settle(
+                        saved,
+                        "Changed on the provider since the last sync; nothing was sent for this \
+                         person. Sync and try again.",
+                    );
                     rows.push(r);
                     progress(pace.tick(1));
                 }
@@ -523,21 +531,11 @@ impl Desk {
                 after: crate::write::edit::without_unrecorded(&before),
             };
             let operation = format!("undo #{}", done_row.audit_id.unwrap_or_default());
-            match self.save_as(&edit, &operation).await {
-                Ok(SaveOutcome::Saved { audit_id, .. }) => r.audit_id = Some(audit_id),
-                Ok(SaveOutcome::Conflict { .. }) => {
-                    r.outcome = BulkOutcome::Conflict;
-                    r.message = Some(
-                        "Changed on the provider since; left as it is. Open the record to \
-                         revert it by hand."
-                            .into(),
-                    );
-                }
-                Err(e) => {
-                    r.outcome = BulkOutcome::Failed;
-                    r.message = Some(e.message());
-                }
-            }
+            r.settle(
+                self.save_as(&edit, &operation).await,
+                "Changed on the provider since; left as it is. Open the record to revert it by \
+                 hand.",
+            );
             rows.push(r);
             progress(pace.tick(1));
         }
