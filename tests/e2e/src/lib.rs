@@ -244,6 +244,24 @@ impl Gui {
             .await
     }
 
+    /// The text of the element with `data-testid=id`, found again when the window re-rendered
+    /// it between finding and reading (a stale element).
+    pub async fn text_of(&self, id: &str) -> String {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match self.by_id(id).await.text().await {
+                Ok(t) => return t,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                        && std::time::Instant::now() < until =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("text of {id}: {e:?}"),
+            }
+        }
+    }
+
     /// Every element with `data-testid=id` at this moment.
     pub async fn all_by_id(&self, id: &str) -> Vec<Element> {
         self.client
