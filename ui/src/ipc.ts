@@ -37,6 +37,7 @@ import type { Kind } from "./bindings/Kind";
 import type { RunProgress } from "./bindings/RunProgress";
 import type { PlanOptions } from "./bindings/PlanOptions";
 import type { MappingRule } from "./bindings/MappingRule";
+import type { TransformKind } from "./bindings/TransformKind";
 import type { MigrationRunSummary } from "./bindings/MigrationRunSummary";
 import type { RecordMatch } from "./bindings/RecordMatch";
 import type { SyncReport } from "./bindings/SyncReport";
@@ -82,6 +83,7 @@ export type {
   RunProgress,
   PlanOptions,
   MappingRule,
+  TransformKind,
   MigrationRunSummary,
   RecordMatch,
   BulkRequest,

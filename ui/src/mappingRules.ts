@@ -1,19 +1,7 @@
-import type { MappingRule } from "./ipc";
+import type { MappingRule, TransformKind } from "./ipc";
 
-/** What a rule does, as the window offers it. */
-export type RuleAction =
-  | "drop"
-  | "rename"
-  | "constant"
-  | "lower"
-  | "upper"
-  | "trim"
-  | "template"
-  | "ascii"
-  | "replace"
-  | "domain"
-  | "truncate"
-  | "default";
+/** What a rule does, as the window offers it: one of its own fields, or a transform. */
+export type RuleAction = "drop" | "rename" | "constant" | "template" | TransformKind;
 
 /** One row of the rules table; `with` is what "replace" puts instead of its pattern (`value`);
  * `record` limits it to one source record (its id), named `recordLabel` in the table. */
@@ -88,12 +76,25 @@ function rowOf(kind: RuleRow["kind"], r: MappingRule): RuleRow {
     return { ...base, action: "constant", value: String(r.constant) };
   if (r.template !== undefined && r.template !== null) return { ...base, action: "template", value: r.template };
   const t = r.transform;
-  if (t === "lower" || t === "upper" || t === "trim" || t === "ascii") return { ...base, action: t };
-  if (t === "replace") return { ...base, action: t, value: r.pattern ?? "", with: r.with ?? "" };
-  if (t === "domain") return { ...base, action: t, value: r.to ?? "" };
-  if (t === "truncate") return { ...base, action: t, value: String(r.max ?? "") };
-  if (t === "default") return { ...base, action: t, value: String(r.value ?? "") };
-  throw new Error(`the rule for ${r.attribute} does nothing SCIM Desk knows`);
+  switch (t) {
+    case "lower":
+    case "upper":
+    case "trim":
+    case "ascii":
+      return { ...base, action: t };
+    case "replace":
+      return { ...base, action: t, value: r.pattern ?? "", with: r.with ?? "" };
+    case "domain":
+      return { ...base, action: t, value: r.to ?? "" };
+    case "truncate":
+      return { ...base, action: t, value: String(r.max ?? "") };
+    case "default":
+      return { ...base, action: t, value: String(r.value ?? "") };
+    case undefined:
+      throw new Error(`the rule for ${r.attribute} does nothing`);
+    default:
+      throw new Error(`the rule for ${r.attribute} has a transform SCIM Desk does not know (${String(t)})`);
+  }
 }
 
 /** Rows from a rules file ({"users": [...], "groups": [...]}, the `--rules` format). */

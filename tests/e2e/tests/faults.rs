@@ -241,13 +241,15 @@ async fn deeply_nested_json_is_read_within_a_limit_and_refused_in_words_beyond()
     w.add_users(&got.resources).unwrap();
     let snap = w.finish(true, &json!({})).unwrap();
     assert_eq!(
-        db.cached_resource(snap.id, "User", "a").unwrap().as_ref(),
+        db.cached_resource(snap.id, desk_store::Kind::User, "a")
+            .unwrap()
+            .as_ref(),
         Some(&got.resources[0])
     );
     let (_, found) = db
         .resources(&desk_store::ResourceQuery {
             snapshot_id: snap.id,
-            kind: "User",
+            kind: desk_store::Kind::User,
             search: Some("deep"),
             filter: None,
             sort: None,

@@ -5,14 +5,13 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{Database, StoreError};
+use crate::{Database, Kind, StoreError};
 
 /// A write about to be recorded.
 #[derive(Debug, Clone)]
 pub struct NewAudit<'a> {
     pub provider: &'a str,
-    /// `User` or `Group`.
-    pub resource_kind: &'a str,
+    pub resource_kind: Kind,
     pub resource_id: Option<&'a str>,
     /// `create`, `update`, `delete`, `undo`, `members` …
     pub operation: &'a str,
@@ -32,7 +31,7 @@ pub struct AuditEntry {
     /// The account signed in to this computer.
     pub os_user: String,
     pub provider: String,
-    pub resource_kind: String,
+    pub resource_kind: Kind,
     pub resource_id: Option<String>,
     pub operation: String,
     pub before: Option<Value>,
@@ -44,7 +43,7 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery<'a> {
     pub provider: Option<&'a str>,
-    pub resource_kind: Option<&'a str>,
+    pub resource_kind: Option<Kind>,
     pub resource_id: Option<&'a str>,
     /// Newest first, at most this many (0: all).
     pub limit: u32,
@@ -264,7 +263,7 @@ mod tests {
             .append_audit_redacting(
                 &NewAudit {
                     provider: "acme",
-                    resource_kind: "User",
+                    resource_kind: Kind::User,
                     resource_id: None,
                     operation: "create (failed)",
                     before: None,
@@ -326,7 +325,7 @@ mod tests {
         let after = json!({"id": "u1", "name": {"familyName": "New"}});
         db.append_audit(&NewAudit {
             provider: "acme",
-            resource_kind: "User",
+            resource_kind: Kind::User,
             resource_id: Some("u1"),
             operation: "update",
             before: Some(&before),
@@ -336,7 +335,7 @@ mod tests {
         .unwrap();
         db.append_audit(&NewAudit {
             provider: "other",
-            resource_kind: "Group",
+            resource_kind: Kind::Group,
             resource_id: Some("g1"),
             operation: "delete",
             before: None,

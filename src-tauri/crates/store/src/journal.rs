@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::{Database, StoreError};
+use crate::{Database, Kind, StoreError};
 
 /// One operation of a run, as journaled.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,8 +20,7 @@ pub struct JournalOp {
 /// One entry of a run's ID map.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdMapEntry {
-    /// `User` or `Group`.
-    pub kind: String,
+    pub kind: Kind,
     pub source_id: String,
     pub target_id: String,
     pub external_id: Option<String>,
@@ -190,7 +189,7 @@ impl Database {
     pub fn map_id(
         &self,
         id: i64,
-        kind: &str,
+        kind: Kind,
         source_id: &str,
         target_id: &str,
         external_id: Option<&str>,

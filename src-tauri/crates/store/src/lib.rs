@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod cache;
 pub mod journal;
+mod kind;
 mod migrate;
 mod providers;
 pub mod query;
@@ -17,6 +18,7 @@ pub use cache::{
     extract, Column, Extracted, MemberRow, ResourceQuery, ResourceRow, SnapshotChange,
     SnapshotInfo, SnapshotWriter,
 };
+pub use kind::Kind;
 pub use migrate::{applied_migrations, MIGRATIONS};
 pub use providers::{NewProvider, ProviderRow, ProviderSettings, UnkeptRow};
 pub use stats::UserStats;

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension, Row};
 
-use crate::{Database, StoreError};
+use crate::{Database, Kind, StoreError};
 
 /// A provider as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,8 +94,7 @@ fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
 /// An attribute a provider accepted in writes but did not keep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnkeptRow {
-    /// `User` or `Group`.
-    pub kind: String,
+    pub kind: Kind,
     pub path: String,
     /// Records it happened to.
     pub records: i64,
@@ -334,7 +333,7 @@ impl Database {
     pub fn note_unkept(
         &self,
         provider_id: i64,
-        kind: &str,
+        kind: Kind,
         paths: &[String],
     ) -> Result<(), StoreError> {
         let now = crate::now_rfc3339();

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use desk_store::query::to_sql;
-use desk_store::{Database, NewProvider, ResourceQuery, SnapshotWriter};
+use desk_store::{Database, Kind, NewProvider, ResourceQuery, SnapshotWriter};
 use scim_client::filter::{default_case_exact, matches, parse};
 use serde_json::{json, Value};
 
@@ -93,7 +93,7 @@ fn sql_and_evaluator_agree_on_every_filter() {
         let (rows, total) = db
             .resources(&ResourceQuery {
                 snapshot_id: sid,
-                kind: "User",
+                kind: Kind::User,
                 filter: Some(&f),
                 limit: 10_000,
                 ..Default::default()
@@ -139,7 +139,7 @@ fn filter_search_sort_and_paging_combine() {
     let (all, total) = db
         .resources(&ResourceQuery {
             snapshot_id: sid,
-            kind: "User",
+            kind: Kind::User,
             filter: Some(&f),
             sort: Some(("family_name", false)),
             limit: 10_000,
@@ -150,7 +150,7 @@ fn filter_search_sort_and_paging_combine() {
     let (page, t2) = db
         .resources(&ResourceQuery {
             snapshot_id: sid,
-            kind: "User",
+            kind: Kind::User,
             filter: Some(&f),
             sort: Some(("family_name", false)),
             offset: 10,
@@ -165,7 +165,7 @@ fn filter_search_sort_and_paging_combine() {
     let (found, n) = db
         .resources(&ResourceQuery {
             snapshot_id: sid,
-            kind: "User",
+            kind: Kind::User,
             filter: Some(&f),
             search: Some(&dept),
             limit: 10_000,

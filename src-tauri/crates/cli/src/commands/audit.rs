@@ -38,7 +38,7 @@ pub(crate) fn export(provider: Option<String>, format: Format) -> Result<(), Des
                     e.at.clone(),
                     e.os_user.clone(),
                     e.provider.clone(),
-                    e.resource_kind.clone(),
+                    e.resource_kind.to_string(),
                     e.resource_id.clone().unwrap_or_default(),
                     e.operation.clone(),
                     e.http_status.map(|s| s.to_string()).unwrap_or_default(),

@@ -29,7 +29,7 @@ pub use plan::{
 };
 pub use planner::{plan_operations, Side};
 pub use records::map_record;
-pub use rules::{apply_rules, Mapper, MappingRule, MappingRules};
+pub use rules::{apply_rules, Mapper, MappingRule, MappingRules, TransformKind};
 
 use plan::leave_out_unkept;
 use records::s;
@@ -39,6 +39,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 
 use crate::migrate::fit::TargetFit;
+use crate::vocabulary::Kind;
 use crate::{Desk, DeskError};
 
 /// One provider's latest copy, read whole for planning.
@@ -56,7 +57,7 @@ struct CachedSide {
 impl CachedSide {
     fn read(db: &desk_store::Database, name: &str) -> Result<Self, DeskError> {
         let snap = crate::read::directory::latest_snapshot(db, name)?;
-        let all = |kind: &str| -> Result<Vec<Value>, DeskError> {
+        let all = |kind: Kind| -> Result<Vec<Value>, DeskError> {
             let mut out = Vec::new();
             db.for_each_resource(snap.id, kind, |v| {
                 out.push(v);
@@ -64,7 +65,7 @@ impl CachedSide {
             })?;
             Ok(out)
         };
-        let (users, groups) = (all("User")?, all("Group")?);
+        let (users, groups) = (all(Kind::User)?, all(Kind::Group)?);
         let mut members = HashMap::new();
         for id in groups.iter().filter_map(|g| s(g, "id")) {
             let m = db.group_members(snap.id, &id)?;
@@ -336,10 +337,13 @@ mod tests {
         assert_eq!(v["userType"], "Employee");
         assert_eq!(v["displayName"], "Silva, Ana");
         assert_eq!(v[ENTERPRISE], json!({"division": "Sales"}));
-        let bad: MappingRules =
-            serde_json::from_value(json!({"users": [{"attribute": "x", "transform": "shout"}]}))
-                .unwrap();
-        assert!(bad.validate().is_err());
+        let bad = serde_json::from_value::<MappingRules>(
+            json!({"users": [{"attribute": "x", "transform": "shout"}]}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(bad.contains("unknown variant `shout`"), "{bad}");
+        assert!(bad.contains("ascii"), "{bad}");
         assert!(serde_json::from_value::<MappingRules>(
             json!({"users": [{"attribute": "x", "colour": 1}]})
         )

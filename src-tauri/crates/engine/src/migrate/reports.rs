@@ -141,7 +141,7 @@ impl Desk {
                 .id_map(id)?
                 .into_iter()
                 .map(|e| IdEntry {
-                    kind: Kind::parse(&e.kind),
+                    kind: e.kind,
                     source_id: e.source_id,
                     target_id: e.target_id,
                     external_id: e.external_id,

@@ -33,7 +33,7 @@ pub struct MappingRule {
     /// (`emails.value`) it applies to each value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
-    pub transform: Option<String>,
+    pub transform: Option<TransformKind>,
     /// replace: the regular expression to find.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -63,6 +63,25 @@ pub struct MappingRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub record: Option<String>,
+}
+
+/// Which transform a rule applies (its settings are the rule's other fields).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum TransformKind {
+    Lower,
+    Upper,
+    Trim,
+    /// Plain letters (transliterated).
+    Ascii,
+    /// With `pattern` and `with`.
+    Replace,
+    /// With `to`.
+    Domain,
+    /// With `max`.
+    Truncate,
+    /// With `value`, when empty.
+    Default,
 }
 
 /// The person's mapping rules for users and groups (a `--rules` file).
@@ -100,23 +119,24 @@ pub(super) enum Transform {
 
 impl Transform {
     fn of(r: &MappingRule) -> Result<Option<Transform>, String> {
-        let Some(t) = r.transform.as_deref() else {
+        let Some(t) = r.transform else {
             return Ok(None);
         };
+        let name = serde_json::to_string(&t).unwrap_or_default();
         let needs =
-            |what: &str| format!("the transform {t:?} of {:?} needs \"{what}\"", r.attribute);
+            |what: &str| format!("the transform {name} of {:?} needs \"{what}\"", r.attribute);
         Ok(Some(match t {
-            "lower" => Transform::Lower,
-            "upper" => Transform::Upper,
-            "trim" => Transform::Trim,
-            "ascii" => Transform::Ascii,
-            "replace" => {
+            TransformKind::Lower => Transform::Lower,
+            TransformKind::Upper => Transform::Upper,
+            TransformKind::Trim => Transform::Trim,
+            TransformKind::Ascii => Transform::Ascii,
+            TransformKind::Replace => {
                 let pattern = r.pattern.as_deref().ok_or_else(|| needs("pattern"))?;
                 let re = regex::Regex::new(pattern)
                     .map_err(|e| format!("the pattern {pattern:?} is not valid: {e}"))?;
                 Transform::Replace(re, r.with.clone().unwrap_or_default())
             }
-            "domain" => {
+            TransformKind::Domain => {
                 let to = r.to.as_deref().ok_or_else(|| needs("to"))?;
                 let to = to.trim().trim_start_matches('@');
                 if to.is_empty() || to.contains(['@', ' ']) {
@@ -124,17 +144,13 @@ impl Transform {
                 }
                 Transform::Domain(to.to_string())
             }
-            "truncate" => Transform::Truncate(
+            TransformKind::Truncate => Transform::Truncate(
                 r.max
                     .filter(|m| *m > 0)
                     .ok_or_else(|| needs("max (1 or more)"))? as usize,
             ),
-            "default" => Transform::Default(r.value.clone().ok_or_else(|| needs("value"))?),
-            other => {
-                return Err(format!(
-                    "unknown transform {other:?} (lower, upper, trim, ascii, replace, domain, \
-                     truncate or default)"
-                ))
+            TransformKind::Default => {
+                Transform::Default(r.value.clone().ok_or_else(|| needs("value"))?)
             }
         }))
     }

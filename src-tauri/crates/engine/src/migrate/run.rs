@@ -119,10 +119,10 @@ impl Desk {
                 .collect();
             let id = db.start_migration(&plan.source, &plan.target, &text, &ops)?;
             for (s, t) in &plan.user_ids {
-                db.map_id(id, "User", s, t, None)?;
+                db.map_id(id, Kind::User, s, t, None)?;
             }
             for (s, t) in &plan.group_ids {
-                db.map_id(id, "Group", s, t, None)?;
+                db.map_id(id, Kind::Group, s, t, None)?;
             }
             id
         };
@@ -204,7 +204,7 @@ impl Desk {
             let ids: HashMap<(Kind, String), String> = db
                 .id_map(id)?
                 .into_iter()
-                .map(|e| ((Kind::parse(&e.kind), e.source_id), e.target_id))
+                .map(|e| ((e.kind, e.source_id), e.target_id))
                 .collect();
             (id, plan, db.migration_ops(id)?, ids)
         };

@@ -265,7 +265,7 @@ impl Runner<'_> {
                     let ext = op.data.get("externalId").and_then(Value::as_str);
                     self.ids
                         .insert((kind, op.source_id.clone()), tid.to_string());
-                    db.map_id(self.id, kind.as_str(), &op.source_id, tid, ext)?;
+                    db.map_id(self.id, kind, &op.source_id, tid, ext)?;
                     let mut after = op.data.clone();
                     after["id"] = Value::String(tid.clone());
                     (Some(tid.as_str()), "create", after, "done", None)
@@ -281,7 +281,7 @@ impl Runner<'_> {
             db.append_audit_redacting(
                 &desk_store::NewAudit {
                     provider: &self.plan.target,
-                    resource_kind: kind.as_str(),
+                    resource_kind: kind,
                     resource_id,
                     operation,
                     before: None,
@@ -319,7 +319,7 @@ impl Runner<'_> {
         Ok(self
             .desk
             .db()?
-            .map_id(self.id, kind.as_str(), source_id, target_id, ext)?)
+            .map_id(self.id, kind, source_id, target_id, ext)?)
     }
 
     /// A record created by an earlier attempt, found by its externalId.

@@ -122,7 +122,7 @@ impl From<desk_store::AuditEntry> for AuditRow {
             at: e.at,
             os_user: e.os_user,
             provider: e.provider,
-            resource_kind: Kind::parse(&e.resource_kind),
+            resource_kind: e.resource_kind,
             resource_id: e.resource_id,
             operation: e.operation,
             http_status: e.http_status,
@@ -167,7 +167,7 @@ fn member_page(
                     .label
                     .unwrap_or_else(|| format!("{} (not in the copy)", m.id)),
                 id: m.id,
-                kind: Kind::parse(&m.kind),
+                kind: m.kind,
             })
             .collect(),
     })
@@ -298,21 +298,19 @@ impl Desk {
         // Test builds only: a bug while the database is in use (the lock is held here).
         crate::crash::test_panic_point("detail", id);
         let snapshot = crate::read::directory::latest_snapshot(&db, provider)?;
-        let resource = db
-            .cached_resource(snapshot.id, kind.as_str(), id)?
-            .ok_or_else(|| {
-                DeskError::NotFound(
-                    "This record is not in the latest copy of the directory any more. Sync to \
+        let resource = db.cached_resource(snapshot.id, kind, id)?.ok_or_else(|| {
+            DeskError::NotFound(
+                "This record is not in the latest copy of the directory any more. Sync to \
                      see the provider's current records."
-                        .into(),
-                )
-            })?;
+                    .into(),
+            )
+        })?;
         let discovery = db.snapshot_discovery(snapshot.id)?;
         let named = |k: Kind, ids: Vec<String>| -> Result<Vec<NamedRef>, DeskError> {
             let mut out = Vec::with_capacity(ids.len());
             for i in ids {
                 let label = db
-                    .cached_resource(snapshot.id, k.as_str(), &i)?
+                    .cached_resource(snapshot.id, k, &i)?
                     .map(|v| label_of(&v))
                     .unwrap_or_else(|| format!("{i} (not in the copy)"));
                 out.push(NamedRef {
@@ -347,7 +345,7 @@ impl Desk {
         let audit = db
             .audit_entries(&desk_store::AuditQuery {
                 provider: Some(provider),
-                resource_kind: Some(kind.as_str()),
+                resource_kind: Some(kind),
                 resource_id: Some(id),
                 limit: 50,
             })?

@@ -79,7 +79,7 @@ pub(crate) fn read_cache(
     };
     let mut q = desk_store::ResourceQuery {
         snapshot_id,
-        kind: kind.as_str(),
+        kind,
         search: read.search.filter(|s| !s.trim().is_empty()),
         filter: filter.as_ref(),
         sort: column,
@@ -337,7 +337,7 @@ pub(crate) fn directory_rows(
         .iter()
         .filter_map(|r| r.extracted.manager_id.as_deref())
         .collect();
-    let managers = db.labels(snapshot_id, Kind::User.as_str(), &managers)?;
+    let managers = db.labels(snapshot_id, Kind::User, &managers)?;
     let groups: Vec<&str> = match kind {
         Kind::Group => rows.iter().map(|r| r.extracted.id.as_str()).collect(),
         Kind::User => Vec::new(),

@@ -80,7 +80,7 @@ impl Desk {
                     (None, None) => (ChangeKind::Changed, Vec::new(), c.id.clone()),
                 };
                 ResourceChange {
-                    kind: Kind::parse(&c.kind),
+                    kind: c.kind,
                     id: c.id,
                     label: lab,
                     change,
@@ -191,7 +191,7 @@ mod tests {
             .unwrap()
             .append_audit(&desk_store::NewAudit {
                 provider: "p",
-                resource_kind: "User",
+                resource_kind: Kind::User,
                 resource_id: Some("a"),
                 operation: "update",
                 before: Some(&before),
@@ -204,7 +204,7 @@ mod tests {
         let first = desk.db().unwrap().latest_snapshot(pid).unwrap().unwrap().id;
         desk.db()
             .unwrap()
-            .cache_upsert(first, "User", &after)
+            .cache_upsert(first, Kind::User, &after)
             .unwrap();
         write(vec![after.clone()]);
         let d = desk.diff_snapshots("p", None, None).unwrap();
@@ -253,7 +253,7 @@ impl Desk {
     ) -> Result<Vec<ResourceVersion>, DeskError> {
         let db = self.db()?;
         let provider = db.provider(name)?;
-        let history = db.resource_history(provider.id, kind.as_str(), id)?;
+        let history = db.resource_history(provider.id, kind, id)?;
         let mut out = Vec::new();
         let mut previous: Option<Value> = None;
         // In the oldest copy kept, a record was not "added": older copies may have been pruned.

@@ -305,8 +305,8 @@ impl Desk {
         // Incremental: deletions show as ids missing from a list of ids.
         if since_filter.is_some() {
             for (kind, what, endpoint) in [
-                ("User", ReadWhat::UserIds, discovery.endpoint("User")),
-                ("Group", ReadWhat::GroupIds, discovery.endpoint("Group")),
+                (Kind::User, ReadWhat::UserIds, discovery.endpoint("User")),
+                (Kind::Group, ReadWhat::GroupIds, discovery.endpoint("Group")),
             ] {
                 let ids_query = ListQuery {
                     attributes: if profile.attributes_param {

@@ -4,10 +4,10 @@
 
 mod cancel;
 mod changes;
-mod kind;
 mod record_paths;
 
 pub use cancel::CancelFlag;
 pub use changes::{attribute_changes, AttributeChange, ChangeKind, VersionChange};
-pub use kind::Kind;
+/// Kept by the store (its `kind` columns), the lowest room that needs it.
+pub use desk_store::Kind;
 pub use record_paths::{flatten, set_path};

@@ -235,7 +235,7 @@ impl Desk {
     fn group_label(&self, provider: &str, group_id: &str) -> Result<String, DeskError> {
         let db = self.db()?;
         let snap = crate::read::directory::latest_snapshot(&db, provider)?;
-        db.cached_resource(snap.id, Kind::Group.as_str(), group_id)?
+        db.cached_resource(snap.id, Kind::Group, group_id)?
             .map(|g| label_of(&g))
             .ok_or_else(|| {
                 DeskError::NotFound(
@@ -269,10 +269,7 @@ impl Desk {
         let mut out = Vec::with_capacity(req.ids.len());
         for id in &req.ids {
             if seen.insert(id.as_str()) {
-                out.push((
-                    id.clone(),
-                    db.cached_resource(snap.id, Kind::User.as_str(), id)?,
-                ));
+                out.push((id.clone(), db.cached_resource(snap.id, Kind::User, id)?));
             }
         }
         let members = match &req.action {

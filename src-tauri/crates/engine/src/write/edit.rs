@@ -233,7 +233,7 @@ impl Desk {
         let db = self.db()?;
         let row = db.provider(provider)?;
         if let Some(s) = db.latest_snapshot(row.id)? {
-            db.cache_upsert(s.id, kind.as_str(), v)?;
+            db.cache_upsert(s.id, kind, v)?;
         }
         Ok(())
     }
@@ -375,7 +375,7 @@ impl Desk {
                 )?;
                 let audit_id = self.audit(&NewAudit {
                     provider: &req.provider,
-                    resource_kind: kind.as_str(),
+                    resource_kind: kind,
                     resource_id: Some(&req.id),
                     operation,
                     before: Some(&req.before),
@@ -399,7 +399,7 @@ impl Desk {
                 };
                 self.audit(&NewAudit {
                     provider: &req.provider,
-                    resource_kind: kind.as_str(),
+                    resource_kind: kind,
                     resource_id: Some(&req.id),
                     operation: &format!("{operation} (conflict)"),
                     before: Some(&req.before),
@@ -414,7 +414,7 @@ impl Desk {
             Err(e) => {
                 self.audit(&NewAudit {
                     provider: &req.provider,
-                    resource_kind: kind.as_str(),
+                    resource_kind: kind,
                     resource_id: Some(&req.id),
                     operation: &format!("{operation} (failed)"),
                     before: Some(&req.before),
@@ -441,7 +441,7 @@ impl Desk {
         // A secret recorded as "set" has no value to go back to: it is left as it is.
         let req = EditRequest {
             provider: provider.to_string(),
-            kind: Kind::parse(&entry.resource_kind),
+            kind: entry.resource_kind,
             id,
             before: without_unrecorded(&after),
             after: without_unrecorded(&before),
@@ -498,7 +498,7 @@ impl Desk {
                 }
                 self.audit(&NewAudit {
                     provider,
-                    resource_kind: kind.as_str(),
+                    resource_kind: kind,
                     resource_id: id.as_deref(),
                     operation: "create",
                     before: None,
@@ -513,7 +513,7 @@ impl Desk {
             Err(e) => {
                 self.audit(&NewAudit {
                     provider,
-                    resource_kind: kind.as_str(),
+                    resource_kind: kind,
                     resource_id: None,
                     operation: "create (failed)",
                     before: None,
@@ -545,7 +545,7 @@ impl Desk {
             Ok(status) => {
                 self.audit(&NewAudit {
                     provider,
-                    resource_kind: kind.as_str(),
+                    resource_kind: kind,
                     resource_id: Some(id),
                     operation: "delete",
                     before: Some(before),
@@ -555,14 +555,14 @@ impl Desk {
                 let db = self.db()?;
                 let row = db.provider(provider)?;
                 if let Some(s) = db.latest_snapshot(row.id)? {
-                    db.cache_remove(s.id, kind.as_str(), id)?;
+                    db.cache_remove(s.id, kind, id)?;
                 }
                 Ok(())
             }
             Err(e) => {
                 self.audit(&NewAudit {
                     provider,
-                    resource_kind: kind.as_str(),
+                    resource_kind: kind,
                     resource_id: Some(id),
                     operation: "delete (failed)",
                     before: Some(before),
@@ -590,7 +590,7 @@ impl Desk {
     ) -> Result<Vec<desk_store::AuditEntry>, DeskError> {
         Ok(self.db()?.audit_entries(&desk_store::AuditQuery {
             provider,
-            resource_kind: resource.map(|(k, _)| k.as_str()),
+            resource_kind: resource.map(|(k, _)| k),
             resource_id: resource.map(|(_, id)| id),
             limit,
         })?)

@@ -178,7 +178,7 @@ impl Desk {
         }
         let db = self.db()?;
         let row = db.provider(provider)?;
-        Ok(db.note_unkept(row.id, kind.as_str(), paths)?)
+        Ok(db.note_unkept(row.id, kind, paths)?)
     }
 
     /// The attributes `provider` accepted in writes but did not keep, most records first.
@@ -189,7 +189,7 @@ impl Desk {
             .unkept(row.id)?
             .into_iter()
             .map(|r| NotKept {
-                kind: Kind::parse(&r.kind),
+                kind: r.kind,
                 path: r.path,
                 records: u32::try_from(r.records).unwrap_or(u32::MAX),
                 first_seen: r.first_seen,

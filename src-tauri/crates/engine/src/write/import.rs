@@ -405,7 +405,7 @@ impl Desk {
                     let filter = scim_client::AttrPath::new("userName").eq(user_name.as_str());
                     db.resources(&desk_store::ResourceQuery {
                         snapshot_id: s.id,
-                        kind: "User",
+                        kind: Kind::User,
                         filter: Some(&filter),
                         limit: 1,
                         ..Default::default()

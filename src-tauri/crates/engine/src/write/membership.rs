@@ -70,7 +70,7 @@ impl Desk {
         let failed = |e: ScimError| -> Result<DeskError, DeskError> {
             self.audit(&NewAudit {
                 provider: &change.provider,
-                resource_kind: Kind::Group.as_str(),
+                resource_kind: Kind::Group,
                 resource_id: Some(&change.group_id),
                 operation: "members (failed)",
                 before: Some(&before),
@@ -188,7 +188,7 @@ impl Desk {
         };
         self.audit(&NewAudit {
             provider: &change.provider,
-            resource_kind: Kind::Group.as_str(),
+            resource_kind: Kind::Group,
             resource_id: Some(&change.group_id),
             operation: "members",
             before: Some(&before),
@@ -198,7 +198,7 @@ impl Desk {
         let db = self.db()?;
         let row = db.provider(&change.provider)?;
         if let Some(s) = db.latest_snapshot(row.id)? {
-            db.cache_upsert(s.id, "Group", &stored)?;
+            db.cache_upsert(s.id, Kind::Group, &stored)?;
             db.cache_membership(s.id, &change.group_id, &change.add, &change.remove)?;
         }
         Ok(stored)

@@ -4,20 +4,20 @@ use rusqlite::params;
 use serde_json::Value;
 
 use super::writer::{insert_resource, replace_memberships};
-use crate::{Database, StoreError};
+use crate::{Database, Kind, StoreError};
 
 impl Database {
     /// Writes a resource the app just saved on the provider into snapshot `snapshot_id` (the
     /// latest), so the views show it at once. Group memberships follow its `members`.
-    pub fn cache_upsert(&self, snapshot_id: i64, kind: &str, v: &Value) -> Result<(), StoreError> {
+    pub fn cache_upsert(&self, snapshot_id: i64, kind: Kind, v: &Value) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction()?;
         let existed = insert_resource(&tx, snapshot_id, kind, v)?;
-        let (removed, added) = if kind == "Group" {
+        let (removed, added) = if kind == Kind::Group {
             replace_memberships(&tx, snapshot_id, v)?
         } else {
             (0, 0)
         };
-        let col = if kind == "Group" { "groups" } else { "users" };
+        let col = kind.count_column();
         tx.execute(
             &format!(
                 "UPDATE snapshots SET {col} = {col} + ?2, memberships = memberships + ?3
@@ -31,22 +31,18 @@ impl Database {
 
     /// Removes a resource the app just deleted on the provider from snapshot `snapshot_id`,
     /// with its memberships.
-    pub fn cache_remove(&self, snapshot_id: i64, kind: &str, id: &str) -> Result<(), StoreError> {
+    pub fn cache_remove(&self, snapshot_id: i64, kind: Kind, id: &str) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction()?;
         let n = tx.execute(
             "DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
             params![snapshot_id, kind, id],
         )? as i64;
-        let column = if kind == "Group" {
-            "group_id"
-        } else {
-            "member_id"
-        };
+        let column = kind.membership_column();
         let m = tx.execute(
             &format!("DELETE FROM memberships WHERE snapshot_id = ?1 AND {column} = ?2"),
             params![snapshot_id, id],
         )? as i64;
-        let col = if kind == "Group" { "groups" } else { "users" };
+        let col = kind.count_column();
         tx.execute(
             &format!(
                 "UPDATE snapshots SET {col} = {col} - ?2, memberships = memberships - ?3

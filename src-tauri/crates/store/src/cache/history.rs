@@ -4,12 +4,12 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 
 use super::snapshots::SnapshotInfo;
-use crate::{Database, StoreError};
+use crate::{Database, Kind, StoreError};
 
 /// How a resource differs between two snapshots.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotChange {
-    pub kind: String,
+    pub kind: Kind,
     pub id: String,
     /// The resource in the older snapshot (None when added).
     pub before: Option<Value>,
@@ -34,7 +34,7 @@ impl Database {
         let rows = stmt
             .query_map(params![from, to], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
+                    r.get::<_, Kind>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, Option<String>>(3)?,
@@ -56,7 +56,7 @@ impl Database {
     pub fn resource_history(
         &self,
         provider_id: i64,
-        kind: &str,
+        kind: Kind,
         id: &str,
     ) -> Result<Vec<(SnapshotInfo, Option<Value>)>, StoreError> {
         let mut out = Vec::new();

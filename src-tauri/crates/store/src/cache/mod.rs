@@ -24,12 +24,12 @@ mod tests {
     use serde_json::Value;
 
     use super::columns::ENTERPRISE;
-    use crate::{Database, StoreError};
+    use crate::{Database, Kind, StoreError};
     impl Database {
         fn resources_page(
             &self,
             snapshot_id: i64,
-            kind: &str,
+            kind: Kind,
             search: Option<&str>,
             sort: Option<(&str, bool)>,
             offset: u64,
@@ -90,7 +90,14 @@ mod tests {
         let db = Database::open(&path).unwrap();
         let found = |q: &str| -> Vec<String> {
             let (rows, total) = db
-                .resources_page(info.id, "User", Some(q), Some(("user_name", false)), 0, 10)
+                .resources_page(
+                    info.id,
+                    Kind::User,
+                    Some(q),
+                    Some(("user_name", false)),
+                    0,
+                    10,
+                )
                 .unwrap();
             assert_eq!(total as usize, rows.len());
             rows.into_iter().map(|r| r.extracted.id).collect()
@@ -107,7 +114,7 @@ mod tests {
         assert_eq!(found("CC-4410"), ["a"]);
         // The columns the grid shows: the primary phone, the city.
         let (rows, _) = db
-            .resources_page(info.id, "User", Some("ann"), None, 0, 1)
+            .resources_page(info.id, Kind::User, Some("ann"), None, 0, 1)
             .unwrap();
         let e = &rows[0].extracted;
         assert_eq!(e.phone.as_deref(), Some("+44 20 7946 0958"));
@@ -115,7 +122,7 @@ mod tests {
         assert_eq!(e.cost_center.as_deref(), Some("CC-4410"));
         // Read from the stored columns, which hold exactly what extraction took from the record.
         let (rows, _) = db
-            .resources_page(info.id, "User", None, None, 0, 10)
+            .resources_page(info.id, Kind::User, None, None, 0, 10)
             .unwrap();
         assert_eq!(rows.len(), 3);
         for r in rows {
@@ -142,7 +149,7 @@ mod tests {
         let info = w.finish(true, &json!({})).unwrap();
         let db = Database::open(&path).unwrap();
         let order = |sort: (&str, bool)| -> Vec<String> {
-            db.resources_page(info.id, "Group", None, Some(sort), 0, 10)
+            db.resources_page(info.id, Kind::Group, None, Some(sort), 0, 10)
                 .unwrap()
                 .0
                 .into_iter()
@@ -204,9 +211,9 @@ mod tests {
         assert_eq!((total, first.len()), (30_000, 100));
         // Named members first, by name (the group among them), then unknown ids.
         assert_eq!(first[0].label.as_deref(), Some("Alumni 100% _real_"));
-        assert_eq!(first[0].kind, "Group");
+        assert_eq!(first[0].kind, Kind::Group);
         assert_eq!(first[1].label.as_deref(), Some("Jürgen Nº0"));
-        assert_eq!(first[1].kind, "User");
+        assert_eq!(first[1].kind, Kind::User);
         let (_, tail) = db
             .group_member_page(info.id, "g1", "", 29_990, 100)
             .unwrap();
@@ -257,7 +264,14 @@ mod tests {
         let latest = db.latest_snapshot(pid).unwrap().unwrap();
         assert_eq!(latest.id, info.id);
         let (page, total) = db
-            .resources_page(latest.id, "User", None, Some(("user_name", true)), 0, 10)
+            .resources_page(
+                latest.id,
+                Kind::User,
+                None,
+                Some(("user_name", true)),
+                0,
+                10,
+            )
             .unwrap();
         assert_eq!(total, 50);
         assert_eq!(page.len(), 10);
@@ -267,15 +281,15 @@ mod tests {
         );
         // Full text: prefix words, diacritics folded, punctuation is text.
         let (hits, n) = db
-            .resources_page(latest.id, "User", Some("jurg mull"), None, 0, 100)
+            .resources_page(latest.id, Kind::User, Some("jurg mull"), None, 0, 100)
             .unwrap();
         assert_eq!(n, 50, "{hits:?}");
         let (_, n) = db
-            .resources_page(latest.id, "User", Some("j7@example.com"), None, 0, 100)
+            .resources_page(latest.id, Kind::User, Some("j7@example.com"), None, 0, 100)
             .unwrap();
         assert_eq!(n, 1);
         let (_, n) = db
-            .resources_page(latest.id, "User", Some("engineering"), None, 0, 100)
+            .resources_page(latest.id, Kind::User, Some("engineering"), None, 0, 100)
             .unwrap();
         assert_eq!(n, 25);
         assert_eq!(db.group_members(latest.id, "g1").unwrap(), ["u0", "u2"]);
@@ -297,7 +311,7 @@ mod tests {
         let latest = db.latest_snapshot(pid).unwrap().unwrap();
         assert_eq!(latest.id, first.id, "the failed sync left no snapshot");
         assert_eq!(
-            db.resources_page(latest.id, "User", None, None, 0, 100)
+            db.resources_page(latest.id, Kind::User, None, None, 0, 100)
                 .unwrap()
                 .1,
             1
@@ -368,7 +382,7 @@ mod tests {
             ]
         );
         assert_eq!(d[0].after.as_ref().unwrap()["title"], "Boss");
-        let h = db.resource_history(pid, "User", "u3").unwrap();
+        let h = db.resource_history(pid, Kind::User, "u3").unwrap();
         assert_eq!(h.len(), 2);
         assert!(
             h[0].1.is_some() && h[1].1.is_none(),
@@ -398,7 +412,7 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(
-            w.retain_ids("User", &keep).unwrap(),
+            w.retain_ids(Kind::User, &keep).unwrap(),
             1,
             "u2 was deleted at the provider"
         );
@@ -407,15 +421,15 @@ mod tests {
         let db = Database::open(&path).unwrap();
         assert_eq!(db.group_members(inc.id, "g").unwrap(), ["u9"]);
         let (_, n) = db
-            .resources_page(inc.id, "User", Some("zebedee"), None, 0, 10)
+            .resources_page(inc.id, Kind::User, Some("zebedee"), None, 0, 10)
             .unwrap();
         assert_eq!(n, 1, "the search index follows replaced rows");
         let (_, n) = db
-            .resources_page(inc.id, "User", Some("user2"), None, 0, 10)
+            .resources_page(inc.id, Kind::User, Some("user2"), None, 0, 10)
             .unwrap();
         assert_eq!(n, 0, "deleted users leave the index");
         let (_, n) = db
-            .resources_page(base.id, "User", None, None, 0, 10)
+            .resources_page(base.id, Kind::User, None, None, 0, 10)
             .unwrap();
         assert_eq!(n, 5, "the base snapshot is untouched");
         assert_eq!(db.diff_snapshots(base.id, inc.id).unwrap().len(), 4);

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::columns::{phone_search, Extracted, NATURAL, STORED};
 use super::table::{is_sort_key, MEMBER_COUNT};
-use crate::{Database, StoreError};
+use crate::{Database, Kind, StoreError};
 
 /// One row of a list view.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +20,7 @@ pub struct ResourceRow {
 #[derive(Debug, Clone, Default)]
 pub struct ResourceQuery<'a> {
     pub snapshot_id: i64,
-    pub kind: &'a str,
+    pub kind: Kind,
     /// Full-text quick search (FTS5 over names, userName, emails, displayName, department).
     pub search: Option<&'a str>,
     /// A SCIM filter; it must translate to SQL (see [`crate::query::to_sql`]).
@@ -37,8 +37,7 @@ pub struct MemberRow {
     pub id: String,
     /// The member's name, if the member is in the copy.
     pub label: Option<String>,
-    /// `User` or `Group`.
-    pub kind: String,
+    pub kind: Kind,
 }
 
 /// Turns what a person types into an FTS5 query: each word a prefix match, quoted so that
@@ -63,7 +62,7 @@ impl Database {
                         "ORDER BY (SELECT count(*) FROM memberships m WHERE m.snapshot_id = \
                          r.snapshot_id AND m.group_id = r.id) {dir}, r.rowid"
                     )
-                } else if col == "display_name" && q.kind == "Group" {
+                } else if col == "display_name" && q.kind == Kind::Group {
                     // Group names in natural order: "Team 2" before "Team 10".
                     format!("ORDER BY r.display_name COLLATE {NATURAL} {dir}, r.rowid")
                 } else {
@@ -74,7 +73,7 @@ impl Database {
         };
         let mut params: Vec<SqlValue> = vec![
             SqlValue::Integer(q.snapshot_id),
-            SqlValue::Text(q.kind.to_string()),
+            SqlValue::Text(q.kind.as_str().to_string()),
         ];
         let fts = q.search.map(fts_query).filter(|s| !s.is_empty());
         let mut from = "resources r";
@@ -159,7 +158,7 @@ impl Database {
     pub fn labels(
         &self,
         snapshot_id: i64,
-        kind: &str,
+        kind: Kind,
         ids: &[&str],
     ) -> Result<std::collections::HashMap<String, String>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
@@ -182,7 +181,7 @@ impl Database {
     pub fn cached_resource(
         &self,
         snapshot_id: i64,
-        kind: &str,
+        kind: Kind,
         id: &str,
     ) -> Result<Option<Value>, StoreError> {
         let raw: Option<String> = self
@@ -200,7 +199,7 @@ impl Database {
     pub fn for_each_resource(
         &self,
         snapshot_id: i64,
-        kind: &str,
+        kind: Kind,
         mut f: impl FnMut(Value) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(

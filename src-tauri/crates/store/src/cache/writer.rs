@@ -8,13 +8,13 @@ use serde_json::Value;
 
 use super::columns::{extract, get_ci, s, Extracted};
 use super::snapshots::SnapshotInfo;
-use crate::{Database, StoreError};
+use crate::{Database, Kind, StoreError};
 
 /// One INSERT of a resource row.
 pub(crate) fn insert_row(
     conn: &Connection,
     snapshot_id: i64,
-    kind: &str,
+    kind: Kind,
     e: &Extracted,
     raw: &str,
 ) -> rusqlite::Result<()> {
@@ -57,7 +57,7 @@ pub(crate) fn insert_row(
 pub(crate) fn insert_resource(
     conn: &Connection,
     snapshot_id: i64,
-    kind: &str,
+    kind: Kind,
     v: &Value,
 ) -> Result<bool, StoreError> {
     let e = extract(v);
@@ -199,14 +199,14 @@ impl SnapshotWriter {
              SELECT ?1, group_id, member_id, member_type FROM memberships WHERE snapshot_id = ?2",
             params![id, base],
         )?;
-        let count = |kind: &str| -> Result<i64, StoreError> {
+        let count = |kind: Kind| -> Result<i64, StoreError> {
             Ok(w.conn.query_row(
                 "SELECT count(*) FROM resources WHERE snapshot_id = ?1 AND kind = ?2",
                 params![id, kind],
                 |r| r.get(0),
             )?)
         };
-        let (users, groups) = (count("User")?, count("Group")?);
+        let (users, groups) = (count(Kind::User)?, count(Kind::Group)?);
         let memberships: i64 = w.conn.query_row(
             "SELECT count(*) FROM memberships WHERE snapshot_id = ?1",
             [id],
@@ -222,7 +222,7 @@ impl SnapshotWriter {
     /// listing), with their memberships. Returns how many were removed.
     pub fn retain_ids(
         &mut self,
-        kind: &str,
+        kind: Kind,
         keep: &std::collections::HashSet<String>,
     ) -> Result<usize, StoreError> {
         let ids: Vec<String> = {
@@ -240,11 +240,7 @@ impl SnapshotWriter {
                 "DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
                 params![self.snapshot_id, kind, id],
             )?;
-            let column = if kind == "Group" {
-                "group_id"
-            } else {
-                "member_id"
-            };
+            let column = kind.membership_column();
             let m = self.conn.execute(
                 &format!("DELETE FROM memberships WHERE snapshot_id = ?1 AND {column} = ?2"),
                 params![self.snapshot_id, id],
@@ -252,10 +248,9 @@ impl SnapshotWriter {
             self.memberships -= m as i64;
             removed += 1;
         }
-        if kind == "Group" {
-            self.groups -= removed as i64;
-        } else {
-            self.users -= removed as i64;
+        match kind {
+            Kind::Group => self.groups -= removed as i64,
+            Kind::User => self.users -= removed as i64,
         }
         Ok(removed)
     }
@@ -266,14 +261,14 @@ impl SnapshotWriter {
     }
 
     /// Inserts or replaces one resource; true when it replaced an existing one.
-    fn insert(&mut self, kind: &str, v: &Value) -> Result<bool, StoreError> {
+    fn insert(&mut self, kind: Kind, v: &Value) -> Result<bool, StoreError> {
         insert_resource(&self.conn, self.snapshot_id, kind, v)
     }
 
     /// Adds (or replaces) users as received.
     pub fn add_users(&mut self, users: &[Value]) -> Result<(), StoreError> {
         for u in users {
-            if !self.insert("User", u)? {
+            if !self.insert(Kind::User, u)? {
                 self.users += 1;
             }
         }
@@ -284,7 +279,7 @@ impl SnapshotWriter {
     /// A replaced group's memberships are replaced too when the group carries `members`.
     pub fn add_groups(&mut self, groups: &[Value]) -> Result<(), StoreError> {
         for g in groups {
-            if !self.insert("Group", g)? {
+            if !self.insert(Kind::Group, g)? {
                 self.groups += 1;
             }
             let (removed, added) = replace_memberships(&self.conn, self.snapshot_id, g)?;
