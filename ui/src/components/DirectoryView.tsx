@@ -9,13 +9,13 @@ import { combine } from "../filterBuilder";
 import { Failsafe } from "./Failsafe";
 import { ErrorBox } from "./ErrorBox";
 import { DetailPanel } from "./DetailPanel";
-import { Modal } from "./Modal";
+import { UnsavedChangesDialog } from "./UnsavedChangesDialog";
 import { FilterBar } from "./FilterBar";
 import { ImportDialog } from "./ImportDialog";
 import { NewRecordDialog } from "./NewRecordDialog";
 import { BulkDialog, type BulkStart } from "./BulkDialog";
 import type { BulkReport } from "../bindings/BulkReport";
-import { bulkResultWords, bulkWords } from "../bulk";
+import { BulkBar } from "./BulkBar";
 import { queryKeys } from "../queryKeys";
 import { cellText, DEFAULT_HIDDEN, GROUP_COLUMNS, USER_COLUMNS } from "../gridColumns";
 import { ColumnsMenu } from "./ColumnsMenu";
@@ -324,62 +324,14 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
         )}
         {reveal.isError && <ErrorBox error={toCommandError(reveal.error)} title="The folder could not be shown" />}
         {exportCsv.isError && <ErrorBox error={toCommandError(exportCsv.error)} title="Not exported" />}
-        {selectable && checked.size > 0 && (
-          <div
-            className="bulk-bar"
-            role="toolbar"
-            aria-label="Change the selected people"
-            data-testid={testIds.bulkBar}
-          >
-            <strong data-testid={testIds.bulkCount}>{count(checked.size, "person", "people")} selected</strong>
-            {(
-              [
-                ["deactivate", "Deactivate", testIds.bulkDeactivate],
-                ["activate", "Activate", testIds.bulkActivate],
-                ["addToGroup", "Add to group…", testIds.bulkAddToGroup],
-                ["removeFromGroup", "Remove from group…", testIds.bulkRemoveFromGroup],
-                ["setAttribute", "Change an attribute…", testIds.bulkSetAttribute],
-              ] as const
-            ).map(([k, label, id]) => (
-              <button
-                key={k}
-                type="button"
-                disabled={readOnly}
-                title={readOnly ? "You are working offline: changes need the provider." : undefined}
-                onClick={() => setBulk({ kind: k })}
-                data-testid={id}
-              >
-                {label}
-              </button>
-            ))}
-            <button
-              type="button"
-              className="link"
-              onClick={() => setChecked(new Set())}
-              data-testid={testIds.bulkClear}
-            >
-              Clear selection
-            </button>
-          </div>
-        )}
-        {lastBulk && !bulk && (
-          <p className="ok-line small" role="status" data-testid={testIds.bulkLast}>
-            {lastBulk.undo ? "Undone: " : ""}
-            {bulkWords(lastBulk.action, lastBulk.group)}:{" "}
-            {bulkResultWords(lastBulk.saved, lastBulk.unchanged, lastBulk.failed)}.
-            {!lastBulk.undo && lastBulk.saved > 0 && !readOnly && (
-              <>
-                {" "}
-                <button type="button" className="link" onClick={() => setBulk({ kind: "undo", report: lastBulk })}>
-                  Undo
-                </button>
-              </>
-            )}
-            <button type="button" className="link" aria-label="Dismiss" onClick={() => setLastBulk(null)}>
-              ×
-            </button>
-          </p>
-        )}
+        <BulkBar
+          checked={selectable ? checked.size : 0}
+          readOnly={readOnly}
+          last={bulk ? null : lastBulk}
+          onStart={setBulk}
+          onClear={() => setChecked(new Set())}
+          onDismiss={() => setLastBulk(null)}
+        />
         <p className="muted small result-line" data-testid={testIds.resultCount} aria-busy={head.isPlaceholderData}>
           {/* Until the answer for the current search comes, the rows shown are the previous ones. */}
           {head.isPlaceholderData ? "Searching…" : count(total, kind === "User" ? "user" : "group")}
@@ -553,44 +505,18 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
         </Failsafe>
       )}
       {leaving && (
-        <Modal
-          title="Leave this record with unsaved changes?"
-          testId={testIds.unsavedDialog}
-          alert
-          onClose={() => setLeaving(null)}
-        >
-          <p>
-            Your changes to this record are not saved yet. They are sent to the provider only after you review them.
-          </p>
-          <div className="dialog-actions">
-            <button type="button" onClick={() => setLeaving(null)} data-testid={testIds.keepEditing} autoFocus>
-              Keep editing
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => {
-                setDirty(false);
-                setSelected(leaving.to);
-                setLeaving(null);
-              }}
-              data-testid={testIds.discardChanges}
-            >
-              Discard changes
-            </button>
-            <button
-              type="button"
-              className="primary"
-              onClick={() => {
-                setLeaving(null);
-                setReviewAsked((n) => n + 1);
-              }}
-              data-testid={testIds.reviewAndSave}
-            >
-              Review and save
-            </button>
-          </div>
-        </Modal>
+        <UnsavedChangesDialog
+          onKeep={() => setLeaving(null)}
+          onDiscard={() => {
+            setDirty(false);
+            setSelected(leaving.to);
+            setLeaving(null);
+          }}
+          onReview={() => {
+            setLeaving(null);
+            setReviewAsked((n) => n + 1);
+          }}
+        />
       )}
       {bulk && (
         <BulkDialog
