@@ -48,6 +48,11 @@ const COMMANDS: &[&str] = &[
     "print_page",
     "relearn_provider",
     "write_check",
+    "retention",
+    "set_retention",
+    "wipe_preview",
+    "wipe_offline",
+    "start_fresh",
 ];
 
 fn main() {

@@ -15,11 +15,20 @@ use tauri::Manager;
 
 use crate::state::*;
 
-fn open_desk() -> Result<Arc<Desk>, IpcError> {
+pub(crate) fn open_desk() -> Result<Arc<Desk>, IpcError> {
     let paths = DataPaths::from_env().map_err(ipc)?;
     desk_engine::crash::install(paths.root(), "SCIM Desk");
     let secrets = Arc::new(KeyringStore::for_this_build());
-    Desk::open(paths, secrets).map(Arc::new).map_err(ipc)
+    // Encrypting a plain copy left by an earlier version happens once, before the window.
+    Desk::open_reporting(paths, secrets, |p| {
+        eprintln!(
+            "Encrypting the offline copy: {} of {} MB",
+            p.written_bytes / 1_000_000,
+            p.total_bytes / 1_000_000
+        )
+    })
+    .map(Arc::new)
+    .map_err(ipc)
 }
 
 /// Opens the window and runs until it closes; the demo providers stop with it.
@@ -27,7 +36,7 @@ pub fn run() {
     let demo = std::env::args().any(|a| a == "--demo")
         || std::env::var("SCIM_DESK_DEMO").is_ok_and(|v| v == "1");
     let app = tauri::Builder::default()
-        .manage(DeskState(open_desk()))
+        .manage(DeskState::new(open_desk()))
         .manage(StartOptions { demo })
         .manage(RunningSyncs::default())
         .manage(RunningMigration::default())
@@ -47,6 +56,11 @@ pub fn run() {
             commands::providers::start_demo,
             commands::providers::write_check,
             commands::providers::relearn_provider,
+            commands::offline::retention,
+            commands::offline::set_retention,
+            commands::offline::wipe_preview,
+            commands::offline::wipe_offline,
+            commands::offline::start_fresh,
             commands::read::sync_provider,
             commands::read::cancel_sync,
             commands::read::cached_page,

@@ -9,9 +9,10 @@ use desk_engine::vocabulary::CancelFlag;
 use desk_engine::{Desk, DeskError};
 use tauri::Emitter;
 
-/// The engine, or why it could not start (e.g. a database from a newer version). The window
-/// opens either way and shows the error in plain words.
-pub(crate) struct DeskState(pub(crate) Result<Arc<Desk>, IpcError>);
+/// The engine, or why it could not start (e.g. a database from a newer version, or an offline
+/// copy whose key is gone). The window opens either way and shows the error in plain words;
+/// starting fresh replaces it.
+pub(crate) struct DeskState(std::sync::RwLock<Result<Arc<Desk>, IpcError>>);
 
 /// Running syncs by provider name, so the window can cancel them.
 #[derive(Default)]
@@ -25,8 +26,23 @@ pub(crate) struct StartOptions {
 }
 
 impl DeskState {
+    pub(crate) fn new(desk: Result<Arc<Desk>, IpcError>) -> Self {
+        Self(std::sync::RwLock::new(desk))
+    }
+
     pub(crate) fn desk(&self) -> Result<Arc<Desk>, IpcError> {
-        self.0.clone()
+        match self.0.read() {
+            Ok(d) => d.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The engine opened again (after starting fresh).
+    pub(crate) fn replace(&self, desk: Result<Arc<Desk>, IpcError>) {
+        match self.0.write() {
+            Ok(mut d) => *d = desk,
+            Err(poisoned) => *poisoned.into_inner() = desk,
+        }
     }
 }
 

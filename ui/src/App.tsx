@@ -7,7 +7,8 @@ import { MainPanel } from "./components/MainPanel";
 import { MigrationView } from "./components/MigrationView";
 import { StatusBar } from "./components/StatusBar";
 import { AddProviderDialog } from "./components/AddProviderDialog";
-import { ErrorBox } from "./components/ErrorBox";
+import { StartupError } from "./components/StartupError";
+import { OfflineDataDialog } from "./components/OfflineDataDialog";
 import { CrashNotice } from "./components/CrashNotice";
 import { Failsafe } from "./components/Failsafe";
 import type { Reachability } from "./reachability";
@@ -24,6 +25,7 @@ export function App() {
   const [selected, setSelected] = useState<string | null>(null);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [migrating, setMigrating] = useState(false);
+  const [offlineData, setOfflineData] = useState(false);
   const [demoProgress, setDemoProgress] = useState<DemoProgress | null>(null);
   const [reach, setReach] = useState<Record<string, Reachability>>({});
   // "Work offline": nothing talks to a provider until it is switched off (kept across starts).
@@ -62,14 +64,7 @@ export function App() {
   const list = providers.data ?? [];
   const current = list.find((p) => p.name === selected) ?? list[0] ?? null;
 
-  if (info.isError) {
-    return (
-      <div className="startup-error" data-testid={testIds.startupError}>
-        <h1>SCIM Desk could not start</h1>
-        <ErrorBox error={toCommandError(info.error)} />
-      </div>
-    );
-  }
+  if (info.isError) return <StartupError error={toCommandError(info.error)} />;
 
   return (
     <div className="app" data-testid={testIds.app}>
@@ -82,6 +77,7 @@ export function App() {
         onAdd={() => setDialogOpen(true)}
         onTryDemo={() => demo.mutate()}
         onMigrate={() => setMigrating(true)}
+        onOfflineData={() => setOfflineData(true)}
         demoAvailable={info.data?.demoAvailable ?? false}
         demoRunning={demo.isPending}
         demoProgress={demoProgress}
@@ -114,6 +110,7 @@ export function App() {
         reachability={current ? (reach[current.name] ?? { state: "unknown" }) : { state: "unknown" }}
       />
       {info.data && info.data.crashReports.length > 0 && <CrashNotice reports={info.data.crashReports} />}
+      {offlineData && <OfflineDataDialog providers={list} onClose={() => setOfflineData(false)} />}
       {dialogOpen && (
         <AddProviderDialog
           onClose={() => setDialogOpen(false)}

@@ -45,6 +45,8 @@ import type { BulkRequest } from "./bindings/BulkRequest";
 import type { BulkPreview } from "./bindings/BulkPreview";
 import type { BulkReport } from "./bindings/BulkReport";
 import type { WriteCheck } from "./bindings/WriteCheck";
+import type { Retention } from "./bindings/Retention";
+import type { WipeSummary } from "./bindings/WipeSummary";
 
 export type {
   AppInfo,
@@ -89,28 +91,35 @@ export type {
   BulkRequest,
   BulkPreview,
   BulkReport,
+  Retention,
+  WipeSummary,
 };
 
-const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  "invalid_input",
-  "duplicate_name",
-  "not_found",
-  "provider_unreachable",
-  "provider_timeout",
-  "tls_failed",
-  "auth_rejected",
-  "rate_limited",
-  "provider_error",
-  "malformed_response",
-  "database",
-  "database_too_new",
-  "keyring_unavailable",
-  "demo_unavailable",
-  "edit_conflict",
-  "cancelled",
-  "unverified",
-  "internal",
-]);
+/** Every code, as a record so that the compiler finds one the list lacks. */
+const CODES: Record<ErrorCode, true> = {
+  invalid_input: true,
+  duplicate_name: true,
+  not_found: true,
+  provider_unreachable: true,
+  provider_timeout: true,
+  tls_failed: true,
+  auth_rejected: true,
+  rate_limited: true,
+  provider_error: true,
+  malformed_response: true,
+  database: true,
+  database_too_new: true,
+  keyring_unavailable: true,
+  demo_unavailable: true,
+  edit_conflict: true,
+  cancelled: true,
+  unverified: true,
+  internal: true,
+  incomplete_copy: true,
+  other_origin: true,
+  offline_copy_locked: true,
+};
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(CODES));
 
 /** An error from a command, always in the `{code, message, detail}` shape. */
 export class CommandError extends Error {
@@ -187,6 +196,13 @@ export const ipc = {
   printPage: () => call<void>("print_page"),
   relearnProvider: (name: string) => call<number>("relearn_provider", { name }),
   writeCheck: (name: string) => call<WriteCheck>("write_check", { name }),
+  retention: () => call<Retention>("retention"),
+  /** Saves the settings and applies them; how many copies went at once. */
+  setRetention: (retention: Retention) => call<number>("set_retention", { retention }),
+  wipePreview: (provider: string | null) => call<WipeSummary>("wipe_preview", { provider }),
+  wipeOffline: (provider: string | null) => call<WipeSummary>("wipe_offline", { provider }),
+  /** Sets an offline copy that cannot be opened aside and opens an empty one; the old file's name. */
+  startFresh: () => call<string>("start_fresh"),
   csvColumns: (csv: string) => call<ColumnMapping[]>("csv_columns", { csv }),
   previewImport: (request: ImportRequest) => call<ImportPreview>("preview_import", { request }),
   applyImport: (request: ImportRequest) => call<ImportResult>("apply_import", { request }),

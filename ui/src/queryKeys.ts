@@ -5,6 +5,7 @@ import type { BulkRequest, Kind } from "./ipc";
 
 export const queryKeys = {
   appInfo: () => ["appInfo"] as const,
+  retention: () => ["retention"] as const,
   providers: () => ["providers"] as const,
   overview: (provider: string, version: string) => ["overview", provider, version] as const,
   changes: (provider: string, version: string) => ["changes", provider, version] as const,

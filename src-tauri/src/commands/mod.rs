@@ -2,6 +2,7 @@
 //! arguments, calls one `Desk` method and maps the error.
 
 pub mod migrate;
+pub mod offline;
 pub mod providers;
 pub mod read;
 pub mod write;

@@ -152,7 +152,10 @@ fn cpu_seconds() -> f64 {
 /// The child: the engine's ingest path into a fresh database. Prints "seconds peak_mib".
 pub async fn client(base: &str, n: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bench.sqlite3");
+    let path = desk_store::DatabaseFile::encrypted(
+        dir.path().join("bench.sqlite3"),
+        desk_store::DatabaseKey::random().expect("key"),
+    );
     let db = desk_store::Database::open(&path).expect("db");
     let provider = db
         .insert_provider(&desk_store::NewProvider::without_auth("bench", base))

@@ -79,18 +79,16 @@ const QUERIES: &[(&str, Option<&str>, Option<&str>, &str)] = &[
 
 pub async fn run(users: usize, rounds: usize) {
     let data = tempfile::tempdir().expect("temp dir");
-    let desk = desk_engine::Desk::open(
-        desk_engine::DataPaths::at(data.path().to_path_buf()).expect("paths"),
-        Arc::new(desk_engine::providers::secrets::MemoryStore::new()),
-    )
-    .expect("desk");
+    let secrets = Arc::new(desk_engine::providers::secrets::MemoryStore::new());
+    let paths = desk_engine::DataPaths::at(data.path().to_path_buf()).expect("paths");
+    let desk = desk_engine::Desk::open(paths.clone(), secrets.clone()).expect("desk");
     desk.add_provider(desk_engine::api::ProviderInput::bearer(
         "bench",
         "http://127.0.0.1:9/v2",
         None,
     ))
     .expect("provider");
-    let path = data.path().join("scim-desk.sqlite3");
+    let path = desk_engine::offline::key::database_file(&paths, secrets.as_ref()).expect("key");
     let db = desk_store::Database::open(&path).expect("db");
     let provider = db.provider("bench").expect("row");
     eprintln!("caching {users} users ...");
@@ -107,7 +105,7 @@ pub async fn run(users: usize, rounds: usize) {
     let snapshot = writer.finish(true, &json!({})).expect("commit");
     let conn = db.conn();
     if std::env::var_os("BENCH_KEEP").is_some() {
-        eprintln!("database kept at {}", path.display());
+        eprintln!("database kept at {}", path.path().display());
     }
 
     let (mut ours_all, mut base_all) = (Vec::new(), Vec::new());

@@ -28,13 +28,46 @@ pub async fn seeded_scim2_server(
     server
 }
 
+/// The secrets of the test process's desks, kept in memory (no keyring needed): one store, so
+/// a data folder opened again finds the key of its encrypted database.
+fn memory_secrets() -> std::sync::Arc<desk_engine::providers::secrets::MemoryStore> {
+    static STORE: std::sync::OnceLock<
+        std::sync::Arc<desk_engine::providers::secrets::MemoryStore>,
+    > = std::sync::OnceLock::new();
+    STORE.get_or_init(Default::default).clone()
+}
+
 /// A desk on the data folder `data` with secrets kept in memory (no keyring needed).
 pub fn desk_at(data: &std::path::Path) -> desk_engine::Desk {
     desk_engine::Desk::open(
         desk_engine::DataPaths::at(data.to_path_buf()).expect("the data folder"),
-        std::sync::Arc::new(desk_engine::providers::secrets::MemoryStore::new()),
+        memory_secrets(),
     )
     .expect("the desk opens")
+}
+
+/// Makes the data folder's copy one that this build's keyring key does not open (another
+/// machine's copy, or a key since replaced): the keyring holds a key (made here if no test made
+/// one yet) and the copy is encrypted with another. Returns the file's bytes.
+pub fn copy_under_another_key(data: &std::path::Path) -> Vec<u8> {
+    let scratch = tempfile::tempdir().expect("a scratch folder");
+    desk_engine::offline::key::in_folder(scratch.path()).expect("this build's key");
+    let path = data.join("scim-desk.sqlite3");
+    let other = desk_store::DatabaseKey::random().expect("a key");
+    drop(
+        desk_store::Database::open(&desk_store::DatabaseFile::encrypted(&path, other))
+            .expect("a copy under another key"),
+    );
+    std::fs::read(&path).expect("the copy")
+}
+
+/// The database of a [`desk_at`] data folder, with its key, to read what the desk wrote.
+pub fn database_at(data: &std::path::Path) -> desk_store::DatabaseFile {
+    desk_engine::offline::key::database_file(
+        &desk_engine::DataPaths::at(data.to_path_buf()).expect("the data folder"),
+        memory_secrets().as_ref(),
+    )
+    .expect("the key of the database")
 }
 
 /// A desk on a new data folder with `server` added as provider `name` at `url` (the server

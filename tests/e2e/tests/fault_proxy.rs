@@ -67,7 +67,7 @@ async fn sync_recovers_from_what_it_may_and_publishes_nothing_otherwise() {
     let (_server, proxy, data, desk) = behind_proxy(5, 450, 6).await;
     let sync = || async { desk.sync("p", &CancelFlag::new(), &|_| {}).await };
     let snapshots = || {
-        let db = desk_store::Database::open(&data.path().join("scim-desk.sqlite3")).unwrap();
+        let db = desk_store::Database::open(&desk_e2e::database_at(data.path())).unwrap();
         let id = db.provider("p").unwrap().id;
         db.snapshots(id).unwrap().len()
     };

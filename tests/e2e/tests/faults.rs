@@ -232,7 +232,10 @@ async fn deeply_nested_json_is_read_within_a_limit_and_refused_in_words_beyond()
     assert_eq!((depth, v.clone()), (100, json!(1)));
     // The local copy stores it, searches past it and gives it back whole.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("scim-desk.sqlite3");
+    let path = desk_store::DatabaseFile::encrypted(
+        dir.path().join("scim-desk.sqlite3"),
+        desk_store::DatabaseKey::random().unwrap(),
+    );
     let db = desk_store::Database::open(&path).unwrap();
     let provider = db
         .insert_provider(&desk_store::NewProvider::without_auth("Deep", &base))

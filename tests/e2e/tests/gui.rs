@@ -227,7 +227,9 @@ async fn a_database_from_a_newer_version_is_refused_with_a_clear_message() {
     let data = tempfile::tempdir().unwrap();
     {
         // A database another, newer SCIM Desk wrote: it knows a migration this build does not.
-        let db = desk_store::Database::open(&data.path().join("scim-desk.sqlite3")).unwrap();
+        let db =
+            desk_store::Database::open(&desk_engine::offline::key::in_folder(data.path()).unwrap())
+                .unwrap();
         db.conn()
             .execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES ('29991231235959_future', 'x')",
@@ -405,7 +407,10 @@ async fn groups_csv_overview_and_offline_on_scimmy() {
 
     // The token typed into the dialog is in the system keyring, and nowhere in the data folder.
     let token = server.token().expose().clone();
-    let db = desk_store::Database::open(&gui.data_dir.path().join("scim-desk.sqlite3")).unwrap();
+    let db = desk_store::Database::open(
+        &desk_engine::offline::key::in_folder(gui.data_dir.path()).unwrap(),
+    )
+    .unwrap();
     let key = db
         .provider("Target")
         .unwrap()
@@ -684,8 +689,10 @@ async fn migrate_in_the_window_plan_review_run_verify() {
     gui.add_and_sync("New HR", &target).await;
     // A target that throttles writes (and no Bulk), so the run can be paused half-way.
     {
-        let db =
-            desk_store::Database::open(&gui.data_dir.path().join("scim-desk.sqlite3")).unwrap();
+        let db = desk_store::Database::open(
+            &desk_engine::offline::key::in_folder(gui.data_dir.path()).unwrap(),
+        )
+        .unwrap();
         let id = db.provider("New HR").unwrap().id;
         db.set_provider_overrides(id, r#"{"bulk": false, "minWriteIntervalMs": 120}"#)
             .unwrap();
@@ -756,7 +763,7 @@ async fn migrate_in_the_window_plan_review_run_verify() {
     gui.click("confirm-action").await;
     // Pause after a few operations, then resume from the list of runs.
     gui.by_id("migration-progress").await;
-    let db_path = gui.data_dir.path().join("scim-desk.sqlite3");
+    let db_path = desk_engine::offline::key::in_folder(gui.data_dir.path()).unwrap();
     gui.until("a few operations done", || async {
         desk_store::Database::open(&db_path)
             .and_then(|db| {

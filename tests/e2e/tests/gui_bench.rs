@@ -22,7 +22,8 @@ fn median(v: &mut [f64]) -> f64 {
 /// A data folder holding one provider with a snapshot of `n` users.
 fn cached_folder(n: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("scim-desk.sqlite3");
+    // Encrypted with this build's key from the keyring, as the app opens it.
+    let path = desk_engine::offline::key::in_folder(dir.path()).unwrap();
     let db = desk_store::Database::open(&path).unwrap();
     let provider = db
         .insert_provider(&desk_store::NewProvider::without_auth(

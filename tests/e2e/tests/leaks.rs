@@ -126,7 +126,7 @@ async fn files_with_directory_data_are_readable_by_their_owner_only() {
     // A database left readable by others by an earlier version is tightened when opened.
     std::fs::create_dir_all(&data).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
-    desk_store::Database::open(&data.join("scim-desk.sqlite3")).unwrap();
+    desk_store::Database::open(&desk_e2e::database_at(&data)).unwrap();
     std::fs::set_permissions(
         data.join("scim-desk.sqlite3"),
         std::fs::Permissions::from_mode(0o644),

@@ -320,6 +320,10 @@ export function DirectoryView({ provider, kind, version, readOnly, initial }: Pr
             <button type="button" className="link" onClick={() => reveal.mutate()} data-testid={testIds.revealExport}>
               Show in folder
             </button>
+            <span className="muted">
+              {" "}
+              The file holds personal data in clear text: keep it safe and delete it when you are done.
+            </span>
           </p>
         )}
         {reveal.isError && <ErrorBox error={toCommandError(reveal.error)} title="The folder could not be shown" />}

@@ -442,7 +442,12 @@ export function MigrationView({
                 Print report…
               </button>
             )}
-            {save.isSuccess && <span className="muted small mono">Saved to {save.data}</span>}
+            {save.isSuccess && (
+              <span className="muted small">
+                Saved to <span className="mono">{save.data}</span>. The plan holds personal data in clear text: keep it
+                safe and delete it when you are done.
+              </span>
+            )}
           </div>
           {verify.data && (
             <p

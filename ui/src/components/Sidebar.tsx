@@ -14,6 +14,8 @@ interface Props {
   onTryDemo: () => void;
   /** Opens the migration screen (two providers or more). */
   onMigrate: () => void;
+  /** "Offline data…": retention and wiping. */
+  onOfflineData: () => void;
   demoAvailable: boolean;
   demoRunning: boolean;
   demoProgress: DemoProgress | null;
@@ -111,13 +113,18 @@ export function Sidebar(p: Props) {
           ))}
         </ul>
       )}
-      {p.providers.length > 1 && (
-        <div className="pad">
+      <div className="pad stack">
+        {p.providers.length > 1 && (
           <button type="button" onClick={p.onMigrate} data-testid={testIds.openMigration}>
             Migrate between providers…
           </button>
-        </div>
-      )}
+        )}
+        {p.providers.length > 0 && (
+          <button type="button" onClick={p.onOfflineData} data-testid={testIds.openOfflineData}>
+            Offline data…
+          </button>
+        )}
+      </div>
     </nav>
   );
 }

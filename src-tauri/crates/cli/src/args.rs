@@ -14,7 +14,8 @@ use desk_engine::DeskError;
     after_help = "Exit codes: 0 success; 1 the provider or SCIM Desk failed otherwise; 2 invalid \
                   input or usage; 3 not found; 4 provider unreachable (network, timeout, TLS); \
                   5 credentials refused; 6 the record changed meanwhile (nothing saved); \
-                  7 local database or keyring unavailable; 8 a migration's verify found \
+                  7 local database or keyring unavailable (or the offline copy's key missing \
+                  or not opening it); 8 a migration's verify found \
                   differences (or a run left failed operations); 9 a sync stored an incomplete \
                   copy (the provider stopped short of what it announced); 130 cancelled."
 )]
@@ -99,6 +100,38 @@ pub(crate) enum Command {
     /// `plan`).
     #[command(subcommand)]
     Migrate(MigrateCmd),
+    /// Remove the offline copies, audit entries and migration journals of one provider (or of
+    /// all) from this computer, for good; the providers stay configured. Asks first, naming
+    /// what goes, unless --yes.
+    Wipe {
+        /// Only this provider's data.
+        #[arg(long)]
+        provider: Option<String>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// How long offline copies are kept: older ones are removed at start and after each sync.
+    /// Without options, prints the settings.
+    Retention {
+        /// Remove copies older than this many days.
+        #[arg(long, conflicts_with = "forever")]
+        days: Option<u32>,
+        /// No age limit.
+        #[arg(long)]
+        forever: bool,
+        /// Keep the newest copy of each provider however old (yes, the default) or not.
+        #[arg(long, value_parser = ["yes", "no"])]
+        keep_newest: Option<String>,
+        /// At most this many copies per provider.
+        #[arg(long)]
+        copies: Option<u32>,
+    },
+    /// Start fresh when the encrypted offline copy cannot be opened (its key is gone from the
+    /// keyring): the old file is set aside, not deleted; add the providers again and sync.
+    Reset {
+        #[arg(long)]
+        yes: bool,
+    },
     /// What changed between two snapshots (by default the two newest).
     Diff {
         name: String,

@@ -45,7 +45,7 @@ fn exit_code(code: desk_engine::ErrorCode) -> u8 {
         C::ProviderUnreachable | C::ProviderTimeout | C::TlsFailed => 4,
         C::AuthRejected => 5,
         C::EditConflict => 6,
-        C::Database | C::DatabaseTooNew | C::KeyringUnavailable => 7,
+        C::Database | C::DatabaseTooNew | C::KeyringUnavailable | C::OfflineCopyLocked => 7,
         C::Cancelled => 130,
         C::Unverified => 8,
         C::IncompleteCopy => 9,
@@ -61,6 +61,14 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             keep,
         } => commands::read::sync(name, incremental, keep, cli.format),
         Command::Diff { name, from, to } => commands::read::diff(name, from, to, cli.format),
+        Command::Wipe { provider, yes } => commands::offline::wipe(provider, yes, cli.format),
+        Command::Retention {
+            days,
+            forever,
+            keep_newest,
+            copies,
+        } => commands::offline::retention(days, forever, keep_newest, copies, cli.format),
+        Command::Reset { yes } => commands::offline::reset(yes),
         Command::Get {
             name,
             id,

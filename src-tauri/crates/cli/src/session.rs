@@ -8,9 +8,20 @@ use desk_engine::providers::secrets::KeyringStore;
 use desk_engine::{DataPaths, Desk, DeskError};
 
 pub(crate) fn open() -> Result<Desk, DeskError> {
-    Desk::open(
+    // The first start after an upgrade encrypts the offline copy: said on stderr with progress.
+    let mut said = 0u64;
+    Desk::open_reporting(
         DataPaths::from_env()?,
         Arc::new(KeyringStore::for_this_build()),
+        move |p| {
+            let pct = (p.written_bytes * 100)
+                .checked_div(p.total_bytes)
+                .unwrap_or(100);
+            if said == 0 || pct >= said + 10 {
+                eprintln!("Encrypting the offline copy on this computer: {pct}%");
+                said = pct.max(1);
+            }
+        },
     )
 }
 

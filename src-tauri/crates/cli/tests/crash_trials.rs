@@ -40,7 +40,8 @@ fn seed() -> Lcg {
 }
 
 fn integrity(data: &Path) -> String {
-    let db = desk_store::Database::open(&data.join("scim-desk.sqlite3")).unwrap();
+    let db =
+        desk_store::Database::open(&desk_engine::offline::key::in_folder(data).unwrap()).unwrap();
     db.conn()
         .query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))
         .unwrap()
@@ -48,7 +49,8 @@ fn integrity(data: &Path) -> String {
 
 /// Users in the newest complete snapshot of provider `name`.
 fn published(data: &Path, name: &str) -> i64 {
-    let db = desk_store::Database::open(&data.join("scim-desk.sqlite3")).unwrap();
+    let db =
+        desk_store::Database::open(&desk_engine::offline::key::in_folder(data).unwrap()).unwrap();
     db.conn()
         .query_row(
             "SELECT s.users FROM snapshots s JOIN providers p ON p.id = s.provider_id

@@ -184,7 +184,9 @@ async fn a_killed_sync_leaves_the_previous_snapshot_untouched() {
         .unwrap();
     // Killed while its snapshot's write transaction is open: the database's write lock is
     // held (a second writer is refused at once) until the sync commits.
-    let watcher = desk_store::Database::open(&data.path().join("scim-desk.sqlite3")).unwrap();
+    let watcher =
+        desk_store::Database::open(&desk_engine::offline::key::in_folder(data.path()).unwrap())
+            .unwrap();
     watcher.conn().busy_timeout(Duration::ZERO).unwrap();
     let writing = || {
         watcher
@@ -217,7 +219,9 @@ async fn a_killed_sync_leaves_the_previous_snapshot_untouched() {
     assert!(!status.success(), "the sync was killed mid-way");
     drop(watcher);
 
-    let db = desk_store::Database::open(&data.path().join("scim-desk.sqlite3")).unwrap();
+    let db =
+        desk_store::Database::open(&desk_engine::offline::key::in_folder(data.path()).unwrap())
+            .unwrap();
     let provider = db.provider(&name).unwrap();
     assert_eq!(
         db.snapshots(provider.id).unwrap().len(),

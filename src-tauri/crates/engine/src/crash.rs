@@ -46,6 +46,8 @@ pub fn install(data_root: &Path, program: &'static str) {
             .map(|s| (*s).to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "(no message)".into());
+        // A panic's words may quote a record (a value that did not parse): never written down.
+        let message = without_contents(&message);
         let place = info
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()))
@@ -87,6 +89,59 @@ pub fn install(data_root: &Path, program: &'static str) {
             ),
         };
     }));
+}
+
+/// A panic message with every quoted part (where a record's values would appear: names,
+/// e-mails, JSON) replaced by `…`, at most 300 characters: the report says where and what kind
+/// of failure, never whose data.
+pub fn without_contents(message: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                // An apostrophe inside a word ("can't") is not a quote.
+                if matches!(c, '"' | '`') || (c == '\'' && !prev.is_alphanumeric()) {
+                    quote = Some(c);
+                }
+            }
+        }
+        prev = c;
+    }
+    if quote.is_some() {
+        out.push('…');
+    }
+    // JSON objects and lists are contents too.
+    let mut flat = String::new();
+    let mut depth = 0usize;
+    for c in out.chars() {
+        match c {
+            '{' | '[' => {
+                if depth == 0 {
+                    flat.push(c);
+                    flat.push('…');
+                }
+                depth += 1;
+            }
+            '}' | ']' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    flat.push(c);
+                }
+            }
+            _ if depth == 0 => flat.push(c),
+            _ => {}
+        }
+    }
+    flat.chars().take(300).collect()
 }
 
 fn write_report(dir: &Path, report: &str) -> Option<PathBuf> {
@@ -198,5 +253,20 @@ mod tests {
             .set_modified(later)
             .unwrap();
         assert_eq!(unseen_reports(dir.path()), [path]);
+    }
+
+    #[test]
+    fn a_report_never_quotes_a_record() {
+        let m = without_contents(
+            "called `Result::unwrap()` on an `Err` value: Malformed { url: \"http://h/Users\", \
+             reason: \"bad value 'Zoë Müller' in {\"name\": \"Zoë\"}\" } can't go on",
+        );
+        assert!(!m.contains("Zo"), "{m}");
+        assert!(!m.contains("Müller"), "{m}");
+        assert!(m.contains("can't go on"), "{m}");
+        assert!(
+            m.starts_with("called `…` on an `…` value: Malformed {…}"),
+            "{m}"
+        );
     }
 }

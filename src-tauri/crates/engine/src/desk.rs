@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use desk_store::Database;
+use desk_store::{Database, DatabaseFile, EncryptProgress};
 use scim_client::ScimClient;
 
 use crate::api::AppInfo;
@@ -14,6 +14,8 @@ use crate::{DataPaths, DeskError};
 #[derive(Debug)]
 pub struct Desk {
     pub(crate) paths: DataPaths,
+    /// The database file and its key (the sync's writer opens a connection of its own).
+    pub(crate) file: Option<DatabaseFile>,
     pub(crate) db: Mutex<Database>,
     pub(crate) secrets: Arc<dyn SecretStore>,
     pub(crate) demo: Mutex<Option<DemoProviders>>,
@@ -24,22 +26,39 @@ pub struct Desk {
 }
 
 impl Desk {
-    /// Opens the data folder's database (migrating it) with the given secret store.
+    /// Opens the data folder's encrypted database (migrating it) with its key from the secret
+    /// store (made the first time).
     pub fn open(paths: DataPaths, secrets: Arc<dyn SecretStore>) -> Result<Self, DeskError> {
-        let db = Database::open(&paths.database())?;
-        Ok(Self {
+        Self::open_reporting(paths, secrets, |_| {})
+    }
+
+    /// [`Desk::open`], reporting the progress of encrypting a plain database left by an earlier
+    /// version (once, at the first start of this one).
+    pub fn open_reporting(
+        paths: DataPaths,
+        secrets: Arc<dyn SecretStore>,
+        progress: impl FnMut(EncryptProgress) + Send + 'static,
+    ) -> Result<Self, DeskError> {
+        let file = crate::offline::key::database_file(&paths, secrets.as_ref())?;
+        let db = Database::open_reporting(&file, progress)?;
+        let desk = Self {
             paths,
+            file: Some(file),
             db: Mutex::new(db),
             secrets,
             demo: Mutex::new(None),
             clients: Mutex::default(),
-        })
+        };
+        // Copies older than the person keeps them go at every start.
+        desk.apply_retention()?;
+        Ok(desk)
     }
 
     /// A context over an in-memory database (headless tests).
     pub fn in_memory(paths: DataPaths, secrets: Arc<dyn SecretStore>) -> Result<Self, DeskError> {
         Ok(Self {
             paths,
+            file: None,
             db: Mutex::new(Database::open_in_memory()?),
             secrets,
             demo: Mutex::new(None),
@@ -75,6 +94,13 @@ impl Desk {
     pub fn dismiss_crash_reports(&self) -> Result<(), DeskError> {
         crate::crash::mark_reports_seen(self.paths.root()).map_err(|e| {
             DeskError::Internal(format!("could not note the crash reports as seen: {e}"))
+        })
+    }
+
+    /// The database file with its key; an in-memory context has none.
+    pub(crate) fn database_file(&self) -> Result<&DatabaseFile, DeskError> {
+        self.file.as_ref().ok_or_else(|| {
+            DeskError::Internal("this context keeps its data in memory, not in a file".into())
         })
     }
 

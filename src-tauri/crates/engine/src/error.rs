@@ -39,6 +39,9 @@ pub enum ErrorCode {
     IncompleteCopy,
     /// The provider pointed to another origin than the configured one; nothing was sent there.
     OtherOrigin,
+    /// The encrypted offline copy cannot be opened: its key is missing from the keyring, does
+    /// not open it, or the keyring is locked.
+    OfflineCopyLocked,
     Internal,
 }
 
@@ -75,6 +78,9 @@ pub enum DeskError {
     /// A sync stored what it read, but the read stopped short of what the provider announced.
     #[error("{0}")]
     IncompleteCopy(String),
+    /// The encrypted offline copy cannot be opened.
+    #[error("the offline copy cannot be opened: {0:?}")]
+    OfflineKey(crate::offline::key::KeyProblem),
     #[error("{0}")]
     Internal(String),
 }
@@ -120,6 +126,11 @@ impl DeskError {
                 ErrorCode::DuplicateName
             }
             DeskError::Store(desk_store::StoreError::ProviderNotFound(_)) => ErrorCode::NotFound,
+            DeskError::Store(desk_store::StoreError::WrongKey) => ErrorCode::OfflineCopyLocked,
+            DeskError::OfflineKey(crate::offline::key::KeyProblem::KeyringUnavailable(_)) => {
+                ErrorCode::KeyringUnavailable
+            }
+            DeskError::OfflineKey(_) => ErrorCode::OfflineCopyLocked,
             DeskError::Store(_) => ErrorCode::Database,
             DeskError::Secret(_) => ErrorCode::KeyringUnavailable,
             DeskError::DemoUnavailable(_) | DeskError::DemoFailed(_) => ErrorCode::DemoUnavailable,
@@ -250,6 +261,38 @@ impl DeskError {
                  the provider itself."
                     .to_string()
             }
+            DeskError::OfflineKey(crate::offline::key::KeyProblem::KeyringUnavailable(_)) => {
+                "SCIM Desk keeps the key to its encrypted offline copy in the system keyring, \
+                 which is locked or not running. Unlock it (or sign in again), then start SCIM \
+                 Desk again. Nothing has been changed."
+                    .to_string()
+            }
+            DeskError::OfflineKey(p) => {
+                let what = match p {
+                    crate::offline::key::KeyProblem::Missing => {
+                        "The offline copy on this computer is encrypted, and its key is not in \
+                         the system keyring"
+                    }
+                    crate::offline::key::KeyProblem::Unreadable => {
+                        "The offline copy on this computer is encrypted, and the system keyring \
+                         holds something else where its key should be"
+                    }
+                    _ => {
+                        "The key in the system keyring does not open the offline copy on this \
+                         computer"
+                    }
+                };
+                format!(
+                    "{what}. If you use another keyring, or it is locked, unlock it and start \
+                     SCIM Desk again. Otherwise you can start fresh: the unreadable copy is set \
+                     aside (not deleted), you add your providers again and their directories are \
+                     read again from them (\"Start fresh\" here, or `scim-desk-cli reset --yes`). \
+                     Nothing has been changed."
+                )
+            }
+            DeskError::Store(desk_store::StoreError::WrongKey) => {
+                DeskError::OfflineKey(crate::offline::key::KeyProblem::Wrong).message()
+            }
             DeskError::Store(_) => "SCIM Desk could not read or write its local data. Check \
                                     that the disk is not full, then try again."
                 .to_string(),
@@ -274,6 +317,9 @@ impl DeskError {
             DeskError::Store(e) => Some(e.to_string()),
             DeskError::Secret(e) => Some(e.to_string()),
             DeskError::DemoFailed(e) => Some(e.to_string()),
+            DeskError::OfflineKey(crate::offline::key::KeyProblem::KeyringUnavailable(why)) => {
+                Some(why.clone())
+            }
             _ => None,
         }
     }

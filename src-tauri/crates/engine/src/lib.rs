@@ -15,6 +15,7 @@ pub mod crash;
 mod desk;
 mod error;
 pub mod migrate;
+pub mod offline;
 pub mod paths;
 pub mod providers;
 pub mod read;

@@ -253,7 +253,7 @@ mod tests {
     fn passwords_are_never_recorded_and_earlier_rows_are_scrubbed_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite3");
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         let body = json!({"userName": "a", "Password": "hunter2",
                           "urn:x:ext": {"pin": "1234", "password": "p2"},
                           "emails": [{"value": "a@x.org"}]});
@@ -300,7 +300,7 @@ mod tests {
             )
             .unwrap();
         drop(db);
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         let text: Vec<String> = db
             .conn()
             .prepare("SELECT coalesce(after, '') FROM audit_log")

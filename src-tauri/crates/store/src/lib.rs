@@ -6,22 +6,26 @@
 
 pub mod audit;
 pub mod cache;
+mod file;
 pub mod journal;
 mod kind;
 mod migrate;
 mod providers;
 pub mod query;
 mod stats;
+mod wipe;
 
 pub use audit::{os_user, redact_secrets, AuditEntry, AuditQuery, NewAudit, NOT_RECORDED};
 pub use cache::{
     extract, Column, Extracted, MemberRow, ResourceQuery, ResourceRow, SnapshotChange,
     SnapshotInfo, SnapshotWriter,
 };
+pub use file::{DatabaseFile, DatabaseKey, EncryptProgress, FileState};
 pub use kind::Kind;
 pub use migrate::{applied_migrations, MIGRATIONS};
 pub use providers::{NewProvider, ProviderRow, ProviderSettings, UnkeptRow};
 pub use stats::UserStats;
+pub use wipe::WipeCounts;
 
 use std::path::Path;
 
@@ -45,6 +49,10 @@ pub enum StoreError {
     FilterNotTranslatable,
     #[error("the database file could not be made private: {0}")]
     Io(String),
+    #[error("the database file is encrypted with another key than the one given")]
+    WrongKey,
+    #[error("the database file is encrypted and no key was given")]
+    Encrypted,
 }
 
 /// An open database with its migrations applied.
@@ -59,9 +67,21 @@ impl Database {
     /// The file (and its write-ahead log and shared-memory index, which SQLite creates with the
     /// database file's permissions) is readable and writable by its owner only: it holds a
     /// directory of people. A file left readable by others by an earlier version is tightened.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        owner_only(path)?;
-        let conn = Connection::open(path)?;
+    pub fn open(file: &DatabaseFile) -> Result<Self, StoreError> {
+        Self::open_reporting(file, |_| {})
+    }
+
+    /// [`Database::open`], reporting the progress of encrypting a plain file from an earlier
+    /// version (done once, before anything else).
+    pub fn open_reporting(
+        file: &DatabaseFile,
+        progress: impl FnMut(EncryptProgress) + Send + 'static,
+    ) -> Result<Self, StoreError> {
+        if file.is_encrypted() && file.state()? == FileState::Plain {
+            file.encrypt_in_place(progress)?;
+        }
+        owner_only(file.path())?;
+        let conn = file.connect()?;
         Self::init(conn, true)
     }
 
@@ -165,7 +185,7 @@ pub fn format_rfc3339(t: time::OffsetDateTime) -> String {
 
 /// Creates the database file with owner-only permissions when missing (0600 on Unix), and
 /// tightens an existing one and its `-wal`/`-shm` companions.
-fn owner_only(path: &Path) -> Result<(), StoreError> {
+pub(crate) fn owner_only(path: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};

@@ -167,7 +167,7 @@ mod tests {
             )
             .unwrap();
         }
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::DatabaseFile::plain(&path)).unwrap();
         let (phone, digits): (String, String) = db
             .conn()
             .query_row("SELECT phone, phone_digits FROM resources", [], |r| {
@@ -211,14 +211,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("desk.sqlite3");
         {
-            let db = Database::open(&path).unwrap();
+            let db = Database::open(&crate::DatabaseFile::plain(&path)).unwrap();
             let mode: String = db
                 .conn()
                 .pragma_query_value(None, "journal_mode", |r| r.get(0))
                 .unwrap();
             assert_eq!(mode, "wal", "file databases run in WAL mode");
         }
-        let db = Database::open(&path).expect("re-opening a migrated file applies nothing new");
+        let db = Database::open(&crate::DatabaseFile::plain(&path))
+            .expect("re-opening a migrated file applies nothing new");
         assert_eq!(
             applied_migrations(db.conn()).unwrap().len(),
             MIGRATIONS.len()
@@ -229,7 +230,7 @@ mod tests {
     fn a_database_from_a_newer_version_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("desk.sqlite3");
-        drop(Database::open(&path).unwrap());
+        drop(Database::open(&crate::DatabaseFile::plain(&path)).unwrap());
         {
             let conn = Connection::open(&path).unwrap();
             conn.execute(
@@ -238,7 +239,8 @@ mod tests {
             )
             .unwrap();
         }
-        let err = Database::open(&path).expect_err("a newer schema must be refused");
+        let err = Database::open(&crate::DatabaseFile::plain(&path))
+            .expect_err("a newer schema must be refused");
         match &err {
             StoreError::NewerVersion { migration } => {
                 assert_eq!(migration, "29991231235959_future")

@@ -3,7 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use desk_store::query::to_sql;
-use desk_store::{Database, Kind, NewProvider, ResourceQuery, SnapshotWriter};
+use desk_store::{
+    Database, DatabaseFile, DatabaseKey, Kind, NewProvider, ResourceQuery, SnapshotWriter,
+};
+
+fn keyed(path: &std::path::Path) -> DatabaseFile {
+    DatabaseFile::encrypted(path, DatabaseKey::from_hex(&"5a".repeat(32)).unwrap())
+}
 use scim_client::filter::{default_case_exact, matches, parse};
 use serde_json::{json, Value};
 
@@ -33,12 +39,12 @@ fn sample(n: usize) -> Vec<Value> {
 fn setup() -> (tempfile::TempDir, Database, i64, Vec<Value>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.sqlite3");
-    let db = Database::open(&path).unwrap();
+    let db = Database::open(&keyed(&path)).unwrap();
     let p = db
         .insert_provider(&NewProvider::without_auth("P", "http://127.0.0.1:1/v2"))
         .unwrap();
     let users = sample(400);
-    let mut w = SnapshotWriter::begin(&path, p.id, "full").unwrap();
+    let mut w = SnapshotWriter::begin(&keyed(&path), p.id, "full").unwrap();
     let sid = w.snapshot_id();
     w.add_users(&users).unwrap();
     w.finish(true, &json!({})).unwrap();

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod migrate;
+pub mod offline;
 pub mod provider;
 pub mod read;
 pub mod write;

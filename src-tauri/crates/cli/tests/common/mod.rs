@@ -58,7 +58,7 @@ pub fn add_provider(data: &Path, name: &str, server: &ReferenceServer) {
 
 /// Operations journaled as done by runs numbered `from_run` or later.
 pub fn ops_done(data: &Path, from_run: i64) -> i64 {
-    desk_store::Database::open(&data.join("scim-desk.sqlite3"))
+    desk_store::Database::open(&desk_engine::offline::key::in_folder(data).unwrap())
         .ok()
         .and_then(|db| {
             db.conn()
@@ -75,7 +75,7 @@ pub fn ops_done(data: &Path, from_run: i64) -> i64 {
 
 /// The number the next migration run will get.
 pub fn next_run(data: &Path) -> i64 {
-    desk_store::Database::open(&data.join("scim-desk.sqlite3"))
+    desk_store::Database::open(&desk_engine::offline::key::in_folder(data).unwrap())
         .ok()
         .and_then(|db| {
             db.conn()

@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn the_oldest_copy_kept_does_not_say_added() {
         // The folder lives as long as the test (dropped at its end).
-        let (_dir, paths, desk, pid) = desk_with_provider();
+        let (_dir, _paths, desk, pid) = desk_with_provider();
         let ann = |title: &str| json!({"id": "a", "userName": "ann", "title": title});
         let bob = json!({"id": "b", "userName": "bob"});
         for users in [
@@ -151,7 +151,9 @@ mod tests {
             vec![ann("Lead")],
             vec![ann("Lead"), bob.clone()],
         ] {
-            let mut w = desk_store::SnapshotWriter::begin(&paths.database(), pid, "full").unwrap();
+            let mut w =
+                desk_store::SnapshotWriter::begin(desk.database_file().unwrap(), pid, "full")
+                    .unwrap();
             w.add_users(&users).unwrap();
             w.finish(true, &json!({})).unwrap();
         }
@@ -178,9 +180,11 @@ mod tests {
     #[test]
     fn changes_list_what_was_made_here_since_the_older_copy() {
         // The folder lives as long as the test (dropped at its end).
-        let (_dir, paths, desk, pid) = desk_with_provider();
+        let (_dir, _paths, desk, pid) = desk_with_provider();
         let write = |users: Vec<Value>| {
-            let mut w = desk_store::SnapshotWriter::begin(&paths.database(), pid, "full").unwrap();
+            let mut w =
+                desk_store::SnapshotWriter::begin(desk.database_file().unwrap(), pid, "full")
+                    .unwrap();
             w.add_users(&users).unwrap();
             w.finish(true, &json!({})).unwrap();
         };

@@ -190,7 +190,7 @@ impl Desk {
         // The person's overrides win over what was detected.
         let profile = self.with_overrides(name, discovery.profile.clone())?;
         let client = client.with_headers(profile.required_headers.clone());
-        let db_path = self.paths().database();
+        let db_file = self.database_file()?.clone();
         let mut notes = discovery.notes.clone();
         // Incremental: since the newest lastModified of the latest snapshot.
         let base = if incremental {
@@ -218,10 +218,10 @@ impl Desk {
         }
         let (mut writer, since_filter) = match (incremental_ok, &base) {
             (true, Some(b)) => (
-                SnapshotWriter::begin_from(&db_path, row.id, b.id)?,
+                SnapshotWriter::begin_from(&db_file, row.id, b.id)?,
                 since_filter,
             ),
-            _ => (SnapshotWriter::begin(&db_path, row.id, "full")?, None),
+            _ => (SnapshotWriter::begin(&db_file, row.id, "full")?, None),
         };
         let query = ListQuery {
             filter: since_filter.as_ref().map(ToString::to_string),
@@ -422,10 +422,11 @@ impl Desk {
         }
         let keep = self.keep_snapshots()?;
         self.db()?.prune_snapshots(row.id, keep)?;
+        self.apply_retention()?;
         // The new pages move from the log into the file in the background; the snapshot is
         // already visible (and safe) before that.
         tokio::task::spawn_blocking(move || {
-            if let Ok(db) = desk_store::Database::open(&db_path) {
+            if let Ok(db) = desk_store::Database::open(&db_file) {
                 let _ = db.checkpoint();
             }
         });

@@ -53,7 +53,7 @@ mod tests {
 
     fn db_with_provider(dir: &Path) -> (std::path::PathBuf, i64) {
         let path = dir.join("t.sqlite3");
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         let p = db
             .insert_provider(&NewProvider::without_auth("P", "http://127.0.0.1:1/v2"))
             .unwrap();
@@ -74,7 +74,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, pid) = db_with_provider(dir.path());
         let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         w.add_users(&[
             json!({"id": "a", "userName": "ann", "phoneNumbers": [
                 {"value": "+1 (555) 010-0199", "type": "work"},
@@ -87,7 +87,7 @@ mod tests {
         ])
         .unwrap();
         let info = w.finish(true, &json!({})).unwrap();
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         let found = |q: &str| -> Vec<String> {
             let (rows, total) = db
                 .resources_page(
@@ -134,7 +134,7 @@ mod tests {
     fn group_names_sort_naturally_and_groups_sort_by_member_count() {
         let dir = tempfile::tempdir().unwrap();
         let (path, pid) = db_with_provider(dir.path());
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         let members = |n: usize| {
             (0..n)
                 .map(|i| json!({"value": format!("u{i}")}))
@@ -147,7 +147,7 @@ mod tests {
         ])
         .unwrap();
         let info = w.finish(true, &json!({})).unwrap();
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         let order = |sort: (&str, bool)| -> Vec<String> {
             db.resources_page(info.id, Kind::Group, None, Some(sort), 0, 10)
                 .unwrap()
@@ -168,7 +168,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, pid) = db_with_provider(dir.path());
         let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         w.add_users(&[
             json!({"id": "boss", "userName": "boss"}),
             json!({"id": "r2", "userName": "zed", "displayName": "Zed", ent: {"manager": {"value": "boss"}}}),
@@ -177,7 +177,7 @@ mod tests {
         ])
         .unwrap();
         let info = w.finish(true, &json!({})).unwrap();
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         assert_eq!(
             db.direct_reports(info.id, "boss", 10).unwrap(),
             ["r1", "r2"]
@@ -190,7 +190,7 @@ mod tests {
     fn a_huge_group_is_read_page_by_page_sorted_and_searchable() {
         let dir = tempfile::tempdir().unwrap();
         let (path, pid) = db_with_provider(dir.path());
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         w.add_users(&(0..300).map(user).collect::<Vec<_>>())
             .unwrap();
         // 30,000 members: 300 people in the copy, a nested group, the rest unknown ids
@@ -206,7 +206,7 @@ mod tests {
         ])
         .unwrap();
         let info = w.finish(true, &json!({})).unwrap();
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         let (total, first) = db.group_member_page(info.id, "g1", "", 0, 100).unwrap();
         assert_eq!((total, first.len()), (30_000, 100));
         // Named members first, by name (the group among them), then unknown ids.
@@ -253,14 +253,14 @@ mod tests {
     fn a_committed_snapshot_is_readable_and_searchable() {
         let dir = tempfile::tempdir().unwrap();
         let (path, pid) = db_with_provider(dir.path());
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         w.add_users(&(0..50).map(user).collect::<Vec<_>>()).unwrap();
         w.add_groups(&[json!({"id": "g1", "displayName": "Sales team",
             "members": [{"value": "u0"}, {"value": "u2", "type": "User"}]})])
             .unwrap();
         let info = w.finish(true, &json!({})).unwrap();
         assert_eq!((info.users, info.groups, info.memberships), (50, 1, 2));
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         let latest = db.latest_snapshot(pid).unwrap().unwrap();
         assert_eq!(latest.id, info.id);
         let (page, total) = db
@@ -301,13 +301,13 @@ mod tests {
     fn an_unfinished_snapshot_leaves_the_previous_one_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let (path, pid) = db_with_provider(dir.path());
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         w.add_users(&[user(1)]).unwrap();
         let first = w.finish(true, &json!({})).unwrap();
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         w.add_users(&(0..30).map(user).collect::<Vec<_>>()).unwrap();
         drop(w); // a failure or a cancel
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         let latest = db.latest_snapshot(pid).unwrap().unwrap();
         assert_eq!(latest.id, first.id, "the failed sync left no snapshot");
         assert_eq!(
@@ -332,11 +332,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, pid) = db_with_provider(dir.path());
         for _ in 0..4 {
-            let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+            let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
             w.add_users(&[user(1), user(2)]).unwrap();
             w.finish(true, &json!({})).unwrap();
         }
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         assert_eq!(db.prune_snapshots(pid, 2).unwrap(), 2);
         assert_eq!(db.snapshots(pid).unwrap().len(), 2);
         let rows: i64 = db
@@ -359,15 +359,15 @@ mod tests {
     fn diffs_and_history_between_snapshots() {
         let dir = tempfile::tempdir().unwrap();
         let (path, pid) = db_with_provider(dir.path());
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         w.add_users(&[user(1), user(2), user(3)]).unwrap();
         let a = w.finish(true, &json!({})).unwrap();
         let mut changed = user(2);
         changed["title"] = json!("Boss");
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         w.add_users(&[user(1), changed, user(4)]).unwrap();
         let b = w.finish(true, &json!({})).unwrap();
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         let d = db.diff_snapshots(a.id, b.id).unwrap();
         let summary: Vec<(String, bool, bool)> = d
             .iter()
@@ -394,14 +394,14 @@ mod tests {
     fn an_incremental_snapshot_copies_then_applies_changes() {
         let dir = tempfile::tempdir().unwrap();
         let (path, pid) = db_with_provider(dir.path());
-        let mut w = SnapshotWriter::begin(&path, pid, "full").unwrap();
+        let mut w = SnapshotWriter::begin(&crate::file::keyed(&path), pid, "full").unwrap();
         w.add_users(&(0..5).map(user).collect::<Vec<_>>()).unwrap();
         w.add_groups(&[
             json!({"id": "g", "displayName": "G", "members": [{"value": "u1"}, {"value": "u2"}]}),
         ])
         .unwrap();
         let base = w.finish(true, &json!({})).unwrap();
-        let mut w = SnapshotWriter::begin_from(&path, pid, base.id).unwrap();
+        let mut w = SnapshotWriter::begin_from(&crate::file::keyed(&path), pid, base.id).unwrap();
         let mut changed = user(1);
         changed["displayName"] = json!("Zebedee Quux");
         w.add_users(&[changed, user(9)]).unwrap();
@@ -418,7 +418,7 @@ mod tests {
         );
         let inc = w.finish(true, &json!({})).unwrap();
         assert_eq!((inc.users, inc.groups, inc.memberships), (5, 1, 1));
-        let db = Database::open(&path).unwrap();
+        let db = Database::open(&crate::file::keyed(&path)).unwrap();
         assert_eq!(db.group_members(inc.id, "g").unwrap(), ["u9"]);
         let (_, n) = db
             .resources_page(inc.id, Kind::User, Some("zebedee"), None, 0, 10)

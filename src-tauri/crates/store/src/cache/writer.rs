@@ -1,14 +1,12 @@
 //! Writing a snapshot: one transaction per sync, rows and memberships, the full-text index;
 //! rolled back unless finished.
 
-use std::path::Path;
-
 use rusqlite::{params, Connection};
 use serde_json::Value;
 
 use super::columns::{extract, get_ci, s, Extracted};
 use super::snapshots::SnapshotInfo;
-use crate::{Database, Kind, StoreError};
+use crate::{Database, DatabaseFile, Kind, StoreError};
 
 /// One INSERT of a resource row.
 pub(crate) fn insert_row(
@@ -141,10 +139,10 @@ pub struct SnapshotWriter {
 }
 
 impl SnapshotWriter {
-    /// Starts a snapshot of `provider_id` in the database file at `path`.
-    pub fn begin(path: &Path, provider_id: i64, kind: &str) -> Result<Self, StoreError> {
-        // Opening through Database applies the pragmas and checks the schema version.
-        let conn = Database::open(path)?.into_connection();
+    /// Starts a snapshot of `provider_id` in the database `file`.
+    pub fn begin(file: &DatabaseFile, provider_id: i64, kind: &str) -> Result<Self, StoreError> {
+        // Opening through Database applies the key and the pragmas and checks the schema.
+        let conn = Database::open(file)?.into_connection();
         // A large page cache for the bulk insert: the indexes' pages stay in memory instead of
         // being read back from the OS for every row (32 MiB, freed when the writer closes).
         conn.pragma_update(None, "cache_size", -32768)?;
@@ -172,8 +170,12 @@ impl SnapshotWriter {
     }
 
     /// Starts an incremental snapshot: a copy of snapshot `base` that changes are applied to.
-    pub fn begin_from(path: &Path, provider_id: i64, base: i64) -> Result<Self, StoreError> {
-        let mut w = Self::begin(path, provider_id, "incremental")?;
+    pub fn begin_from(
+        file: &DatabaseFile,
+        provider_id: i64,
+        base: i64,
+    ) -> Result<Self, StoreError> {
+        let mut w = Self::begin(file, provider_id, "incremental")?;
         let id = w.snapshot_id;
         w.conn.execute(
             "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name, display_name,
