@@ -9,39 +9,53 @@ mod state;
 use std::sync::Arc;
 
 use desk_engine::api::IpcError;
+use desk_engine::offline::EncryptProgress;
 use desk_engine::providers::secrets::KeyringStore;
 use desk_engine::{DataPaths, Desk};
-use tauri::Manager;
+use tauri::{Emitter, Manager};
 
 use crate::state::*;
 
-pub(crate) fn open_desk() -> Result<Arc<Desk>, IpcError> {
+/// Opens the engine; `progress` hears how far encrypting a plain copy left by an earlier version
+/// has come (once, at the first start of this version).
+pub(crate) fn open_desk(
+    progress: impl FnMut(EncryptProgress) + Send + 'static,
+) -> Result<Arc<Desk>, IpcError> {
     let paths = DataPaths::from_env().map_err(ipc)?;
-    desk_engine::crash::install(paths.root(), "SCIM Desk");
     let secrets = Arc::new(KeyringStore::for_this_build());
-    // Encrypting a plain copy left by an earlier version happens once, before the window.
-    Desk::open_reporting(paths, secrets, |p| {
-        eprintln!(
-            "Encrypting the offline copy: {} of {} MB",
-            p.written_bytes / 1_000_000,
-            p.total_bytes / 1_000_000
-        )
-    })
-    .map(Arc::new)
-    .map_err(ipc)
+    Desk::open_reporting(paths, secrets, progress)
+        .map(Arc::new)
+        .map_err(ipc)
 }
 
 /// Opens the window and runs until it closes; the demo providers stop with it.
 pub fn run() {
+    if let Ok(paths) = DataPaths::from_env() {
+        desk_engine::crash::install(paths.root(), "SCIM Desk");
+    }
     let demo = std::env::args().any(|a| a == "--demo")
         || std::env::var("SCIM_DESK_DEMO").is_ok_and(|v| v == "1");
     let app = tauri::Builder::default()
-        .manage(DeskState::new(open_desk()))
+        // The window opens at once; the engine opens beside it (the window shows the progress
+        // of a first-start encryption) and takes the state's place when ready.
+        .manage(DeskState::opening())
         .manage(StartOptions { demo })
         .manage(RunningSyncs::default())
         .manage(RunningMigration::default())
         .manage(RunningBulk::default())
         .manage(LastExport::default())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            std::thread::spawn(move || {
+                let events = handle.clone();
+                let desk = open_desk(move |p| {
+                    let _ = events.emit("encrypt-progress", p);
+                });
+                handle.state::<DeskState>().replace(desk);
+                let _ = handle.emit("desk-opened", ());
+            });
+            Ok(())
+        })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(tauri::generate_handler![

@@ -26,8 +26,13 @@ pub(crate) struct StartOptions {
 }
 
 impl DeskState {
-    pub(crate) fn new(desk: Result<Arc<Desk>, IpcError>) -> Self {
-        Self(std::sync::RwLock::new(desk))
+    /// While the engine opens: every command answers that it is opening.
+    pub(crate) fn opening() -> Self {
+        Self(std::sync::RwLock::new(Err(IpcError {
+            code: desk_engine::ErrorCode::Opening,
+            message: "SCIM Desk is opening its offline copy.".into(),
+            detail: None,
+        })))
     }
 
     pub(crate) fn desk(&self) -> Result<Arc<Desk>, IpcError> {
@@ -67,6 +72,41 @@ pub(crate) fn caught<T>(body: impl FnOnce() -> Result<T, IpcError>) -> Result<T,
 
 pub(crate) fn ipc(e: DeskError) -> IpcError {
     e.to_ipc()
+}
+
+/// Where the person wants a file with directory data saved: the system's save dialog (in the
+/// documents folder), or `SCIM_DESK_EXPORT_DIR` (tests, scripted use). None when they cancel.
+pub(crate) async fn ask_where_to_save(
+    app: &tauri::AppHandle,
+    title: &str,
+    name: &str,
+    kind: (&str, &str),
+) -> Result<Option<std::path::PathBuf>, IpcError> {
+    use tauri::Manager;
+    use tauri_plugin_dialog::DialogExt;
+    if let Some(dir) = std::env::var_os("SCIM_DESK_EXPORT_DIR").filter(|d| !d.is_empty()) {
+        return Ok(Some(std::path::PathBuf::from(dir).join(name)));
+    }
+    let mut dialog = app
+        .dialog()
+        .file()
+        .set_title(title)
+        .set_file_name(name)
+        .add_filter(kind.0, &[kind.1]);
+    if let Ok(dir) = app.path().document_dir() {
+        dialog = dialog.set_directory(dir);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.save_file(move |picked| {
+        let _ = tx.send(picked);
+    });
+    match rx.await.ok().flatten().map(|p| p.into_path()) {
+        Some(Ok(p)) => Ok(Some(p)),
+        Some(Err(_)) => Err(ipc(DeskError::InvalidInput(
+            "That place cannot be written to from here. Choose a folder on this computer.".into(),
+        ))),
+        None => Ok(None),
+    }
 }
 
 /// The file the last export wrote, for "Show in folder" (the window never names a path).

@@ -9,6 +9,7 @@ import { StatusBar } from "./components/StatusBar";
 import { AddProviderDialog } from "./components/AddProviderDialog";
 import { StartupError } from "./components/StartupError";
 import { OfflineDataDialog } from "./components/OfflineDataDialog";
+import { Opening } from "./components/Opening";
 import { CrashNotice } from "./components/CrashNotice";
 import { Failsafe } from "./components/Failsafe";
 import type { Reachability } from "./reachability";
@@ -16,7 +17,13 @@ import { queryKeys } from "./queryKeys";
 
 export function App() {
   const queryClient = useQueryClient();
-  const info = useQuery({ queryKey: queryKeys.appInfo(), queryFn: ipc.appInfo });
+  const info = useQuery({
+    queryKey: queryKeys.appInfo(),
+    queryFn: ipc.appInfo,
+    // While the engine opens (a first start encrypting an earlier version's copy), ask again.
+    retry: (n, e) => toCommandError(e).code === "opening" && n < 100_000,
+    retryDelay: 300,
+  });
   const providers = useQuery({
     queryKey: queryKeys.providers(),
     queryFn: ipc.listProviders,
@@ -65,6 +72,7 @@ export function App() {
   const current = list.find((p) => p.name === selected) ?? list[0] ?? null;
 
   if (info.isError) return <StartupError error={toCommandError(info.error)} />;
+  if (info.isPending) return <Opening />;
 
   return (
     <div className="app" data-testid={testIds.app}>

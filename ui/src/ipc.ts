@@ -46,6 +46,7 @@ import type { BulkPreview } from "./bindings/BulkPreview";
 import type { BulkReport } from "./bindings/BulkReport";
 import type { WriteCheck } from "./bindings/WriteCheck";
 import type { Retention } from "./bindings/Retention";
+import type { EncryptProgress } from "./bindings/EncryptProgress";
 import type { WipeSummary } from "./bindings/WipeSummary";
 
 export type {
@@ -93,6 +94,7 @@ export type {
   BulkReport,
   Retention,
   WipeSummary,
+  EncryptProgress,
 };
 
 /** Every code, as a record so that the compiler finds one the list lacks. */
@@ -118,6 +120,7 @@ const CODES: Record<ErrorCode, true> = {
   incomplete_copy: true,
   other_origin: true,
   offline_copy_locked: true,
+  opening: true,
 };
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(CODES));
 
@@ -211,7 +214,8 @@ export const ipc = {
   loadPlan: (text: string) => call<MigrationPlan>("load_plan", { text }),
   migrationRuns: () => call<MigrationRunSummary[]>("migration_runs"),
   resumeMigration: (id: number) => call<RunReport>("resume_migration", { id }),
-  savePlan: (plan: MigrationPlan) => call<string>("save_plan", { plan }),
+  /** Asks where to save (the system's dialog) and writes the plan; null when cancelled. */
+  savePlan: (plan: MigrationPlan) => call<string | null>("save_plan", { plan }),
   runMigration: (plan: MigrationPlan) => call<RunReport>("run_migration", { plan }),
   cancelMigration: () => call<void>("cancel_migration"),
   verifyMigration: (source: string, target: string, options: PlanOptions) =>
@@ -230,4 +234,7 @@ export const ipc = {
     listen<SyncProgress>("sync-progress", (e) => handler(e.payload)),
   onDemoProgress: (handler: (p: DemoProgress) => void): Promise<UnlistenFn> =>
     listen<DemoProgress>("demo-progress", (e) => handler(e.payload)),
+  /** Encrypting a plain offline copy left by an earlier version, at the first start. */
+  onEncryptProgress: (handler: (p: EncryptProgress) => void): Promise<UnlistenFn> =>
+    listen<EncryptProgress>("encrypt-progress", (e) => handler(e.payload)),
 };

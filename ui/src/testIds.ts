@@ -3,6 +3,7 @@
 export const testIds = {
   app: "app",
   startupError: "startup-error",
+  opening: "opening",
   startFresh: "start-fresh",
   startFreshConfirm: "start-fresh-confirm",
   startFreshYes: "start-fresh-confirm-yes",

@@ -36,8 +36,26 @@ pub fn migration_runs(state: State<'_, DeskState>) -> Result<Vec<MigrationRunSum
 }
 
 #[tauri::command]
-pub fn save_plan(state: State<'_, DeskState>, plan: MigrationPlan) -> Result<String, IpcError> {
-    caught(|| state.desk()?.save_plan(&plan).map_err(ipc))
+pub async fn save_plan(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    plan: MigrationPlan,
+) -> Result<Option<String>, IpcError> {
+    let desk = state.desk()?;
+    let name = desk_engine::Desk::plan_file_name(&plan);
+    let Some(path) = ask_where_to_save(
+        &app,
+        "Save the migration plan",
+        &name,
+        ("Plan (JSON)", "json"),
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let shown = path.display().to_string();
+    guarded(async move { desk.save_plan_to(&plan, &path) }).await?;
+    Ok(Some(shown))
 }
 
 #[tauri::command]

@@ -57,7 +57,7 @@ pub fn start_fresh(state: State<'_, DeskState>) -> Result<String, IpcError> {
         let aside =
             desk_engine::offline::wipe::start_fresh(&paths, &KeyringStore::for_this_build())
                 .map_err(ipc)?;
-        state.replace(crate::open_desk());
+        state.replace(crate::open_desk(|_| {}));
         state.desk()?;
         Ok(aside.display().to_string())
     })

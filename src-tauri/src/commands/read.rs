@@ -8,7 +8,7 @@ use desk_engine::read::sync::{SyncProgress, SyncReport};
 use desk_engine::vocabulary::CancelFlag;
 use desk_engine::vocabulary::Kind;
 use desk_engine::{Desk, DeskError};
-use tauri::{Emitter, Manager, State};
+use tauri::{Emitter, State};
 
 use crate::state::*;
 
@@ -132,37 +132,17 @@ pub async fn export_view(
     last: State<'_, LastExport>,
     query: desk_engine::read::directory::DirectoryQuery,
 ) -> Result<Option<String>, IpcError> {
-    use tauri_plugin_dialog::DialogExt;
     let desk = state.desk()?;
     let name = Desk::export_file_name(&query);
-    let path = match std::env::var_os("SCIM_DESK_EXPORT_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => std::path::PathBuf::from(dir).join(name),
-        None => {
-            let mut dialog = app
-                .dialog()
-                .file()
-                .set_title("Export to a spreadsheet (CSV)")
-                .set_file_name(&name)
-                .add_filter("Spreadsheet (CSV)", &["csv"]);
-            if let Ok(dir) = app.path().document_dir() {
-                dialog = dialog.set_directory(dir);
-            }
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            dialog.save_file(move |picked| {
-                let _ = tx.send(picked);
-            });
-            match rx.await.ok().flatten().map(|p| p.into_path()) {
-                Some(Ok(p)) => p,
-                Some(Err(_)) => {
-                    return Err(ipc(DeskError::InvalidInput(
-                        "That place cannot be written to from here. Choose a folder on this \
-                         computer."
-                            .into(),
-                    )))
-                }
-                None => return Ok(None),
-            }
-        }
+    let Some(path) = ask_where_to_save(
+        &app,
+        "Export to a spreadsheet (CSV)",
+        &name,
+        ("Spreadsheet (CSV)", "csv"),
+    )
+    .await?
+    else {
+        return Ok(None);
     };
     let written = guarded(async move {
         desk.export_view_to(&query, &path)?;

@@ -21,7 +21,7 @@ pub const PAGE: usize = 100;
 pub const IN_FLIGHT: u32 = 4;
 
 /// Pages of `n` sample users as ListResponse bodies, 1-based `startIndex` order.
-fn pages(n: usize) -> Vec<Vec<u8>> {
+pub fn pages(n: usize) -> Vec<Vec<u8>> {
     let users: Vec<serde_json::Value> = desk_reference::sample::many_users(7, n).collect();
     users
         .chunks(PAGE)
@@ -46,7 +46,7 @@ fn start_index(request: &str) -> usize {
 }
 
 /// Serves `pages` at `/v2/Users?startIndex=…` on 127.0.0.1; returns the base URL.
-async fn serve(pages: Arc<Vec<Vec<u8>>>) -> String {
+pub async fn serve(pages: Arc<Vec<Vec<u8>>>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move {
@@ -111,9 +111,16 @@ async fn download_only(base: &str, n: usize) -> f64 {
 
 /// Runs the child; returns (seconds, peak MiB).
 fn client_run(base: &str, n: usize) -> (f64, f64) {
+    client_run_with(base, n, true)
+}
+
+/// Runs the child writing an encrypted database (what the app does) or a plain one (the
+/// comparison of the at-rest bench); returns (seconds, peak MiB).
+pub fn client_run_with(base: &str, n: usize, encrypted: bool) -> (f64, f64) {
     let exe = std::env::current_exe().expect("own path");
+    let mode = if encrypted { "encrypted" } else { "plain" };
     let out = std::process::Command::new(exe)
-        .args(["ingest-client", base, &n.to_string()])
+        .args(["ingest-client", base, &n.to_string(), mode])
         .output()
         .expect("the ingest client runs");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -150,12 +157,14 @@ fn cpu_seconds() -> f64 {
 }
 
 /// The child: the engine's ingest path into a fresh database. Prints "seconds peak_mib".
-pub async fn client(base: &str, n: usize) {
+pub async fn client(base: &str, n: usize, encrypted: bool) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = desk_store::DatabaseFile::encrypted(
-        dir.path().join("bench.sqlite3"),
-        desk_store::DatabaseKey::random().expect("key"),
-    );
+    let file = dir.path().join("bench.sqlite3");
+    let path = if encrypted {
+        desk_store::DatabaseFile::encrypted(file, desk_store::DatabaseKey::random().expect("key"))
+    } else {
+        desk_store::DatabaseFile::plain(file)
+    };
     let db = desk_store::Database::open(&path).expect("db");
     let provider = db
         .insert_provider(&desk_store::NewProvider::without_auth("bench", base))

@@ -6,6 +6,7 @@
 //! reaches at any concurrency (1 to 6 requests in flight), reading the same pages without
 //! parsing them. Prints a Markdown table.
 
+mod at_rest;
 mod ingest;
 mod migrate;
 mod search;
@@ -261,6 +262,11 @@ async fn main() {
             let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
             ingest::run(&sizes, rounds).await;
         }
+        Some("at-rest") => {
+            let users = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+            let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
+            at_rest::run(users, rounds).await;
+        }
         Some("migrate") => {
             let users = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2000);
             let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
@@ -269,10 +275,11 @@ async fn main() {
         Some("ingest-client") => {
             let base = args.get(1).cloned().unwrap_or_default();
             let n = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
-            ingest::client(&base, n).await;
+            let encrypted = args.get(3).map(String::as_str) != Some("plain");
+            ingest::client(&base, n, encrypted).await;
         }
         _ => eprintln!(
-            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS] | migrate [USERS] [ROUNDS]"
+            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS] | migrate [USERS] [ROUNDS] | at-rest [USERS] [ROUNDS]"
         ),
     }
 }

@@ -10,14 +10,14 @@ use std::time::Instant;
 use desk_engine::read::directory::DirectoryQuery;
 use serde_json::json;
 
-fn percentile(v: &mut [f64], p: f64) -> f64 {
+pub fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
     v[i.min(v.len() - 1)]
 }
 
 /// (label, SCIM filter, quick search, LIKE pattern for the baseline)
-const QUERIES: &[(&str, Option<&str>, Option<&str>, &str)] = &[
+pub const QUERIES: &[(&str, Option<&str>, Option<&str>, &str)] = &[
     (
         "userName sw",
         Some(r#"userName sw "sofia""#),

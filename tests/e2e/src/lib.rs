@@ -28,20 +28,29 @@ pub async fn seeded_scim2_server(
     server
 }
 
-/// The secrets of the test process's desks, kept in memory (no keyring needed): one store, so
-/// a data folder opened again finds the key of its encrypted database.
-fn memory_secrets() -> std::sync::Arc<desk_engine::providers::secrets::MemoryStore> {
-    static STORE: std::sync::OnceLock<
+/// The secrets of the desks on data folder `data`, kept in memory (no keyring needed): one store
+/// per folder, so a folder opened again finds the key of its encrypted database, and tests running
+/// side by side with providers of the same name keep their own tokens.
+fn memory_secrets(
+    data: &std::path::Path,
+) -> std::sync::Arc<desk_engine::providers::secrets::MemoryStore> {
+    type Stores = std::collections::HashMap<
+        std::path::PathBuf,
         std::sync::Arc<desk_engine::providers::secrets::MemoryStore>,
-    > = std::sync::OnceLock::new();
-    STORE.get_or_init(Default::default).clone()
+    >;
+    static STORES: std::sync::OnceLock<std::sync::Mutex<Stores>> = std::sync::OnceLock::new();
+    let mut stores = STORES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    stores.entry(data.to_path_buf()).or_default().clone()
 }
 
 /// A desk on the data folder `data` with secrets kept in memory (no keyring needed).
 pub fn desk_at(data: &std::path::Path) -> desk_engine::Desk {
     desk_engine::Desk::open(
         desk_engine::DataPaths::at(data.to_path_buf()).expect("the data folder"),
-        memory_secrets(),
+        memory_secrets(data),
     )
     .expect("the desk opens")
 }
@@ -65,7 +74,7 @@ pub fn copy_under_another_key(data: &std::path::Path) -> Vec<u8> {
 pub fn database_at(data: &std::path::Path) -> desk_store::DatabaseFile {
     desk_engine::offline::key::database_file(
         &desk_engine::DataPaths::at(data.to_path_buf()).expect("the data folder"),
-        memory_secrets().as_ref(),
+        memory_secrets(data).as_ref(),
     )
     .expect("the key of the database")
 }

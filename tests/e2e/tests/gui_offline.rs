@@ -100,3 +100,38 @@ async fn wipe_one_providers_offline_data_after_seeing_what_goes() {
     );
     gui.close().await;
 }
+
+#[tokio::test]
+async fn the_window_opens_a_plain_copy_from_an_earlier_version_encrypted() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let path = data.path().join("scim-desk.sqlite3");
+    {
+        // The copy an earlier version left: plain, a provider and 30,000 people.
+        let file = desk_store::DatabaseFile::plain(&path);
+        let db = Database::open(&file).unwrap();
+        let p = db
+            .insert_provider(&desk_store::NewProvider::without_auth(
+                "Earlier HR",
+                "http://127.0.0.1:9/scim/v2",
+            ))
+            .unwrap();
+        let mut w = desk_store::SnapshotWriter::begin(&file, p.id, "full").unwrap();
+        let users: Vec<_> = desk_reference::sample::many_users(4, 30_000).collect();
+        for chunk in users.chunks(1000) {
+            w.add_users(chunk).unwrap();
+        }
+        w.finish(true, &serde_json::json!({})).unwrap();
+    }
+    let gui = Gui::start_with(data, &[]).await;
+    // The window opens, encrypts the copy, and shows the provider with its people offline.
+    let count = gui.text_of("result-count").await;
+    assert!(count.starts_with("30000 users"), "{count:?}");
+    assert_eq!(
+        desk_store::DatabaseFile::plain(gui.data_dir.path().join("scim-desk.sqlite3"))
+            .state()
+            .unwrap(),
+        desk_store::FileState::Encrypted
+    );
+    gui.close().await;
+}

@@ -147,7 +147,11 @@ async fn files_with_directory_data_are_readable_by_their_owner_only() {
     }
     let export = desk.export_view(&all_users("a")).unwrap();
     let plan = desk.plan_migration("a", "b", &Default::default()).unwrap();
-    let saved = desk.save_plan(&plan).unwrap();
+    // A plan the person saves where they choose (here, beside the exports).
+    let saved = data
+        .join("exports")
+        .join(desk_engine::Desk::plan_file_name(&plan));
+    desk.save_plan_to(&plan, &saved).unwrap();
     assert_eq!(mode(&data), 0o700, "the data folder");
     assert_eq!(mode(&data.join("exports")), 0o700, "the exports folder");
     for f in [

@@ -100,6 +100,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
         &[
             ("search", &["10000", "5"]),
             ("ingest", &["10000", "1"]),
+            ("at-rest", &["10000", "2"]),
             ("pull", &["1000", "2"]),
             ("migrate", &["300", "1"]),
         ]
@@ -107,6 +108,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
         &[
             ("search", &["100000", "20"]),
             ("ingest", &["10000,100000,1000000", "3"]),
+            ("at-rest", &["100000", "5"]),
             ("pull", &["5000", "5"]),
             ("migrate", &["2000", "3"]),
         ]

@@ -442,7 +442,7 @@ export function MigrationView({
                 Print report…
               </button>
             )}
-            {save.isSuccess && (
+            {save.isSuccess && save.data && (
               <span className="muted small">
                 Saved to <span className="mono">{save.data}</span>. The plan holds personal data in clear text: keep it
                 safe and delete it when you are done.

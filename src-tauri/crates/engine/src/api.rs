@@ -341,6 +341,7 @@ mod bindings {
         crate::write::bulk::BulkReport::export_all(&cfg).unwrap();
         crate::providers::write_check::WriteCheck::export_all(&cfg).unwrap();
         crate::offline::retention::Retention::export_all(&cfg).unwrap();
+        desk_store::EncryptProgress::export_all(&cfg).unwrap();
         crate::offline::wipe::WipeSummary::export_all(&cfg).unwrap();
         GridColumn::export_all(&cfg).unwrap();
         // The column table itself, as data the window reads (one place for each column).

@@ -42,6 +42,8 @@ pub enum ErrorCode {
     /// The encrypted offline copy cannot be opened: its key is missing from the keyring, does
     /// not open it, or the keyring is locked.
     OfflineCopyLocked,
+    /// The app is still opening its offline copy (encrypting one left by an earlier version).
+    Opening,
     Internal,
 }
 

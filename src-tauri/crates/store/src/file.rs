@@ -77,9 +77,12 @@ pub enum FileState {
 const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// How far an encryption in place has come, for a progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
 pub struct EncryptProgress {
+    #[ts(type = "number")]
     pub written_bytes: u64,
+    #[ts(type = "number")]
     pub total_bytes: u64,
 }
 

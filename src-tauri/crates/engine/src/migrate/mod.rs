@@ -108,27 +108,33 @@ impl Desk {
         self.plan_migration(source, target, options)
     }
 
-    /// Saves a plan as readable JSON in the exports folder; returns its path.
-    pub fn save_plan(&self, plan: &MigrationPlan) -> Result<String, DeskError> {
-        let dir = self.paths().exports();
-        crate::paths::private_dir(&dir)
-            .map_err(|e| DeskError::Internal(format!("the exports folder: {e}")))?;
+    /// The file name a saved plan suggests: the two providers and when.
+    pub fn plan_file_name(plan: &MigrationPlan) -> String {
         let safe = |n: &str| -> String {
             n.chars()
                 .map(|c| if c.is_alphanumeric() { c } else { '-' })
                 .collect()
         };
         let stamp = desk_store::now_rfc3339().replace([':', '-'], "");
-        let path = dir.join(format!(
+        format!(
             "plan-{}-to-{}-{stamp}.json",
             safe(&plan.source),
             safe(&plan.target)
-        ));
+        )
+    }
+
+    /// Saves a plan as readable JSON at `path`, a file the person chose (readable by its owner
+    /// only): it holds directory data in clear text, so it is never written into the data folder
+    /// on the app's own initiative.
+    pub fn save_plan_to(
+        &self,
+        plan: &MigrationPlan,
+        path: &std::path::Path,
+    ) -> Result<(), DeskError> {
         let text = serde_json::to_string_pretty(plan)
             .map_err(|e| DeskError::Internal(format!("the plan: {e}")))?;
-        crate::paths::write_private(&path, text.as_bytes())
-            .map_err(|e| DeskError::Internal(format!("writing {}: {e}", path.display())))?;
-        Ok(path.display().to_string())
+        crate::paths::write_private(path, text.as_bytes())
+            .map_err(|e| DeskError::Internal(format!("writing {}: {e}", path.display())))
     }
 
     /// Plans a migration from the latest snapshots of `source` and `target` (sync both first).

@@ -5,3 +5,6 @@
 pub mod key;
 pub mod retention;
 pub mod wipe;
+
+/// How far encrypting a plain copy from an earlier version has come (the store's).
+pub use desk_store::EncryptProgress;
