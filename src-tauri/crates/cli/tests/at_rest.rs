@@ -280,3 +280,21 @@ async fn a_plain_copy_is_encrypted_at_first_start_even_when_that_start_is_killed
         "the plain records are gone"
     );
 }
+
+#[test]
+fn a_keyring_that_does_not_answer_is_said_in_words_and_no_database_is_made() {
+    let data = tempfile::tempdir().unwrap();
+    // No Secret Service to talk to: what a locked or stopped keyring looks like from here.
+    let out = cli(
+        data.path(),
+        &["provider", "list"],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out));
+    let words = text(&out);
+    assert!(words.contains("locked or not running"), "{words}");
+    assert!(
+        !data.path().join("scim-desk.sqlite3").exists(),
+        "no database without its key"
+    );
+}
