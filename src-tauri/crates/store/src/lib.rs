@@ -163,6 +163,12 @@ fn apply_pragmas(conn: &Connection, file: bool) -> Result<(), StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Temporary sort and index data stays in memory: faster searches over large caches.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    if file {
+        // Up to 64 MiB of pages stay in memory (SQLite's default is 2 MiB): an encrypted page
+        // read again from the cache is not decrypted again, and searches over a large copy
+        // re-read the same pages.
+        conn.pragma_update(None, "cache_size", -65536)?;
+    }
     // Room for the statements a migration run repeats for every operation.
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
