@@ -159,8 +159,13 @@ pub async fn run(users: usize, rounds: usize) {
         "| offline search p95 ms (p50) | {e95:.1} ({e50:.1}) | {p95:.1} ({p50:.1}) | {search_over:+.0}% | {} |",
         verdict(search_over)
     );
-    let size =
-        |f: &DatabaseFile| std::fs::metadata(f.path()).map(|m| m.len()).unwrap_or(0) / 1_000_000;
+    // The database file and its write-ahead log (not yet copied back into the file).
+    let size = |f: &DatabaseFile| {
+        let len = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let mut wal = f.path().as_os_str().to_owned();
+        wal.push("-wal");
+        (len(f.path()) + len(std::path::Path::new(&wal))) / 1_000_000
+    };
     println!(
         "\nFile size: encrypted {} MB, plain {} MB.\n",
         size(&enc_file),
