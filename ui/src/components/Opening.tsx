@@ -8,9 +8,10 @@ import { ProgressBar } from "./ProgressBar";
 export function Opening() {
   const [progress, setProgress] = useState<EncryptProgress | null>(null);
   useEffect(() => {
-    const unlisten = ipc.onEncryptProgress(setProgress);
+    // Without the event (it could not be listened to), the screen says it is opening.
+    const unlisten = ipc.onEncryptProgress(setProgress).catch(() => null);
     return () => {
-      void unlisten.then((u) => u());
+      void unlisten.then((u) => u?.());
     };
   }, []);
   const mb = (bytes: number) => Math.round(bytes / 1_000_000);
