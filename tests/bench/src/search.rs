@@ -133,7 +133,7 @@ pub async fn run(users: usize, rounds: usize) {
             let n: i64 = conn
                 .query_row(
                     "SELECT count(*) FROM resources WHERE snapshot_id = ?1 AND kind = 'User'
-                       AND raw LIKE ?2",
+                       AND scim_unpack(raw) LIKE ?2",
                     rusqlite::params![snapshot.id, like],
                     |r| r.get(0),
                 )
@@ -141,7 +141,7 @@ pub async fn run(users: usize, rounds: usize) {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = 'User'
-                       AND raw LIKE ?2 ORDER BY user_name COLLATE NOCASE LIMIT 100",
+                       AND scim_unpack(raw) LIKE ?2 ORDER BY user_name COLLATE NOCASE LIMIT 100",
                 )
                 .expect("prepare");
             let rows: Vec<String> = stmt

@@ -9,6 +9,23 @@ use rusqlite::{params, Connection};
 
 use crate::StoreError;
 
+/// How the pages are encrypted, set on every connection to an encrypted file (SQLCipher does
+/// not record them in the file: a connection with other settings reads it as "not a database").
+/// SQLCipher 4's defaults but for the page MAC: HMAC-SHA256, which CPUs compute in hardware
+/// (SHA extensions), instead of HMAC-SHA512. Measured on a 100,000-user ingest: encryption cost
+/// +8% with SHA-256, +20% with SHA-512 (BENCHMARKS.md). AES-256-CBC, 4 KiB pages, a random IV
+/// and a MAC per page either way.
+const CIPHER_SETTINGS: &[(&str, &str)] = &[("cipher_hmac_algorithm", "HMAC_SHA256")];
+
+/// Applies [`CIPHER_SETTINGS`] to database `schema` of `conn`, after its key and before any
+/// read or write.
+fn apply_cipher_settings(conn: &Connection, schema: &str) -> rusqlite::Result<()> {
+    for (name, value) in CIPHER_SETTINGS {
+        conn.execute_batch(&format!("PRAGMA {schema}.{name} = {value}"))?;
+    }
+    Ok(())
+}
+
 /// The 256-bit key of an encrypted database. Never printed, never written next to the data.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseKey([u8; 32]);
@@ -133,6 +150,7 @@ impl DatabaseFile {
         let _ = conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()));
         if let Some(key) = &self.key {
             conn.pragma_update(None, "key", key.pragma_value())?;
+            apply_cipher_settings(&conn, "main")?;
         }
         match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -180,6 +198,7 @@ impl DatabaseFile {
             "ATTACH DATABASE ?1 AS encrypted KEY ?2",
             params![tmp.to_string_lossy(), key.pragma_value()],
         )?;
+        apply_cipher_settings(&plain, "encrypted")?;
         {
             let watched = tmp.clone();
             let mut last = 0u64;
@@ -370,6 +389,39 @@ mod tests {
         assert!(!sibling(&path, ".encrypting").exists());
         for p in seen.lock().unwrap().iter() {
             assert!(p.written_bytes <= p.total_bytes);
+        }
+    }
+
+    /// Opens `path` with `key` and only the `settings` given; true when it reads.
+    fn opens_with(path: &Path, key: &DatabaseKey, settings: &[(&str, &str)]) -> bool {
+        let conn = Connection::open(path).unwrap();
+        let _ = conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()));
+        conn.pragma_update(None, "key", key.pragma_value()).unwrap();
+        for (name, value) in settings {
+            conn.pragma_update(None, name, value).unwrap();
+        }
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_ok()
+    }
+
+    #[test]
+    fn new_and_converted_files_use_the_cipher_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("fresh.sqlite3");
+        let converted = dir.path().join("converted.sqlite3");
+        drop(Database::open(&keyed(&fresh)).unwrap());
+        plain_database(&converted);
+        drop(Database::open(&keyed(&converted)).unwrap());
+        for path in [&fresh, &converted] {
+            let key = keyed(path).key.unwrap();
+            assert!(opens_with(path, &key, CIPHER_SETTINGS), "{path:?}");
+            assert!(
+                !opens_with(path, &key, &[]),
+                "{path:?} opens with SQLCipher's defaults (HMAC-SHA512): the settings were not \
+                 applied"
+            );
         }
     }
 

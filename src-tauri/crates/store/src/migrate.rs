@@ -55,6 +55,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261129220000_unkept_attributes",
         include_str!("../migrations/20261129220000_unkept_attributes.sql"),
     ),
+    (
+        "20261130100000_packed_records",
+        include_str!("../migrations/20261130100000_packed_records.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {
@@ -121,6 +125,10 @@ mod tests {
     fn a_copy_made_before_the_phone_columns_gets_them_and_its_search_finds_them() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("desk.sqlite3");
+        let raw = serde_json::json!({"id": "a", "userName": "ann",
+            "phoneNumbers": [{"value": "+1 (555) 010-0199"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                {"employeeNumber": "E-70412"}});
         {
             // The database as the previous version left it: every migration but the last.
             let mut conn = Connection::open(&path).unwrap();
@@ -143,10 +151,6 @@ mod tests {
                 .unwrap();
                 tx.commit().unwrap();
             }
-            let raw = serde_json::json!({"id": "a", "userName": "ann",
-                "phoneNumbers": [{"value": "+1 (555) 010-0199"}],
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
-                    {"employeeNumber": "E-70412"}});
             conn.execute_batch(
                 "INSERT INTO providers (id, name, base_url, auth_kind, created_at)
                  VALUES (1, 'p', 'http://127.0.0.1:1', 'bearer', 'then');
@@ -196,6 +200,16 @@ mod tests {
             )
             .unwrap();
         assert_eq!(by_name, 1, "and what it held before");
+        // The record written as text by the earlier version is packed, and reads back the same.
+        let stored: String = db
+            .conn()
+            .query_row("SELECT typeof(raw) FROM resources", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, "blob");
+        assert_eq!(
+            db.cached_resource(1, crate::Kind::User, "a").unwrap(),
+            Some(raw)
+        );
     }
 
     #[test]

@@ -163,7 +163,7 @@ impl Builder {
                 }
                 // Every path inside is relative to one email: translate it with `e.` columns.
                 let inner = self.email_inner(filter)?;
-                format!("(EXISTS (SELECT 1 FROM json_each(r.raw, '$.emails') e WHERE {inner}))")
+                format!("(EXISTS (SELECT 1 FROM json_each(scim_unpack(r.raw), '$.emails') e WHERE {inner}))")
             }
         })
     }
@@ -196,7 +196,7 @@ impl Builder {
 
     /// A predicate on one email (`e`) that holds for any email of the resource.
     fn any_email(&self, pred: &str) -> String {
-        format!("EXISTS (SELECT 1 FROM json_each(r.raw, '$.emails') e WHERE ifnull({pred}, 0))")
+        format!("EXISTS (SELECT 1 FROM json_each(scim_unpack(r.raw), '$.emails') e WHERE ifnull({pred}, 0))")
     }
 
     fn email_inner(&mut self, f: &Filter) -> Option<String> {
@@ -384,6 +384,7 @@ pub fn to_sql(filter: &Filter, first_param: usize) -> Option<SqlFilter> {
 
 /// Registers `scim_fold(text)`: Unicode lowercase, as the evaluator folds case.
 pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    crate::cache::packed::register(conn)?;
     conn.create_collation(crate::cache::NATURAL, crate::cache::natural_order)?;
     conn.create_scalar_function(
         "scim_fold",

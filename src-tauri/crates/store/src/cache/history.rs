@@ -3,6 +3,7 @@
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 
+use super::packed::RecordJson;
 use super::snapshots::SnapshotInfo;
 use crate::{Database, Kind, StoreError};
 
@@ -30,14 +31,14 @@ impl Database {
                 (SELECT 1 FROM resources a WHERE a.snapshot_id = ?1 AND a.kind = b.kind AND a.id = b.id)
              ORDER BY 1, 2",
         )?;
-        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        let parse = |s: Option<RecordJson>| s.and_then(|s| serde_json::from_str(&s.0).ok());
         let rows = stmt
             .query_map(params![from, to], |r| {
                 Ok((
                     r.get::<_, Kind>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<RecordJson>>(2)?,
+                    r.get::<_, Option<RecordJson>>(3)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -63,7 +64,7 @@ impl Database {
         let mut snaps = self.snapshots(provider_id)?;
         snaps.reverse();
         for s in snaps {
-            let raw: Option<String> = self
+            let raw: Option<RecordJson> = self
                 .conn
                 .query_row(
                     "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
@@ -71,7 +72,7 @@ impl Database {
                     |r| r.get(0),
                 )
                 .optional()?;
-            out.push((s, raw.and_then(|r| serde_json::from_str(&r).ok())));
+            out.push((s, raw.and_then(|r| serde_json::from_str(&r.0).ok())));
         }
         Ok(out)
     }

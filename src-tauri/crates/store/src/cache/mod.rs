@@ -4,6 +4,7 @@
 mod columns;
 mod edits;
 mod history;
+pub(crate) mod packed;
 mod reads;
 mod snapshots;
 pub mod table;

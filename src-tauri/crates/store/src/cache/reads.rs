@@ -6,6 +6,7 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 
 use super::columns::{phone_search, Extracted, NATURAL, STORED};
+use super::packed::RecordJson;
 use super::table::{is_sort_key, MEMBER_COUNT};
 use crate::{Database, Kind, StoreError};
 
@@ -126,10 +127,10 @@ impl Database {
         // The columns as the write stored them; only the record itself is parsed.
         let rows = stmt
             .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                let raw: String = r.get(0)?;
+                let raw: RecordJson = r.get(0)?;
                 Ok(ResourceRow {
                     extracted: Extracted::from_row(r, 1)?,
-                    raw: serde_json::from_str(&raw).unwrap_or(Value::Null),
+                    raw: raw.value(),
                 })
             })?
             .collect::<Result<_, _>>()?;
@@ -184,7 +185,7 @@ impl Database {
         kind: Kind,
         id: &str,
     ) -> Result<Option<Value>, StoreError> {
-        let raw: Option<String> = self
+        let raw: Option<RecordJson> = self
             .conn
             .query_row(
                 "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
@@ -192,7 +193,7 @@ impl Database {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
+        Ok(raw.and_then(|r| serde_json::from_str(&r.0).ok()))
     }
 
     /// Every resource of a kind in a snapshot, streamed to `f` (offline filters, exports).
@@ -207,8 +208,8 @@ impl Database {
         )?;
         let mut rows = stmt.query(params![snapshot_id, kind])?;
         while let Some(r) = rows.next()? {
-            let raw: String = r.get(0)?;
-            f(serde_json::from_str(&raw).unwrap_or(Value::Null))?;
+            let raw: RecordJson = r.get(0)?;
+            f(raw.value())?;
         }
         Ok(())
     }

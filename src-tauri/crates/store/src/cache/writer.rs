@@ -14,7 +14,7 @@ pub(crate) fn insert_row(
     snapshot_id: i64,
     kind: Kind,
     e: &Extracted,
-    raw: &str,
+    raw: &[u8],
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name,
@@ -59,7 +59,8 @@ pub(crate) fn insert_resource(
     v: &Value,
 ) -> Result<bool, StoreError> {
     let e = extract(v);
-    let raw = v.to_string();
+    let raw = super::packed::pack(&v.to_string())
+        .map_err(|e| StoreError::Io(format!("compressing a record: {e}")))?;
     // Most rows are new: insert at once. A repeated id (a page served twice, an edit written
     // back) is deleted first and inserted again, not INSERT OR REPLACE, so the delete trigger
     // keeps the search index right.
