@@ -44,7 +44,7 @@ function provider(fields: Partial<ProviderSummary>): ProviderSummary {
   };
 }
 
-const info = { version: "0.1.0", dataDir: "data-folder", demoAvailable: true, startDemo: false, crashReports: [] };
+const info = { version: "0.1.0", dataDir: "data-folder", startDemo: false, crashReports: [] };
 
 describe("App", () => {
   it("shows the empty state with both ways to start", async () => {

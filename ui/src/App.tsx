@@ -86,7 +86,6 @@ export function App() {
         onTryDemo={() => demo.mutate()}
         onMigrate={() => setMigrating(true)}
         onOfflineData={() => setOfflineData(true)}
-        demoAvailable={info.data?.demoAvailable ?? false}
         demoRunning={demo.isPending}
         demoProgress={demoProgress}
         demoError={demo.isError ? toCommandError(demo.error) : null}

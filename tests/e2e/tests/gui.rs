@@ -150,7 +150,7 @@ async fn try_the_demo_providers_starts_and_configures_two_providers() {
         names.push(n.text().await.unwrap());
     }
     names.sort();
-    assert_eq!(names, ["Demo HR (scim2-server)", "Demo Target (SCIMMY)"]);
+    assert_eq!(names, ["Demo HR directory", "Demo target (empty)"]);
     // The seeded provider answers with the token the app keeps in the keyring.
     gui.click("test-provider").await;
     let report = gui.by_id("connection-report").await.text().await.unwrap();

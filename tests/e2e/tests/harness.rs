@@ -19,7 +19,7 @@ async fn check_provider(kind: ProviderKind) {
     let server = ReferenceServer::start(kind)
         .await
         .expect("the provider starts");
-    let pid = server.pid();
+    let pid = server.pid().unwrap();
     assert!(process_alive(pid));
     assert!(
         server.base_url().starts_with("http://127.0.0.1:"),
@@ -70,12 +70,44 @@ async fn scimmy_starts_answers_refuses_and_stops() {
 }
 
 #[tokio::test]
+async fn the_embedded_provider_starts_answers_refuses_and_stops() {
+    let server = ReferenceServer::start(ProviderKind::Embedded)
+        .await
+        .unwrap();
+    assert_eq!(server.pid(), None, "it runs in this process");
+    let port = server.port();
+    let spc = server.client().service_provider_config().await.unwrap();
+    assert_eq!(spc["etag"]["supported"], true);
+    let wrong = ScimClient::new(
+        server.base_url(),
+        Auth::Bearer(Sensitive::new("wrong-token".into())),
+        &ClientOptions::default(),
+    )
+    .unwrap();
+    let err = wrong.list_page("Users", 1, 1, None).await.unwrap_err();
+    assert_eq!(err.status(), Some(401), "{err}");
+    drop(server);
+    // The port is closed once the handle is gone.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still listening on {port}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
 async fn a_panicking_test_still_stops_its_server() {
     let pid = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let p2 = pid.clone();
     let handle = tokio::spawn(async move {
         let server = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
-        p2.store(server.pid(), std::sync::atomic::Ordering::SeqCst);
+        p2.store(server.pid().unwrap(), std::sync::atomic::Ordering::SeqCst);
         panic!("a test failing while its server runs");
     });
     assert!(handle.await.is_err(), "the task panicked");
@@ -178,7 +210,7 @@ async fn provider_secrets_are_not_on_any_command_line() {
             vec![oauth.token().expose().clone(), "cl1ent-s3cret-xyz".into()],
         ),
     ] {
-        let cmdline = std::fs::read(format!("/proc/{}/cmdline", server.pid())).unwrap();
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", server.pid().unwrap())).unwrap();
         let shown = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         assert!(!shown.trim().is_empty(), "the command line was read");
         for s in &secrets {

@@ -216,6 +216,19 @@ async fn patch_from_a_diff_applies_on_scim2_server() {
 }
 
 #[tokio::test]
+async fn patch_from_a_diff_applies_on_the_embedded_provider() {
+    let server = ReferenceServer::start(ProviderKind::Embedded)
+        .await
+        .unwrap();
+    let client = server.client();
+    let ids = seeded(&client, 12).await;
+    let profile = profile_of(&client).await;
+    for id in ids.iter().take(4) {
+        patch_round_trip(&client, &profile, id).await;
+    }
+}
+
+#[tokio::test]
 async fn patch_from_a_diff_applies_on_scimmy() {
     let server = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
     let client = server.client();
@@ -228,7 +241,11 @@ async fn patch_from_a_diff_applies_on_scimmy() {
 
 #[tokio::test]
 async fn group_membership_patches_add_and_remove_members() {
-    for kind in [ProviderKind::Scim2Server, ProviderKind::Scimmy] {
+    for kind in [
+        ProviderKind::Scim2Server,
+        ProviderKind::Scimmy,
+        ProviderKind::Embedded,
+    ] {
         let server = ReferenceServer::start(kind).await.unwrap();
         let client = server.client_for(&server.tenant_url("members"));
         let ids = seeded(&client, 12).await;
@@ -430,6 +447,7 @@ async fn quirk_patch_answers_204_on_scim2_server_and_200_with_a_body_on_scimmy()
     for (kind, want) in [
         (ProviderKind::Scim2Server, 204u16),
         (ProviderKind::Scimmy, 200),
+        (ProviderKind::Embedded, 200),
     ] {
         let server = ReferenceServer::start(kind).await.unwrap();
         let client = server.client();
@@ -510,6 +528,7 @@ async fn quirk_scimmy_user_name_eq_is_case_sensitive_scim2_server_is_not() {
     for (kind, found_upper) in [
         (ProviderKind::Scim2Server, 1usize),
         (ProviderKind::Scimmy, 0),
+        (ProviderKind::Embedded, 1),
     ] {
         let server = ReferenceServer::start(kind).await.unwrap();
         let client = server.client();
@@ -547,7 +566,11 @@ async fn quirk_scimmy_user_name_eq_is_case_sensitive_scim2_server_is_not() {
 
 #[tokio::test]
 async fn quirk_user_name_uniqueness_ignores_case_with_409() {
-    for kind in [ProviderKind::Scim2Server, ProviderKind::Scimmy] {
+    for kind in [
+        ProviderKind::Scim2Server,
+        ProviderKind::Scimmy,
+        ProviderKind::Embedded,
+    ] {
         let server = ReferenceServer::start(kind).await.unwrap();
         let client = server.client();
         let u = |n: &str| json!({"schemas": [scim_client::USER_SCHEMA], "userName": n});

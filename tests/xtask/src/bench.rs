@@ -1,8 +1,8 @@
 //! `cargo xtask bench`: the benchmarks in one run, with the machine they ran on, written to tests/bench/BENCHMARKS.md.
 
 use crate::{
-    build_ui, ensure_apt, ensure_bench_peer, ensure_tauri_driver, install, must, rel, root, say,
-    Result, APT_TEST,
+    build_ui, ensure_apt, ensure_bench_peer, ensure_harness, ensure_tauri_driver, install, must,
+    rel, root, say, Result, APT_TEST,
 };
 
 use std::env;
@@ -87,6 +87,8 @@ pub(crate) const GUI_BENCH: &str = "--gui-bench";
 pub(crate) fn bench(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
     install(false)?;
+    // The pull and migration benchmarks run against the reference providers.
+    ensure_harness()?;
     ensure_bench_peer()?;
     say("building the benchmarks (release)");
     must(Command::new("cargo").current_dir(root()).args([

@@ -190,7 +190,11 @@ pub(crate) fn install(for_tests: bool) -> Result {
         ensure_tauri_driver()?;
     }
     ensure_npm(&root().join("ui"))?;
-    ensure_harness()
+    // The app's demo is its embedded provider; only the tests need the reference providers.
+    if for_tests {
+        ensure_harness()?;
+    }
+    Ok(())
 }
 
 pub(crate) fn ensure_bench_peer() -> Result {

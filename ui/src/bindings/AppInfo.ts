@@ -9,10 +9,6 @@ export type AppInfo = { version: string,
  */
 dataDir: string, 
 /**
- * True when the reference providers are installed and "Try the demo providers" can work.
- */
-demoAvailable: boolean, 
-/**
  * True when the app was started with `--demo`: the window starts the demo providers.
  */
 startDemo: boolean, 

@@ -16,7 +16,6 @@ interface Props {
   onMigrate: () => void;
   /** "Offline data…": retention and wiping. */
   onOfflineData: () => void;
-  demoAvailable: boolean;
   demoRunning: boolean;
   demoProgress: DemoProgress | null;
   demoError: CommandError | null;
@@ -55,12 +54,8 @@ export function Sidebar(p: Props) {
           <button
             type="button"
             onClick={p.onTryDemo}
-            disabled={p.demoRunning || !p.demoAvailable}
-            title={
-              p.demoAvailable
-                ? "Starts two local SCIM providers, one with a sample directory of 1,000 people"
-                : "The demo providers come with a development checkout (cargo xtask run --demo)"
-            }
+            disabled={p.demoRunning}
+            title="Starts two SCIM providers inside SCIM Desk, one with a sample directory of 1,000 people"
             data-testid={testIds.tryDemo}
           >
             Try the demo providers

@@ -573,6 +573,70 @@ fn assert_no_secret(dir: &Path, secret: &str) {
     );
 }
 
+/// Counts what a provider holds: users, groups, and memberships of its groups.
+async fn holdings(server: &ReferenceServer) -> (u64, u64, usize) {
+    let c = server.client();
+    let users = c.list_page("Users", 1, 1, None).await.unwrap();
+    let groups = c.list_page("Groups", 1, 1000, None).await.unwrap();
+    let members = groups
+        .resources
+        .iter()
+        .map(|g| g["members"].as_array().map_or(0, Vec::len))
+        .sum();
+    (
+        users.total_results.unwrap(),
+        groups.total_results.unwrap(),
+        members,
+    )
+}
+
+#[tokio::test]
+async fn migrate_through_the_embedded_provider_from_and_to_both_reference_servers() {
+    // The embedded provider (the installed app's demo) as a third implementation: a whole
+    // migration into it from scim2-server, verified, then out of it into SCIMMY, verified.
+    let data = tempfile::tempdir().unwrap();
+    let pid = std::process::id();
+    let (src, mid, dst) = (
+        format!("esrc-{pid}"),
+        format!("emid-{pid}"),
+        format!("edst-{pid}"),
+    );
+    let (source, n_groups) =
+        provider_with(ProviderKind::Scim2Server, 120, 8, data.path(), &src).await;
+    let embedded = ReferenceServer::start(ProviderKind::Embedded)
+        .await
+        .unwrap();
+    let scimmy = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let want = holdings(&source).await;
+    assert_eq!((want.0, want.1 as usize), (120, n_groups));
+    assert!(want.2 > 0, "the groups have members");
+    for (from, to, server, file) in [
+        (&src, &mid, &embedded, "into.json"),
+        (&mid, &dst, &scimmy, "out.json"),
+    ] {
+        add_target_and_sync(data.path(), to, server, from);
+        let (_, p) = plan(data.path(), from, to, file);
+        assert_eq!(
+            p["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["op"] == "create_user")
+                .count(),
+            120,
+            "{from} -> {to}"
+        );
+        let plan_file = data.path().join(file);
+        ok(cli(
+            data.path(),
+            &["migrate", "run", plan_file.to_str().unwrap(), "--yes"],
+            &[],
+        ));
+        ok(cli(data.path(), &["migrate", "verify", from, to], &[]));
+        assert_eq!(holdings(server).await, want, "{to} holds what {from} held");
+    }
+}
+
 #[tokio::test]
 async fn migrate_from_scimmy_to_scim2_server_and_a_refused_record() {
     let data = tempfile::tempdir().unwrap();

@@ -15,8 +15,6 @@ pub struct AppInfo {
     pub version: String,
     /// The data folder (database, exports).
     pub data_dir: String,
-    /// True when the reference providers are installed and "Try the demo providers" can work.
-    pub demo_available: bool,
     /// True when the app was started with `--demo`: the window starts the demo providers.
     pub start_demo: bool,
     /// Crash reports written since the person last dismissed the notice, oldest first.

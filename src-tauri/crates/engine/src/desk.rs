@@ -81,7 +81,6 @@ impl Desk {
         AppInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data_dir: self.paths.root().display().to_string(),
-            demo_available: crate::providers::demo::available(),
             start_demo: false,
             crash_reports: crate::crash::unseen_reports(self.paths.root())
                 .iter()

@@ -227,6 +227,11 @@ async fn scimmy_bulk_set_deactivate_group_undo() {
     bulk_set_deactivate_group_undo(ProviderKind::Scimmy).await;
 }
 
+#[tokio::test]
+async fn embedded_provider_bulk_set_deactivate_group_undo() {
+    bulk_set_deactivate_group_undo(ProviderKind::Embedded).await;
+}
+
 #[test]
 fn identifiers_cannot_be_set_for_many_people() {
     let data = tempfile::tempdir().unwrap();

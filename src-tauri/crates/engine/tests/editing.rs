@@ -76,7 +76,7 @@ async fn edit_conflict_undo(kind: ProviderKind) {
     // SCIMMY with 200 and the resource.
     let patch_status = match kind {
         ProviderKind::Scim2Server => 204,
-        ProviderKind::Scimmy => 200,
+        ProviderKind::Scimmy | ProviderKind::Embedded => 200,
     };
     assert_eq!(audit[0].http_status, Some(patch_status));
 
@@ -281,6 +281,16 @@ async fn scim2_server_edit_conflict_undo() {
 #[tokio::test]
 async fn scimmy_edit_conflict_undo() {
     edit_conflict_undo(ProviderKind::Scimmy).await;
+}
+
+#[tokio::test]
+async fn embedded_provider_edit_conflict_undo() {
+    edit_conflict_undo(ProviderKind::Embedded).await;
+}
+
+#[tokio::test]
+async fn embedded_provider_create_members_delete() {
+    create_members_delete(ProviderKind::Embedded).await;
 }
 
 #[tokio::test]

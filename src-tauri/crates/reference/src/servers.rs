@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use desk_embedded::random_token;
 use scim_client::{Auth, ClientOptions, ScimClient, Sensitive};
 
 /// Which reference provider.
@@ -14,6 +15,8 @@ pub enum ProviderKind {
     Scim2Server,
     /// SCIMMY 1.3.5 + scimmy-routers 1.3.2 (Node, Express 4): no ETags, index paging with quirks.
     Scimmy,
+    /// SCIM Desk's embedded provider (Rust, in this process): the installed app's demo.
+    Embedded,
 }
 
 impl ProviderKind {
@@ -22,6 +25,7 @@ impl ProviderKind {
         match self {
             ProviderKind::Scim2Server => "scim2-server",
             ProviderKind::Scimmy => "SCIMMY",
+            ProviderKind::Embedded => "the embedded provider",
         }
     }
 }
@@ -49,6 +53,23 @@ pub enum ServerError {
     NoPort(std::io::Error),
     #[error("could not write the server configuration: {0}")]
     Config(std::io::Error),
+    #[error("the embedded provider did not start: {0}")]
+    Embedded(#[from] desk_embedded::StartError),
+}
+
+/// The tenant of the embedded provider a [`ReferenceServer`] serves.
+const EMBEDDED_TENANT: &str = "main";
+
+/// What runs the provider: a process of its own, or the embedded server in this process.
+#[derive(Debug)]
+enum Running {
+    Process {
+        child: Child,
+        // Holds the server's configuration and log files as long as the server lives.
+        work_dir: tempfile::TempDir,
+    },
+    /// Held so the server lives as long as this value; dropping it stops the server.
+    Embedded(#[allow(dead_code)] desk_embedded::EmbeddedProvider),
 }
 
 /// The folder holding the reference providers' installed assets (`.venv/`, `scimmy/`). `SCIM_DESK_REFERENCE_DIR`
@@ -64,12 +85,10 @@ pub fn assets_dir() -> PathBuf {
 #[derive(Debug)]
 pub struct ReferenceServer {
     kind: ProviderKind,
-    child: Child,
+    running: Running,
     port: u16,
     base_url: String,
     token: Sensitive<String>,
-    // Holds the server's configuration and log files as long as the server lives.
-    work_dir: tempfile::TempDir,
 }
 
 /// scim2-server's ServiceProviderConfig with cursor paging (RFC 9865) enabled beside index
@@ -90,21 +109,6 @@ fn free_port() -> Result<u16, ServerError> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(ServerError::NoPort)?;
     let port = l.local_addr().map_err(ServerError::NoPort)?.port();
     Ok(port)
-}
-
-fn random_token() -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..32)
-        .map(|_| {
-            let n: u8 = rng.random_range(0..62);
-            (match n {
-                0..=9 => b'0' + n,
-                10..=35 => b'a' + n - 10,
-                _ => b'A' + n - 36,
-            }) as char
-        })
-        .collect()
 }
 
 impl ReferenceServer {
@@ -208,6 +212,7 @@ impl ReferenceServer {
                 }
                 (cmd, format!("http://127.0.0.1:{port}/scim/v2"))
             }
+            ProviderKind::Embedded => return Self::start_embedded(),
         };
         // The servers log every request: to a file, never to a pipe nobody reads (a full pipe
         // would block the server).
@@ -236,22 +241,43 @@ impl ReferenceServer {
         })?;
         let mut server = ReferenceServer {
             kind,
-            child,
+            running: Running::Process { child, work_dir },
             port,
             base_url,
             token: Sensitive::new(token),
-            work_dir,
         };
         server.wait_ready(Duration::from_secs(30)).await?;
         Ok(server)
+    }
+
+    /// The embedded provider: its own free port and token, one tenant.
+    fn start_embedded() -> Result<Self, ServerError> {
+        let provider = desk_embedded::EmbeddedProvider::start(&[EMBEDDED_TENANT])?;
+        let (Some(base_url), Some(token)) = (
+            provider.base_url(EMBEDDED_TENANT),
+            provider.token(EMBEDDED_TENANT).cloned(),
+        ) else {
+            return Err(ServerError::Embedded(desk_embedded::StartError::NoTenant(
+                EMBEDDED_TENANT.into(),
+            )));
+        };
+        Ok(ReferenceServer {
+            kind: ProviderKind::Embedded,
+            port: provider.port(),
+            base_url,
+            token,
+            running: Running::Embedded(provider),
+        })
     }
 
     async fn wait_ready(&mut self, limit: Duration) -> Result<(), ServerError> {
         let client = self.client_for(&self.base_url);
         let started = Instant::now();
         loop {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return Err(self.not_ready(limit));
+            if let Running::Process { child, .. } = &mut self.running {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return Err(self.not_ready(limit));
+                }
             }
             if client.service_provider_config().await.is_ok() {
                 return Ok(());
@@ -264,8 +290,10 @@ impl ReferenceServer {
     }
 
     fn not_ready(&mut self, limit: Duration) -> ServerError {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Running::Process { child, .. } = &mut self.running {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let output = self.log_tail(40);
         ServerError::NotReady {
             what: self.kind.label(),
@@ -276,8 +304,10 @@ impl ReferenceServer {
 
     /// The last `lines` lines the server logged.
     pub fn log_tail(&self, lines: usize) -> String {
-        let text =
-            std::fs::read_to_string(self.work_dir.path().join("server.log")).unwrap_or_default();
+        let Running::Process { work_dir, .. } = &self.running else {
+            return String::new();
+        };
+        let text = std::fs::read_to_string(work_dir.path().join("server.log")).unwrap_or_default();
         let all: Vec<&str> = text.lines().collect();
         all[all.len().saturating_sub(lines)..].join("\n")
     }
@@ -287,9 +317,13 @@ impl ReferenceServer {
         self.kind
     }
 
-    /// The PID of the listening process.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+    /// The PID of the listening process (none for the embedded provider, which runs in this
+    /// process).
+    pub fn pid(&self) -> Option<u32> {
+        match &self.running {
+            Running::Process { child, .. } => Some(child.id()),
+            Running::Embedded(_) => None,
+        }
     }
 
     /// The TCP port on 127.0.0.1.
@@ -307,7 +341,7 @@ impl ReferenceServer {
     pub fn tenant_url(&self, tenant: &str) -> String {
         match self.kind {
             ProviderKind::Scim2Server => format!("http://127.0.0.1:{}/{tenant}/v2", self.port),
-            ProviderKind::Scimmy => self.base_url.clone(),
+            ProviderKind::Scimmy | ProviderKind::Embedded => self.base_url.clone(),
         }
     }
 
@@ -339,24 +373,28 @@ impl ReferenceServer {
     }
 
     fn terminate(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
+        // The embedded provider stops when it is dropped with this value.
+        let Running::Process { child, .. } = &mut self.running else {
+            return;
+        };
+        if let Ok(Some(_)) = child.try_wait() {
             return;
         }
         // SIGTERM first so Node closes its listener cleanly; SIGKILL if it lingers.
-        let pid = self.child.id();
+        let pid = child.id();
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(pid.to_string())
             .status();
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
+            if let Ok(Some(_)) = child.try_wait() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 

@@ -1,50 +1,41 @@
-//! "Try the demo providers": two local reference providers, the first seeded with the sample
-//! directory and the second empty, configured in the app. They stop when the app closes.
+//! "Try the demo providers": SCIM Desk's embedded provider on 127.0.0.1 with two tenants, the
+//! first seeded with the sample directory and the second empty, configured in the app. They
+//! run inside the app (no Python or Node, nothing installed beside it) and stop when it closes.
 
+use desk_embedded::EmbeddedProvider;
 use desk_reference::sample::{generate, DEMO_SEED};
-use desk_reference::{assets_dir, ProviderKind, ReferenceServer};
 use desk_store::StoreError;
 
 use crate::api::{AuthKind, DemoProgress, DemoReport, ProviderInput};
 use crate::{Desk, DeskError};
 
 /// Name of the seeded demo provider.
-pub const DEMO_SOURCE: &str = "Demo HR (scim2-server)";
+pub const DEMO_SOURCE: &str = "Demo HR directory";
 /// Name of the empty demo provider.
-pub const DEMO_TARGET: &str = "Demo Target (SCIMMY)";
+pub const DEMO_TARGET: &str = "Demo target (empty)";
+/// The embedded provider's tenants behind them.
+const SOURCE_TENANT: &str = "hr";
+const TARGET_TENANT: &str = "app";
 /// Users in the demo directory.
 pub const DEMO_USERS: usize = 1000;
 /// Groups in the demo directory.
 pub const DEMO_GROUPS: usize = 50;
 
-/// The running demo servers.
+/// The running demo provider.
 #[derive(Debug)]
 pub struct DemoProviders {
-    /// Held so the processes live as long as the demo; dropping them stops the servers.
-    _servers: Vec<ReferenceServer>,
-}
-
-/// True when the reference providers are installed beside this build.
-pub fn available() -> bool {
-    let dir = assets_dir();
-    dir.join(".venv/bin/scim2-server").exists() && dir.join("scimmy/node_modules/scimmy").exists()
+    /// Held so the server lives as long as the demo; dropping it stops the server.
+    _server: EmbeddedProvider,
 }
 
 impl Desk {
     /// Starts the demo providers (or returns the running ones), seeds the first with the sample
-    /// directory and configures both. Earlier demo entries are replaced, since their servers
+    /// directory and configures both. Earlier demo entries are replaced, since their directories
     /// lived in memory and ended with the app.
     pub async fn start_demo(
         &self,
         progress: impl Fn(DemoProgress) + Send + Sync,
     ) -> Result<DemoReport, DeskError> {
-        if !available() {
-            return Err(DeskError::DemoUnavailable(
-                "The demo providers are not installed on this computer. They come with a \
-                 development checkout of SCIM Desk: run `cargo xtask run --demo` there."
-                    .into(),
-            ));
-        }
         if self.demo_running() {
             return self.demo_report();
         }
@@ -56,25 +47,25 @@ impl Desk {
             })
         };
         say("Starting the demo providers", 0, 1);
-        let source = ReferenceServer::start(ProviderKind::Scim2Server)
-            .await
-            .map_err(|e| {
-                DeskError::DemoUnavailable(format!("The demo provider did not start: {e}"))
-            })?;
-        let target = ReferenceServer::start(ProviderKind::Scimmy)
-            .await
-            .map_err(|e| {
-                DeskError::DemoUnavailable(format!("The demo provider did not start: {e}"))
-            })?;
+        let server = EmbeddedProvider::start(&[SOURCE_TENANT, TARGET_TENANT])
+            .map_err(|e| DeskError::DemoUnavailable(format!("The demo could not start: {e}.")))?;
         let dir = generate(DEMO_SEED, DEMO_USERS, DEMO_GROUPS);
-        let client = source.client();
+        let client = server.client(SOURCE_TENANT).ok_or_else(|| {
+            DeskError::DemoUnavailable("The demo provider has no HR directory.".into())
+        })?;
         desk_reference::seed::seed(&client, &dir, |done, total| {
             if done.is_multiple_of(25) || done == total {
                 say("Loading the sample directory", done, total);
             }
         })
         .await?;
-        for (name, server) in [(DEMO_SOURCE, &source), (DEMO_TARGET, &target)] {
+        for (name, tenant) in [(DEMO_SOURCE, SOURCE_TENANT), (DEMO_TARGET, TARGET_TENANT)] {
+            let (Some(base_url), Some(token)) = (server.base_url(tenant), server.token(tenant))
+            else {
+                return Err(DeskError::DemoUnavailable(format!(
+                    "The demo provider has no tenant {tenant}."
+                )));
+            };
             match self.remove_provider(name) {
                 Ok(()) | Err(DeskError::Store(StoreError::ProviderNotFound(_))) => {}
                 Err(e) => return Err(e),
@@ -82,10 +73,10 @@ impl Desk {
             self.add_provider_inner(
                 ProviderInput {
                     name: name.to_string(),
-                    base_url: server.base_url().to_string(),
+                    base_url,
                     auth_kind: AuthKind::Bearer,
                     username: None,
-                    secret: Some(server.token().expose().clone()),
+                    secret: Some(token.expose().clone()),
                     tls_skip_verify: false,
                     token_url: None,
                     scope: None,
@@ -96,9 +87,7 @@ impl Desk {
                 true,
             )?;
         }
-        *self.demo_lock()? = Some(DemoProviders {
-            _servers: vec![source, target],
-        });
+        *self.demo_lock()? = Some(DemoProviders { _server: server });
         say("Ready", 1, 1);
         let mut report = self.demo_report()?;
         report.users = u32::try_from(dir.users.len()).unwrap_or(u32::MAX);
@@ -112,7 +101,7 @@ impl Desk {
             .map_err(|_| DeskError::Internal("the demo lock was poisoned".into()))
     }
 
-    /// True while this process runs the demo servers.
+    /// True while this process runs the demo provider.
     pub fn demo_running(&self) -> bool {
         self.demo_lock().map(|d| d.is_some()).unwrap_or(false)
     }
@@ -130,7 +119,7 @@ impl Desk {
         })
     }
 
-    /// Stops the demo servers (called when the app closes).
+    /// Stops the demo provider (called when the app closes).
     pub fn stop_demo(&self) {
         if let Ok(mut d) = self.demo.lock() {
             d.take();
