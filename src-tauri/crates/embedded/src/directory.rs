@@ -92,7 +92,7 @@ pub fn etag(version: u64) -> String {
 }
 
 /// Checks an `If-Match` header against the current version: `*` or one of its tags.
-fn check_if_match(if_match: Option<&str>, version: u64) -> Result<(), Refusal> {
+pub(crate) fn check_if_match(if_match: Option<&str>, version: u64) -> Result<(), Refusal> {
     let Some(header) = if_match else {
         return Ok(());
     };

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::directory::{etag, Directory, Endpoint};
+use crate::directory::{check_if_match, etag, Directory, Endpoint};
 use crate::discovery::{self, BULK_REQUEST_SCHEMA, BULK_RESPONSE_SCHEMA};
 use crate::error::Refusal;
 use crate::list::{self, Query};
@@ -294,17 +294,8 @@ fn patch_in(
     let (mut stored, version) = dir
         .stored(e, id)
         .ok_or_else(|| Refusal::not_found(&format!("{} {id}", e.resource_type())))?;
-    let current = etag(version);
-    if let Some(tags) = if_match {
-        if !tags
-            .split(',')
-            .any(|t| t.trim() == "*" || t.trim() == current)
-        {
-            return Err(Refusal::precondition(format!(
-                "the resource changed since it was read: it is now at version {current}"
-            )));
-        }
-    }
+    // A stale version is refused before the operations are looked at.
+    check_if_match(if_match, version)?;
     patch::apply(&mut stored, ops)?;
     dir.replace(e, id, stored, None)
 }
