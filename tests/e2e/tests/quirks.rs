@@ -26,6 +26,7 @@ fn failed(step: &str, e: impl std::fmt::Display) -> String {
 /// Runs the scenario with `quirk` in front of the target; the number of steps passed, or the
 /// step that failed and why.
 async fn scenario(
+    kind: ProviderKind,
     quirk: fn(&str) -> Fault,
     rate_limited: bool,
     rules: Option<MappingRules>,
@@ -48,9 +49,7 @@ async fn scenario(
             .await
             .unwrap();
     }
-    let target = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
+    let target = ReferenceServer::start(kind).await.unwrap();
     let proxy = Proxy::start(target.base_url()).await;
     let n = Arc::new(AtomicUsize::new(0));
     proxy.set(move |_, method, path| {
@@ -210,16 +209,24 @@ async fn scenario(
 /// The scenario's steps.
 const STEPS: u32 = 8;
 
-/// Runs the scenario; what SCIM Desk learned on the way.
+/// The providers each quirk is put in front of: a reference server and SCIM Desk's own embedded
+/// provider (the demo of the installed app), which must hold up to the same client the same way.
+const TARGETS: [ProviderKind; 2] = [ProviderKind::Scim2Server, ProviderKind::Embedded];
+
+/// Runs the scenario against each target; what SCIM Desk learned on the way (from the first).
 async fn passes(name: &str, quirk: fn(&str) -> Fault, rate_limited: bool) -> Vec<String> {
-    match scenario(quirk, rate_limited, None).await {
-        Ok((steps, learned)) => {
-            assert_eq!(steps, STEPS);
-            eprintln!("QUIRK {name}: {steps}/{STEPS} steps; learned: {learned:?}");
-            learned
+    let mut first = None;
+    for kind in TARGETS {
+        match scenario(kind, quirk, rate_limited, None).await {
+            Ok((steps, learned)) => {
+                assert_eq!(steps, STEPS);
+                eprintln!("QUIRK {name} ({kind:?}): {steps}/{STEPS} steps; learned: {learned:?}");
+                first.get_or_insert(learned);
+            }
+            Err(e) => panic!("{name} in front of {kind:?}: {e}"),
         }
-        Err(e) => panic!("{name}: {e}"),
     }
+    first.unwrap_or_default()
 }
 
 #[tokio::test]
@@ -303,9 +310,14 @@ async fn rate_limited_with_retry_after() {
 #[tokio::test]
 async fn accented_emails_refused_then_fixed_with_a_rule() {
     // Without a rule: the run stops short on those records, with the provider's reason.
-    let err = scenario(|_| Fault::RefusesNonAsciiEmails, false, None)
-        .await
-        .unwrap_err();
+    let err = scenario(
+        ProviderKind::Scim2Server,
+        |_| Fault::RefusesNonAsciiEmails,
+        false,
+        None,
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.starts_with("run:") && err.contains("must contain only ASCII"),
         "{err}"
@@ -315,9 +327,14 @@ async fn accented_emails_refused_then_fixed_with_a_rule() {
         "users": [{"attribute": "emails.value", "transform": "ascii"}]
     }))
     .unwrap();
-    let (steps, _) = scenario(|_| Fault::RefusesNonAsciiEmails, false, Some(rules))
-        .await
-        .unwrap();
+    let (steps, _) = scenario(
+        ProviderKind::Scim2Server,
+        |_| Fault::RefusesNonAsciiEmails,
+        false,
+        Some(rules),
+    )
+    .await
+    .unwrap();
     assert_eq!(steps, STEPS);
     eprintln!("QUIRK non-ASCII e-mails refused: {steps}/{STEPS} steps with an ascii rule");
 }
@@ -367,7 +384,9 @@ async fn an_attribute_required_but_not_in_the_schemas_then_filled_with_a_rule() 
             Fault::Requires("nickName")
         }
     };
-    let err = scenario(quirk, false, None).await.unwrap_err();
+    let err = scenario(ProviderKind::Scim2Server, quirk, false, None)
+        .await
+        .unwrap_err();
     assert!(
         err.starts_with("run:") && err.contains("nickName is required"),
         "{err}"
@@ -377,7 +396,9 @@ async fn an_attribute_required_but_not_in_the_schemas_then_filled_with_a_rule() 
         "users": [{"attribute": "nickName", "transform": "default", "value": "n/a"}]
     }))
     .unwrap();
-    let (steps, _) = scenario(quirk, false, Some(rules)).await.unwrap();
+    let (steps, _) = scenario(ProviderKind::Scim2Server, quirk, false, Some(rules))
+        .await
+        .unwrap();
     assert_eq!(steps, STEPS);
     eprintln!(
         "QUIRK required attribute not in /Schemas: {steps}/{STEPS} steps with a default rule"
@@ -422,7 +443,9 @@ async fn user_names_longer_than_allowed_refused_then_shortened_with_a_rule() {
             Fault::UserNameAtMost(8)
         }
     };
-    let err = scenario(quirk, false, None).await.unwrap_err();
+    let err = scenario(ProviderKind::Scim2Server, quirk, false, None)
+        .await
+        .unwrap_err();
     assert!(
         err.starts_with("run:") && err.contains("at most 8 characters"),
         "{err}"
@@ -431,7 +454,9 @@ async fn user_names_longer_than_allowed_refused_then_shortened_with_a_rule() {
         "users": [{"attribute": "userName", "transform": "truncate", "max": 8}]
     }))
     .unwrap();
-    let (steps, _) = scenario(quirk, false, Some(rules)).await.unwrap();
+    let (steps, _) = scenario(ProviderKind::Scim2Server, quirk, false, Some(rules))
+        .await
+        .unwrap();
     assert_eq!(steps, STEPS);
     eprintln!("QUIRK userName length limited: {steps}/{STEPS} steps with a truncate rule");
 }
