@@ -39,6 +39,7 @@ function provider(fields: Partial<ProviderSummary>): ProviderSummary {
     tlsSkipVerify: false,
     allowPlainHttp: false,
     isDemo: false,
+    demoStopped: false,
     createdAt: "2026-11-28T00:00:00Z",
     ...fields,
   };
@@ -54,6 +55,32 @@ describe("App", () => {
     expect(within(empty).getByText("No providers yet")).toBeTruthy();
     expect(within(empty).getByTestId("try-demo")).toBeTruthy();
     expect(screen.getByTestId("status-bar").textContent).toContain("Last sync: never");
+  });
+
+  it("says the demo stopped with the app, starts it again, and shows its failure in words", async () => {
+    let started = 0;
+    mockIPC((cmd) => {
+      if (cmd === "app_info") return info;
+      if (cmd === "list_providers")
+        return [
+          provider({ name: "Demo HR directory", isDemo: true, demoStopped: true }),
+          provider({ name: "Demo target (empty)", isDemo: true, demoStopped: true }),
+        ];
+      if (cmd === "start_demo") {
+        started += 1;
+        throw { code: "demo_unavailable", message: "The demo could not start: no port.", detail: null };
+      }
+      return null;
+    });
+    renderApp();
+    const notice = await screen.findByTestId("demo-stopped");
+    expect(notice.textContent).toContain("stopped when SCIM Desk last closed");
+    expect(screen.getAllByText("demo · stopped")).toHaveLength(2);
+    fireEvent.click(screen.getByTestId("demo-restart"));
+    const error = await screen.findByTestId("demo-error");
+    expect(started).toBe(1);
+    expect(error.textContent).toContain("The demo providers did not start");
+    expect(error.textContent).toContain("The demo could not start: no port.");
   });
 
   it("says when the app stopped on a bug, where the report is, and forgets it when dismissed", async () => {

@@ -13,6 +13,7 @@ const provider = (name: string): ProviderSummary => ({
   tlsSkipVerify: false,
   allowPlainHttp: false,
   isDemo: false,
+  demoStopped: false,
   createdAt: "2026-11-28T00:00:00Z",
 });
 

@@ -33,6 +33,8 @@ export const testIds = {
   tryDemo: "try-demo",
   demoProgress: "demo-progress",
   demoError: "demo-error",
+  demoStopped: "demo-stopped",
+  demoRestart: "demo-restart",
   tabUsers: "tab-users",
   tabGroups: "tab-groups",
   mainPanel: "main-panel",

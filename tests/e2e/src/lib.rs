@@ -460,6 +460,17 @@ impl Gui {
         self.stop_driver();
     }
 
+    /// Ends the session like [`Gui::close`] and hands back the data folder, to open the app on
+    /// it again.
+    pub async fn close_keeping_data(mut self) -> tempfile::TempDir {
+        let _ = self.client.clone().close().await;
+        self.stop_driver();
+        std::mem::replace(
+            &mut self.data_dir,
+            tempfile::tempdir().expect("a temp data folder"),
+        )
+    }
+
     fn stop_driver(&mut self) {
         if self.stopped {
             return;

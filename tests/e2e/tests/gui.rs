@@ -207,7 +207,7 @@ async fn try_the_demo_providers_starts_and_configures_two_providers() {
         ports.push(port);
     }
     assert_eq!(ports.len(), 2);
-    gui.close().await;
+    let data = gui.close_keeping_data().await;
     // Closing the app stops the demo providers.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     for port in ports {
@@ -219,6 +219,39 @@ async fn try_the_demo_providers_starts_and_configures_two_providers() {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
+    // Opened again, the window says the demo stopped with it and starts it again on request.
+    let gui = Gui::start_with(data, &[]).await;
+    let notice = gui.text_of("demo-stopped").await;
+    assert!(
+        notice.contains("stopped when SCIM Desk last closed"),
+        "{notice:?}"
+    );
+    gui.screenshot("demo-stopped").await;
+    gui.click("demo-restart").await;
+    gui.until_within(
+        "the demo runs again, or fails",
+        std::time::Duration::from_secs(120),
+        || async {
+            (gui.all_by_id("demo-stopped").await.is_empty()
+                && gui.all_by_id("demo-progress").await.is_empty())
+                || !gui.all_by_id("demo-error").await.is_empty()
+        },
+    )
+    .await;
+    if let Some(e) = gui.all_by_id("demo-error").await.first() {
+        panic!(
+            "the demo failed to start again: {}",
+            e.text().await.unwrap_or_default()
+        );
+    }
+    assert_eq!(gui.all_by_id("provider-item").await.len(), 2);
+    gui.click("test-provider").await;
+    let report = gui.by_id("connection-report").await.text().await.unwrap();
+    assert!(
+        report.contains("etag"),
+        "the restarted demo answers: {report:?}"
+    );
+    gui.close().await;
 }
 
 #[tokio::test]

@@ -8,7 +8,12 @@ export type ProviderSummary = { name: string, baseUrl: string, authKind: AuthKin
 /**
  * True when a secret for this provider is in the keyring (checked when listed).
  */
-hasSecret: boolean, tlsSkipVerify: boolean, isDemo: boolean, createdAt: string, lastSyncAt?: string, tokenUrl?: string, scope?: string, 
+hasSecret: boolean, tlsSkipVerify: boolean, isDemo: boolean, 
+/**
+ * A demo provider whose server is not running: the demo runs inside the app and stopped
+ * when it last closed, so this entry answers nothing until the demo is started again.
+ */
+demoStopped: boolean, createdAt: string, lastSyncAt?: string, tokenUrl?: string, scope?: string, 
 /**
  * The provider's own certificate authority (PEM; public, not a secret).
  */

@@ -62,6 +62,17 @@ export function Sidebar(p: Props) {
           </button>
         </div>
       )}
+      {!p.demoRunning && p.providers.some((prov) => prov.demoStopped) && (
+        <div className="sidebar-notice" role="status" data-testid={testIds.demoStopped}>
+          <p>
+            The demo providers stopped when SCIM Desk last closed: they run inside the app and keep their directories in
+            memory only.
+          </p>
+          <button type="button" onClick={p.onTryDemo} data-testid={testIds.demoRestart}>
+            Start the demo again
+          </button>
+        </div>
+      )}
       {p.demoRunning && (
         <div className="pad" data-testid={testIds.demoProgress}>
           <ProgressBar
@@ -92,7 +103,7 @@ export function Sidebar(p: Props) {
                 </span>
                 <span className="provider-url">{prov.baseUrl}</span>
                 <span className="provider-tags">
-                  {prov.isDemo && <span className="tag">demo</span>}
+                  {prov.isDemo && <span className="tag">{prov.demoStopped ? "demo · stopped" : "demo"}</span>}
                   {prov.tlsSkipVerify && <span className="tag warn">TLS not verified</span>}
                   {prov.allowPlainHttp && prov.baseUrl.toLowerCase().startsWith("http:") && (
                     <span className="tag warn" data-testid={testIds.notEncrypted}>

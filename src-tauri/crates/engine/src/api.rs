@@ -164,6 +164,9 @@ pub struct ProviderSummary {
     pub has_secret: bool,
     pub tls_skip_verify: bool,
     pub is_demo: bool,
+    /// A demo provider whose server is not running: the demo runs inside the app and stopped
+    /// when it last closed, so this entry answers nothing until the demo is started again.
+    pub demo_stopped: bool,
     pub created_at: String,
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]

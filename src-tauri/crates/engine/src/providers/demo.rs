@@ -46,6 +46,19 @@ impl Desk {
                 total: u32::try_from(total).unwrap_or(u32::MAX),
             })
         };
+        // The demo replaces its own earlier entries, never a provider the person configured.
+        for name in [DEMO_SOURCE, DEMO_TARGET] {
+            match self.db()?.provider(name) {
+                Ok(row) if !row.is_demo => {
+                    return Err(DeskError::DemoUnavailable(format!(
+                        "A provider you added is already called \"{name}\". Rename it (or remove \
+                         it), then try the demo again; it has not been changed."
+                    )))
+                }
+                Ok(_) | Err(StoreError::ProviderNotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         say("Starting the demo providers", 0, 1);
         let server = EmbeddedProvider::start(&[SOURCE_TENANT, TARGET_TENANT])
             .map_err(|e| DeskError::DemoUnavailable(format!("The demo could not start: {e}.")))?;
@@ -124,5 +137,68 @@ impl Desk {
         if let Ok(mut d) = self.demo.lock() {
             d.take();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::providers::secrets::MemoryStore;
+    use crate::{DataPaths, ErrorCode};
+    use std::sync::Arc;
+
+    fn desk() -> (Desk, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = Desk::in_memory(
+            DataPaths::at(dir.path().to_path_buf()).unwrap(),
+            Arc::new(MemoryStore::new()),
+        )
+        .unwrap();
+        (desk, dir)
+    }
+
+    #[tokio::test]
+    async fn entries_of_a_demo_that_stopped_say_so_and_starting_again_replaces_them() {
+        let (desk, _dir) = desk();
+        let first = desk.start_demo(|_| {}).await.unwrap();
+        assert_eq!(first.users, DEMO_USERS as u32);
+        assert!(desk
+            .list_providers()
+            .unwrap()
+            .iter()
+            .all(|p| p.is_demo && !p.demo_stopped));
+        let old_url = desk.provider(DEMO_SOURCE).unwrap().base_url;
+        // The app closes: the demo's server stops, its entries stay configured.
+        desk.stop_demo();
+        let stopped = desk.list_providers().unwrap();
+        assert_eq!(stopped.len(), 2);
+        assert!(stopped.iter().all(|p| p.demo_stopped), "{stopped:?}");
+        // Started again: the same two names, a new server, nothing stopped.
+        desk.start_demo(|_| {}).await.unwrap();
+        let again = desk.list_providers().unwrap();
+        assert_eq!(again.len(), 2);
+        assert!(again.iter().all(|p| !p.demo_stopped));
+        assert_ne!(desk.provider(DEMO_SOURCE).unwrap().base_url, old_url);
+    }
+
+    #[tokio::test]
+    async fn a_provider_the_person_named_like_the_demo_is_never_replaced() {
+        let (desk, _dir) = desk();
+        let own = ProviderInput::bearer(DEMO_TARGET, "https://scim.example.test/v2", Some("t"));
+        desk.add_provider(own).unwrap();
+        let err = desk.start_demo(|_| {}).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::DemoUnavailable);
+        assert!(
+            err.message()
+                .contains("already called \"Demo target (empty)\""),
+            "{}",
+            err.message()
+        );
+        let kept = desk.list_providers().unwrap();
+        assert_eq!(kept.len(), 1, "nothing added: {kept:?}");
+        assert_eq!(kept[0].base_url, "https://scim.example.test/v2");
+        assert!(!kept[0].is_demo);
+        assert!(!desk.demo_running());
     }
 }

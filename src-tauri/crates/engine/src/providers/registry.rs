@@ -106,6 +106,7 @@ impl Desk {
             username: r.username,
             has_secret,
             tls_skip_verify: r.tls_skip_verify,
+            demo_stopped: r.is_demo && !self.demo_running(),
             is_demo: r.is_demo,
             created_at: r.created_at,
             last_sync_at: r.last_sync_at,
