@@ -6,6 +6,7 @@
 //!   runs it (window, demo, sync) with the build tree out of reach
 //! - `cargo xtask bindings`       rewrite ui/src/bindings from the Rust types
 //! - `cargo xtask lint-workflows` actionlint over .github/workflows (also a step of `test`)
+//! - `cargo xtask check-targets`  `cargo check` for Windows and macOS of what this machine can
 //! - `cargo xtask install`        only install what is missing
 //!
 //! Installing: as root, missing Debian packages are installed with apt-get; otherwise the exact
@@ -39,12 +40,13 @@ fn main() {
         "test-in-session" => test_in_session(&rest),
         "bundle" => bundle::bundle(&rest),
         "lint-workflows" => lint_workflows(),
+        "check-targets" => check_targets(),
         "bindings" => bindings(),
         "install" => install(true),
         "bench" => bench(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--demo] | test [FILTER] | bench [--quick] | bundle [--check] | lint-workflows | \
+                "usage: cargo xtask <run [--demo] | test [FILTER] | bench [--quick] | bundle [--check] | lint-workflows | check-targets | \
                  bindings | install>"
             );
             exit(if cmd == "help" { 0 } else { 2 });

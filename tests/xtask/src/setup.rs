@@ -252,3 +252,38 @@ pub(crate) fn ensure_bench_peer() -> Result {
     }
     Ok(())
 }
+
+/// The desktops HR staff use besides Linux, for `cargo xtask check-targets`.
+const OTHER_TARGETS: [&str; 2] = ["x86_64-pc-windows-gnu", "x86_64-apple-darwin"];
+
+/// `cargo xtask check-targets`: `cargo check` of the pure-Rust crates with platform code for
+/// Windows and macOS (the keyring with its native stores), as far as this machine can: the rest
+/// of the engine compiles C (SQLCipher, OpenSSL, the TLS library) and needs each platform's C
+/// toolchain, which the release workflow has on its own runners.
+pub(crate) fn check_targets() -> Result {
+    for target in OTHER_TARGETS {
+        let installed = Command::new("rustup")
+            .args(["target", "list", "--installed"])
+            .output()
+            .map_err(|e| format!("rustup could not run ({e}): it installs the Rust targets"))?;
+        if !String::from_utf8_lossy(&installed.stdout)
+            .lines()
+            .any(|l| l.trim() == target)
+        {
+            say(&format!("adding the Rust target {target}"));
+            must(Command::new("rustup").args(["target", "add", target]))?;
+        }
+        say(&format!(
+            "cargo check of the keyring (native store) for {target}"
+        ));
+        must(
+            Command::new(env!("CARGO"))
+                .current_dir(root())
+                .args(["check", "--quiet", "-p", "keyring", "--target", target])
+                .arg("--target-dir")
+                .arg(root().join("target/cross")),
+        )?;
+    }
+    say("checked: the keyring for Windows and macOS; not here: crates that compile C for them");
+    Ok(())
+}
