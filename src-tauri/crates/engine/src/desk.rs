@@ -23,6 +23,8 @@ pub struct Desk {
     /// (not once per request) and OAuth 2.0 tokens live as long as they are valid. Dropped when
     /// the provider is edited or removed.
     pub(crate) clients: Mutex<std::collections::HashMap<String, ScimClient>>,
+    /// The people of every provider, linked from the copies (rebuilt when they change).
+    pub(crate) people: Mutex<Option<Arc<crate::people::index::PeopleIndex>>>,
 }
 
 impl Desk {
@@ -48,6 +50,7 @@ impl Desk {
             secrets,
             demo: Mutex::new(None),
             clients: Mutex::default(),
+            people: Mutex::default(),
         };
         // Copies older than the person keeps them go at every start.
         desk.apply_retention()?;
@@ -63,6 +66,7 @@ impl Desk {
             secrets,
             demo: Mutex::new(None),
             clients: Mutex::default(),
+            people: Mutex::default(),
         })
     }
 

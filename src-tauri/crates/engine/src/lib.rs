@@ -17,6 +17,7 @@ mod error;
 pub mod migrate;
 pub mod offline;
 pub mod paths;
+pub mod people;
 pub mod providers;
 pub mod read;
 pub mod vocabulary;

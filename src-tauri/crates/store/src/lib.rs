@@ -10,6 +10,7 @@ mod file;
 pub mod journal;
 mod kind;
 mod migrate;
+pub mod people;
 mod providers;
 pub mod query;
 mod stats;
@@ -59,6 +60,10 @@ pub enum StoreError {
 #[derive(Debug)]
 pub struct Database {
     conn: Connection,
+    /// Counts the changes made through this connection to what people are linked from (an
+    /// edit written into a copy, a decision about two accounts): an index built at one count is
+    /// stale at another.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Database {
@@ -95,7 +100,10 @@ impl Database {
         apply_pragmas(&conn, file)?;
         query::register_functions(&conn)?;
         migrate::run(&mut conn)?;
-        let db = Self { conn };
+        let db = Self {
+            conn,
+            generation: std::sync::atomic::AtomicU64::new(0),
+        };
         // Earlier versions recorded passwords in the audit log: replaced once, on the first
         // open by a version that knows better.
         const SCRUBBED: &str = "audit_secrets_scrubbed";
@@ -119,6 +127,16 @@ impl Database {
         self.conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())
+    }
+
+    /// See [`Database::generation`]'s field: changes through this connection so far.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub(crate) fn bump_generation(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// A setting of the app, when set.

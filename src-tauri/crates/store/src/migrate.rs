@@ -59,6 +59,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261130100000_packed_records",
         include_str!("../migrations/20261130100000_packed_records.sql"),
     ),
+    (
+        "20261130120000_people",
+        include_str!("../migrations/20261130120000_people.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

@@ -25,6 +25,8 @@ pub struct ProviderRow {
     pub ca_pem: Option<String>,
     /// Plain http to a host other than this computer, switched on by the person.
     pub allow_plain_http: bool,
+    /// Its values are the truth for people (the HR directory).
+    pub source_of_truth: bool,
 }
 
 /// The connection settings of a provider (all but its name), as written by add and edit.
@@ -70,7 +72,7 @@ impl<'a> NewProvider<'a> {
 
 const COLUMNS: &str = "id, name, base_url, auth_kind, username, secret_ref, tls_skip_verify, \
                        is_demo, created_at, last_sync_at, token_url, scope, ca_pem, \
-                       allow_plain_http";
+                       allow_plain_http, source_of_truth";
 
 fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
     Ok(ProviderRow {
@@ -88,6 +90,7 @@ fn row_to_provider(r: &Row<'_>) -> rusqlite::Result<ProviderRow> {
         scope: r.get(11)?,
         ca_pem: r.get(12)?,
         allow_plain_http: r.get(13)?,
+        source_of_truth: r.get(14)?,
     })
 }
 

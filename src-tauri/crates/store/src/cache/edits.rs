@@ -26,6 +26,7 @@ impl Database {
             params![snapshot_id, i64::from(!existed), added - removed],
         )?;
         tx.commit()?;
+        self.bump_generation();
         Ok(())
     }
 
@@ -51,6 +52,7 @@ impl Database {
             params![snapshot_id, n, m],
         )?;
         tx.commit()?;
+        self.bump_generation();
         Ok(())
     }
 
@@ -83,6 +85,7 @@ impl Database {
             params![snapshot_id, delta],
         )?;
         tx.commit()?;
+        self.bump_generation();
         Ok(())
     }
 }

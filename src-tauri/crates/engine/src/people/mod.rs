@@ -1,0 +1,17 @@
+//! One person across every provider: accounts of all configured providers linked into persons
+//! from the offline copies ([`linking`]: the rules and the person's decisions), a person's page
+//! side by side ([`page`]), finding people ([`find`]), decisions ([`decisions`]), and drift
+//! ([`drift`]).
+
+pub mod decisions;
+pub mod drift;
+pub mod fields;
+pub mod find;
+pub(crate) mod index;
+pub mod linking;
+pub mod page;
+
+pub use fields::PersonField;
+pub use find::{AccountRef, CopyAsOf, PeopleFilter, PeoplePage, PeopleQuery, PersonSummary};
+pub use linking::{Blocked, LinkRule};
+pub use page::{AccountColumn, ManagerRef, OpenQuestion, PersonPage, QuestionAccount};
