@@ -11,6 +11,7 @@ pub mod journal;
 mod kind;
 mod migrate;
 pub mod people;
+pub mod person_runs;
 mod providers;
 pub mod query;
 mod stats;

@@ -1,7 +1,7 @@
 //! One person across every provider: accounts of all configured providers linked into persons
 //! from the offline copies ([`linking`]: the rules and the person's decisions), a person's page
-//! side by side ([`page`]), finding people ([`find`]), decisions ([`decisions`]), and drift
-//! ([`drift`]).
+//! side by side ([`page`]), finding people ([`find`]), decisions ([`decisions`]), drift
+//! ([`drift`]) and offboarding everywhere with evidence ([`offboard`]).
 
 pub mod decisions;
 pub mod drift;
@@ -9,9 +9,14 @@ pub mod fields;
 pub mod find;
 pub(crate) mod index;
 pub mod linking;
+pub mod offboard;
 pub mod page;
 
 pub use fields::PersonField;
 pub use find::{AccountRef, CopyAsOf, PeopleFilter, PeoplePage, PeopleQuery, PersonSummary};
 pub use linking::{Blocked, LinkRule};
+pub use offboard::{
+    AccountEvidence, AccountOffboard, AccountState, OffboardAction, OffboardEvidence, OffboardPlan,
+    OffboardProgress, OffboardReport, OffboardRequest, StepEvidence, StepOutcome,
+};
 pub use page::{AccountColumn, ManagerRef, OpenQuestion, PersonPage, QuestionAccount};

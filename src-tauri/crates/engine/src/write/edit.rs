@@ -95,7 +95,7 @@ pub(super) fn version_of(v: &Value) -> Option<String> {
 }
 
 /// Attributes a client never sends in a PUT.
-pub(super) fn without_read_only(v: &Value) -> Value {
+pub(crate) fn without_read_only(v: &Value) -> Value {
     let mut v = v.clone();
     if let Some(m) = v.as_object_mut() {
         m.retain(|k, _| !["meta", "groups"].iter().any(|r| r.eq_ignore_ascii_case(k)));
