@@ -461,19 +461,7 @@ async fn an_offboarding_killed_midway_resumes_and_sends_nothing_twice() {
     // The run as a killed process left it: journaled, A's deactivation marked sent and
     // actually done on the provider, nothing else.
     let plan = desk.plan_offboard(&req).unwrap();
-    let steps: Vec<(&str, &str, String)> = plan
-        .accounts
-        .iter()
-        .flat_map(|acc| {
-            acc.actions.iter().map(|act| {
-                (
-                    acc.provider.as_str(),
-                    acc.account_id.as_str(),
-                    serde_json::to_string(act).unwrap(),
-                )
-            })
-        })
-        .collect();
+    let steps = plan.journal_steps();
     let db = desk_store::Database::open(&desk_e2e::database_at(data.path())).unwrap();
     let run = db
         .start_person_run(

@@ -311,6 +311,24 @@ impl PeopleIndex {
     }
 }
 
+impl OffboardPlan {
+    /// Its steps as the journal keeps them: (provider, account id, action as JSON), in order.
+    pub fn journal_steps(&self) -> Vec<(&str, &str, String)> {
+        self.accounts
+            .iter()
+            .flat_map(|a| {
+                a.actions.iter().map(|act| {
+                    (
+                        a.provider.as_str(),
+                        a.account_id.as_str(),
+                        serde_json::to_string(act).unwrap_or_default(),
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
 /// The state of a user record as the evidence shows it.
 fn state_of(record: &Value) -> AccountState {
     let active = match record.get("active") {
@@ -387,19 +405,7 @@ impl Desk {
                 (run.id, plan, true)
             }
             None => {
-                let steps: Vec<(&str, &str, String)> = plan
-                    .accounts
-                    .iter()
-                    .flat_map(|a| {
-                        a.actions.iter().map(|act| {
-                            (
-                                a.provider.as_str(),
-                                a.account_id.as_str(),
-                                serde_json::to_string(act).unwrap_or_default(),
-                            )
-                        })
-                    })
-                    .collect();
+                let steps = plan.journal_steps();
                 let plan_json = serde_json::to_string(&plan)
                     .map_err(|e| DeskError::Internal(format!("the plan cannot be written: {e}")))?;
                 let id = self.db()?.start_person_run(
