@@ -16,7 +16,8 @@ use desk_engine::DeskError;
                   5 credentials refused; 6 the record changed meanwhile (nothing saved); \
                   7 local database or keyring unavailable (or the offline copy's key missing \
                   or not opening it); 8 a migration's verify found \
-                  differences (or a run left failed operations); 9 a sync stored an incomplete \
+                  differences (or a run left failed operations, or an offboarding an account \
+                  still active); 9 a sync stored an incomplete \
                   copy (the provider stopped short of what it announced); 130 cancelled."
 )]
 pub(crate) struct Cli {
@@ -132,6 +133,20 @@ pub(crate) enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// One person across every provider (from the offline copies): find, show, link, unlink.
+    #[command(subcommand)]
+    Person(PersonCmd),
+    /// Offboard a person everywhere: deactivate every account (or the chosen providers'),
+    /// optionally out of every group first and/or deleted after. Names every account and asks
+    /// first (unless --yes); exits 0 only when every chosen account ended deactivated or deleted.
+    Offboard(OffboardArgs),
+    /// Everyone whose accounts disagree between providers, attribute by attribute (table, JSON
+    /// or CSV with --format).
+    Drift {
+        /// Compare with this provider's values (by default the source of truth, when set).
+        #[arg(long)]
+        source: Option<String>,
+    },
     /// What changed between two snapshots (by default the two newest).
     Diff {
         name: String,
@@ -142,6 +157,76 @@ pub(crate) enum Command {
         #[arg(long)]
         to: Option<i64>,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum PersonCmd {
+    /// People whose name, userName, e-mail, externalId or employee number holds every word.
+    Find {
+        text: Vec<String>,
+        #[arg(long, value_enum)]
+        filter: Option<PeopleFilterArg>,
+        /// Only people with an account in this provider.
+        #[arg(long)]
+        provider: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// A person's accounts side by side. KEY: an e-mail, a userName, an externalId, a person
+    /// id from `find`, or PROVIDER:ID.
+    Show { key: String },
+    /// Two accounts (PROVIDER:ID) are the same person, whatever the matching rules say.
+    Link { a: String, b: String },
+    /// Two accounts (PROVIDER:ID) are two people: the rules will not put them together.
+    Unlink { a: String, b: String },
+    /// Make PROVIDER a source of truth for people (its values win), or stop with --off.
+    Source {
+        provider: String,
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+/// Which people `person find` lists.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum PeopleFilterArg {
+    Drift,
+    Everywhere,
+    OneProvider,
+    ActiveMismatch,
+}
+
+impl From<PeopleFilterArg> for desk_engine::people::PeopleFilter {
+    fn from(f: PeopleFilterArg) -> Self {
+        use desk_engine::people::PeopleFilter as F;
+        match f {
+            PeopleFilterArg::Drift => F::Drift,
+            PeopleFilterArg::Everywhere => F::Everywhere,
+            PeopleFilterArg::OneProvider => F::OneProvider,
+            PeopleFilterArg::ActiveMismatch => F::ActiveMismatch,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub(crate) struct OffboardArgs {
+    /// The person: an e-mail, a userName, an externalId, a person id or PROVIDER:ID.
+    pub(crate) key: String,
+    /// Only these providers (comma-separated); by default every provider with an account.
+    #[arg(long)]
+    pub(crate) providers: Vec<String>,
+    /// Remove the accounts from every group first.
+    #[arg(long)]
+    pub(crate) remove_from_groups: bool,
+    /// Delete the accounts after deactivating them.
+    #[arg(long)]
+    pub(crate) delete: bool,
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// Write the evidence (JSON) to this file; its SHA-256 is in the audit log.
+    #[arg(long)]
+    pub(crate) evidence: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]

@@ -77,6 +77,9 @@ pub enum DeskError {
     /// A migration's verify (strict) found attributes the target accepted but did not keep.
     #[error("{0}")]
     NotKept(String),
+    /// A run across a person's accounts left some not done (an account still active).
+    #[error("{0}")]
+    Unfinished(String),
     /// A sync stored what it read, but the read stopped short of what the provider announced.
     #[error("{0}")]
     IncompleteCopy(String),
@@ -138,7 +141,9 @@ impl DeskError {
             DeskError::DemoUnavailable(_) | DeskError::DemoFailed(_) => ErrorCode::DemoUnavailable,
             DeskError::Cancelled => ErrorCode::Cancelled,
             DeskError::Conflict(_) => ErrorCode::EditConflict,
-            DeskError::Unverified(_) | DeskError::NotKept(_) => ErrorCode::Unverified,
+            DeskError::Unverified(_) | DeskError::NotKept(_) | DeskError::Unfinished(_) => {
+                ErrorCode::Unverified
+            }
             DeskError::IncompleteCopy(_) => ErrorCode::IncompleteCopy,
             DeskError::Internal(_) => ErrorCode::Internal,
         }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod migrate;
 pub mod offline;
+pub mod people;
 pub mod provider;
 pub mod read;
 pub mod write;

@@ -1,0 +1,323 @@
+//! One person across every provider: find, show, link and unlink, sources of truth, drift, and
+//! offboarding everywhere with evidence.
+
+use desk_engine::people::drift::DriftFormat;
+use desk_engine::people::{
+    OffboardProgress, OffboardRequest, PeopleFilter, PeopleQuery, PersonField, PersonPage,
+};
+use desk_engine::DeskError;
+
+use crate::args::*;
+use crate::session::*;
+
+fn yes_no(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "active",
+        Some(false) => "inactive",
+        None => "-",
+    }
+}
+
+fn dash(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("-")
+}
+
+pub(crate) fn run(cmd: PersonCmd, format: Format) -> Result<(), DeskError> {
+    let desk = open()?;
+    match cmd {
+        PersonCmd::Find {
+            text,
+            filter,
+            provider,
+            limit,
+        } => {
+            let page = desk.find_people(&PeopleQuery {
+                text: text.join(" "),
+                filter: filter.map(PeopleFilter::from).unwrap_or_default(),
+                provider,
+                offset: 0,
+                limit,
+            })?;
+            if format == Format::Json {
+                return print_json(&page);
+            }
+            for p in &page.people {
+                let accounts: Vec<String> = p
+                    .accounts
+                    .iter()
+                    .map(|a| format!("{} ({})", a.provider, yes_no(a.active)))
+                    .collect();
+                let drift = if p.differences.is_empty() {
+                    String::new()
+                } else {
+                    format!("  differs: {}", labels(&p.differences))
+                };
+                println!(
+                    "{}  {}  {}  {}{drift}",
+                    p.id,
+                    p.name,
+                    dash(&p.email),
+                    accounts.join(", ")
+                );
+            }
+            eprintln!(
+                "{} of {} people; {} with differences; {} to decide (see `person show`)",
+                page.total, page.everyone, page.drifting, page.needs_decision
+            );
+            for c in &page.copies {
+                eprintln!("  {} as of {}", c.provider, c.as_of);
+            }
+            for u in &page.unsynced {
+                eprintln!("  {u}: never synced, its people are not included");
+            }
+            Ok(())
+        }
+        PersonCmd::Show { key } => {
+            let page = desk.person(&key)?;
+            if format == Format::Json {
+                return print_json(&page);
+            }
+            print_person(&page);
+            Ok(())
+        }
+        PersonCmd::Link { a, b } => {
+            let page = desk.person_link(&a, &b)?;
+            if format == Format::Json {
+                return print_json(&page);
+            }
+            eprintln!("Linked: the same person from now on.");
+            print_person(&page);
+            Ok(())
+        }
+        PersonCmd::Unlink { a, b } => {
+            let page = desk.person_unlink(&a, &b)?;
+            if format == Format::Json {
+                return print_json(&page);
+            }
+            eprintln!("Unlinked: two people from now on.");
+            print_person(&page);
+            Ok(())
+        }
+        PersonCmd::Source { provider, off } => {
+            desk.set_source_of_truth(&provider, !off)?;
+            eprintln!(
+                "{provider} {} a source of truth for people.",
+                if off { "is no longer" } else { "is now" }
+            );
+            Ok(())
+        }
+    }
+}
+
+fn labels(fields: &[PersonField]) -> String {
+    fields
+        .iter()
+        .map(|f| f.label())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_person(p: &PersonPage) {
+    println!("{}  ({})", p.name, p.id);
+    if let Some(s) = &p.source {
+        println!("source of truth: {s}");
+    }
+    for a in &p.accounts {
+        println!();
+        println!(
+            "{}{}  as of {}",
+            a.provider,
+            if a.source_of_truth {
+                " (source of truth)"
+            } else {
+                ""
+            },
+            a.as_of
+        );
+        println!("  id           {}", a.id);
+        println!("  userName     {}", dash(&a.user_name));
+        println!("  externalId   {}", dash(&a.external_id));
+        if let Some(rule) = a.linked_by {
+            println!("  linked by    {}", rule.words());
+        }
+        println!("  active       {}", yes_no(a.active));
+        println!(
+            "  name         {} {}",
+            dash(&a.given_name),
+            dash(&a.family_name)
+        );
+        println!("  e-mails      {}", a.emails.join(", "));
+        println!("  title        {}", dash(&a.title));
+        println!("  department   {}", dash(&a.department));
+        if let Some(m) = &a.manager {
+            println!("  manager      {}", m.name.as_deref().unwrap_or(&m.id));
+        }
+        println!("  groups       {}", a.groups.join(", "));
+    }
+    if !p.differences.is_empty() {
+        println!();
+        println!("differs between providers: {}", labels(&p.differences));
+    }
+    if !p.missing_in.is_empty() {
+        println!("no account in: {}", p.missing_in.join(", "));
+    }
+    for q in &p.questions {
+        let accounts: Vec<String> = q
+            .accounts
+            .iter()
+            .map(|a| format!("{}:{} ({})", a.provider, a.id, a.person_name))
+            .collect();
+        println!(
+            "to decide: the {} \"{}\" is shared by {} — `person link` or `person unlink` two of them",
+            q.rule.words().trim_start_matches("same "),
+            q.value,
+            accounts.join(", ")
+        );
+    }
+}
+
+pub(crate) fn drift(source: Option<String>, format: Format) -> Result<(), DeskError> {
+    let desk = open()?;
+    let report = desk.drift(source.as_deref(), &[])?;
+    match format {
+        Format::Json => report.write(DriftFormat::Json, std::io::stdout().lock()),
+        Format::Csv => report.write(DriftFormat::Csv, std::io::stdout().lock()),
+        Format::Table => {
+            for r in &report.rows {
+                let values: Vec<String> = report
+                    .providers
+                    .iter()
+                    .zip(&r.values)
+                    .filter_map(|(p, v)| v.as_ref().map(|v| format!("{p}: {v}")))
+                    .collect();
+                println!(
+                    "{}  {}  {}  {}",
+                    r.person_id,
+                    r.name,
+                    r.field.label(),
+                    values.join(" | ")
+                );
+            }
+            eprintln!(
+                "{} people differ{}",
+                report.people,
+                report
+                    .source
+                    .as_deref()
+                    .map(|s| format!(" (source of truth: {s})"))
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn offboard(args: OffboardArgs, format: Format) -> Result<(), DeskError> {
+    let desk = open()?;
+    let req = OffboardRequest {
+        person: args.key,
+        providers: args
+            .providers
+            .iter()
+            .flat_map(|p| p.split(','))
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        remove_from_groups: args.remove_from_groups,
+        delete: args.delete,
+    };
+    let plan = desk.plan_offboard(&req)?;
+    eprintln!("{}", plan.summary);
+    for a in &plan.accounts {
+        let steps: Vec<String> = a
+            .actions
+            .iter()
+            .filter(|s| {
+                !matches!(
+                    s,
+                    desk_engine::people::OffboardAction::Read
+                        | desk_engine::people::OffboardAction::Verify
+                )
+            })
+            .map(|s| s.words())
+            .collect();
+        eprintln!(
+            "  {} {}: {}",
+            a.provider,
+            a.user_name.as_deref().unwrap_or(&a.account_id),
+            steps.join(", ")
+        );
+        if let Some(why) = &a.cannot_deactivate {
+            eprintln!("    {why}");
+        }
+    }
+    for p in &plan.no_account_in {
+        eprintln!("  {p}: no account, nothing to do");
+    }
+    if plan.accounts.is_empty() {
+        return Err(DeskError::NotFound(plan.summary));
+    }
+    if !args.yes && !confirm("Offboard now?")? {
+        return Err(DeskError::Cancelled);
+    }
+    let rt = runtime()?;
+    let report = rt.block_on(desk.offboard(&req, &|p: OffboardProgress| {
+        if p.done == p.total {
+            eprintln!("  {}: {}", p.provider, p.doing);
+        }
+    }))?;
+    if let Some(path) = &args.evidence {
+        std::fs::write(path, report.evidence_json.as_bytes()).map_err(|e| {
+            DeskError::InvalidInput(format!(
+                "The evidence could not be written to {}: {e}. It is kept in SCIM Desk's journal \
+                 (run {}).",
+                path.display(),
+                report.evidence.run_id
+            ))
+        })?;
+        eprintln!(
+            "Evidence written to {} (SHA-256 {}, also in the audit log).",
+            path.display(),
+            report.evidence_sha256
+        );
+    }
+    match format {
+        Format::Json => print_json(&report.evidence)?,
+        Format::Csv => report.evidence.write_csv(std::io::stdout().lock())?,
+        Format::Table => {
+            for a in &report.evidence.accounts {
+                let state = match &a.after {
+                    Some(s) if s.deleted => "deleted",
+                    Some(s) if s.active == Some(false) => "deactivated",
+                    _ => "STILL ACTIVE",
+                };
+                println!(
+                    "{}  {}  {state}{}",
+                    a.provider,
+                    a.user_name.as_deref().unwrap_or(&a.account_id),
+                    a.message
+                        .as_deref()
+                        .filter(|_| !a.ended)
+                        .map(|m| format!("  {m}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+    if report.evidence.complete {
+        Ok(())
+    } else {
+        let open: Vec<&str> = report
+            .evidence
+            .accounts
+            .iter()
+            .filter(|a| !a.ended)
+            .map(|a| a.provider.as_str())
+            .collect();
+        Err(DeskError::Unfinished(format!(
+            "Not every account ended deactivated or deleted: {} still active. See the evidence, \
+             then offboard again (what is done stays done).",
+            open.join(", ")
+        )))
+    }
+}
