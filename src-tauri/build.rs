@@ -53,6 +53,16 @@ const COMMANDS: &[&str] = &[
     "wipe_preview",
     "wipe_offline",
     "start_fresh",
+    "find_people",
+    "person_page",
+    "person_link",
+    "person_unlink",
+    "set_source_of_truth",
+    "drift_report",
+    "save_drift",
+    "plan_offboard",
+    "offboard",
+    "save_evidence",
 ];
 
 fn main() {

@@ -109,6 +109,16 @@ pub fn run() {
             commands::migrate::resume_migration,
             commands::migrate::cancel_migration,
             commands::migrate::verify_migration,
+            commands::people::find_people,
+            commands::people::person_page,
+            commands::people::person_link,
+            commands::people::person_unlink,
+            commands::people::set_source_of_truth,
+            commands::people::drift_report,
+            commands::people::save_drift,
+            commands::people::plan_offboard,
+            commands::people::offboard,
+            commands::people::save_evidence,
         ])
         .build(tauri::generate_context!());
     let app = match app {

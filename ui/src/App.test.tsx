@@ -40,6 +40,7 @@ function provider(fields: Partial<ProviderSummary>): ProviderSummary {
     allowPlainHttp: false,
     isDemo: false,
     demoStopped: false,
+    sourceOfTruth: false,
     createdAt: "2026-11-28T00:00:00Z",
     ...fields,
   };

@@ -5,6 +5,7 @@ import { testIds } from "./testIds";
 import { Sidebar } from "./components/Sidebar";
 import { MainPanel } from "./components/MainPanel";
 import { MigrationView } from "./components/MigrationView";
+import { PeopleView } from "./components/people/PeopleView";
 import { StatusBar } from "./components/StatusBar";
 import { AddProviderDialog } from "./components/AddProviderDialog";
 import { StartupError } from "./components/StartupError";
@@ -32,6 +33,7 @@ export function App() {
   const [selected, setSelected] = useState<string | null>(null);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [migrating, setMigrating] = useState(false);
+  const [peopleOpen, setPeopleOpen] = useState(false);
   const [offlineData, setOfflineData] = useState(false);
   const [demoProgress, setDemoProgress] = useState<DemoProgress | null>(null);
   const [reach, setReach] = useState<Record<string, Reachability>>({});
@@ -81,17 +83,31 @@ export function App() {
         loading={providers.isPending}
         error={providers.isError ? toCommandError(providers.error) : null}
         selected={current?.name ?? null}
-        onSelect={setSelected}
+        onSelect={(name) => {
+          setSelected(name);
+          setPeopleOpen(false);
+          setMigrating(false);
+        }}
+        onPeople={() => {
+          setPeopleOpen(true);
+          setMigrating(false);
+        }}
+        peopleOpen={peopleOpen}
         onAdd={() => setDialogOpen(true)}
         onTryDemo={() => demo.mutate()}
-        onMigrate={() => setMigrating(true)}
+        onMigrate={() => {
+          setMigrating(true);
+          setPeopleOpen(false);
+        }}
         onOfflineData={() => setOfflineData(true)}
         demoRunning={demo.isPending}
         demoProgress={demoProgress}
         demoError={demo.isError ? toCommandError(demo.error) : null}
       />
-      <Failsafe resetKeys={[migrating, current?.name]}>
-        {migrating ? (
+      <Failsafe resetKeys={[migrating, peopleOpen, current?.name]}>
+        {peopleOpen ? (
+          <PeopleView providers={list} onClose={() => setPeopleOpen(false)} workOffline={workOffline} />
+        ) : migrating ? (
           <MigrationView providers={list} onClose={() => setMigrating(false)} workOffline={workOffline} />
         ) : (
           <MainPanel

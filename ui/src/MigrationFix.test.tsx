@@ -14,6 +14,7 @@ const provider = (name: string): ProviderSummary => ({
   allowPlainHttp: false,
   isDemo: false,
   demoStopped: false,
+  sourceOfTruth: false,
   createdAt: "2026-11-28T00:00:00Z",
 });
 

@@ -48,6 +48,25 @@ import type { WriteCheck } from "./bindings/WriteCheck";
 import type { Retention } from "./bindings/Retention";
 import type { EncryptProgress } from "./bindings/EncryptProgress";
 import type { WipeSummary } from "./bindings/WipeSummary";
+import type { PeopleQuery } from "./bindings/PeopleQuery";
+import type { PeoplePage } from "./bindings/PeoplePage";
+import type { PersonPage } from "./bindings/PersonPage";
+import type { PersonSummary } from "./bindings/PersonSummary";
+import type { PersonField } from "./bindings/PersonField";
+import type { PeopleFilter } from "./bindings/PeopleFilter";
+import type { LinkRule } from "./bindings/LinkRule";
+import type { DriftReport } from "./bindings/DriftReport";
+import type { DriftFormat } from "./bindings/DriftFormat";
+import type { OffboardRequest } from "./bindings/OffboardRequest";
+import type { OffboardPlan } from "./bindings/OffboardPlan";
+import type { OffboardReport } from "./bindings/OffboardReport";
+import type { OffboardProgress } from "./bindings/OffboardProgress";
+import type { OffboardEvidence } from "./bindings/OffboardEvidence";
+import type { AccountEvidence } from "./bindings/AccountEvidence";
+import type { StepEvidence } from "./bindings/StepEvidence";
+import type { EvidenceFormat } from "./bindings/EvidenceFormat";
+import type { AccountColumn } from "./bindings/AccountColumn";
+import type { OpenQuestion } from "./bindings/OpenQuestion";
 
 export type {
   AppInfo,
@@ -95,6 +114,25 @@ export type {
   Retention,
   WipeSummary,
   EncryptProgress,
+  PeopleQuery,
+  PeoplePage,
+  PersonPage,
+  PersonSummary,
+  PersonField,
+  PeopleFilter,
+  LinkRule,
+  DriftReport,
+  DriftFormat,
+  OffboardRequest,
+  OffboardPlan,
+  OffboardReport,
+  OffboardProgress,
+  OffboardEvidence,
+  AccountEvidence,
+  StepEvidence,
+  EvidenceFormat,
+  AccountColumn,
+  OpenQuestion,
 };
 
 /** Every code, as a record so that the compiler finds one the list lacks. */
@@ -234,6 +272,20 @@ export const ipc = {
     listen<SyncProgress>("sync-progress", (e) => handler(e.payload)),
   onDemoProgress: (handler: (p: DemoProgress) => void): Promise<UnlistenFn> =>
     listen<DemoProgress>("demo-progress", (e) => handler(e.payload)),
+  findPeople: (query: PeopleQuery) => call<PeoplePage>("find_people", { query }),
+  personPage: (key: string) => call<PersonPage>("person_page", { key }),
+  personLink: (a: string, b: string) => call<PersonPage>("person_link", { a, b }),
+  personUnlink: (a: string, b: string) => call<PersonPage>("person_unlink", { a, b }),
+  setSourceOfTruth: (provider: string, on: boolean) => call<void>("set_source_of_truth", { provider, on }),
+  driftReport: (source: string | null) => call<DriftReport>("drift_report", { source }),
+  /** Asks where to save (the system's dialog) and writes the drift list; null when cancelled. */
+  saveDrift: (source: string | null, format: DriftFormat) => call<string | null>("save_drift", { source, format }),
+  planOffboard: (request: OffboardRequest) => call<OffboardPlan>("plan_offboard", { request }),
+  offboard: (request: OffboardRequest) => call<OffboardReport>("offboard", { request }),
+  onOffboardProgress: (handler: (p: OffboardProgress) => void): Promise<UnlistenFn> =>
+    listen<OffboardProgress>("offboard-progress", (e) => handler(e.payload)),
+  /** Asks where to save (the system's dialog) and writes the evidence; null when cancelled. */
+  saveEvidence: (runId: number, format: EvidenceFormat) => call<string | null>("save_evidence", { runId, format }),
   /** Encrypting a plain offline copy left by an earlier version, at the first start. */
   onEncryptProgress: (handler: (p: EncryptProgress) => void): Promise<UnlistenFn> =>
     listen<EncryptProgress>("encrypt-progress", (e) => handler(e.payload)),

@@ -27,6 +27,11 @@ export const queryKeys = {
   userPick: (provider: string, kind: Kind, text: string) => ["user-pick", provider, kind, text] as const,
   bulkPreview: (request: BulkRequest | null) => ["bulk-preview", request] as const,
   migrationRuns: () => ["migration-runs"] as const,
+  people: (text: string, filter: string, provider: string | null, limit: number) =>
+    ["people", text, filter, provider, limit] as const,
+  person: (key: string) => ["person", key] as const,
+  drift: (source: string | null) => ["drift", source] as const,
+  offboardPlan: (request: unknown) => ["offboard-plan", request] as const,
 };
 
 /** True for every cached query but the provider list (what a write to a provider can change). */

@@ -3,6 +3,7 @@
 
 pub mod migrate;
 pub mod offline;
+pub mod people;
 pub mod providers;
 pub mod read;
 pub mod write;

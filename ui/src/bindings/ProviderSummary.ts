@@ -13,7 +13,12 @@ hasSecret: boolean, tlsSkipVerify: boolean, isDemo: boolean,
  * A demo provider whose server is not running: the demo runs inside the app and stopped
  * when it last closed, so this entry answers nothing until the demo is started again.
  */
-demoStopped: boolean, createdAt: string, lastSyncAt?: string, tokenUrl?: string, scope?: string, 
+demoStopped: boolean, 
+/**
+ * Its values are the truth for people (the HR directory): the People room compares the
+ * other providers with it.
+ */
+sourceOfTruth: boolean, createdAt: string, lastSyncAt?: string, tokenUrl?: string, scope?: string, 
 /**
  * The provider's own certificate authority (PEM; public, not a secret).
  */

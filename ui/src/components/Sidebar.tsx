@@ -16,6 +16,10 @@ interface Props {
   onMigrate: () => void;
   /** "Offline data…": retention and wiping. */
   onOfflineData: () => void;
+  /** Opens the People room (one person across every provider). */
+  onPeople: () => void;
+  /** The People room is open. */
+  peopleOpen: boolean;
   demoRunning: boolean;
   demoProgress: DemoProgress | null;
   demoError: CommandError | null;
@@ -88,13 +92,26 @@ export function Sidebar(p: Props) {
         </div>
       )}
       {p.providers.length > 0 && (
+        <button
+          type="button"
+          className={p.peopleOpen ? "provider people-entry selected" : "provider people-entry"}
+          aria-current={p.peopleOpen ? "true" : undefined}
+          onClick={p.onPeople}
+          title="Each person once, with their accounts in every provider: differences, offboarding everywhere"
+          data-testid={testIds.openPeople}
+        >
+          <span className="provider-name">People</span>
+          <span className="provider-url">one person across every provider</span>
+        </button>
+      )}
+      {p.providers.length > 0 && (
         <ul className="provider-list" data-testid={testIds.providerList}>
           {p.providers.map((prov) => (
             <li key={prov.name}>
               <button
                 type="button"
-                className={prov.name === p.selected ? "provider selected" : "provider"}
-                aria-current={prov.name === p.selected ? "true" : undefined}
+                className={prov.name === p.selected && !p.peopleOpen ? "provider selected" : "provider"}
+                aria-current={prov.name === p.selected && !p.peopleOpen ? "true" : undefined}
                 onClick={() => p.onSelect(prov.name)}
                 data-testid={testIds.providerItem}
               >

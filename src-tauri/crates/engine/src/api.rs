@@ -167,6 +167,9 @@ pub struct ProviderSummary {
     /// A demo provider whose server is not running: the demo runs inside the app and stopped
     /// when it last closed, so this entry answers nothing until the demo is started again.
     pub demo_stopped: bool,
+    /// Its values are the truth for people (the HR directory): the People room compares the
+    /// other providers with it.
+    pub source_of_truth: bool,
     pub created_at: String,
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -344,6 +347,16 @@ mod bindings {
         crate::offline::retention::Retention::export_all(&cfg).unwrap();
         desk_store::EncryptProgress::export_all(&cfg).unwrap();
         crate::offline::wipe::WipeSummary::export_all(&cfg).unwrap();
+        crate::people::PeopleQuery::export_all(&cfg).unwrap();
+        crate::people::PeoplePage::export_all(&cfg).unwrap();
+        crate::people::PersonPage::export_all(&cfg).unwrap();
+        crate::people::drift::DriftReport::export_all(&cfg).unwrap();
+        crate::people::drift::DriftFormat::export_all(&cfg).unwrap();
+        crate::people::OffboardRequest::export_all(&cfg).unwrap();
+        crate::people::OffboardPlan::export_all(&cfg).unwrap();
+        crate::people::OffboardReport::export_all(&cfg).unwrap();
+        crate::people::OffboardProgress::export_all(&cfg).unwrap();
+        crate::people::EvidenceFormat::export_all(&cfg).unwrap();
         GridColumn::export_all(&cfg).unwrap();
         // The column table itself, as data the window reads (one place for each column).
         let columns = serde_json::to_string_pretty(&grid_columns()).unwrap();

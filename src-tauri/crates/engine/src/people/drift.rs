@@ -41,7 +41,7 @@ pub struct DriftReport {
 }
 
 /// How a drift report is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum DriftFormat {
     Csv,
@@ -145,6 +145,26 @@ impl Desk {
             people,
             rows,
         })
+    }
+}
+
+impl Desk {
+    /// Writes the drift report (as [`Desk::drift`] with `source`) to `path`.
+    pub fn save_drift_to(
+        &self,
+        source: Option<&str>,
+        format: DriftFormat,
+        path: &std::path::Path,
+    ) -> Result<u32, DeskError> {
+        let report = self.drift(source, &[])?;
+        let file = std::fs::File::create(path).map_err(|e| {
+            DeskError::InvalidInput(format!(
+                "The drift list could not be written to {}: {e}. Choose another place.",
+                path.display()
+            ))
+        })?;
+        report.write(format, std::io::BufWriter::new(file))?;
+        Ok(report.people)
     }
 }
 

@@ -163,6 +163,8 @@ pub struct AccountEvidence {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct OffboardEvidence {
+    /// The journal's number of the run (small: counted from 1 on this computer).
+    #[ts(type = "number")]
     pub run_id: i64,
     pub person_id: String,
     pub name: String,
@@ -904,6 +906,68 @@ fn has_member(group: &Value, id: &str) -> bool {
             m.iter()
                 .any(|m| m.get("value").and_then(Value::as_str) == Some(id))
         })
+}
+
+/// How evidence is saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum EvidenceFormat {
+    /// The JSON its SHA-256 is of, byte for byte.
+    Json,
+    /// One row per step.
+    Csv,
+}
+
+impl Desk {
+    /// The evidence of a finished offboarding (kept in the journal), with its exact JSON.
+    pub fn offboard_evidence(&self, run_id: i64) -> Result<(OffboardEvidence, String), DeskError> {
+        let run = self.db()?.person_run(run_id)?.ok_or_else(|| {
+            DeskError::NotFound(format!("No offboarding numbered {run_id} is in the journal."))
+        })?;
+        let json = run.evidence.ok_or_else(|| {
+            DeskError::NotFound(
+                "This offboarding has not finished: run it again to finish it and write its \
+                 evidence."
+                    .into(),
+            )
+        })?;
+        let evidence = serde_json::from_str(&json)
+            .map_err(|e| DeskError::Internal(format!("the evidence cannot be read: {e}")))?;
+        Ok((evidence, json))
+    }
+
+    /// Writes the evidence of run `run_id` to `path` (JSON byte for byte as hashed, or CSV).
+    pub fn save_evidence_to(
+        &self,
+        run_id: i64,
+        format: EvidenceFormat,
+        path: &std::path::Path,
+    ) -> Result<(), DeskError> {
+        let (evidence, json) = self.offboard_evidence(run_id)?;
+        let failed = |e: std::io::Error| {
+            DeskError::InvalidInput(format!(
+                "The evidence could not be written to {}: {e}. Choose another place.",
+                path.display()
+            ))
+        };
+        match format {
+            EvidenceFormat::Json => std::fs::write(path, json.as_bytes()).map_err(failed),
+            EvidenceFormat::Csv => {
+                let file = std::fs::File::create(path).map_err(failed)?;
+                evidence.write_csv(std::io::BufWriter::new(file))
+            }
+        }
+    }
+
+    /// A file name for the evidence of an offboarding.
+    pub fn evidence_file_name(evidence: &OffboardEvidence, format: EvidenceFormat) -> String {
+        let day = evidence.finished_at.get(..10).unwrap_or("today");
+        let ext = match format {
+            EvidenceFormat::Json => "json",
+            EvidenceFormat::Csv => "csv",
+        };
+        format!("offboarding-{}-{day}.{ext}", evidence.person_id)
+    }
 }
 
 impl OffboardEvidence {

@@ -107,6 +107,7 @@ impl Desk {
             has_secret,
             tls_skip_verify: r.tls_skip_verify,
             demo_stopped: r.is_demo && !self.demo_running(),
+            source_of_truth: r.source_of_truth,
             is_demo: r.is_demo,
             created_at: r.created_at,
             last_sync_at: r.last_sync_at,

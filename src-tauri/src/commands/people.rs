@@ -1,0 +1,130 @@
+//! Commands of the People room: find people, a person's page, links and unlinks, sources of
+//! truth, drift, and offboarding everywhere with its evidence.
+
+use desk_engine::api::IpcError;
+use desk_engine::people::drift::{DriftFormat, DriftReport};
+use desk_engine::people::{
+    EvidenceFormat, OffboardPlan, OffboardProgress, OffboardReport, OffboardRequest, PeoplePage,
+    PeopleQuery, PersonPage,
+};
+use desk_engine::Desk;
+use tauri::{Emitter, State};
+
+use crate::state::*;
+
+#[tauri::command]
+pub fn find_people(state: State<'_, DeskState>, query: PeopleQuery) -> Result<PeoplePage, IpcError> {
+    caught(|| state.desk()?.find_people(&query).map_err(ipc))
+}
+
+#[tauri::command]
+pub fn person_page(state: State<'_, DeskState>, key: String) -> Result<PersonPage, IpcError> {
+    caught(|| state.desk()?.person(&key).map_err(ipc))
+}
+
+#[tauri::command]
+pub fn person_link(
+    state: State<'_, DeskState>,
+    a: String,
+    b: String,
+) -> Result<PersonPage, IpcError> {
+    caught(|| state.desk()?.person_link(&a, &b).map_err(ipc))
+}
+
+#[tauri::command]
+pub fn person_unlink(
+    state: State<'_, DeskState>,
+    a: String,
+    b: String,
+) -> Result<PersonPage, IpcError> {
+    caught(|| state.desk()?.person_unlink(&a, &b).map_err(ipc))
+}
+
+#[tauri::command]
+pub fn set_source_of_truth(
+    state: State<'_, DeskState>,
+    provider: String,
+    on: bool,
+) -> Result<(), IpcError> {
+    caught(|| state.desk()?.set_source_of_truth(&provider, on).map_err(ipc))
+}
+
+#[tauri::command]
+pub fn drift_report(
+    state: State<'_, DeskState>,
+    source: Option<String>,
+) -> Result<DriftReport, IpcError> {
+    caught(|| state.desk()?.drift(source.as_deref(), &[]).map_err(ipc))
+}
+
+/// Saves the drift list where the person chooses; `None` when they cancel.
+#[tauri::command]
+pub async fn save_drift(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    source: Option<String>,
+    format: DriftFormat,
+) -> Result<Option<String>, IpcError> {
+    let desk = state.desk()?;
+    let (label, ext) = match format {
+        DriftFormat::Csv => ("Spreadsheet (CSV)", "csv"),
+        DriftFormat::Json => ("JSON", "json"),
+    };
+    let Some(path) =
+        ask_where_to_save(&app, "Save the drift list", &format!("drift.{ext}"), (label, ext)).await?
+    else {
+        return Ok(None);
+    };
+    let shown = path.display().to_string();
+    guarded(async move { desk.save_drift_to(source.as_deref(), format, &path) }).await?;
+    Ok(Some(shown))
+}
+
+#[tauri::command]
+pub fn plan_offboard(
+    state: State<'_, DeskState>,
+    request: OffboardRequest,
+) -> Result<OffboardPlan, IpcError> {
+    caught(|| state.desk()?.plan_offboard(&request).map_err(ipc))
+}
+
+/// Offboards a person, with `offboard-progress` events per provider.
+#[tauri::command]
+pub async fn offboard(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    request: OffboardRequest,
+) -> Result<OffboardReport, IpcError> {
+    let desk = state.desk()?;
+    guarded(async move {
+        desk.offboard(&request, &move |p: OffboardProgress| {
+            let _ = app.emit("offboard-progress", p);
+        })
+        .await
+    })
+    .await
+}
+
+/// Saves an offboarding's evidence where the person chooses; `None` when they cancel.
+#[tauri::command]
+pub async fn save_evidence(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    run_id: i64,
+    format: EvidenceFormat,
+) -> Result<Option<String>, IpcError> {
+    let desk = state.desk()?;
+    let (evidence, _) = desk.offboard_evidence(run_id).map_err(ipc)?;
+    let name = Desk::evidence_file_name(&evidence, format);
+    let kind = match format {
+        EvidenceFormat::Json => ("Evidence (JSON)", "json"),
+        EvidenceFormat::Csv => ("Spreadsheet (CSV)", "csv"),
+    };
+    let Some(path) = ask_where_to_save(&app, "Save the offboarding evidence", &name, kind).await?
+    else {
+        return Ok(None);
+    };
+    let shown = path.display().to_string();
+    guarded(async move { desk.save_evidence_to(run_id, format, &path) }).await?;
+    Ok(Some(shown))
+}

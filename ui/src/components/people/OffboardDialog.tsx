@@ -1,0 +1,264 @@
+import { useState } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import {
+  ipc,
+  toCommandError,
+  type EvidenceFormat,
+  type OffboardProgress,
+  type OffboardRequest,
+  type PersonPage,
+  type ProviderSummary,
+} from "../../ipc";
+import { queryKeys } from "../../queryKeys";
+import { testIds } from "../../testIds";
+import { Modal } from "../Modal";
+import { ErrorBox } from "../ErrorBox";
+import { ProgressBar } from "../ProgressBar";
+import { EvidencePrint } from "./EvidencePrint";
+
+/** Offboard a person everywhere: choose the providers and what happens, review every account it
+ * touches, run with progress per provider, then keep the evidence. */
+export function OffboardDialog({
+  person,
+  onClose,
+  onDone,
+}: {
+  person: PersonPage;
+  providers: ProviderSummary[];
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const [chosen, setChosen] = useState<string[]>(person.accounts.map((a) => a.provider));
+  const [groups, setGroups] = useState(false);
+  const [remove, setRemove] = useState(false);
+  const [progress, setProgress] = useState<Record<string, OffboardProgress>>({});
+  const [printing, setPrinting] = useState(0);
+  const request: OffboardRequest = {
+    person: person.id,
+    providers: chosen,
+    removeFromGroups: groups,
+    delete: remove,
+  };
+  const plan = useQuery({
+    queryKey: queryKeys.offboardPlan(request),
+    queryFn: () => ipc.planOffboard(request),
+    enabled: chosen.length > 0,
+  });
+  const run = useMutation({
+    mutationFn: async () => {
+      const unlisten = await ipc.onOffboardProgress((p) => setProgress((m) => ({ ...m, [p.provider]: p })));
+      try {
+        return await ipc.offboard(request);
+      } finally {
+        unlisten();
+      }
+    },
+    onSettled: () => onDone(),
+  });
+  const saveEvidence = useMutation({
+    mutationFn: (format: EvidenceFormat) => ipc.saveEvidence(run.data!.evidence.runId, format),
+  });
+  const report = run.data;
+  const toggle = (provider: string) =>
+    setChosen((c) => (c.includes(provider) ? c.filter((x) => x !== provider) : [...c, provider]));
+  const accounts = plan.data?.accounts ?? [];
+
+  return (
+    <Modal title={`Offboard ${person.name}`} testId={testIds.offboardDialog} wide onClose={onClose}>
+      {!report && !run.isPending && (
+        <>
+          <fieldset className="plain">
+            <legend>Accounts</legend>
+            {person.accounts.map((a) => (
+              <label key={a.provider} className="check">
+                <input
+                  type="checkbox"
+                  checked={chosen.includes(a.provider)}
+                  onChange={() => toggle(a.provider)}
+                  data-testid={testIds.offboardProvider}
+                />
+                {a.provider}: {a.userName ?? a.id}{" "}
+                <span className="muted">
+                  ({a.active === false ? "inactive already" : a.active === true ? "active" : "no active flag"})
+                </span>
+              </label>
+            ))}
+          </fieldset>
+          <fieldset className="plain">
+            <legend>What happens</legend>
+            <label className="check">
+              <input type="checkbox" checked disabled /> Deactivate each account (it is kept, and can be switched on
+              again)
+            </label>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={groups}
+                onChange={(e) => setGroups(e.target.checked)}
+                data-testid={testIds.offboardGroups}
+              />{" "}
+              Remove from every group first
+            </label>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={remove}
+                onChange={(e) => setRemove(e.target.checked)}
+                data-testid={testIds.offboardDelete}
+              />{" "}
+              <span className={remove ? "warn-text" : undefined}>Then delete the accounts (cannot be undone)</span>
+            </label>
+          </fieldset>
+          {plan.isError && <ErrorBox error={toCommandError(plan.error)} title="The offboarding could not be planned" />}
+          {plan.data && (
+            <div className="card offboard-review">
+              <p data-testid={testIds.offboardSummary}>
+                <strong>{plan.data.summary}</strong>
+              </p>
+              <ul className="plain-list">
+                {accounts.map((a) => (
+                  <li key={a.provider}>
+                    <strong>{a.provider}</strong> {a.userName ?? a.accountId}:{" "}
+                    {a.actions
+                      .filter((x) => x.kind !== "read" && x.kind !== "verify")
+                      .map((x) =>
+                        x.kind === "removeFromGroup"
+                          ? `remove from “${x.groupName}”`
+                          : x.kind === "deactivate"
+                            ? "deactivate"
+                            : "delete",
+                      )
+                      .join(", ") || "nothing"}
+                    {a.cannotDeactivate && <p className="warn-line small">{a.cannotDeactivate}</p>}
+                  </li>
+                ))}
+              </ul>
+              <p className="muted small">
+                Requests to different providers go out side by side. Every step is journaled: if SCIM Desk stops midway,
+                offboarding again goes on without sending anything twice. The evidence (who, what, when, each provider’s
+                answer) is kept, and its SHA-256 goes to the audit log.
+              </p>
+            </div>
+          )}
+          <div className="dialog-actions">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="danger"
+              disabled={!plan.data || accounts.length === 0}
+              onClick={() => run.mutate()}
+              data-testid={testIds.offboardConfirm}
+            >
+              {remove ? "Offboard and delete" : "Offboard"} {accounts.length}{" "}
+              {accounts.length === 1 ? "account" : "accounts"}
+            </button>
+          </div>
+        </>
+      )}
+      {run.isPending && (
+        <div data-testid={testIds.offboardProgress}>
+          {accounts.map((a) => {
+            const p = progress[a.provider];
+            return (
+              <ProgressBar
+                key={a.provider}
+                label={`${a.provider}: ${p ? p.doing : "waiting"}`}
+                done={p?.done ?? 0}
+                total={p?.total ?? 0}
+              />
+            );
+          })}
+        </div>
+      )}
+      {run.isError && <ErrorBox error={toCommandError(run.error)} title="The offboarding could not run" />}
+      {report && (
+        <div data-testid={testIds.offboardResult}>
+          <p className={report.evidence.complete ? "ok-line" : "warn-line"}>
+            {report.evidence.complete
+              ? `${person.name} is offboarded: every chosen account is deactivated${report.evidence.delete ? " or deleted" : ""}.`
+              : "Not every account ended deactivated. What is done stays done; see below, then offboard again."}
+            {report.resumed && " (An offboarding stopped earlier was finished.)"}
+          </p>
+          <table className="grid compact">
+            <thead>
+              <tr>
+                <th>Provider</th>
+                <th>Account</th>
+                <th>Before</th>
+                <th>After</th>
+                <th>Requests</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.evidence.accounts.map((a) => (
+                <tr key={a.provider} data-testid={testIds.offboardAccount} data-ended={a.ended}>
+                  <td>{a.provider}</td>
+                  <td>{a.userName ?? a.accountId}</td>
+                  <td>
+                    {a.before?.active === false ? "inactive" : a.before?.active ? "active" : "—"}
+                    {a.before && a.before.groups.length > 0 && `, ${a.before.groups.length} groups`}
+                  </td>
+                  <td className={a.ended ? undefined : "differs"}>
+                    {a.after?.deleted
+                      ? "deleted"
+                      : a.after?.active === false
+                        ? "inactive"
+                        : a.after?.active
+                          ? "STILL ACTIVE"
+                          : "—"}
+                    {a.after && !a.after.deleted && a.after.groups.length > 0 && `, ${a.after.groups.length} groups`}
+                    {!a.ended && a.message && <p className="small">{a.message}</p>}
+                  </td>
+                  <td className="small">
+                    {a.steps
+                      .filter((s) => s.request && s.outcome !== "alreadySo")
+                      .map((s) => `${s.request} → ${s.httpStatus ?? "no answer"}`)
+                      .join("; ") || "nothing needed"}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="muted small">
+            Evidence SHA-256 (in the audit log): <code data-testid={testIds.offboardSha}>{report.evidenceSha256}</code>
+          </p>
+          {saveEvidence.isSuccess && saveEvidence.data && (
+            <p className="ok-line small" data-testid={testIds.evidenceSaved}>
+              Saved to {saveEvidence.data}. It holds personal data in clear text: keep it where your evidence belongs.
+            </p>
+          )}
+          {saveEvidence.isError && (
+            <ErrorBox error={toCommandError(saveEvidence.error)} title="The evidence was not saved" />
+          )}
+          <div className="dialog-actions">
+            <button
+              type="button"
+              onClick={() => saveEvidence.mutate("json")}
+              disabled={saveEvidence.isPending}
+              data-testid={testIds.evidenceSaveJson}
+            >
+              Save evidence (JSON)…
+            </button>
+            <button
+              type="button"
+              onClick={() => saveEvidence.mutate("csv")}
+              disabled={saveEvidence.isPending}
+              data-testid={testIds.evidenceSaveCsv}
+            >
+              Save as spreadsheet (CSV)…
+            </button>
+            <button type="button" onClick={() => setPrinting((n) => n + 1)} data-testid={testIds.evidencePrint}>
+              Print…
+            </button>
+            <button type="button" className="primary" onClick={onClose}>
+              Close
+            </button>
+          </div>
+          {printing > 0 && <EvidencePrint key={printing} report={report} onDone={() => setPrinting(0)} />}
+        </div>
+      )}
+    </Modal>
+  );
+}
