@@ -40,6 +40,7 @@ export const testIds = {
   peopleSearch: "people-search",
   peopleCount: "people-count",
   peopleRow: "people-row",
+  peopleOpen: "people-open",
   peopleEmpty: "people-empty",
   peopleAsOf: "people-as-of",
   peopleTabList: "people-tab-list",

@@ -223,6 +223,12 @@ async fn people_are_linked_across_three_providers_compared_and_offboarded_with_e
     assert_eq!(desk.person(&app_key).unwrap().accounts.len(), 1);
     let joined = desk.person_link(&hr_key, &app_key).unwrap();
     assert_eq!(joined.accounts.len(), 3);
+    // Choosing a source of truth renames nobody: the page open in the window stays valid.
+    desk.set_source_of_truth("HR", true).unwrap();
+    let same = desk.person(&joined.id).unwrap();
+    assert_eq!(same.source.as_deref(), Some("HR"));
+    assert_eq!(same.id, joined.id);
+    desk.set_source_of_truth("HR", false).unwrap();
 
     // Offboard person 5 everywhere, out of every group first.
     let target = user_name(&w.dir, 5);

@@ -8,6 +8,7 @@ import {
   type OffboardRequest,
   type PersonPage,
   type ProviderSummary,
+  type StepEvidence,
 } from "../../ipc";
 import { queryKeys } from "../../queryKeys";
 import { testIds } from "../../testIds";
@@ -116,22 +117,31 @@ export function OffboardDialog({
                 <strong>{plan.data.summary}</strong>
               </p>
               <ul className="plain-list">
-                {accounts.map((a) => (
-                  <li key={a.provider}>
-                    <strong>{a.provider}</strong> {a.userName ?? a.accountId}:{" "}
-                    {a.actions
-                      .filter((x) => x.kind !== "read" && x.kind !== "verify")
-                      .map((x) =>
-                        x.kind === "removeFromGroup"
-                          ? `remove from “${x.groupName}”`
-                          : x.kind === "deactivate"
-                            ? "deactivate"
-                            : "delete",
-                      )
-                      .join(", ") || "nothing"}
-                    {a.cannotDeactivate && <p className="warn-line small">{a.cannotDeactivate}</p>}
-                  </li>
-                ))}
+                {accounts.map((a) => {
+                  const out = a.actions.flatMap((x) => (x.kind === "removeFromGroup" ? [x.groupName] : []));
+                  const then = [
+                    a.actions.some((x) => x.kind === "deactivate") ? "deactivate" : null,
+                    a.actions.some((x) => x.kind === "delete") ? "delete" : null,
+                  ].filter((x): x is string => x !== null);
+                  const steps = [
+                    out.length > 0 ? `out of ${out.length} ${out.length === 1 ? "group" : "groups"}` : null,
+                    ...then,
+                  ]
+                    .filter((x): x is string => x !== null)
+                    .join(", then ");
+                  return (
+                    <li key={a.provider}>
+                      <strong>{a.provider}</strong> {a.userName ?? a.accountId}: {steps || "nothing to do"}
+                      {out.length > 0 && (
+                        <details className="small">
+                          <summary>the groups</summary>
+                          {out.join(", ")}
+                        </details>
+                      )}
+                      {a.cannotDeactivate && <p className="warn-line small">{a.cannotDeactivate}</p>}
+                    </li>
+                  );
+                })}
               </ul>
               <p className="muted small">
                 Requests to different providers go out side by side. Every step is journaled: if SCIM Desk stops midway,
@@ -188,7 +198,7 @@ export function OffboardDialog({
                 <th>Account</th>
                 <th>Before</th>
                 <th>After</th>
-                <th>Requests</th>
+                <th>What was sent</th>
               </tr>
             </thead>
             <tbody>
@@ -196,11 +206,11 @@ export function OffboardDialog({
                 <tr key={a.provider} data-testid={testIds.offboardAccount} data-ended={a.ended}>
                   <td>{a.provider}</td>
                   <td>{a.userName ?? a.accountId}</td>
-                  <td>
+                  <td className="nowrap">
                     {a.before?.active === false ? "inactive" : a.before?.active ? "active" : "—"}
                     {a.before && a.before.groups.length > 0 && `, ${a.before.groups.length} groups`}
                   </td>
-                  <td className={a.ended ? undefined : "differs"}>
+                  <td className={a.ended ? "nowrap" : "nowrap differs"}>
                     {a.after?.deleted
                       ? "deleted"
                       : a.after?.active === false
@@ -212,10 +222,7 @@ export function OffboardDialog({
                     {!a.ended && a.message && <p className="small">{a.message}</p>}
                   </td>
                   <td className="small">
-                    {a.steps
-                      .filter((s) => s.request && s.outcome !== "alreadySo")
-                      .map((s) => `${s.request} → ${s.httpStatus ?? "no answer"}`)
-                      .join("; ") || "nothing needed"}
+                    <SentSummary steps={a.steps} />
                   </td>
                 </tr>
               ))}
@@ -260,5 +267,39 @@ export function OffboardDialog({
         </div>
       )}
     </Modal>
+  );
+}
+
+/** What was sent to one provider, in a line (the requests one click away). */
+function SentSummary({ steps }: { steps: StepEvidence[] }) {
+  const writes = steps.filter((s) => s.action.kind !== "read" && s.action.kind !== "verify");
+  const groups = writes.filter((s) => s.action.kind === "removeFromGroup" && s.outcome === "done").length;
+  const parts: string[] = [];
+  if (groups > 0) parts.push(`out of ${groups} ${groups === 1 ? "group" : "groups"}`);
+  for (const s of writes) {
+    if (s.action.kind === "removeFromGroup") continue;
+    if (s.outcome === "alreadySo") parts.push(`${s.words}: already so`);
+    else if (s.outcome === "done") parts.push(`${s.words}: ${s.request ?? ""} → ${s.httpStatus ?? "no answer"}`);
+    else if (s.outcome === "failed") parts.push(`${s.words} FAILED${s.httpStatus ? ` (${s.httpStatus})` : ""}`);
+  }
+  const sent = steps.filter((s) => s.request && s.outcome !== "alreadySo" && s.outcome !== "notRun");
+  return (
+    <>
+      {parts.join("; ") || "nothing needed"}
+      {sent.length > 0 && (
+        <details>
+          <summary>
+            {sent.length} {sent.length === 1 ? "request" : "requests"}
+          </summary>
+          <ul className="plain-list">
+            {sent.map((s, i) => (
+              <li key={i}>
+                {s.request} → {s.httpStatus ?? "no answer"}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
   );
 }

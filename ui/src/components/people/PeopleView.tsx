@@ -166,7 +166,19 @@ export function PeopleView({
                         }}
                         data-testid={testIds.peopleRow}
                       >
-                        <td>{p.name}</td>
+                        <td>
+                          <button
+                            type="button"
+                            className="link"
+                            onClick={(e) => {
+                              e.stopPropagation();
+                              setOpen(p.id);
+                            }}
+                            data-testid={testIds.peopleOpen}
+                          >
+                            {p.name}
+                          </button>
+                        </td>
                         <td>{p.email ?? ""}</td>
                         {order.map((prov) => {
                           const a = p.accounts.find((x) => x.provider === prov);

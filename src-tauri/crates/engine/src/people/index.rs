@@ -44,7 +44,7 @@ pub(crate) struct PeopleIndex {
     pub linked_by: Vec<Option<LinkRule>>,
     /// Per account, its person.
     pub person_of: Vec<usize>,
-    /// Per person, its id (stable while its first account stays).
+    /// Per person, its id (stable while its anchor account stays theirs).
     pub ids: Vec<String>,
     /// Per person, the attributes its accounts disagree on.
     pub differences: Vec<Vec<PersonField>>,
@@ -194,15 +194,13 @@ impl PeopleIndex {
         let ids: Vec<String> = persons
             .iter()
             .map(|p| {
+                // Not the source of truth's account: choosing a source must not rename people.
                 let anchor = p
                     .iter()
                     .copied()
-                    .find(|&a| providers[accounts[a].0].source_of_truth)
-                    .or_else(|| {
-                        p.iter().copied().min_by(|&a, &b| {
-                            (providers[accounts[a].0].id, &accounts[a].1.id)
-                                .cmp(&(providers[accounts[b].0].id, &accounts[b].1.id))
-                        })
+                    .min_by(|&a, &b| {
+                        (providers[accounts[a].0].id, &accounts[a].1.id)
+                            .cmp(&(providers[accounts[b].0].id, &accounts[b].1.id))
                     })
                     .unwrap_or_default();
                 person_id(providers[accounts[anchor].0].id, &accounts[anchor].1.id)
@@ -257,8 +255,8 @@ impl PeopleIndex {
     }
 }
 
-/// A person's id: from their anchor account (the source of truth's, else the first by
-/// provider and id), so it stays while that account does.
+/// A person's id: from their anchor account (the first by provider and account id), so it
+/// stays while that account stays theirs, whatever else is linked, unlinked or made the source.
 fn person_id(provider_id: i64, account: &str) -> String {
     let digest = Sha256::digest(format!("{provider_id}\n{account}").as_bytes());
     format!("p-{}", &hex::encode(digest)[..12])

@@ -1,0 +1,218 @@
+//! The People room in the real window, with three providers (an HR directory and an identity
+//! provider on scim2-server, an app on SCIMMY): find a person, see their accounts side by side
+//! with the difference highlighted, make HR the source of truth, offboard them everywhere, and
+//! read and save the evidence.
+
+use desk_e2e::{Gui, GUI_LOCK};
+use desk_reference::sample::generate;
+use desk_reference::{ProviderKind, ReferenceServer};
+use fantoccini::Locator;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+#[tokio::test]
+async fn find_compare_and_offboard_a_person_everywhere_in_the_window() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let dir = generate(51, 40, 4);
+    let who = 3;
+    let user_name = dir.users[who].resource["userName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let family = dir.users[who].resource["name"]["familyName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut servers = Vec::new();
+    for (name, kind) in [
+        ("App", ProviderKind::Scimmy),
+        ("HR", ProviderKind::Scim2Server),
+        ("IdP", ProviderKind::Scim2Server),
+    ] {
+        let server = ReferenceServer::start(kind).await.unwrap();
+        let mut d = dir.clone();
+        if name == "IdP" {
+            // The person married: the identity provider has the new name, HR not yet.
+            d.users[who].resource["name"]["familyName"] = json!("Okafor-Newname");
+        }
+        desk_reference::seed::seed(&server.client(), &d, |_, _| {})
+            .await
+            .unwrap();
+        servers.push((name, server));
+    }
+    let gui = Gui::start().await;
+    for (name, server) in &servers {
+        gui.add_and_sync(name, server).await;
+    }
+
+    // Everyone, linked across the three.
+    gui.click("open-people").await;
+    gui.until("the people are listed", || async {
+        gui.all_by_id("people-row").await.len() >= 10
+    })
+    .await;
+    let count = gui.text_of("people-count").await;
+    assert!(count.starts_with("40 of 40 people"), "{count:?}");
+    let as_of = gui.text_of("people-as-of").await;
+    for name in ["App", "HR", "IdP"] {
+        assert!(as_of.contains(&format!("{name} as of")), "{as_of:?}");
+    }
+    // Find the person.
+    gui.type_into("people-search", &user_name).await;
+    gui.until("one person is found", || async {
+        gui.all_by_id("people-row").await.len() == 1
+    })
+    .await;
+    let row = gui.all_by_id("people-row").await[0].text().await.unwrap();
+    assert!(row.contains("Family name"), "the difference is listed: {row:?}");
+    gui.screenshot("people").await;
+    gui.click("people-open").await;
+
+    // Side by side: three accounts, the family name highlighted where it differs.
+    gui.by_id("person-name").await;
+    assert_eq!(gui.all_by_id("person-column").await.len(), 3);
+    let differing = gui
+        .client
+        .find_all(Locator::Css(
+            "[data-testid=person-cell][data-field=familyName].differs",
+        ))
+        .await
+        .unwrap();
+    assert!(!differing.is_empty(), "a differing cell is highlighted");
+    // HR is the source of truth: then the identity provider's value is the one that differs.
+    let columns = gui.all_by_id("person-column").await;
+    let hr = &columns[1];
+    assert!(hr.text().await.unwrap().starts_with("HR"));
+    hr.find(Locator::Css("[data-testid=make-source]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    gui.until("HR is the source of truth", || async {
+        gui.text_of("person").await.contains("source of truth: HR")
+    })
+    .await;
+    gui.until("only the identity provider's family name differs", || async {
+        let cells = gui
+            .client
+            .find_all(Locator::Css(
+                "[data-testid=person-cell][data-field=familyName].differs",
+            ))
+            .await
+            .unwrap_or_default();
+        let mut providers = Vec::new();
+        for c in cells {
+            providers.push(c.attr("data-provider").await.ok().flatten().unwrap_or_default());
+        }
+        providers == ["IdP"]
+    })
+    .await;
+    let idp_cell = gui
+        .client
+        .find(Locator::Css(
+            "[data-testid=person-cell][data-field=familyName][data-provider=IdP]",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(idp_cell, "Okafor-Newname");
+    gui.screenshot("person").await;
+
+    // Offboard everywhere, out of every group first.
+    gui.click("offboard-open").await;
+    gui.by_id("offboard-dialog").await;
+    gui.click("offboard-groups").await;
+    gui.until("the review names the three accounts", || async {
+        let s = gui.text_of("offboard-summary").await;
+        s.starts_with("Remove from every group and deactivate 3 accounts of")
+            && ["App", "HR", "IdP"].iter().all(|p| s.contains(p))
+    })
+    .await;
+    gui.screenshot("offboard-review").await;
+    gui.click("offboard-confirm").await;
+    gui.by_id("offboard-result").await;
+    let accounts = gui.all_by_id("offboard-account").await;
+    assert_eq!(accounts.len(), 3);
+    for a in &accounts {
+        assert_eq!(
+            a.attr("data-ended").await.unwrap().as_deref(),
+            Some("true"),
+            "{}",
+            a.text().await.unwrap()
+        );
+    }
+    let sha = gui.text_of("offboard-sha").await;
+    assert_eq!(sha.len(), 64, "{sha:?}");
+    gui.screenshot("offboard-evidence").await;
+    // The evidence saved as JSON is what the SHA-256 shown is of.
+    gui.click("evidence-save-json").await;
+    let saved = gui.text_of("evidence-saved").await;
+    let file = std::fs::read_dir(gui.data_dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("offboarding-"))
+        })
+        .unwrap_or_else(|| panic!("no evidence file; the window said {saved:?}"));
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(hex::encode(Sha256::digest(&bytes)), sha);
+    let evidence: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(evidence["complete"], true);
+    // Each provider has the account inactive.
+    for (name, server) in &servers {
+        let id = evidence["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["provider"] == *name)
+            .unwrap()["accountId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let live = server.client().get("Users", &id).await.unwrap();
+        assert_eq!(live["active"], false, "{name}");
+    }
+    gui.screenshot("offboard-evidence").await;
+    // Closed: the page shows the accounts inactive.
+    gui.client
+        .find(Locator::Css("[data-testid=offboard-dialog] button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    gui.until("the page shows every account inactive", || async {
+        let cells = gui
+            .client
+            .find_all(Locator::Css("[data-testid=person-cell][data-field=active]"))
+            .await
+            .unwrap_or_default();
+        let mut texts = Vec::new();
+        for c in cells {
+            texts.push(c.text().await.unwrap_or_default());
+        }
+        texts.len() == 3 && texts.iter().all(|t| t == "inactive")
+    })
+    .await;
+
+    // The differences list names the person and family name.
+    gui.click("person-back").await;
+    gui.click("people-tab-drift").await;
+    gui.until("the difference is listed", || async {
+        let rows = gui.all_by_id("drift-row").await;
+        let mut found = false;
+        for r in rows {
+            let t = r.text().await.unwrap_or_default();
+            found |= t.contains("Okafor-Newname") && t.contains(&family);
+        }
+        found
+    })
+    .await;
+    gui.screenshot("people-drift").await;
+    gui.close().await;
+}
