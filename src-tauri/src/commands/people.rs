@@ -13,7 +13,10 @@ use tauri::{Emitter, State};
 use crate::state::*;
 
 #[tauri::command]
-pub fn find_people(state: State<'_, DeskState>, query: PeopleQuery) -> Result<PeoplePage, IpcError> {
+pub fn find_people(
+    state: State<'_, DeskState>,
+    query: PeopleQuery,
+) -> Result<PeoplePage, IpcError> {
     caught(|| state.desk()?.find_people(&query).map_err(ipc))
 }
 
@@ -46,7 +49,12 @@ pub fn set_source_of_truth(
     provider: String,
     on: bool,
 ) -> Result<(), IpcError> {
-    caught(|| state.desk()?.set_source_of_truth(&provider, on).map_err(ipc))
+    caught(|| {
+        state
+            .desk()?
+            .set_source_of_truth(&provider, on)
+            .map_err(ipc)
+    })
 }
 
 #[tauri::command]
@@ -70,8 +78,13 @@ pub async fn save_drift(
         DriftFormat::Csv => ("Spreadsheet (CSV)", "csv"),
         DriftFormat::Json => ("JSON", "json"),
     };
-    let Some(path) =
-        ask_where_to_save(&app, "Save the drift list", &format!("drift.{ext}"), (label, ext)).await?
+    let Some(path) = ask_where_to_save(
+        &app,
+        "Save the drift list",
+        &format!("drift.{ext}"),
+        (label, ext),
+    )
+    .await?
     else {
         return Ok(None);
     };

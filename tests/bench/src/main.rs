@@ -9,6 +9,7 @@
 mod at_rest;
 mod ingest;
 mod migrate;
+mod people;
 mod search;
 
 use std::time::Instant;
@@ -272,6 +273,11 @@ async fn main() {
             let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
             migrate::run(users, rounds).await;
         }
+        Some("people") => {
+            let accounts = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+            let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
+            people::run(accounts, rounds).await;
+        }
         Some("ingest-client") => {
             let base = args.get(1).cloned().unwrap_or_default();
             let n = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -279,7 +285,7 @@ async fn main() {
             ingest::client(&base, n, encrypted).await;
         }
         _ => eprintln!(
-            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS] | migrate [USERS] [ROUNDS] | at-rest [USERS] [ROUNDS]"
+            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS] | migrate [USERS] [ROUNDS] | at-rest [USERS] [ROUNDS] | people [ACCOUNTS] [ROUNDS]"
         ),
     }
 }

@@ -64,7 +64,10 @@ async fn find_compare_and_offboard_a_person_everywhere_in_the_window() {
     })
     .await;
     let row = gui.all_by_id("people-row").await[0].text().await.unwrap();
-    assert!(row.contains("Family name"), "the difference is listed: {row:?}");
+    assert!(
+        row.contains("Family name"),
+        "the difference is listed: {row:?}"
+    );
     gui.screenshot("people").await;
     gui.click("people-open").await;
 
@@ -93,20 +96,29 @@ async fn find_compare_and_offboard_a_person_everywhere_in_the_window() {
         gui.text_of("person").await.contains("source of truth: HR")
     })
     .await;
-    gui.until("only the identity provider's family name differs", || async {
-        let cells = gui
-            .client
-            .find_all(Locator::Css(
-                "[data-testid=person-cell][data-field=familyName].differs",
-            ))
-            .await
-            .unwrap_or_default();
-        let mut providers = Vec::new();
-        for c in cells {
-            providers.push(c.attr("data-provider").await.ok().flatten().unwrap_or_default());
-        }
-        providers == ["IdP"]
-    })
+    gui.until(
+        "only the identity provider's family name differs",
+        || async {
+            let cells = gui
+                .client
+                .find_all(Locator::Css(
+                    "[data-testid=person-cell][data-field=familyName].differs",
+                ))
+                .await
+                .unwrap_or_default();
+            let mut providers = Vec::new();
+            for c in cells {
+                providers.push(
+                    c.attr("data-provider")
+                        .await
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default(),
+                );
+            }
+            providers == ["IdP"]
+        },
+    )
     .await;
     let idp_cell = gui
         .client

@@ -105,6 +105,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
             ("at-rest", &["10000", "2"]),
             ("pull", &["1000", "2"]),
             ("migrate", &["300", "1"]),
+            ("people", &["10000", "1"]),
         ]
     } else {
         &[
@@ -113,6 +114,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
             ("at-rest", &["100000", "5"]),
             ("pull", &["5000", "5"]),
             ("migrate", &["2000", "3"]),
+            ("people", &["100000", "5"]),
         ]
     };
     let date = Command::new("date")

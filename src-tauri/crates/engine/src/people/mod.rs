@@ -16,7 +16,8 @@ pub use fields::PersonField;
 pub use find::{AccountRef, CopyAsOf, PeopleFilter, PeoplePage, PeopleQuery, PersonSummary};
 pub use linking::{Blocked, LinkRule};
 pub use offboard::{
-    AccountEvidence, AccountOffboard, AccountState, EvidenceFormat, OffboardAction, OffboardEvidence, OffboardPlan,
-    OffboardProgress, OffboardReport, OffboardRequest, StepEvidence, StepOutcome,
+    AccountEvidence, AccountOffboard, AccountState, EvidenceFormat, OffboardAction,
+    OffboardEvidence, OffboardPlan, OffboardProgress, OffboardReport, OffboardRequest,
+    StepEvidence, StepOutcome,
 };
 pub use page::{AccountColumn, ManagerRef, OpenQuestion, PersonPage, QuestionAccount};

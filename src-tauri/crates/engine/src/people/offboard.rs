@@ -922,7 +922,9 @@ impl Desk {
     /// The evidence of a finished offboarding (kept in the journal), with its exact JSON.
     pub fn offboard_evidence(&self, run_id: i64) -> Result<(OffboardEvidence, String), DeskError> {
         let run = self.db()?.person_run(run_id)?.ok_or_else(|| {
-            DeskError::NotFound(format!("No offboarding numbered {run_id} is in the journal."))
+            DeskError::NotFound(format!(
+                "No offboarding numbered {run_id} is in the journal."
+            ))
         })?;
         let json = run.evidence.ok_or_else(|| {
             DeskError::NotFound(
