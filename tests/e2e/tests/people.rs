@@ -532,3 +532,120 @@ async fn an_offboarding_killed_midway_resumes_and_sends_nothing_twice() {
         .unwrap();
     assert_eq!(b_live["active"], json!(false));
 }
+
+#[tokio::test]
+async fn one_edit_everywhere_reviewed_per_provider_saved_side_by_side_and_undone() {
+    let dir = generate(34, 15, 2);
+    let hr = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let strict = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let app = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    for s in [&hr, &strict, &app] {
+        seed(s, &dir, |_| {}).await;
+    }
+    let no_patch = Proxy::start(strict.base_url()).await;
+    no_patch.set(|_, method, _| {
+        if method == "PATCH" {
+            Fault::Status(501, None)
+        } else {
+            Fault::Pass
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk_e2e::add_synced(&desk, "HR", hr.base_url(), &hr).await;
+    desk_e2e::add_synced(&desk, "IdP", &no_patch.base, &strict).await;
+    desk_e2e::add_synced(&desk, "App", app.base_url(), &app).await;
+    let who = user_name(&dir, 6);
+    let boss = email(&dir, 2);
+    let req = desk_engine::people::PersonEditRequest {
+        person: who.clone(),
+        changes: vec![
+            desk_engine::people::PersonChange {
+                attribute: "familyName".into(),
+                value: json!("Okafor"),
+            },
+            desk_engine::people::PersonChange {
+                attribute: "manager".into(),
+                value: json!(boss),
+            },
+        ],
+        providers: Vec::new(),
+    };
+    // The review: per provider, the request its profile calls for.
+    let preview = desk.preview_person_edit(&req).await.unwrap();
+    assert_eq!(preview.accounts.len(), 3);
+    for a in &preview.accounts {
+        let p = a.preview.as_ref().unwrap_or_else(|| panic!("{a:?}"));
+        assert_eq!(p.path, format!("/Users/{}", a.account_id));
+        let changed: Vec<&str> = p.changes.iter().map(|c| c.path.as_str()).collect();
+        assert!(
+            changed.iter().any(|c| c.contains("familyName")),
+            "{changed:?}"
+        );
+        match a.provider.as_str() {
+            // scim2-server has ETags: If-Match goes with the request; SCIMMY has none.
+            "HR" | "IdP" => assert!(p.if_match.is_some(), "{p:?}"),
+            _ => assert!(p.if_match.is_none(), "{p:?}"),
+        }
+    }
+    let report = desk.save_person_edit(&req).await.unwrap();
+    for a in &report.accounts {
+        assert_eq!(
+            a.outcome,
+            desk_engine::people::PersonEditOutcome::Saved,
+            "{a:?}"
+        );
+        assert!(a.audit_id.is_some());
+    }
+    // Each provider has the new name and its own account of the manager.
+    let index_of = |users: &[Value], name: &str| id_in(&hr, users, name);
+    let boss_name = user_name(&dir, 2);
+    for (server, provider) in [(&hr, "HR"), (&strict, "IdP"), (&app, "App")] {
+        let users = users_of(server).await;
+        let id = index_of(&users, &who);
+        let boss_id = index_of(&users, &boss_name);
+        let live = server.client().get("Users", &id).await.unwrap();
+        assert_eq!(live["name"]["familyName"], "Okafor", "{provider}: {live}");
+        assert_eq!(
+            live["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"]["value"],
+            boss_id.as_str(),
+            "{provider}: {live}"
+        );
+    }
+    // The copies follow: nothing differs, the person's page shows the new name everywhere.
+    let page = desk.person(&who).unwrap();
+    assert!(page
+        .accounts
+        .iter()
+        .all(|a| a.family_name.as_deref() == Some("Okafor")));
+    // Undo, per provider.
+    let undone = desk.undo_person_edit(&report).await.unwrap();
+    assert!(undone
+        .accounts
+        .iter()
+        .all(|a| a.outcome == desk_engine::people::PersonEditOutcome::Saved));
+    let original = dir.users[6].resource["name"]["familyName"].clone();
+    for server in [&hr, &strict, &app] {
+        let users = users_of(server).await;
+        let live = server
+            .client()
+            .get("Users", &index_of(&users, &who))
+            .await
+            .unwrap();
+        assert_eq!(live["name"]["familyName"], original);
+    }
+    // The same edit again, for the app only.
+    let only_app = desk
+        .save_person_edit(&desk_engine::people::PersonEditRequest {
+            providers: vec!["App".into()],
+            ..req.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(only_app.accounts.len(), 1);
+    assert_eq!(only_app.accounts[0].provider, "App");
+}

@@ -176,6 +176,21 @@ pub(crate) enum PersonCmd {
     /// A person's accounts side by side. KEY: an e-mail, a userName, an externalId, a person
     /// id from `find`, or PROVIDER:ID.
     Show { key: String },
+    /// Change a person once, in every linked account (or --providers): `person set ada@x.com
+    /// familyName=Okafor title="Head of People" manager=boss@x.com`. Shows each provider's
+    /// request and asks first (unless --yes); exits 8 when an account was not saved.
+    Set {
+        key: String,
+        /// ATTRIBUTE=VALUE pairs (familyName, givenName, displayName, email, title, department,
+        /// employeeNumber, active, manager as a person, or any attribute path); VALUE null clears.
+        #[arg(required = true)]
+        changes: Vec<String>,
+        /// Only these providers (comma-separated).
+        #[arg(long)]
+        providers: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+    },
     /// Two accounts (PROVIDER:ID) are the same person, whatever the matching rules say.
     Link { a: String, b: String },
     /// Two accounts (PROVIDER:ID) are two people: the rules will not put them together.

@@ -78,6 +78,70 @@ async fn find_show_drift_and_offboard_a_person_everywhere_with_evidence() {
     assert_eq!(missing.status.code(), Some(3), "{}", text(&missing));
     assert!(text(&missing).contains("No one in the offline copies matches"));
 
+    // person set: the identity provider's new name everywhere (shown per provider, then sent).
+    let out = cli(
+        d,
+        &[
+            "person",
+            "set",
+            &who,
+            "familyName=Okafor-Newname",
+            "--providers",
+            "HR,App",
+            "--yes",
+        ],
+        &[],
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("HR  ") && said.contains("PATCH /Users/"),
+        "{said}"
+    );
+    assert!(
+        said.contains("If-Match"),
+        "scim2-server's ETag goes with it: {said}"
+    );
+    let same: Value = serde_json::from_str(&ok(cli(
+        d,
+        &["person", "show", &who, "--format", "json"],
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(same["differences"], json!([]), "{same}");
+    for (name, server) in &servers {
+        let id = same["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["provider"] == *name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let live = server.client().get("Users", &id).await.unwrap();
+        assert_eq!(live["name"]["familyName"], "Okafor-Newname", "{name}");
+    }
+    // Put HR's old name back, so that the drift below has one difference to show.
+    ok(cli(
+        d,
+        &[
+            "person",
+            "set",
+            &who,
+            &format!(
+                "familyName={}",
+                dir.users[2].resource["name"]["familyName"]
+                    .as_str()
+                    .unwrap()
+            ),
+            "--providers",
+            "HR,App",
+            "--yes",
+        ],
+        &[],
+    ));
+
     // drift: CSV with every provider's value.
     ok(cli(d, &["person", "source", "HR"], &[]));
     let csv = ok(cli(d, &["drift", "--format", "csv"], &[]));

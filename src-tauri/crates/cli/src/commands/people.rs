@@ -80,6 +80,12 @@ pub(crate) fn run(cmd: PersonCmd, format: Format) -> Result<(), DeskError> {
             print_person(&page);
             Ok(())
         }
+        PersonCmd::Set {
+            key,
+            changes,
+            providers,
+            yes,
+        } => set(&desk, key, changes, providers, yes, format),
         PersonCmd::Link { a, b } => {
             let page = desk.person_link(&a, &b)?;
             if format == Format::Json {
@@ -216,13 +222,7 @@ pub(crate) fn offboard(args: OffboardArgs, format: Format) -> Result<(), DeskErr
     let desk = open()?;
     let req = OffboardRequest {
         person: args.key,
-        providers: args
-            .providers
-            .iter()
-            .flat_map(|p| p.split(','))
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect(),
+        providers: split_list(&args.providers),
         remove_from_groups: args.remove_from_groups,
         delete: args.delete,
     };
@@ -320,4 +320,120 @@ pub(crate) fn offboard(args: OffboardArgs, format: Format) -> Result<(), DeskErr
             open.join(", ")
         )))
     }
+}
+
+fn set(
+    desk: &desk_engine::Desk,
+    key: String,
+    changes: Vec<String>,
+    providers: Vec<String>,
+    yes: bool,
+    format: Format,
+) -> Result<(), DeskError> {
+    use desk_engine::people::{PersonChange, PersonEditOutcome, PersonEditRequest};
+    let mut list = Vec::new();
+    for c in &changes {
+        let (attribute, value) = c.split_once('=').ok_or_else(|| {
+            DeskError::InvalidInput(format!(
+                "\"{c}\" is not ATTRIBUTE=VALUE (for example familyName=Okafor)."
+            ))
+        })?;
+        let value = if value == "null" {
+            serde_json::Value::Null
+        } else {
+            serde_json::Value::String(value.to_string())
+        };
+        list.push(PersonChange {
+            attribute: attribute.trim().to_string(),
+            value,
+        });
+    }
+    let req = PersonEditRequest {
+        person: key,
+        changes: list,
+        providers: split_list(&providers),
+    };
+    let rt = runtime()?;
+    let preview = rt.block_on(desk.preview_person_edit(&req))?;
+    eprintln!("{} ({})", preview.name, preview.person_id);
+    let mut sending = 0;
+    for a in &preview.accounts {
+        let who = a.user_name.as_deref().unwrap_or(&a.account_id);
+        match (&a.preview, &a.note) {
+            (Some(p), _) => {
+                sending += 1;
+                eprintln!(
+                    "{}  {who}: {} {}{}",
+                    a.provider,
+                    p.method,
+                    p.path,
+                    p.if_match
+                        .as_deref()
+                        .map(|m| format!(" (If-Match: {m})"))
+                        .unwrap_or_default()
+                );
+                for b in &p.bodies {
+                    eprintln!("{}", serde_json::to_string_pretty(b).unwrap_or_default());
+                }
+                for w in &p.warnings {
+                    eprintln!("  note: {w}");
+                }
+            }
+            (None, Some(note)) => eprintln!("{}  {who}: {note}", a.provider),
+            (None, None) => {}
+        }
+    }
+    if sending == 0 {
+        eprintln!("Nothing to change.");
+        return Ok(());
+    }
+    if !yes && !confirm("Send these changes?")? {
+        return Err(DeskError::Cancelled);
+    }
+    let report = rt.block_on(desk.save_person_edit(&req))?;
+    if format == Format::Json {
+        print_json(&report)?;
+    } else {
+        for a in &report.accounts {
+            println!(
+                "{}  {:?}{}",
+                a.provider,
+                a.outcome,
+                a.message
+                    .as_deref()
+                    .map(|m| format!("  {m}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let failed: Vec<&str> = report
+        .accounts
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.outcome,
+                PersonEditOutcome::Failed | PersonEditOutcome::Conflict
+            )
+        })
+        .map(|a| a.provider.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(DeskError::Unfinished(format!(
+            "Not saved in {}: see above. Run the same command with --providers {} to try again.",
+            failed.join(", "),
+            failed.join(",")
+        )))
+    }
+}
+
+/// `--providers a,b --providers c` as one list.
+fn split_list(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|p| p.split(','))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
 }

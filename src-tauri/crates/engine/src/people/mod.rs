@@ -1,7 +1,8 @@
 //! One person across every provider: accounts of all configured providers linked into persons
 //! from the offline copies ([`linking`]: the rules and the person's decisions), a person's page
 //! side by side ([`page`]), finding people ([`find`]), decisions ([`decisions`]), drift
-//! ([`drift`]) and offboarding everywhere with evidence ([`offboard`]).
+//! ([`drift`]), one edit everywhere ([`set`]) and offboarding everywhere with evidence
+//! ([`offboard`]).
 
 pub mod decisions;
 pub mod drift;
@@ -11,6 +12,7 @@ pub(crate) mod index;
 pub mod linking;
 pub mod offboard;
 pub mod page;
+pub mod set;
 
 pub use fields::PersonField;
 pub use find::{AccountRef, CopyAsOf, PeopleFilter, PeoplePage, PeopleQuery, PersonSummary};
@@ -21,3 +23,7 @@ pub use offboard::{
     StepEvidence, StepOutcome,
 };
 pub use page::{AccountColumn, ManagerRef, OpenQuestion, PersonPage, QuestionAccount};
+pub use set::{
+    AccountEditPreview, AccountEditResult, PersonChange, PersonEditOutcome, PersonEditPreview,
+    PersonEditReport, PersonEditRequest,
+};

@@ -432,15 +432,27 @@ impl Desk {
         let entry = self.db()?.last_undoable(provider)?.ok_or_else(|| {
             DeskError::NotFound("There is no saved change to undo on this provider.".into())
         })?;
+        self.undo_entry(entry).await
+    }
+
+    /// Reverts the edit recorded as audit entry `id` (see [`Desk::undo_last`]).
+    pub async fn undo_audit_entry(&self, id: i64) -> Result<SaveOutcome, DeskError> {
+        let entry = self.db()?.audit_entry(id)?.ok_or_else(|| {
+            DeskError::NotFound(format!("The change #{id} is not in the history."))
+        })?;
+        self.undo_entry(entry).await
+    }
+
+    async fn undo_entry(&self, entry: desk_store::AuditEntry) -> Result<SaveOutcome, DeskError> {
         let (Some(before), Some(after), Some(id)) = (entry.before, entry.after, entry.resource_id)
         else {
             return Err(DeskError::NotFound(
-                "The last change cannot be undone: its record is incomplete.".into(),
+                "The change cannot be undone: its record is incomplete.".into(),
             ));
         };
         // A secret recorded as "set" has no value to go back to: it is left as it is.
         let req = EditRequest {
-            provider: provider.to_string(),
+            provider: entry.provider.clone(),
             kind: entry.resource_kind,
             id,
             before: without_unrecorded(&after),
