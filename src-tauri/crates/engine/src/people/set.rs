@@ -154,12 +154,15 @@ fn value_for(path: &str, v: &Value) -> Value {
     }
 }
 
+/// An account an edit goes to: (provider, account id, userName).
+type Target = (String, String, Option<String>);
+
 impl Desk {
-    /// Each chosen account of the person: (provider, account id, userName).
+    /// The person's id, name and chosen accounts.
     fn edit_targets(
         &self,
         req: &PersonEditRequest,
-    ) -> Result<(String, String, Vec<(String, String, Option<String>)>), DeskError> {
+    ) -> Result<(String, String, Vec<Target>), DeskError> {
         if req.changes.is_empty() {
             return Err(DeskError::InvalidInput(
                 "Say what to change, for example familyName=Okafor.".into(),
