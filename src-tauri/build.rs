@@ -63,6 +63,9 @@ const COMMANDS: &[&str] = &[
     "plan_offboard",
     "offboard",
     "save_evidence",
+    "preview_person_edit",
+    "save_person_edit",
+    "undo_person_edit",
 ];
 
 fn main() {

@@ -119,6 +119,9 @@ pub fn run() {
             commands::people::plan_offboard,
             commands::people::offboard,
             commands::people::save_evidence,
+            commands::people::preview_person_edit,
+            commands::people::save_person_edit,
+            commands::people::undo_person_edit,
         ])
         .build(tauri::generate_context!());
     let app = match app {

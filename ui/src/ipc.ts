@@ -67,6 +67,10 @@ import type { StepEvidence } from "./bindings/StepEvidence";
 import type { EvidenceFormat } from "./bindings/EvidenceFormat";
 import type { AccountColumn } from "./bindings/AccountColumn";
 import type { OpenQuestion } from "./bindings/OpenQuestion";
+import type { PersonEditRequest } from "./bindings/PersonEditRequest";
+import type { PersonEditPreview } from "./bindings/PersonEditPreview";
+import type { PersonEditReport } from "./bindings/PersonEditReport";
+import type { PersonChange } from "./bindings/PersonChange";
 
 export type {
   AppInfo,
@@ -133,6 +137,10 @@ export type {
   EvidenceFormat,
   AccountColumn,
   OpenQuestion,
+  PersonEditRequest,
+  PersonEditPreview,
+  PersonEditReport,
+  PersonChange,
 };
 
 /** Every code, as a record so that the compiler finds one the list lacks. */
@@ -280,6 +288,9 @@ export const ipc = {
   driftReport: (source: string | null) => call<DriftReport>("drift_report", { source }),
   /** Asks where to save (the system's dialog) and writes the drift list; null when cancelled. */
   saveDrift: (source: string | null, format: DriftFormat) => call<string | null>("save_drift", { source, format }),
+  previewPersonEdit: (request: PersonEditRequest) => call<PersonEditPreview>("preview_person_edit", { request }),
+  savePersonEdit: (request: PersonEditRequest) => call<PersonEditReport>("save_person_edit", { request }),
+  undoPersonEdit: (report: PersonEditReport) => call<PersonEditReport>("undo_person_edit", { report }),
   planOffboard: (request: OffboardRequest) => call<OffboardPlan>("plan_offboard", { request }),
   offboard: (request: OffboardRequest) => call<OffboardReport>("offboard", { request }),
   onOffboardProgress: (handler: (p: OffboardProgress) => void): Promise<UnlistenFn> =>

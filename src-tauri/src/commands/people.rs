@@ -5,7 +5,7 @@ use desk_engine::api::IpcError;
 use desk_engine::people::drift::{DriftFormat, DriftReport};
 use desk_engine::people::{
     EvidenceFormat, OffboardPlan, OffboardProgress, OffboardReport, OffboardRequest, PeoplePage,
-    PeopleQuery, PersonPage,
+    PeopleQuery, PersonEditPreview, PersonEditReport, PersonEditRequest, PersonPage,
 };
 use desk_engine::Desk;
 use tauri::{Emitter, State};
@@ -140,4 +140,31 @@ pub async fn save_evidence(
     let shown = path.display().to_string();
     guarded(async move { desk.save_evidence_to(run_id, format, &path) }).await?;
     Ok(Some(shown))
+}
+
+#[tauri::command]
+pub async fn preview_person_edit(
+    state: State<'_, DeskState>,
+    request: PersonEditRequest,
+) -> Result<PersonEditPreview, IpcError> {
+    let desk = state.desk()?;
+    guarded(async move { desk.preview_person_edit(&request).await }).await
+}
+
+#[tauri::command]
+pub async fn save_person_edit(
+    state: State<'_, DeskState>,
+    request: PersonEditRequest,
+) -> Result<PersonEditReport, IpcError> {
+    let desk = state.desk()?;
+    guarded(async move { desk.save_person_edit(&request).await }).await
+}
+
+#[tauri::command]
+pub async fn undo_person_edit(
+    state: State<'_, DeskState>,
+    report: PersonEditReport,
+) -> Result<PersonEditReport, IpcError> {
+    let desk = state.desk()?;
+    guarded(async move { desk.undo_person_edit(&report).await }).await
 }

@@ -397,7 +397,13 @@ impl Gui {
     /// Replaces the text of a filled-in field as a person would: End, Backspace over the old
     /// text, then the new text (real key events, so the page sees every change).
     pub async fn replace_text(&self, id: &str, text: &str) {
-        let e = self.by_id(id).await;
+        self.replace_text_at(&format!("[data-testid=\"{id}\"]"), text)
+            .await;
+    }
+
+    /// [`Gui::replace_text`] in the field a CSS selector finds (one of several alike).
+    pub async fn replace_text_at(&self, css: &str, text: &str) {
+        let e = self.wait_for(Locator::Css(css)).await;
         let old = e.prop("value").await.ok().flatten().unwrap_or_default();
         let mut keys = String::from("\u{E010}");
         keys.extend(std::iter::repeat_n('\u{E003}', old.chars().count()));

@@ -69,6 +69,20 @@ async fn find_compare_and_offboard_a_person_everywhere_in_the_window() {
         "the difference is listed: {row:?}"
     );
     gui.screenshot("people").await;
+    // The differences list names the person and both family names.
+    gui.click("people-tab-drift").await;
+    gui.until("the difference is listed", || async {
+        let rows = gui.all_by_id("drift-row").await;
+        let mut found = false;
+        for r in rows {
+            let t = r.text().await.unwrap_or_default();
+            found |= t.contains("Okafor-Newname") && t.contains(&family);
+        }
+        found
+    })
+    .await;
+    gui.screenshot("people-drift").await;
+    gui.click("people-tab-list").await;
     gui.click("people-open").await;
 
     // Side by side: three accounts, the family name highlighted where it differs.
@@ -132,6 +146,74 @@ async fn find_compare_and_offboard_a_person_everywhere_in_the_window() {
         .unwrap();
     assert_eq!(idp_cell, "Okafor-Newname");
     gui.screenshot("person").await;
+
+    // One edit everywhere: the new family name, reviewed per provider, saved where it differs.
+    gui.click("person-edit-open").await;
+    gui.replace_text_at(
+        "[data-testid=person-edit-field][data-attribute=familyName]",
+        "Okafor-Newname",
+    )
+    .await;
+    gui.click("person-edit-review").await;
+    gui.until("each provider's request is shown", || async {
+        gui.all_by_id("person-edit-request").await.len() == 3
+    })
+    .await;
+    let mut reviewed = Vec::new();
+    for r in gui.all_by_id("person-edit-request").await {
+        reviewed.push(r.text().await.unwrap());
+    }
+    let hr_review = reviewed.iter().find(|t| t.starts_with("HR")).unwrap();
+    assert!(
+        hr_review.contains("PATCH /Users/") && hr_review.contains("If-Match"),
+        "{hr_review}"
+    );
+    let idp_review = reviewed.iter().find(|t| t.starts_with("IdP")).unwrap();
+    assert!(idp_review.contains("Already so"), "{idp_review}");
+    gui.screenshot("person-edit-review").await;
+    gui.click("person-edit-save").await;
+    gui.by_id("person-edit-result").await;
+    let mut outcomes = Vec::new();
+    for a in gui.all_by_id("person-edit-account").await {
+        outcomes.push(a.attr("data-outcome").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(outcomes, ["saved", "saved"], "App and HR saved");
+    gui.client
+        .find(Locator::Css(
+            "[data-testid=person-edit-dialog] button.primary",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    gui.until("nothing differs any more", || async {
+        gui.client
+            .find_all(Locator::Css("[data-testid=person-cell].differs"))
+            .await
+            .map(|c| c.is_empty())
+            .unwrap_or(false)
+    })
+    .await;
+    for (name, server) in &servers {
+        let found = server
+            .client()
+            .list(
+                "Users",
+                &scim_client::ListQuery {
+                    filter: Some(format!("userName eq \"{user_name}\"")),
+                    ..Default::default()
+                },
+                &scim_client::PageRequest::Index(1),
+            )
+            .await
+            .unwrap();
+        let live = &found.resources[0];
+        assert_eq!(
+            live["name"]["familyName"], "Okafor-Newname",
+            "{name}: {live}"
+        );
+    }
 
     // Offboard everywhere, out of every group first.
     gui.click("offboard-open").await;
@@ -212,19 +294,12 @@ async fn find_compare_and_offboard_a_person_everywhere_in_the_window() {
     })
     .await;
 
-    // The differences list names the person and family name.
+    // Nothing differs any more.
     gui.click("person-back").await;
     gui.click("people-tab-drift").await;
-    gui.until("the difference is listed", || async {
-        let rows = gui.all_by_id("drift-row").await;
-        let mut found = false;
-        for r in rows {
-            let t = r.text().await.unwrap_or_default();
-            found |= t.contains("Okafor-Newname") && t.contains(&family);
-        }
-        found
+    gui.until("the differences list is empty", || async {
+        gui.text_of("people").await.contains("No differences")
     })
     .await;
-    gui.screenshot("people-drift").await;
     gui.close().await;
 }

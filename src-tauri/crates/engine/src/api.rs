@@ -357,6 +357,9 @@ mod bindings {
         crate::people::OffboardReport::export_all(&cfg).unwrap();
         crate::people::OffboardProgress::export_all(&cfg).unwrap();
         crate::people::EvidenceFormat::export_all(&cfg).unwrap();
+        crate::people::PersonEditRequest::export_all(&cfg).unwrap();
+        crate::people::PersonEditPreview::export_all(&cfg).unwrap();
+        crate::people::PersonEditReport::export_all(&cfg).unwrap();
         GridColumn::export_all(&cfg).unwrap();
         // The column table itself, as data the window reads (one place for each column).
         let columns = serde_json::to_string_pretty(&grid_columns()).unwrap();

@@ -7,6 +7,7 @@ import { when } from "../../format";
 import { ErrorBox } from "../ErrorBox";
 import { FIELD_LABEL, LINKED_BY, activeWord } from "./words";
 import { OffboardDialog } from "./OffboardDialog";
+import { PersonEditDialog } from "./PersonEditDialog";
 
 /** One row of the side-by-side table: its label, the compared field (for highlighting) and each
  * account's value as text. */
@@ -37,6 +38,7 @@ export function PersonView({
 }) {
   const qc = useQueryClient();
   const [offboarding, setOffboarding] = useState(false);
+  const [editing, setEditing] = useState(false);
   const page = useQuery({ queryKey: queryKeys.person(personKey), queryFn: () => ipc.personPage(personKey) });
   const refresh = async (key?: string) => {
     await qc.invalidateQueries({ queryKey: ["people"] });
@@ -162,6 +164,19 @@ export function PersonView({
           </p>
         </div>
         <div className="actions">
+          <button
+            type="button"
+            disabled={workOffline}
+            title={
+              workOffline
+                ? "You are working offline: switch off “Work offline” to change the providers."
+                : "Change this person once, in every provider"
+            }
+            onClick={() => setEditing(true)}
+            data-testid={testIds.personEditOpen}
+          >
+            Edit everywhere…
+          </button>
           <button
             type="button"
             className="danger"
@@ -304,6 +319,7 @@ export function PersonView({
           ))}
         </section>
       )}
+      {editing && <PersonEditDialog person={p} onClose={() => setEditing(false)} onSaved={() => void refresh()} />}
       {offboarding && (
         <OffboardDialog
           person={p}
