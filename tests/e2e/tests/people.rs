@@ -649,3 +649,168 @@ async fn one_edit_everywhere_reviewed_per_provider_saved_side_by_side_and_undone
     assert_eq!(only_app.accounts.len(), 1);
     assert_eq!(only_app.accounts[0].provider, "App");
 }
+
+#[tokio::test]
+async fn onboarding_creates_the_new_hire_side_by_side_with_the_departments_groups_and_resumes_without_duplicates(
+) {
+    let dir = generate(35, 30, 4);
+    let hr = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let app = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let strict = ReferenceServer::start(ProviderKind::Embedded)
+        .await
+        .unwrap();
+    for s in [&hr, &app, &strict] {
+        seed(s, &dir, |_| {}).await;
+    }
+    // A payroll system that requires a job title its /Schemas do not mention.
+    let needs_number = Proxy::start(strict.base_url()).await;
+    needs_number.set(|_, _, _| Fault::Requires("title"));
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk_e2e::add_synced(&desk, "HR", hr.base_url(), &hr).await;
+    desk_e2e::add_synced(&desk, "App", app.base_url(), &app).await;
+    desk_e2e::add_synced(&desk, "Payroll", &needs_number.base, &strict).await;
+    let department = dir.users[3].resource
+        ["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The department's usual groups, per provider, from the copies.
+    let usual = desk.usual_groups(&department).unwrap();
+    let hr_usual: Vec<_> = usual.iter().filter(|g| g.provider == "HR").collect();
+    assert!(!hr_usual.is_empty(), "{usual:?}");
+    assert!(hr_usual.iter().all(|g| g.members * 2 >= g.of));
+    let value = |a: &str, v: &str| desk_engine::people::PersonChange {
+        attribute: a.into(),
+        value: json!(v),
+    };
+    let req = desk_engine::people::OnboardRequest {
+        providers: vec!["HR".into(), "App".into(), "Payroll".into()],
+        values: vec![
+            value("userName", "new.hire"),
+            value("givenName", "Nia"),
+            value("familyName", "Hire"),
+            value("email", "nia.hire@example.com"),
+            value("department", &department),
+            value("manager", &email(&dir, 3)),
+        ],
+        groups: hr_usual
+            .iter()
+            .map(|g| desk_engine::people::GroupPick {
+                provider: "HR".into(),
+                group: g.name.clone(),
+            })
+            .collect(),
+    };
+    let plan = desk.plan_onboard(&req).unwrap();
+    assert_eq!(plan.accounts.len(), 3);
+    assert!(
+        plan.summary
+            .contains("Create Nia Hire (new.hire) in 3 providers"),
+        "{}",
+        plan.summary
+    );
+    let report = desk.onboard(&req).await.unwrap();
+    let by = |p: &str| {
+        report
+            .accounts
+            .iter()
+            .find(|a| a.provider == p)
+            .unwrap()
+            .clone()
+    };
+    assert!(by("HR").created && by("App").created, "{report:#?}");
+    assert_eq!(by("HR").groups.len(), hr_usual.len());
+    // The provider that wants a title said so, in words; nothing was made there.
+    let payroll = by("Payroll");
+    assert!(!payroll.created);
+    assert!(
+        payroll
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("title is required"),
+        "{payroll:?}"
+    );
+    assert!(!report.complete);
+    // The new hire is one person across HR and App, with HR's manager account.
+    let person = desk.person("new.hire").unwrap();
+    assert_eq!(person.accounts.len(), 2, "{person:?}");
+    let hr_users = users_of(&hr).await;
+    let live = hr_users
+        .iter()
+        .find(|u| u["userName"] == "new.hire")
+        .unwrap();
+    let boss = id_in(&hr, &hr_users, &user_name(&dir, 3));
+    assert_eq!(
+        live["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"]["value"],
+        boss.as_str()
+    );
+    // With a title, again: HR and App already have the account (nothing sent there), Payroll
+    // gets it.
+    let mut again = req.clone();
+    again.values.push(value("title", "Account Executive"));
+    let plan = desk.plan_onboard(&again).unwrap();
+    assert!(plan
+        .accounts
+        .iter()
+        .filter(|a| a.provider != "Payroll")
+        .all(|a| a.blocked.is_some()));
+    let second = desk.onboard(&again).await.unwrap();
+    let payroll = second
+        .accounts
+        .iter()
+        .find(|a| a.provider == "Payroll")
+        .unwrap();
+    assert!(payroll.created, "{second:#?}");
+    assert_eq!(
+        users_of(&hr)
+            .await
+            .iter()
+            .filter(|u| u["userName"] == "new.hire")
+            .count(),
+        1,
+        "never created twice"
+    );
+
+    // Killed between the request and the journal: the create is settled by looking it up.
+    let kill = desk_engine::people::OnboardRequest {
+        providers: vec!["App".into()],
+        values: vec![
+            value("userName", "second.hire"),
+            value("givenName", "Sam"),
+            value("familyName", "Second"),
+        ],
+        groups: Vec::new(),
+    };
+    let plan = desk.plan_onboard(&kill).unwrap();
+    let db = desk_store::Database::open(&desk_e2e::database_at(data.path())).unwrap();
+    let run = db
+        .start_person_run(
+            "onboard",
+            &plan.user_name,
+            &plan.name,
+            &serde_json::to_string(&plan).unwrap(),
+            &[("App", "", r#"{"kind":"create"}"#.to_string())],
+        )
+        .unwrap();
+    db.mark_person_step(run, 0, desk_store::person_runs::StepState::Sent, None)
+        .unwrap();
+    app.client()
+        .create("Users", &plan.accounts[0].record)
+        .await
+        .unwrap();
+    let resumed = desk.onboard(&kill).await.unwrap();
+    assert!(resumed.resumed);
+    assert!(resumed.accounts[0].created, "{resumed:#?}");
+    assert_eq!(
+        users_of(&app)
+            .await
+            .iter()
+            .filter(|u| u["userName"] == "second.hire")
+            .count(),
+        1
+    );
+}

@@ -331,6 +331,16 @@ impl DeskError {
         }
     }
 
+    /// The words and, when there is one, the technical detail after them: for reports that
+    /// keep one line per account (offboarding evidence, onboarding, edits everywhere), where
+    /// no detail is "one click away".
+    pub fn message_with_detail(&self) -> String {
+        match self.detail() {
+            Some(d) => format!("{} ({d})", self.message()),
+            None => self.message(),
+        }
+    }
+
     /// The IPC shape.
     pub fn to_ipc(&self) -> IpcError {
         IpcError {

@@ -112,6 +112,24 @@ impl Database {
         Ok(rows)
     }
 
+    /// The group of a copy whose name is `name` (any case): (id, name as written there).
+    pub fn group_id_named(
+        &self,
+        snapshot_id: i64,
+        name: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, display_name FROM resources WHERE snapshot_id = ?1 AND kind = 'Group'
+                   AND display_name = ?2 COLLATE NOCASE ORDER BY id LIMIT 1",
+                params![snapshot_id, name.trim()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
     /// Every decision the person made about two accounts.
     pub fn person_decisions(&self) -> Result<Vec<DecisionRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

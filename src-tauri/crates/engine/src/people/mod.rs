@@ -11,6 +11,7 @@ pub mod find;
 pub(crate) mod index;
 pub mod linking;
 pub mod offboard;
+pub mod onboard;
 pub mod page;
 pub mod set;
 
@@ -21,6 +22,10 @@ pub use offboard::{
     AccountEvidence, AccountOffboard, AccountState, EvidenceFormat, OffboardAction,
     OffboardEvidence, OffboardPlan, OffboardProgress, OffboardReport, OffboardRequest,
     StepEvidence, StepOutcome,
+};
+pub use onboard::{
+    AccountOnboard, AccountOnboarded, GroupPick, OnboardPlan, OnboardReport, OnboardRequest,
+    UsualGroup,
 };
 pub use page::{AccountColumn, ManagerRef, OpenQuestion, PersonPage, QuestionAccount};
 pub use set::{

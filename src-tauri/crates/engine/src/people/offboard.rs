@@ -623,7 +623,7 @@ impl Desk {
         let (client, _) = self
             .client_with_profile(provider)
             .await
-            .map_err(|e| (e.message(), None))?;
+            .map_err(|e| (e.message_with_detail(), None))?;
         match client.get("Users", id).await {
             Ok(v) => {
                 let s = state_of(&v);
@@ -690,7 +690,7 @@ impl Desk {
                 ev.request = Some(format!("PATCH /Groups/{group_id}"));
                 let (client, _) = match self.client_with_profile(provider).await {
                     Ok(c) => c,
-                    Err(e) => return (fail(ev, e.message(), None), None),
+                    Err(e) => return (fail(ev, e.message_with_detail(), None), None),
                 };
                 match client.get("Groups", group_id).await {
                     Ok(g) if !has_member(&g, id) => {
@@ -729,7 +729,7 @@ impl Desk {
                     }
                     Err(e) => {
                         let s = self.last_status(provider, Kind::Group, group_id);
-                        (fail(ev, e.message(), s), None)
+                        (fail(ev, e.message_with_detail(), s), None)
                     }
                 }
             }
@@ -829,7 +829,7 @@ impl Desk {
                     }
                     Err(e) => {
                         let s = ev.http_status;
-                        (fail(ev, e.message(), s), None)
+                        (fail(ev, e.message_with_detail(), s), None)
                     }
                 }
             }
@@ -851,7 +851,7 @@ impl Desk {
                     }
                     Err(e) => {
                         let s = self.last_status(provider, Kind::User, id);
-                        (fail(ev, e.message(), s), None)
+                        (fail(ev, e.message_with_detail(), s), None)
                     }
                 }
             }

@@ -284,9 +284,9 @@ impl Desk {
                         row.note = Some("Already so: nothing is sent.".into())
                     }
                     Ok(p) => row.preview = Some(p),
-                    Err(e) => row.note = Some(e.message()),
+                    Err(e) => row.note = Some(e.message_with_detail()),
                 },
-                Err(e) => row.note = Some(e.message()),
+                Err(e) => row.note = Some(e.message_with_detail()),
             }
             row
         });
@@ -315,7 +315,7 @@ impl Desk {
             let edit = match self.account_edit(provider, id, &req.changes).await {
                 Ok(e) => e,
                 Err(e) => {
-                    r.message = Some(e.message());
+                    r.message = Some(e.message_with_detail());
                     return r;
                 }
             };
@@ -357,7 +357,7 @@ impl Desk {
                          there. Try again."
                     ));
                 }
-                Err(e) => r.message = Some(e.message()),
+                Err(e) => r.message = Some(e.message_with_detail()),
             }
             r
         });
@@ -401,7 +401,7 @@ impl Desk {
                         r.message =
                             Some(format!("Changed in {} since; left as it is.", a.provider));
                     }
-                    Err(e) => r.message = Some(e.message()),
+                    Err(e) => r.message = Some(e.message_with_detail()),
                 }
                 r
             });
