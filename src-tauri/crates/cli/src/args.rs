@@ -140,6 +140,24 @@ pub(crate) enum Command {
     /// optionally out of every group first and/or deleted after. Names every account and asks
     /// first (unless --yes); exits 0 only when every chosen account ended deactivated or deleted.
     Offboard(OffboardArgs),
+    /// Create a new hire in the chosen providers from one set of values: `onboard --providers
+    /// HR,App --set userName=nia.hire --set givenName=Nia --set familyName=Hire --set
+    /// email=nia@x.com --groups HR:Sales,App:Everyone`. Shows each provider's record and asks
+    /// first (unless --yes); exits 8 when a provider did not get the account.
+    Onboard {
+        /// Where to create the accounts (comma-separated).
+        #[arg(long, required = true)]
+        providers: Vec<String>,
+        /// ATTRIBUTE=VALUE (userName, givenName, familyName, displayName, email, title,
+        /// department, employeeNumber, externalId, manager as a person, or any attribute path).
+        #[arg(long = "set", required = true)]
+        values: Vec<String>,
+        /// PROVIDER:GROUP to join (a group's name or id), comma-separated.
+        #[arg(long)]
+        groups: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+    },
     /// Everyone whose accounts disagree between providers, attribute by attribute (table, JSON
     /// or CSV with --format).
     Drift {

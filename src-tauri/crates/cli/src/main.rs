@@ -62,6 +62,12 @@ fn run(cli: Cli) -> Result<(), DeskError> {
         } => commands::read::sync(name, incremental, keep, cli.format),
         Command::Person(cmd) => commands::people::run(cmd, cli.format),
         Command::Offboard(args) => commands::people::offboard(args, cli.format),
+        Command::Onboard {
+            providers,
+            values,
+            groups,
+            yes,
+        } => commands::people::onboard(providers, values, groups, yes, cli.format),
         Command::Drift { source } => commands::people::drift(source, cli.format),
         Command::Diff { name, from, to } => commands::read::diff(name, from, to, cli.format),
         Command::Wipe { provider, yes } => commands::offline::wipe(provider, yes, cli.format),

@@ -206,4 +206,63 @@ async fn find_show_drift_and_offboard_a_person_everywhere_with_evidence() {
 
     // Offboarding again changes nothing and still ends well (exit 0).
     ok(cli(d, &["offboard", &person_id, "--yes"], &[]));
+
+    // onboard: a new hire in HR and the app, in one of HR's groups.
+    let group = dir.groups[0].display_name.clone();
+    let out = cli(
+        d,
+        &[
+            "onboard",
+            "--providers",
+            "HR,App",
+            "--set",
+            "userName=nia.hire",
+            "--set",
+            "givenName=Nia",
+            "--set",
+            "familyName=Hire",
+            "--set",
+            "email=nia.hire@example.com",
+            "--groups",
+            &format!("HR:{group}"),
+            "--yes",
+        ],
+        &[],
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("Create Nia Hire (nia.hire) in 2 providers: HR, App"),
+        "{said}"
+    );
+    let hired: Value = serde_json::from_str(&ok(cli(
+        d,
+        &["person", "show", "nia.hire@example.com", "--format", "json"],
+        &[],
+    )))
+    .unwrap();
+    let accounts = hired["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "{hired}");
+    let hr = accounts.iter().find(|a| a["provider"] == "HR").unwrap();
+    assert_eq!(hr["groups"], json!([group]));
+    // The same again: nothing is created twice, and it says the accounts are there.
+    let again = cli(
+        d,
+        &[
+            "onboard",
+            "--providers",
+            "HR,App",
+            "--set",
+            "userName=nia.hire",
+            "--set",
+            "givenName=Nia",
+            "--yes",
+        ],
+        &[],
+    );
+    assert!(
+        text(&again).contains("already has an account"),
+        "{}",
+        text(&again)
+    );
 }

@@ -330,24 +330,8 @@ fn set(
     yes: bool,
     format: Format,
 ) -> Result<(), DeskError> {
-    use desk_engine::people::{PersonChange, PersonEditOutcome, PersonEditRequest};
-    let mut list = Vec::new();
-    for c in &changes {
-        let (attribute, value) = c.split_once('=').ok_or_else(|| {
-            DeskError::InvalidInput(format!(
-                "\"{c}\" is not ATTRIBUTE=VALUE (for example familyName=Okafor)."
-            ))
-        })?;
-        let value = if value == "null" {
-            serde_json::Value::Null
-        } else {
-            serde_json::Value::String(value.to_string())
-        };
-        list.push(PersonChange {
-            attribute: attribute.trim().to_string(),
-            value,
-        });
-    }
+    use desk_engine::people::{PersonEditOutcome, PersonEditRequest};
+    let list = changes_of(&changes)?;
     let req = PersonEditRequest {
         person: key,
         changes: list,
@@ -436,4 +420,113 @@ fn split_list(values: &[String]) -> Vec<String> {
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect()
+}
+
+/// `ATTR=VALUE` pairs as changes (`null` clears).
+fn changes_of(pairs: &[String]) -> Result<Vec<desk_engine::people::PersonChange>, DeskError> {
+    pairs
+        .iter()
+        .map(|c| {
+            let (attribute, value) = c.split_once('=').ok_or_else(|| {
+                DeskError::InvalidInput(format!(
+                    "\"{c}\" is not ATTRIBUTE=VALUE (for example familyName=Okafor)."
+                ))
+            })?;
+            Ok(desk_engine::people::PersonChange {
+                attribute: attribute.trim().to_string(),
+                value: if value == "null" {
+                    serde_json::Value::Null
+                } else {
+                    serde_json::Value::String(value.to_string())
+                },
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn onboard(
+    providers: Vec<String>,
+    values: Vec<String>,
+    groups: Vec<String>,
+    yes: bool,
+    format: Format,
+) -> Result<(), DeskError> {
+    use desk_engine::people::{GroupPick, OnboardRequest};
+    let desk = open()?;
+    let groups = split_list(&groups)
+        .into_iter()
+        .map(|g| {
+            g.split_once(':')
+                .map(|(p, n)| GroupPick {
+                    provider: p.trim().to_string(),
+                    group: n.trim().to_string(),
+                })
+                .ok_or_else(|| {
+                    DeskError::InvalidInput(format!(
+                        "\"{g}\" is not PROVIDER:GROUP (for example HR:Sales)."
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let req = OnboardRequest {
+        providers: split_list(&providers),
+        values: changes_of(&values)?,
+        groups,
+    };
+    let plan = desk.plan_onboard(&req)?;
+    eprintln!("{}", plan.summary);
+    for a in &plan.accounts {
+        match &a.blocked {
+            Some(why) => eprintln!("{}: {why}", a.provider),
+            None => {
+                eprintln!("{}: POST /Users", a.provider);
+                eprintln!(
+                    "{}",
+                    serde_json::to_string_pretty(&a.record).unwrap_or_default()
+                );
+                if !a.groups.is_empty() {
+                    let names: Vec<&str> = a.groups.iter().map(|(_, n)| n.as_str()).collect();
+                    eprintln!("  then joins: {}", names.join(", "));
+                }
+            }
+        }
+        for n in &a.notes {
+            eprintln!("  note: {n}");
+        }
+    }
+    if plan.accounts.iter().all(|a| a.blocked.is_some()) {
+        return Err(DeskError::InvalidInput(plan.summary));
+    }
+    if !yes && !confirm("Create these accounts?")? {
+        return Err(DeskError::Cancelled);
+    }
+    let report = runtime()?.block_on(desk.onboard(&req))?;
+    if format == Format::Json {
+        print_json(&report)?;
+    } else {
+        for a in &report.accounts {
+            println!(
+                "{}  {}{}{}",
+                a.provider,
+                if a.created { "created" } else { "NOT created" },
+                a.account_id
+                    .as_deref()
+                    .map(|id| format!(" (id {id})"))
+                    .unwrap_or_default(),
+                a.message
+                    .as_deref()
+                    .map(|m| format!("  {m}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if report.complete {
+        Ok(())
+    } else {
+        Err(DeskError::Unfinished(
+            "Not every provider got the account with its groups: see above. Fix what is said, \
+             then run the same command again (what was created is not created twice)."
+                .into(),
+        ))
+    }
 }

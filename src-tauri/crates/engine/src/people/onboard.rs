@@ -60,6 +60,8 @@ pub struct AccountOnboard {
     pub notes: Vec<String>,
     /// Why nothing is created here (an account already there, a required attribute missing).
     pub blocked: Option<String>,
+    /// The account already there with this userName or e-mail (nothing is created).
+    pub existing: Option<String>,
 }
 
 /// The review of an onboarding.
@@ -80,6 +82,8 @@ pub struct AccountOnboarded {
     /// The new account's id.
     pub account_id: Option<String>,
     pub created: bool,
+    /// The provider had the account already (nothing was created).
+    pub already_there: bool,
     /// Groups joined.
     pub groups: Vec<String>,
     /// What went wrong and what to do, in words.
@@ -310,6 +314,7 @@ impl Desk {
             let mut record = base.clone();
             let mut notes = Vec::new();
             let mut blocked = None;
+            let mut existing = None;
             // Someone there already has the userName or the address.
             if let Some((_, row)) = index.accounts.iter().find(|(ap, row)| {
                 *ap == pi
@@ -326,6 +331,7 @@ impl Desk {
                     copy.name,
                     row.user_name.clone().unwrap_or_else(|| row.id.clone())
                 ));
+                existing = Some(row.id.clone());
             }
             if let Some(m) = &manager {
                 let found = index.resolve(m);
@@ -385,6 +391,7 @@ impl Desk {
                 groups,
                 notes,
                 blocked,
+                existing,
             });
         }
         let name = base["displayName"]
@@ -495,16 +502,20 @@ impl Desk {
             });
         let mut accounts: Vec<AccountOnboarded> = futures_util::future::join_all(runs).await;
         for a in plan.accounts.iter().filter(|a| a.blocked.is_some()) {
+            let already_there = a.existing.is_some();
             accounts.push(AccountOnboarded {
                 provider: a.provider.clone(),
-                account_id: None,
+                account_id: a.existing.clone(),
                 created: false,
+                already_there,
                 groups: Vec::new(),
-                message: a.blocked.clone(),
+                message: a.blocked.clone().filter(|_| !already_there),
                 http_status: None,
             });
         }
-        let complete = accounts.iter().all(|a| a.created && a.message.is_none());
+        let complete = accounts
+            .iter()
+            .all(|a| (a.created || a.already_there) && a.message.is_none());
         let report = OnboardReport {
             run_id,
             user_name: plan.user_name.clone(),
@@ -533,6 +544,7 @@ impl Desk {
             provider: provider.to_string(),
             account_id: None,
             created: false,
+            already_there: false,
             groups: Vec::new(),
             message: None,
             http_status: None,
