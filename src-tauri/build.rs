@@ -66,6 +66,9 @@ const COMMANDS: &[&str] = &[
     "preview_person_edit",
     "save_person_edit",
     "undo_person_edit",
+    "usual_groups",
+    "plan_onboard",
+    "onboard",
 ];
 
 fn main() {

@@ -122,6 +122,9 @@ pub fn run() {
             commands::people::preview_person_edit,
             commands::people::save_person_edit,
             commands::people::undo_person_edit,
+            commands::people::usual_groups,
+            commands::people::plan_onboard,
+            commands::people::onboard,
         ])
         .build(tauri::generate_context!());
     let app = match app {

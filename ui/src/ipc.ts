@@ -71,6 +71,11 @@ import type { PersonEditRequest } from "./bindings/PersonEditRequest";
 import type { PersonEditPreview } from "./bindings/PersonEditPreview";
 import type { PersonEditReport } from "./bindings/PersonEditReport";
 import type { PersonChange } from "./bindings/PersonChange";
+import type { OnboardRequest } from "./bindings/OnboardRequest";
+import type { OnboardPlan } from "./bindings/OnboardPlan";
+import type { OnboardReport } from "./bindings/OnboardReport";
+import type { UsualGroup } from "./bindings/UsualGroup";
+import type { GroupPick } from "./bindings/GroupPick";
 
 export type {
   AppInfo,
@@ -141,6 +146,11 @@ export type {
   PersonEditPreview,
   PersonEditReport,
   PersonChange,
+  OnboardRequest,
+  OnboardPlan,
+  OnboardReport,
+  UsualGroup,
+  GroupPick,
 };
 
 /** Every code, as a record so that the compiler finds one the list lacks. */
@@ -291,6 +301,9 @@ export const ipc = {
   previewPersonEdit: (request: PersonEditRequest) => call<PersonEditPreview>("preview_person_edit", { request }),
   savePersonEdit: (request: PersonEditRequest) => call<PersonEditReport>("save_person_edit", { request }),
   undoPersonEdit: (report: PersonEditReport) => call<PersonEditReport>("undo_person_edit", { report }),
+  usualGroups: (department: string) => call<UsualGroup[]>("usual_groups", { department }),
+  planOnboard: (request: OnboardRequest) => call<OnboardPlan>("plan_onboard", { request }),
+  onboard: (request: OnboardRequest) => call<OnboardReport>("onboard", { request }),
   planOffboard: (request: OffboardRequest) => call<OffboardPlan>("plan_offboard", { request }),
   offboard: (request: OffboardRequest) => call<OffboardReport>("offboard", { request }),
   onOffboardProgress: (handler: (p: OffboardProgress) => void): Promise<UnlistenFn> =>

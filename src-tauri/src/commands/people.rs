@@ -4,8 +4,9 @@
 use desk_engine::api::IpcError;
 use desk_engine::people::drift::{DriftFormat, DriftReport};
 use desk_engine::people::{
-    EvidenceFormat, OffboardPlan, OffboardProgress, OffboardReport, OffboardRequest, PeoplePage,
-    PeopleQuery, PersonEditPreview, PersonEditReport, PersonEditRequest, PersonPage,
+    EvidenceFormat, OffboardPlan, OffboardProgress, OffboardReport, OffboardRequest, OnboardPlan,
+    OnboardReport, OnboardRequest, PeoplePage, PeopleQuery, PersonEditPreview, PersonEditReport,
+    PersonEditRequest, PersonPage, UsualGroup,
 };
 use desk_engine::Desk;
 use tauri::{Emitter, State};
@@ -167,4 +168,29 @@ pub async fn undo_person_edit(
 ) -> Result<PersonEditReport, IpcError> {
     let desk = state.desk()?;
     guarded(async move { desk.undo_person_edit(&report).await }).await
+}
+
+#[tauri::command]
+pub fn usual_groups(
+    state: State<'_, DeskState>,
+    department: String,
+) -> Result<Vec<UsualGroup>, IpcError> {
+    caught(|| state.desk()?.usual_groups(&department).map_err(ipc))
+}
+
+#[tauri::command]
+pub fn plan_onboard(
+    state: State<'_, DeskState>,
+    request: OnboardRequest,
+) -> Result<OnboardPlan, IpcError> {
+    caught(|| state.desk()?.plan_onboard(&request).map_err(ipc))
+}
+
+#[tauri::command]
+pub async fn onboard(
+    state: State<'_, DeskState>,
+    request: OnboardRequest,
+) -> Result<OnboardReport, IpcError> {
+    let desk = state.desk()?;
+    guarded(async move { desk.onboard(&request).await }).await
 }

@@ -303,3 +303,114 @@ async fn find_compare_and_offboard_a_person_everywhere_in_the_window() {
     .await;
     gui.close().await;
 }
+
+#[tokio::test]
+async fn onboard_a_new_hire_with_the_departments_groups_in_the_window() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    let dir = generate(52, 30, 4);
+    let department = dir.users[3].resource
+        ["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut servers = Vec::new();
+    for (name, kind) in [
+        ("App", ProviderKind::Scimmy),
+        ("HR", ProviderKind::Scim2Server),
+    ] {
+        let server = ReferenceServer::start(kind).await.unwrap();
+        desk_reference::seed::seed(&server.client(), &dir, |_, _| {})
+            .await
+            .unwrap();
+        servers.push((name, server));
+    }
+    let gui = Gui::start().await;
+    for (name, server) in &servers {
+        gui.add_and_sync(name, server).await;
+    }
+    gui.click("open-people").await;
+    gui.click("onboard-open").await;
+    for (attribute, value) in [
+        ("givenName", "Nia"),
+        ("familyName", "Hire"),
+        ("email", "nia.hire@example.com"),
+        ("department", department.as_str()),
+    ] {
+        gui.replace_text_at(
+            &format!("[data-testid=onboard-field][data-attribute={attribute}]"),
+            value,
+        )
+        .await;
+    }
+    gui.click("onboard-usual").await;
+    gui.until("the department's usual groups are offered", || async {
+        !gui.all_by_id("onboard-group").await.is_empty()
+    })
+    .await;
+    let offered = gui.all_by_id("onboard-group").await.len();
+    gui.click("onboard-review").await;
+    gui.until("both providers are reviewed", || async {
+        gui.all_by_id("onboard-account").await.len() == 2
+    })
+    .await;
+    gui.screenshot("onboard-review").await;
+    gui.click("onboard-create").await;
+    gui.by_id("onboard-result").await;
+    let mut created = Vec::new();
+    for a in gui.all_by_id("onboard-result-account").await {
+        created.push(a.attr("data-created").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(
+        created,
+        ["true", "true"],
+        "{}",
+        gui.text_of("onboard-result").await
+    );
+    // Each provider has the new hire, in the groups offered for it.
+    let mut joined = 0;
+    for (name, server) in &servers {
+        let page = server
+            .client()
+            .list(
+                "Users",
+                &scim_client::ListQuery {
+                    filter: Some("userName eq \"nia.hire@example.com\"".into()),
+                    ..Default::default()
+                },
+                &scim_client::PageRequest::Index(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.resources.len(), 1, "{name}");
+        let id = page.resources[0]["id"].as_str().unwrap().to_string();
+        let groups = server
+            .client()
+            .list(
+                "Groups",
+                &scim_client::ListQuery {
+                    count: Some(500),
+                    ..Default::default()
+                },
+                &scim_client::PageRequest::Index(1),
+            )
+            .await
+            .unwrap();
+        joined += groups
+            .resources
+            .iter()
+            .filter(|g| {
+                g["members"]
+                    .as_array()
+                    .is_some_and(|m| m.iter().any(|m| m["value"] == id.as_str()))
+            })
+            .count();
+    }
+    assert_eq!(joined, offered, "every offered group was joined");
+    gui.click("onboard-open-person").await;
+    gui.until("the new hire's page shows both accounts", || async {
+        gui.all_by_id("person-column").await.len() == 2
+    })
+    .await;
+    assert_eq!(gui.text_of("person-name").await, "Nia Hire");
+    gui.close().await;
+}

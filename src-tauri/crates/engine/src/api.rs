@@ -360,6 +360,10 @@ mod bindings {
         crate::people::PersonEditRequest::export_all(&cfg).unwrap();
         crate::people::PersonEditPreview::export_all(&cfg).unwrap();
         crate::people::PersonEditReport::export_all(&cfg).unwrap();
+        crate::people::OnboardRequest::export_all(&cfg).unwrap();
+        crate::people::OnboardPlan::export_all(&cfg).unwrap();
+        crate::people::OnboardReport::export_all(&cfg).unwrap();
+        crate::people::UsualGroup::export_all(&cfg).unwrap();
         GridColumn::export_all(&cfg).unwrap();
         // The column table itself, as data the window reads (one place for each column).
         let columns = serde_json::to_string_pretty(&grid_columns()).unwrap();

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ipc, toCommandError, type PeopleFilter, type ProviderSummary } from "../../ipc";
 import { queryKeys } from "../../queryKeys";
 import { testIds } from "../../testIds";
@@ -8,6 +8,7 @@ import { ErrorBox } from "../ErrorBox";
 import { FIELD_LABEL, FILTERS, activeWord } from "./words";
 import { PersonView } from "./PersonView";
 import { DriftList } from "./DriftList";
+import { OnboardDialog } from "./OnboardDialog";
 
 type Tab = "list" | "drift";
 
@@ -27,6 +28,8 @@ export function PeopleView({
   const [filter, setFilter] = useState<PeopleFilter>("everyone");
   const [limit, setLimit] = useState(200);
   const [open, setOpen] = useState<string | null>(null);
+  const [onboarding, setOnboarding] = useState(false);
+  const qc = useQueryClient();
   const people = useQuery({
     queryKey: queryKeys.people(text, filter, null, limit),
     queryFn: () => ipc.findPeople({ text, filter, provider: null, offset: 0, limit }),
@@ -58,10 +61,36 @@ export function PeopleView({
             userName, then e-mail. Works offline; sync a provider to bring its people up to date.
           </p>
         </div>
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
+        <div className="actions">
+          <button
+            type="button"
+            className="primary"
+            disabled={workOffline}
+            title={workOffline ? "You are working offline: switch off “Work offline” to create accounts." : undefined}
+            onClick={() => setOnboarding(true)}
+            data-testid={testIds.onboardOpen}
+          >
+            Onboard a new hire…
+          </button>
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </div>
       </header>
+      {onboarding && (
+        <OnboardDialog
+          providers={providers}
+          onClose={() => setOnboarding(false)}
+          onOpenPerson={(key) => {
+            setOnboarding(false);
+            setOpen(key);
+          }}
+          onDone={() => {
+            void qc.invalidateQueries({ queryKey: ["people"] });
+            void qc.invalidateQueries({ queryKey: ["person"] });
+          }}
+        />
+      )}
       {page && page.copies.length > 0 && (
         <p className="muted small" data-testid={testIds.peopleAsOf}>
           {page.copies
