@@ -814,3 +814,60 @@ async fn onboarding_creates_the_new_hire_side_by_side_with_the_departments_group
         1
     );
 }
+
+#[tokio::test]
+async fn make_these_match_the_source_runs_through_the_migration_engine_and_verifies() {
+    let w = world(ProviderKind::Scimmy).await;
+    let desk = &w.desk;
+    let drift = desk.drift(Some("HR"), &[]).unwrap();
+    assert_eq!(drift.people, 1);
+    let person = drift.rows[0].person_id.clone();
+    let plan = desk
+        .plan_make_match(&desk_engine::people::MatchRequest {
+            source: "HR".into(),
+            people: vec![person.clone()],
+        })
+        .unwrap();
+    // Only that person's accounts are touched, through each target's own plan.
+    let idp = plan
+        .plans
+        .iter()
+        .find(|p| p.target == "IdP")
+        .expect("IdP is planned");
+    assert!(!idp.operations.is_empty());
+    let page = desk.person(&person).unwrap();
+    let hr_id = &page
+        .accounts
+        .iter()
+        .find(|a| a.provider == "HR")
+        .unwrap()
+        .id;
+    for p in &plan.plans {
+        assert!(p.operations.iter().all(|o| &o.source_id == hr_id), "{p:?}");
+    }
+    let family = idp
+        .operations
+        .iter()
+        .flat_map(|o| o.changes.iter())
+        .find(|c| c.path.contains("familyName"))
+        .expect("the family name is in the IdP's update");
+    assert_eq!(family.before.as_ref().unwrap(), "Changed-Surname");
+    let report = desk.run_make_match(&plan, &|_| {}).await.unwrap();
+    for (target, run) in &report.runs {
+        assert!(run.failed.is_empty(), "{target}: {:?}", run.failed);
+    }
+    assert!(
+        report.remaining.iter().all(|(_, n)| *n == 0),
+        "{:?}",
+        report.remaining
+    );
+    // Read again from the providers: nobody differs any more.
+    assert_eq!(desk.drift(Some("HR"), &[]).unwrap().people, 0);
+    let users = users_of(&w.idp).await;
+    let id = id_in(&w.idp, &users, &user_name(&w.dir, 5));
+    let live = w.idp.client().get("Users", &id).await.unwrap();
+    assert_eq!(
+        live["name"]["familyName"],
+        w.dir.users[5].resource["name"]["familyName"]
+    );
+}

@@ -13,6 +13,7 @@ pub mod linking;
 pub mod offboard;
 pub mod onboard;
 pub mod page;
+pub mod reconcile;
 pub mod set;
 
 pub use fields::PersonField;
@@ -28,6 +29,7 @@ pub use onboard::{
     UsualGroup,
 };
 pub use page::{AccountColumn, ManagerRef, OpenQuestion, PersonPage, QuestionAccount};
+pub use reconcile::{MatchPlan, MatchReport, MatchRequest};
 pub use set::{
     AccountEditPreview, AccountEditResult, PersonChange, PersonEditOutcome, PersonEditPreview,
     PersonEditReport, PersonEditRequest,
