@@ -69,6 +69,8 @@ const COMMANDS: &[&str] = &[
     "usual_groups",
     "plan_onboard",
     "onboard",
+    "plan_make_match",
+    "run_make_match",
 ];
 
 fn main() {

@@ -125,6 +125,8 @@ pub fn run() {
             commands::people::usual_groups,
             commands::people::plan_onboard,
             commands::people::onboard,
+            commands::people::plan_make_match,
+            commands::people::run_make_match,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -75,6 +75,9 @@ import type { OnboardRequest } from "./bindings/OnboardRequest";
 import type { OnboardPlan } from "./bindings/OnboardPlan";
 import type { OnboardReport } from "./bindings/OnboardReport";
 import type { UsualGroup } from "./bindings/UsualGroup";
+import type { MatchRequest } from "./bindings/MatchRequest";
+import type { MatchPlan } from "./bindings/MatchPlan";
+import type { MatchReport } from "./bindings/MatchReport";
 import type { GroupPick } from "./bindings/GroupPick";
 
 export type {
@@ -150,6 +153,9 @@ export type {
   OnboardPlan,
   OnboardReport,
   UsualGroup,
+  MatchRequest,
+  MatchPlan,
+  MatchReport,
   GroupPick,
 };
 
@@ -304,6 +310,10 @@ export const ipc = {
   usualGroups: (department: string) => call<UsualGroup[]>("usual_groups", { department }),
   planOnboard: (request: OnboardRequest) => call<OnboardPlan>("plan_onboard", { request }),
   onboard: (request: OnboardRequest) => call<OnboardReport>("onboard", { request }),
+  planMakeMatch: (request: MatchRequest) => call<MatchPlan>("plan_make_match", { request }),
+  runMakeMatch: (plan: MatchPlan) => call<MatchReport>("run_make_match", { plan }),
+  onMatchProgress: (handler: (p: RunProgress) => void): Promise<UnlistenFn> =>
+    listen<RunProgress>("match-progress", (e) => handler(e.payload)),
   planOffboard: (request: OffboardRequest) => call<OffboardPlan>("plan_offboard", { request }),
   offboard: (request: OffboardRequest) => call<OffboardReport>("offboard", { request }),
   onOffboardProgress: (handler: (p: OffboardProgress) => void): Promise<UnlistenFn> =>

@@ -4,9 +4,9 @@
 use desk_engine::api::IpcError;
 use desk_engine::people::drift::{DriftFormat, DriftReport};
 use desk_engine::people::{
-    EvidenceFormat, OffboardPlan, OffboardProgress, OffboardReport, OffboardRequest, OnboardPlan,
-    OnboardReport, OnboardRequest, PeoplePage, PeopleQuery, PersonEditPreview, PersonEditReport,
-    PersonEditRequest, PersonPage, UsualGroup,
+    EvidenceFormat, MatchPlan, MatchReport, MatchRequest, OffboardPlan, OffboardProgress,
+    OffboardReport, OffboardRequest, OnboardPlan, OnboardReport, OnboardRequest, PeoplePage,
+    PeopleQuery, PersonEditPreview, PersonEditReport, PersonEditRequest, PersonPage, UsualGroup,
 };
 use desk_engine::Desk;
 use tauri::{Emitter, State};
@@ -193,4 +193,29 @@ pub async fn onboard(
 ) -> Result<OnboardReport, IpcError> {
     let desk = state.desk()?;
     guarded(async move { desk.onboard(&request).await }).await
+}
+
+#[tauri::command]
+pub fn plan_make_match(
+    state: State<'_, DeskState>,
+    request: MatchRequest,
+) -> Result<MatchPlan, IpcError> {
+    caught(|| state.desk()?.plan_make_match(&request).map_err(ipc))
+}
+
+/// Runs a reviewed "make these match", with `match-progress` events.
+#[tauri::command]
+pub async fn run_make_match(
+    app: tauri::AppHandle,
+    state: State<'_, DeskState>,
+    plan: MatchPlan,
+) -> Result<MatchReport, IpcError> {
+    let desk = state.desk()?;
+    guarded(async move {
+        desk.run_make_match(&plan, &move |p| {
+            let _ = app.emit("match-progress", p);
+        })
+        .await
+    })
+    .await
 }

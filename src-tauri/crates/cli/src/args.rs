@@ -164,6 +164,16 @@ pub(crate) enum Command {
         /// Compare with this provider's values (by default the source of truth, when set).
         #[arg(long)]
         source: Option<String>,
+        /// Bring the accounts that differ to the source's values, through the migration engine
+        /// (a plan per provider, shown first; run journaled; verified by reading both sides
+        /// again; exit 8 while differences remain).
+        #[arg(long)]
+        make_match: bool,
+        /// With --make-match: only these people (person ids from `drift`, comma-separated).
+        #[arg(long, requires = "make_match")]
+        people: Vec<String>,
+        #[arg(long, requires = "make_match")]
+        yes: bool,
     },
     /// What changed between two snapshots (by default the two newest).
     Diff {

@@ -68,7 +68,17 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             groups,
             yes,
         } => commands::people::onboard(providers, values, groups, yes, cli.format),
-        Command::Drift { source } => commands::people::drift(source, cli.format),
+        Command::Drift {
+            source,
+            make_match: false,
+            ..
+        } => commands::people::drift(source, cli.format),
+        Command::Drift {
+            source,
+            people,
+            yes,
+            ..
+        } => commands::people::make_match(source, people, yes),
         Command::Diff { name, from, to } => commands::read::diff(name, from, to, cli.format),
         Command::Wipe { provider, yes } => commands::offline::wipe(provider, yes, cli.format),
         Command::Retention {

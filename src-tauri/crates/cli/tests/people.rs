@@ -158,6 +158,18 @@ async fn find_show_drift_and_offboard_a_person_everywhere_with_evidence() {
     );
     assert!(lines.next().is_none(), "{csv}");
 
+    // drift --make-match: the identity provider brought to HR's value, verified.
+    let out = cli(d, &["drift", "--make-match", "--yes"], &[]);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("HR -> IdP: 1 operations"), "{said}");
+    assert!(
+        said.contains("IdP: 1 done, 0 failed, 0 still differ"),
+        "{said}"
+    );
+    let csv = ok(cli(d, &["drift", "--format", "csv"], &[]));
+    assert_eq!(csv.lines().count(), 1, "only the header is left: {csv}");
+
     // offboard: without --yes and no terminal, nothing happens (exit 2).
     let refused = cli(d, &["offboard", &who], &[]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));

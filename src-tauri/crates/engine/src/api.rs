@@ -364,6 +364,9 @@ mod bindings {
         crate::people::OnboardPlan::export_all(&cfg).unwrap();
         crate::people::OnboardReport::export_all(&cfg).unwrap();
         crate::people::UsualGroup::export_all(&cfg).unwrap();
+        crate::people::MatchRequest::export_all(&cfg).unwrap();
+        crate::people::MatchPlan::export_all(&cfg).unwrap();
+        crate::people::MatchReport::export_all(&cfg).unwrap();
         GridColumn::export_all(&cfg).unwrap();
         // The column table itself, as data the window reads (one place for each column).
         let columns = serde_json::to_string_pretty(&grid_columns()).unwrap();

@@ -1,15 +1,19 @@
 import { useState } from "react";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ipc, toCommandError, type DriftFormat, type ProviderSummary } from "../../ipc";
 import { queryKeys } from "../../queryKeys";
 import { testIds } from "../../testIds";
 import { ErrorBox } from "../ErrorBox";
 import { FIELD_LABEL } from "./words";
+import { MakeMatchDialog } from "./MakeMatchDialog";
 
 /** Everyone whose accounts disagree, attribute by attribute, with each provider's value. */
 export function DriftList({ providers, onOpen }: { providers: ProviderSummary[]; onOpen: (person: string) => void }) {
   const initial = providers.find((p) => p.sourceOfTruth)?.name ?? "";
   const [source, setSource] = useState(initial);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [matching, setMatching] = useState(false);
+  const qc = useQueryClient();
   const drift = useQuery({
     queryKey: queryKeys.drift(source || null),
     queryFn: () => ipc.driftReport(source || null),
@@ -21,7 +25,13 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
       <div className="toolbar">
         <label className="inline">
           Compare with
-          <select value={source} onChange={(e) => setSource(e.target.value)}>
+          <select
+            value={source}
+            onChange={(e) => {
+              setSource(e.target.value);
+              setPicked([]);
+            }}
+          >
             <option value="">every provider</option>
             {providers.map((p) => (
               <option key={p.name} value={p.name}>
@@ -31,6 +41,20 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
             ))}
           </select>
         </label>
+        <button
+          type="button"
+          className="primary"
+          disabled={!source || picked.length === 0}
+          title={
+            source
+              ? "Bring the chosen people's accounts to what this provider holds"
+              : "Choose the provider to compare with first: its values win"
+          }
+          onClick={() => setMatching(true)}
+          data-testid={testIds.makeMatchOpen}
+        >
+          Make {picked.length || ""} match {source || "the source"}…
+        </button>
         <button
           type="button"
           disabled={!r || r.rows.length === 0 || save.isPending}
@@ -75,6 +99,14 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
           <table className="grid">
             <thead>
               <tr>
+                <th>
+                  <input
+                    type="checkbox"
+                    aria-label="Choose everyone listed"
+                    checked={r.rows.length > 0 && r.rows.every((row) => picked.includes(row.personId))}
+                    onChange={(e) => setPicked(e.target.checked ? [...new Set(r.rows.map((row) => row.personId))] : [])}
+                  />
+                </th>
                 <th>Person</th>
                 <th>Attribute</th>
                 {r.providers.map((p) => (
@@ -97,6 +129,19 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
                   }}
                   data-testid={testIds.driftRow}
                 >
+                  <td onClick={(e) => e.stopPropagation()}>
+                    <input
+                      type="checkbox"
+                      aria-label={`Choose ${row.name}`}
+                      checked={picked.includes(row.personId)}
+                      onChange={(e) =>
+                        setPicked((p) =>
+                          e.target.checked ? [...p, row.personId] : p.filter((x) => x !== row.personId),
+                        )
+                      }
+                      data-testid={testIds.driftPick}
+                    />
+                  </td>
                   <td>{row.name}</td>
                   <td>{FIELD_LABEL[row.field]}</td>
                   {row.values.map((v, i) => (
@@ -114,6 +159,19 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
             </tbody>
           </table>
         </>
+      )}
+      {matching && (
+        <MakeMatchDialog
+          source={source}
+          people={picked}
+          onClose={() => setMatching(false)}
+          onDone={() => {
+            setPicked([]);
+            void qc.invalidateQueries({ queryKey: ["drift"] });
+            void qc.invalidateQueries({ queryKey: ["people"] });
+            void qc.invalidateQueries({ queryKey: ["person"] });
+          }}
+        />
       )}
     </div>
   );

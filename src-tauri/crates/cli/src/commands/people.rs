@@ -530,3 +530,82 @@ pub(crate) fn onboard(
         ))
     }
 }
+
+pub(crate) fn make_match(
+    source: Option<String>,
+    people: Vec<String>,
+    yes: bool,
+) -> Result<(), DeskError> {
+    use desk_engine::people::MatchRequest;
+    let desk = open()?;
+    let report = desk.drift(source.as_deref(), &[])?;
+    let Some(source) = report.source.clone() else {
+        return Err(DeskError::InvalidInput(
+            "Say which provider's values win: --source NAME (or make one the source of truth \
+             with `person source NAME`)."
+                .into(),
+        ));
+    };
+    let mut chosen = split_list(&people);
+    if chosen.is_empty() {
+        chosen = report.rows.iter().map(|r| r.person_id.clone()).collect();
+        chosen.dedup();
+    }
+    if chosen.is_empty() {
+        eprintln!("Nobody differs from {source}.");
+        return Ok(());
+    }
+    let plan = desk.plan_make_match(&MatchRequest {
+        source: source.clone(),
+        people: chosen,
+    })?;
+    for p in &plan.plans {
+        eprintln!(
+            "{} -> {}: {} operations",
+            p.source,
+            p.target,
+            p.operations.len()
+        );
+        for o in &p.operations {
+            let paths: Vec<&str> = o.changes.iter().map(|c| c.path.as_str()).collect();
+            eprintln!("  {} {}  {}", o.op, o.label, paths.join(", "));
+        }
+        for w in &p.warnings {
+            eprintln!("  note: {w}");
+        }
+    }
+    for l in &plan.left_out {
+        eprintln!("left out: {l}");
+    }
+    if plan.plans.is_empty() {
+        eprintln!("Nothing to send.");
+        return Ok(());
+    }
+    if !yes && !confirm("Send these changes?")? {
+        return Err(DeskError::Cancelled);
+    }
+    let done = runtime()?.block_on(desk.run_make_match(&plan, &|_| {}))?;
+    let mut left = 0;
+    for (target, run) in &done.runs {
+        let remaining = done
+            .remaining
+            .iter()
+            .find(|(t, _)| t == target)
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+        left += remaining + u32::try_from(run.failed.len()).unwrap_or(u32::MAX);
+        println!(
+            "{target}: {} done, {} failed, {remaining} still differ after reading both sides again",
+            run.done,
+            run.failed.len()
+        );
+    }
+    if left == 0 {
+        Ok(())
+    } else {
+        Err(DeskError::Unfinished(format!(
+            "{left} accounts still differ from {source}: see above (`migrate report` has each \
+             run's journal)."
+        )))
+    }
+}
