@@ -105,8 +105,8 @@ export function OfflineDataDialog({ providers, onClose }: { providers: ProviderS
       )}
       <h3>Wipe offline data</h3>
       <p className="muted small">
-        Removes copies, audit entries and migration journals from this computer for good. The providers stay configured;
-        their directories are read again at the next sync.
+        Removes copies, audit entries and journals (migrations, offboardings with their evidence, onboardings) from this
+        computer for good. The providers stay configured; their directories are read again at the next sync.
       </p>
       <div className="row">
         <select

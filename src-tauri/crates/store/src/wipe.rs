@@ -1,5 +1,6 @@
 //! Removing directory data for good: copies older than the person keeps them, and a wipe of
-//! copies, audit entries and migration journals (of one provider or all) on request. Deleted
+//! copies, audit entries and journals (migrations; offboardings and onboardings with their
+//! evidence), of one provider or all, on request. Deleted
 //! contents are overwritten, not left in free pages, and a wipe ends with VACUUM.
 
 use rusqlite::params;
@@ -14,7 +15,8 @@ pub struct WipeCounts {
     /// Users and groups in those copies.
     pub records: i64,
     pub audit_entries: i64,
-    /// Migration journals (runs) from or to the provider.
+    /// Migration journals (runs) from or to the provider, and journals of runs across a
+    /// person's accounts (offboarding, onboarding, with their evidence) that touched it.
     pub migrations: i64,
 }
 
@@ -23,6 +25,8 @@ const SNAPSHOTS: &str =
     "FROM snapshots WHERE ?1 IS NULL OR provider_id = (SELECT id FROM providers WHERE name = ?1)";
 const AUDIT: &str = "FROM audit_log WHERE ?1 IS NULL OR provider = ?1";
 const MIGRATIONS: &str = "FROM migrations WHERE ?1 IS NULL OR source = ?1 OR target = ?1";
+const PERSON_RUNS: &str = "FROM person_runs WHERE ?1 IS NULL \
+     OR id IN (SELECT run_id FROM person_run_steps WHERE provider = ?1)";
 
 impl Database {
     /// Deletes the copies of a provider finished before `cutoff` (RFC 3339), keeping its newest
@@ -53,7 +57,8 @@ impl Database {
                 "SELECT coalesce(sum(users + groups), 0) {SNAPSHOTS}"
             ))?,
             audit_entries: count(format!("SELECT count(*) {AUDIT}"))?,
-            migrations: count(format!("SELECT count(*) {MIGRATIONS}"))?,
+            migrations: count(format!("SELECT count(*) {MIGRATIONS}"))?
+                + count(format!("SELECT count(*) {PERSON_RUNS}"))?,
         })
     }
 
@@ -64,7 +69,7 @@ impl Database {
         let counts = self.wipe_counts(provider)?;
         self.securely(|db| {
             let tx = db.conn.unchecked_transaction()?;
-            for from in [SNAPSHOTS, AUDIT, MIGRATIONS] {
+            for from in [SNAPSHOTS, AUDIT, MIGRATIONS, PERSON_RUNS] {
                 tx.execute(&format!("DELETE {from}"), [provider])?;
             }
             tx.commit()?;
@@ -128,7 +133,24 @@ mod tests {
             (a.copies, a.records, a.audit_entries, a.migrations),
             (2, 2, 1, 0)
         );
+        // An offboarding that touched A (and B) is a journal of A's too; one of B's only is not.
+        let both = db
+            .start_person_run(
+                "offboard",
+                "p-1",
+                "Ada",
+                "{}",
+                &[("A", "u", "{}".into()), ("B", "u", "{}".into())],
+            )
+            .unwrap();
+        let b_only = db
+            .start_person_run("offboard", "p-2", "Bo", "{}", &[("B", "u", "{}".into())])
+            .unwrap();
+        let a = db.wipe_counts(Some("A")).unwrap();
+        assert_eq!(a.migrations, 1);
         assert_eq!(db.wipe(Some("A")).unwrap(), a);
+        assert!(db.person_run(both).unwrap().is_none());
+        assert!(db.person_run(b_only).unwrap().is_some());
         assert_eq!(db.wipe_counts(Some("A")).unwrap().copies, 0);
         assert!(db.latest_snapshot(ids[0]).unwrap().is_none());
         assert!(

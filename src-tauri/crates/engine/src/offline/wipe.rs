@@ -54,7 +54,7 @@ impl WipeSummary {
             count(copies, "offline copy", "offline copies"),
             count(records, "user or group", "users and groups"),
             count(audit_entries, "audit entry", "audit entries"),
-            count(migrations, "migration journal", "migration journals"),
+            count(migrations, "journal", "journals"),
         );
         Self {
             provider: provider.map(str::to_string),
@@ -138,7 +138,7 @@ mod tests {
         );
         assert_eq!(
             s.words,
-            "3 offline copies (12,345 users and groups), 1 audit entry and 0 migration journals \
+            "3 offline copies (12,345 users and groups), 1 audit entry and 0 journals \
              of \"HR\""
         );
     }
