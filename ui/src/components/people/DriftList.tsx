@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ipc, toCommandError, type DriftFormat, type ProviderSummary } from "../../ipc";
+import { ipc, toCommandError, type DriftFormat, type PersonField, type ProviderSummary } from "../../ipc";
 import { queryKeys } from "../../queryKeys";
 import { testIds } from "../../testIds";
 import { ErrorBox } from "../ErrorBox";
@@ -12,6 +12,7 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
   const initial = providers.find((p) => p.sourceOfTruth)?.name ?? "";
   const [source, setSource] = useState(initial);
   const [picked, setPicked] = useState<string[]>([]);
+  const [field, setField] = useState<PersonField | "">("");
   const [matching, setMatching] = useState(false);
   const qc = useQueryClient();
   const drift = useQuery({
@@ -20,6 +21,7 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
   });
   const save = useMutation({ mutationFn: (f: DriftFormat) => ipc.saveDrift(source || null, f) });
   const r = drift.data;
+  const rows = r ? r.rows.filter((row) => field === "" || row.field === field) : [];
   return (
     <div className="tab-body">
       <div className="toolbar">
@@ -37,6 +39,17 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
               <option key={p.name} value={p.name}>
                 {p.name}
                 {p.sourceOfTruth ? " (source of truth)" : ""}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          Attribute
+          <select value={field} onChange={(e) => setField(e.target.value as PersonField | "")}>
+            <option value="">any</option>
+            {(Object.keys(FIELD_LABEL) as PersonField[]).map((f) => (
+              <option key={f} value={f}>
+                {FIELD_LABEL[f]}
               </option>
             ))}
           </select>
@@ -103,8 +116,8 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
                   <input
                     type="checkbox"
                     aria-label="Choose everyone listed"
-                    checked={r.rows.length > 0 && r.rows.every((row) => picked.includes(row.personId))}
-                    onChange={(e) => setPicked(e.target.checked ? [...new Set(r.rows.map((row) => row.personId))] : [])}
+                    checked={rows.length > 0 && rows.every((row) => picked.includes(row.personId))}
+                    onChange={(e) => setPicked(e.target.checked ? [...new Set(rows.map((row) => row.personId))] : [])}
                   />
                 </th>
                 <th>Person</th>
@@ -118,7 +131,7 @@ export function DriftList({ providers, onOpen }: { providers: ProviderSummary[];
               </tr>
             </thead>
             <tbody>
-              {r.rows.map((row) => (
+              {rows.map((row) => (
                 <tr
                   key={`${row.personId}-${row.field}`}
                   className="clickable"

@@ -198,6 +198,19 @@ export function PersonEditDialog({
                       ? "changed meanwhile, not saved"
                       : "NOT saved"}
                 {a.message && <span className="muted"> — {a.message}</span>}
+                {!report.undo && a.outcome === "saved" && (
+                  <>
+                    {" "}
+                    <button
+                      type="button"
+                      className="link"
+                      disabled={undo.isPending}
+                      onClick={() => undo.mutate({ ...report, accounts: [a] })}
+                    >
+                      Undo in {a.provider}
+                    </button>
+                  </>
+                )}
               </li>
             ))}
           </ul>
