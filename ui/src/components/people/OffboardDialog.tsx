@@ -16,6 +16,7 @@ import { Modal } from "../Modal";
 import { ErrorBox } from "../ErrorBox";
 import { ProgressBar } from "../ProgressBar";
 import { EvidencePrint } from "./EvidencePrint";
+import { ProviderChecks } from "./ProviderChecks";
 
 /** Offboard a person everywhere: choose the providers and what happens, review every account it
  * touches, run with progress per provider, then keep the evidence. */
@@ -60,31 +61,29 @@ export function OffboardDialog({
     mutationFn: (format: EvidenceFormat) => ipc.saveEvidence(run.data!.evidence.runId, format),
   });
   const report = run.data;
-  const toggle = (provider: string) =>
-    setChosen((c) => (c.includes(provider) ? c.filter((x) => x !== provider) : [...c, provider]));
   const accounts = plan.data?.accounts ?? [];
 
   return (
     <Modal title={`Offboard ${person.name}`} testId={testIds.offboardDialog} wide onClose={onClose}>
       {!report && !run.isPending && (
         <>
-          <fieldset className="plain">
-            <legend>Accounts</legend>
-            {person.accounts.map((a) => (
-              <label key={a.provider} className="check">
-                <input
-                  type="checkbox"
-                  checked={chosen.includes(a.provider)}
-                  onChange={() => toggle(a.provider)}
-                  data-testid={testIds.offboardProvider}
-                />
-                {a.provider}: {a.userName ?? a.id}{" "}
-                <span className="muted">
-                  ({a.active === false ? "inactive already" : a.active === true ? "active" : "no active flag"})
-                </span>
-              </label>
-            ))}
-          </fieldset>
+          <ProviderChecks
+            legend="Accounts"
+            items={person.accounts.map((a) => ({
+              provider: a.provider,
+              label: (
+                <>
+                  {a.provider}: {a.userName ?? a.id}{" "}
+                  <span className="muted">
+                    ({a.active === false ? "inactive already" : a.active === true ? "active" : "no active flag"})
+                  </span>
+                </>
+              ),
+            }))}
+            chosen={chosen}
+            onChange={setChosen}
+            testId={testIds.offboardProvider}
+          />
           <fieldset className="plain">
             <legend>What happens</legend>
             <label className="check">

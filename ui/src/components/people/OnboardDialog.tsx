@@ -12,6 +12,7 @@ import {
 import { testIds } from "../../testIds";
 import { Modal } from "../Modal";
 import { ErrorBox } from "../ErrorBox";
+import { ProviderChecks } from "./ProviderChecks";
 
 const FIELDS: { attribute: string; label: string; hint?: string }[] = [
   { attribute: "givenName", label: "Given name" },
@@ -90,25 +91,16 @@ export function OnboardDialog({
               </label>
             ))}
           </div>
-          <fieldset className="plain">
-            <legend>Create the account in</legend>
-            {synced.length === 0 && (
-              <p className="muted">Sync a provider first: accounts are checked against its copy.</p>
-            )}
-            {synced.map((p) => (
-              <label key={p.name} className="check">
-                <input
-                  type="checkbox"
-                  checked={chosen.includes(p.name)}
-                  onChange={() =>
-                    setChosen((c) => (c.includes(p.name) ? c.filter((x) => x !== p.name) : [...c, p.name]))
-                  }
-                  data-testid={testIds.onboardProvider}
-                />
-                {p.name}
-              </label>
-            ))}
-          </fieldset>
+          {synced.length === 0 && (
+            <p className="muted">Sync a provider first: accounts are checked against its copy.</p>
+          )}
+          <ProviderChecks
+            legend="Create the account in"
+            items={synced.map((p) => ({ provider: p.name, label: p.name }))}
+            chosen={chosen}
+            onChange={setChosen}
+            testId={testIds.onboardProvider}
+          />
           <fieldset className="plain">
             <legend>Groups</legend>
             <button

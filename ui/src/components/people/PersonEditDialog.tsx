@@ -12,6 +12,7 @@ import { testIds } from "../../testIds";
 import { Modal } from "../Modal";
 import { ErrorBox } from "../ErrorBox";
 import { attributeLabel } from "../../format";
+import { ProviderChecks } from "./ProviderChecks";
 
 /** The fields one edit can change everywhere, with their value in an account. */
 const FIELDS: { attribute: string; label: string; of: (a: PersonPage["accounts"][number]) => string }[] = [
@@ -93,22 +94,16 @@ export function PersonEditDialog({
               </label>
             ))}
           </div>
-          <fieldset className="plain">
-            <legend>In</legend>
-            {person.accounts.map((a) => (
-              <label key={a.provider} className="check">
-                <input
-                  type="checkbox"
-                  checked={chosen.includes(a.provider)}
-                  onChange={() =>
-                    setChosen((c) => (c.includes(a.provider) ? c.filter((x) => x !== a.provider) : [...c, a.provider]))
-                  }
-                  data-testid={testIds.personEditProvider}
-                />
-                {a.provider}: {a.userName ?? a.id}
-              </label>
-            ))}
-          </fieldset>
+          <ProviderChecks
+            legend="In"
+            items={person.accounts.map((a) => ({
+              provider: a.provider,
+              label: `${a.provider}: ${a.userName ?? a.id}`,
+            }))}
+            chosen={chosen}
+            onChange={setChosen}
+            testId={testIds.personEditProvider}
+          />
           {preview.isError && (
             <ErrorBox error={toCommandError(preview.error)} title="The change could not be prepared" />
           )}
