@@ -10,6 +10,30 @@ use fantoccini::Locator;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+/// The providers started and seeded with `dir` (changed per provider by `change`), and the
+/// window with each added and synced.
+async fn providers_and_window(
+    dir: &desk_reference::sample::SampleDirectory,
+    providers: &[(&'static str, ProviderKind)],
+    change: impl Fn(&str, &mut desk_reference::sample::SampleDirectory),
+) -> (Vec<(&'static str, ReferenceServer)>, Gui) {
+    let mut servers = Vec::new();
+    for &(name, kind) in providers {
+        let server = ReferenceServer::start(kind).await.unwrap();
+        let mut d = dir.clone();
+        change(name, &mut d);
+        desk_reference::seed::seed(&server.client(), &d, |_, _| {})
+            .await
+            .unwrap();
+        servers.push((name, server));
+    }
+    let gui = Gui::start().await;
+    for (name, server) in &servers {
+        gui.add_and_sync(name, server).await;
+    }
+    (servers, gui)
+}
+
 #[tokio::test]
 async fn find_compare_and_offboard_a_person_everywhere_in_the_window() {
     let _one_at_a_time = GUI_LOCK.lock().await;
@@ -23,27 +47,21 @@ async fn find_compare_and_offboard_a_person_everywhere_in_the_window() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut servers = Vec::new();
-    for (name, kind) in [
-        ("App", ProviderKind::Scimmy),
-        ("HR", ProviderKind::Scim2Server),
-        ("IdP", ProviderKind::Scim2Server),
-    ] {
-        let server = ReferenceServer::start(kind).await.unwrap();
-        let mut d = dir.clone();
-        if name == "IdP" {
-            // The person married: the identity provider has the new name, HR not yet.
-            d.users[who].resource["name"]["familyName"] = json!("Okafor-Newname");
-        }
-        desk_reference::seed::seed(&server.client(), &d, |_, _| {})
-            .await
-            .unwrap();
-        servers.push((name, server));
-    }
-    let gui = Gui::start().await;
-    for (name, server) in &servers {
-        gui.add_and_sync(name, server).await;
-    }
+    let (servers, gui) = providers_and_window(
+        &dir,
+        &[
+            ("App", ProviderKind::Scimmy),
+            ("HR", ProviderKind::Scim2Server),
+            ("IdP", ProviderKind::Scim2Server),
+        ],
+        |name, d| {
+            if name == "IdP" {
+                // The person married: the identity provider has the new name, HR not yet.
+                d.users[who].resource["name"]["familyName"] = json!("Okafor-Newname");
+            }
+        },
+    )
+    .await;
 
     // Everyone, linked across the three.
     gui.click("open-people").await;
@@ -355,21 +373,15 @@ async fn onboard_a_new_hire_with_the_departments_groups_in_the_window() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut servers = Vec::new();
-    for (name, kind) in [
-        ("App", ProviderKind::Scimmy),
-        ("HR", ProviderKind::Scim2Server),
-    ] {
-        let server = ReferenceServer::start(kind).await.unwrap();
-        desk_reference::seed::seed(&server.client(), &dir, |_, _| {})
-            .await
-            .unwrap();
-        servers.push((name, server));
-    }
-    let gui = Gui::start().await;
-    for (name, server) in &servers {
-        gui.add_and_sync(name, server).await;
-    }
+    let (servers, gui) = providers_and_window(
+        &dir,
+        &[
+            ("App", ProviderKind::Scimmy),
+            ("HR", ProviderKind::Scim2Server),
+        ],
+        |_, _| {},
+    )
+    .await;
     gui.click("open-people").await;
     gui.click("onboard-open").await;
     for (attribute, value) in [

@@ -55,6 +55,31 @@ async fn seed(server: &ReferenceServer, dir: &SampleDirectory, change: impl Fn(&
         .unwrap();
 }
 
+/// Reference servers of these kinds, each seeded with `dir`.
+async fn seeded(dir: &SampleDirectory, kinds: &[ProviderKind]) -> Vec<ReferenceServer> {
+    let mut out = Vec::new();
+    for &kind in kinds {
+        let s = ReferenceServer::start(kind).await.unwrap();
+        seed(&s, dir, |_| {}).await;
+        out.push(s);
+    }
+    out
+}
+
+/// A proxy in front of `base` that answers every PATCH with 501 (a provider that advertises
+/// PATCH and refuses it).
+async fn refusing_patch(base: &str) -> Proxy {
+    let proxy = Proxy::start(base).await;
+    proxy.set(|_, method, _| {
+        if method == "PATCH" {
+            Fault::Status(501, None)
+        } else {
+            Fault::Pass
+        }
+    });
+    proxy
+}
+
 /// The three providers, seeded with the same people (the app with no externalIds, person 5
 /// with another family name in the identity provider, person 6 with another userName in the
 /// app), and a new hire in the HR directory who was given person 7's old address.
@@ -345,26 +370,18 @@ async fn people_are_linked_across_three_providers_compared_and_offboarded_with_e
 #[tokio::test]
 async fn offboarding_through_a_provider_refusing_patch_and_one_keeping_no_active() {
     let dir = generate(32, 15, 3);
-    let hr = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    let strict = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    let lossy = ReferenceServer::start(ProviderKind::Embedded)
-        .await
-        .unwrap();
-    for s in [&hr, &strict, &lossy] {
-        seed(s, &dir, |_| {}).await;
-    }
-    let no_patch = Proxy::start(strict.base_url()).await;
-    no_patch.set(|_, method, _| {
-        if method == "PATCH" {
-            Fault::Status(501, None)
-        } else {
-            Fault::Pass
-        }
-    });
+    let [hr, strict, lossy]: [ReferenceServer; 3] = seeded(
+        &dir,
+        &[
+            ProviderKind::Scim2Server,
+            ProviderKind::Scim2Server,
+            ProviderKind::Embedded,
+        ],
+    )
+    .await
+    .try_into()
+    .unwrap_or_else(|_| unreachable!());
+    let no_patch = refusing_patch(strict.base_url()).await;
     let no_active = Proxy::start(lossy.base_url()).await;
     no_active.set(|_, _, _| Fault::DropsAttributes(&["active"]));
     let data = tempfile::tempdir().unwrap();
@@ -536,24 +553,18 @@ async fn an_offboarding_killed_midway_resumes_and_sends_nothing_twice() {
 #[tokio::test]
 async fn one_edit_everywhere_reviewed_per_provider_saved_side_by_side_and_undone() {
     let dir = generate(34, 15, 2);
-    let hr = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    let strict = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    let app = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
-    for s in [&hr, &strict, &app] {
-        seed(s, &dir, |_| {}).await;
-    }
-    let no_patch = Proxy::start(strict.base_url()).await;
-    no_patch.set(|_, method, _| {
-        if method == "PATCH" {
-            Fault::Status(501, None)
-        } else {
-            Fault::Pass
-        }
-    });
+    let [hr, strict, app]: [ReferenceServer; 3] = seeded(
+        &dir,
+        &[
+            ProviderKind::Scim2Server,
+            ProviderKind::Scim2Server,
+            ProviderKind::Scimmy,
+        ],
+    )
+    .await
+    .try_into()
+    .unwrap_or_else(|_| unreachable!());
+    let no_patch = refusing_patch(strict.base_url()).await;
     let data = tempfile::tempdir().unwrap();
     let desk = desk_e2e::desk_at(data.path());
     desk_e2e::add_synced(&desk, "HR", hr.base_url(), &hr).await;

@@ -101,7 +101,7 @@ export function Sidebar(p: Props) {
           data-testid={testIds.openPeople}
         >
           <span className="provider-name">People</span>
-          <span className="provider-url">one person across every provider</span>
+          <span className="provider-note">one person across every provider</span>
         </button>
       )}
       {p.providers.length > 0 && (
