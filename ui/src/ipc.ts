@@ -60,7 +60,7 @@ import type { DriftFormat } from "./bindings/DriftFormat";
 import type { OffboardRequest } from "./bindings/OffboardRequest";
 import type { OffboardPlan } from "./bindings/OffboardPlan";
 import type { OffboardReport } from "./bindings/OffboardReport";
-import type { OffboardProgress } from "./bindings/OffboardProgress";
+import type { PersonRunProgress } from "./bindings/PersonRunProgress";
 import type { OffboardEvidence } from "./bindings/OffboardEvidence";
 import type { AccountEvidence } from "./bindings/AccountEvidence";
 import type { StepEvidence } from "./bindings/StepEvidence";
@@ -138,7 +138,7 @@ export type {
   OffboardRequest,
   OffboardPlan,
   OffboardReport,
-  OffboardProgress,
+  PersonRunProgress,
   OffboardEvidence,
   AccountEvidence,
   StepEvidence,
@@ -310,14 +310,16 @@ export const ipc = {
   usualGroups: (department: string) => call<UsualGroup[]>("usual_groups", { department }),
   planOnboard: (request: OnboardRequest) => call<OnboardPlan>("plan_onboard", { request }),
   onboard: (request: OnboardRequest) => call<OnboardReport>("onboard", { request }),
+  onOnboardProgress: (handler: (p: PersonRunProgress) => void): Promise<UnlistenFn> =>
+    listen<PersonRunProgress>("onboard-progress", (e) => handler(e.payload)),
   planMakeMatch: (request: MatchRequest) => call<MatchPlan>("plan_make_match", { request }),
   runMakeMatch: (plan: MatchPlan) => call<MatchReport>("run_make_match", { plan }),
   onMatchProgress: (handler: (p: RunProgress) => void): Promise<UnlistenFn> =>
     listen<RunProgress>("match-progress", (e) => handler(e.payload)),
   planOffboard: (request: OffboardRequest) => call<OffboardPlan>("plan_offboard", { request }),
   offboard: (request: OffboardRequest) => call<OffboardReport>("offboard", { request }),
-  onOffboardProgress: (handler: (p: OffboardProgress) => void): Promise<UnlistenFn> =>
-    listen<OffboardProgress>("offboard-progress", (e) => handler(e.payload)),
+  onOffboardProgress: (handler: (p: PersonRunProgress) => void): Promise<UnlistenFn> =>
+    listen<PersonRunProgress>("offboard-progress", (e) => handler(e.payload)),
   /** Asks where to save (the system's dialog) and writes the evidence; null when cancelled. */
   saveEvidence: (runId: number, format: EvidenceFormat) => call<string | null>("save_evidence", { runId, format }),
   /** Encrypting a plain offline copy left by an earlier version, at the first start. */

@@ -4,9 +4,10 @@
 use desk_engine::api::IpcError;
 use desk_engine::people::drift::{DriftFormat, DriftReport};
 use desk_engine::people::{
-    EvidenceFormat, MatchPlan, MatchReport, MatchRequest, OffboardPlan, OffboardProgress,
-    OffboardReport, OffboardRequest, OnboardPlan, OnboardReport, OnboardRequest, PeoplePage,
-    PeopleQuery, PersonEditPreview, PersonEditReport, PersonEditRequest, PersonPage, UsualGroup,
+    EvidenceFormat, MatchPlan, MatchReport, MatchRequest, OffboardPlan, OffboardReport,
+    OffboardRequest, OnboardPlan, OnboardReport, OnboardRequest, PeoplePage, PeopleQuery,
+    PersonEditPreview, PersonEditReport, PersonEditRequest, PersonPage, PersonRunProgress,
+    UsualGroup,
 };
 use desk_engine::Desk;
 use tauri::{Emitter, State};
@@ -111,7 +112,7 @@ pub async fn offboard(
 ) -> Result<OffboardReport, IpcError> {
     let desk = state.desk()?;
     guarded(async move {
-        desk.offboard(&request, &move |p: OffboardProgress| {
+        desk.offboard(&request, &move |p: PersonRunProgress| {
             let _ = app.emit("offboard-progress", p);
         })
         .await
@@ -186,13 +187,21 @@ pub fn plan_onboard(
     caught(|| state.desk()?.plan_onboard(&request).map_err(ipc))
 }
 
+/// Onboards a new hire, with `onboard-progress` events per provider.
 #[tauri::command]
 pub async fn onboard(
+    app: tauri::AppHandle,
     state: State<'_, DeskState>,
     request: OnboardRequest,
 ) -> Result<OnboardReport, IpcError> {
     let desk = state.desk()?;
-    guarded(async move { desk.onboard(&request).await }).await
+    guarded(async move {
+        desk.onboard(&request, &move |p: PersonRunProgress| {
+            let _ = app.emit("onboard-progress", p);
+        })
+        .await
+    })
+    .await
 }
 
 #[tauri::command]

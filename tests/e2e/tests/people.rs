@@ -723,7 +723,7 @@ async fn onboarding_creates_the_new_hire_side_by_side_with_the_departments_group
         "{}",
         plan.summary
     );
-    let report = desk.onboard(&req).await.unwrap();
+    let report = desk.onboard(&req, &|_| {}).await.unwrap();
     let by = |p: &str| {
         report
             .accounts
@@ -769,7 +769,7 @@ async fn onboarding_creates_the_new_hire_side_by_side_with_the_departments_group
         .iter()
         .filter(|a| a.provider != "Payroll")
         .all(|a| a.blocked.is_some()));
-    let second = desk.onboard(&again).await.unwrap();
+    let second = desk.onboard(&again, &|_| {}).await.unwrap();
     let payroll = second
         .accounts
         .iter()
@@ -813,7 +813,7 @@ async fn onboarding_creates_the_new_hire_side_by_side_with_the_departments_group
         .create("Users", &plan.accounts[0].record)
         .await
         .unwrap();
-    let resumed = desk.onboard(&kill).await.unwrap();
+    let resumed = desk.onboard(&kill, &|_| {}).await.unwrap();
     assert!(resumed.resumed);
     assert!(resumed.accounts[0].created, "{resumed:#?}");
     assert_eq!(

@@ -355,7 +355,7 @@ mod bindings {
         crate::people::OffboardRequest::export_all(&cfg).unwrap();
         crate::people::OffboardPlan::export_all(&cfg).unwrap();
         crate::people::OffboardReport::export_all(&cfg).unwrap();
-        crate::people::OffboardProgress::export_all(&cfg).unwrap();
+        crate::people::PersonRunProgress::export_all(&cfg).unwrap();
         crate::people::EvidenceFormat::export_all(&cfg).unwrap();
         crate::people::PersonEditRequest::export_all(&cfg).unwrap();
         crate::people::PersonEditPreview::export_all(&cfg).unwrap();

@@ -4,7 +4,7 @@ import {
   ipc,
   toCommandError,
   type EvidenceFormat,
-  type OffboardProgress,
+  type PersonRunProgress,
   type OffboardRequest,
   type PersonPage,
   type ProviderSummary,
@@ -33,7 +33,7 @@ export function OffboardDialog({
   const [chosen, setChosen] = useState<string[]>(person.accounts.map((a) => a.provider));
   const [groups, setGroups] = useState(false);
   const [remove, setRemove] = useState(false);
-  const [progress, setProgress] = useState<Record<string, OffboardProgress>>({});
+  const [progress, setProgress] = useState<Record<string, PersonRunProgress>>({});
   const [printing, setPrinting] = useState(0);
   const request: OffboardRequest = {
     person: person.id,

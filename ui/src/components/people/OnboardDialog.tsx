@@ -6,12 +6,14 @@ import {
   type GroupPick,
   type OnboardRequest,
   type PersonChange,
+  type PersonRunProgress,
   type ProviderSummary,
   type UsualGroup,
 } from "../../ipc";
 import { testIds } from "../../testIds";
 import { Modal } from "../Modal";
 import { ErrorBox } from "../ErrorBox";
+import { ProgressBar } from "../ProgressBar";
 import { ProviderChecks } from "./ProviderChecks";
 
 const FIELDS: { attribute: string; label: string; hint?: string }[] = [
@@ -46,6 +48,7 @@ export function OnboardDialog({
   const [usual, setUsual] = useState<UsualGroup[]>([]);
   const [groups, setGroups] = useState<GroupPick[]>([]);
   const [stage, setStage] = useState<Stage>("form");
+  const [progress, setProgress] = useState<Record<string, PersonRunProgress>>({});
   const changes: PersonChange[] = FIELDS.filter((f) => (values[f.attribute] ?? "").trim() !== "").map((f) => ({
     attribute: f.attribute,
     value: (values[f.attribute] ?? "").trim(),
@@ -64,7 +67,14 @@ export function OnboardDialog({
   });
   const plan = useMutation({ mutationFn: () => ipc.planOnboard(request), onSuccess: () => setStage("review") });
   const run = useMutation({
-    mutationFn: () => ipc.onboard(request),
+    mutationFn: async () => {
+      const unlisten = await ipc.onOnboardProgress((p) => setProgress((m) => ({ ...m, [p.provider]: p })));
+      try {
+        return await ipc.onboard(request);
+      } finally {
+        unlisten();
+      }
+    },
     onSuccess: () => {
       setStage("result");
       onDone();
@@ -180,6 +190,18 @@ export function OnboardDialog({
               ))}
             </section>
           ))}
+          {run.isPending &&
+            creating.map((a) => {
+              const p = progress[a.provider];
+              return (
+                <ProgressBar
+                  key={a.provider}
+                  label={`${a.provider}: ${p ? p.doing : "waiting"}`}
+                  done={p?.done ?? 0}
+                  total={p?.total ?? 0}
+                />
+              );
+            })}
           {run.isError && <ErrorBox error={toCommandError(run.error)} title="The new hire was not created" />}
           <div className="dialog-actions">
             <button type="button" onClick={() => setStage("form")}>

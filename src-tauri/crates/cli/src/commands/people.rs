@@ -3,7 +3,7 @@
 
 use desk_engine::people::drift::DriftFormat;
 use desk_engine::people::{
-    OffboardProgress, OffboardRequest, PeopleFilter, PeopleQuery, PersonField, PersonPage,
+    OffboardRequest, PeopleFilter, PeopleQuery, PersonField, PersonPage, PersonRunProgress,
 };
 use desk_engine::DeskError;
 
@@ -261,7 +261,7 @@ pub(crate) fn offboard(args: OffboardArgs, format: Format) -> Result<(), DeskErr
         return Err(DeskError::Cancelled);
     }
     let rt = runtime()?;
-    let report = rt.block_on(desk.offboard(&req, &|p: OffboardProgress| {
+    let report = rt.block_on(desk.offboard(&req, &|p: PersonRunProgress| {
         if p.done == p.total {
             eprintln!("  {}: {}", p.provider, p.doing);
         }
@@ -500,7 +500,11 @@ pub(crate) fn onboard(
     if !yes && !confirm("Create these accounts?")? {
         return Err(DeskError::Cancelled);
     }
-    let report = runtime()?.block_on(desk.onboard(&req))?;
+    let report = runtime()?.block_on(desk.onboard(&req, &|p: PersonRunProgress| {
+        if p.done == p.total {
+            eprintln!("  {}: {}", p.provider, p.doing);
+        }
+    }))?;
     if format == Format::Json {
         print_json(&report)?;
     } else {

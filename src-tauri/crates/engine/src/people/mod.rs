@@ -13,6 +13,7 @@ pub mod linking;
 pub mod offboard;
 pub mod onboard;
 pub mod page;
+pub mod progress;
 pub mod reconcile;
 pub mod set;
 
@@ -21,14 +22,14 @@ pub use find::{AccountRef, CopyAsOf, PeopleFilter, PeoplePage, PeopleQuery, Pers
 pub use linking::{Blocked, LinkRule};
 pub use offboard::{
     AccountEvidence, AccountOffboard, AccountState, EvidenceFormat, OffboardAction,
-    OffboardEvidence, OffboardPlan, OffboardProgress, OffboardReport, OffboardRequest,
-    StepEvidence, StepOutcome,
+    OffboardEvidence, OffboardPlan, OffboardReport, OffboardRequest, StepEvidence, StepOutcome,
 };
 pub use onboard::{
     AccountOnboard, AccountOnboarded, GroupPick, OnboardPlan, OnboardReport, OnboardRequest,
     UsualGroup,
 };
 pub use page::{AccountColumn, ManagerRef, OpenQuestion, PersonPage, QuestionAccount};
+pub use progress::PersonRunProgress;
 pub use reconcile::{MatchPlan, MatchReport, MatchRequest};
 pub use set::{
     AccountEditPreview, AccountEditResult, PersonChange, PersonEditOutcome, PersonEditPreview,

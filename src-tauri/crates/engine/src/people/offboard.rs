@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use super::index::PeopleIndex;
+use super::progress::PersonRunProgress;
 use crate::providers::learned::Learned;
 use crate::write::edit::{without_read_only, EditRequest, SaveOutcome};
 use crate::write::fidelity::is_not_kept;
@@ -189,18 +190,6 @@ pub struct OffboardReport {
     pub evidence_sha256: String,
     /// A run left unfinished (by a kill) was resumed.
     pub resumed: bool,
-}
-
-/// Progress of one provider.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct OffboardProgress {
-    pub provider: String,
-    pub done: u32,
-    pub total: u32,
-    /// What it is doing, in words.
-    pub doing: String,
-    pub failed: bool,
 }
 
 /// A journaled step's result.
@@ -395,7 +384,7 @@ impl Desk {
     pub async fn offboard(
         &self,
         req: &OffboardRequest,
-        progress: &(dyn Fn(OffboardProgress) + Send + Sync),
+        progress: &(dyn Fn(PersonRunProgress) + Send + Sync),
     ) -> Result<OffboardReport, DeskError> {
         let plan = self.plan_offboard(req)?;
         let unfinished = self.db()?.unfinished_person_run(ACTION, &plan.person_id)?;
@@ -484,7 +473,7 @@ impl Desk {
         run_id: i64,
         account: &AccountOffboard,
         steps: Vec<PersonStep>,
-        progress: &(dyn Fn(OffboardProgress) + Send + Sync),
+        progress: &(dyn Fn(PersonRunProgress) + Send + Sync),
     ) -> AccountEvidence {
         let provider = account.provider.clone();
         let total = u32::try_from(steps.len()).unwrap_or(u32::MAX);
@@ -509,7 +498,7 @@ impl Desk {
                 Ok(a) => a,
                 Err(_) => continue,
             };
-            progress(OffboardProgress {
+            progress(PersonRunProgress {
                 provider: provider.clone(),
                 done: u32::try_from(i).unwrap_or(u32::MAX),
                 total,
@@ -587,7 +576,7 @@ impl Desk {
                  then offboard again (what is done stays done)."
             ));
         }
-        progress(OffboardProgress {
+        progress(PersonRunProgress {
             provider,
             done: total,
             total,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ts_rs::TS;
 
+use super::progress::PersonRunProgress;
 use super::set::PersonChange;
 use crate::migrate::fit::TargetFit;
 use crate::write::membership::MembershipChange;
@@ -441,7 +442,11 @@ impl Desk {
     /// Onboards: plans (as [`Desk::plan_onboard`]), journals, creates in every provider side by
     /// side (then the groups), and reports per provider. An unfinished onboarding of the same
     /// userName (a kill) is resumed instead.
-    pub async fn onboard(&self, req: &OnboardRequest) -> Result<OnboardReport, DeskError> {
+    pub async fn onboard(
+        &self,
+        req: &OnboardRequest,
+        progress: &(dyn Fn(PersonRunProgress) + Send + Sync),
+    ) -> Result<OnboardReport, DeskError> {
         let fresh = self.plan_onboard(req);
         let unfinished = match &fresh {
             Ok(p) => self.db()?.unfinished_person_run(ACTION, &p.user_name)?,
@@ -498,7 +503,7 @@ impl Desk {
                     .filter(|s| s.provider == a.provider)
                     .cloned()
                     .collect();
-                self.onboard_account(run_id, a, mine, &plan.user_name)
+                self.onboard_account(run_id, a, mine, &plan.user_name, progress)
             });
         let mut accounts: Vec<AccountOnboarded> = futures_util::future::join_all(runs).await;
         for a in plan.accounts.iter().filter(|a| a.blocked.is_some()) {
@@ -538,7 +543,18 @@ impl Desk {
         account: &AccountOnboard,
         steps: Vec<PersonStep>,
         user_name: &str,
+        progress: &(dyn Fn(PersonRunProgress) + Send + Sync),
     ) -> AccountOnboarded {
+        let total = u32::try_from(steps.len()).unwrap_or(u32::MAX);
+        let say = |done: usize, doing: String, failed: bool| {
+            progress(PersonRunProgress {
+                provider: account.provider.clone(),
+                done: u32::try_from(done).unwrap_or(u32::MAX),
+                total,
+                doing,
+                failed,
+            })
+        };
         let provider = account.provider.as_str();
         let mut out = AccountOnboarded {
             provider: provider.to_string(),
@@ -549,10 +565,18 @@ impl Desk {
             message: None,
             http_status: None,
         };
-        for step in steps {
+        for (i, step) in steps.into_iter().enumerate() {
             let Ok(action) = serde_json::from_str::<Step>(&step.step) else {
                 continue;
             };
+            say(
+                i,
+                match &action {
+                    Step::Create => "creating the account".into(),
+                    Step::Join { name, .. } => format!("adding to “{name}”"),
+                },
+                out.message.is_some(),
+            );
             let journaled: Option<Value> = step
                 .result
                 .as_deref()
@@ -611,6 +635,11 @@ impl Desk {
                                 Some(&json!({"message": e.message_with_detail()}).to_string()),
                             );
                             // No account: no groups to join.
+                            say(
+                                usize::try_from(total).unwrap_or(0),
+                                "not created".into(),
+                                true,
+                            );
                             return out;
                         }
                     }
@@ -640,6 +669,15 @@ impl Desk {
                 }
             }
         }
+        say(
+            usize::try_from(total).unwrap_or(0),
+            if out.message.is_none() {
+                "done".into()
+            } else {
+                "not finished".into()
+            },
+            out.message.is_some(),
+        );
         out
     }
 

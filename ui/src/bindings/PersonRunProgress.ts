@@ -3,7 +3,7 @@
 /**
  * Progress of one provider.
  */
-export type OffboardProgress = { provider: string, done: number, total: number, 
+export type PersonRunProgress = { provider: string, done: number, total: number, 
 /**
  * What it is doing, in words.
  */
