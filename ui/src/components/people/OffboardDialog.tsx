@@ -14,9 +14,9 @@ import { queryKeys } from "../../queryKeys";
 import { testIds } from "../../testIds";
 import { Modal } from "../Modal";
 import { ErrorBox } from "../ErrorBox";
-import { ProgressBar } from "../ProgressBar";
 import { EvidencePrint } from "./EvidencePrint";
 import { ProviderChecks } from "./ProviderChecks";
+import { ProviderProgress } from "./ProviderProgress";
 
 /** Offboard a person everywhere: choose the providers and what happens, review every account it
  * touches, run with progress per provider, then keep the evidence. */
@@ -168,17 +168,7 @@ export function OffboardDialog({
       )}
       {run.isPending && (
         <div data-testid={testIds.offboardProgress}>
-          {accounts.map((a) => {
-            const p = progress[a.provider];
-            return (
-              <ProgressBar
-                key={a.provider}
-                label={`${a.provider}: ${p ? p.doing : "waiting"}`}
-                done={p?.done ?? 0}
-                total={p?.total ?? 0}
-              />
-            );
-          })}
+          <ProviderProgress providers={accounts.map((a) => a.provider)} progress={progress} />
         </div>
       )}
       {run.isError && <ErrorBox error={toCommandError(run.error)} title="The offboarding could not run" />}

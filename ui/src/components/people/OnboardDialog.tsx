@@ -13,8 +13,8 @@ import {
 import { testIds } from "../../testIds";
 import { Modal } from "../Modal";
 import { ErrorBox } from "../ErrorBox";
-import { ProgressBar } from "../ProgressBar";
 import { ProviderChecks } from "./ProviderChecks";
+import { ProviderProgress } from "./ProviderProgress";
 
 const FIELDS: { attribute: string; label: string; hint?: string }[] = [
   { attribute: "givenName", label: "Given name" },
@@ -190,18 +190,7 @@ export function OnboardDialog({
               ))}
             </section>
           ))}
-          {run.isPending &&
-            creating.map((a) => {
-              const p = progress[a.provider];
-              return (
-                <ProgressBar
-                  key={a.provider}
-                  label={`${a.provider}: ${p ? p.doing : "waiting"}`}
-                  done={p?.done ?? 0}
-                  total={p?.total ?? 0}
-                />
-              );
-            })}
+          {run.isPending && <ProviderProgress providers={creating.map((a) => a.provider)} progress={progress} />}
           {run.isError && <ErrorBox error={toCommandError(run.error)} title="The new hire was not created" />}
           <div className="dialog-actions">
             <button type="button" onClick={() => setStage("form")}>
