@@ -6,23 +6,26 @@
 
 pub mod decisions;
 pub mod drift;
+pub mod evidence;
 pub mod fields;
 pub mod find;
 pub(crate) mod index;
 pub mod linking;
 pub mod offboard;
+mod offboard_steps;
 pub mod onboard;
 pub mod page;
 pub mod progress;
 pub mod reconcile;
 pub mod set;
 
+pub use evidence::EvidenceFormat;
 pub use fields::PersonField;
 pub use find::{AccountRef, CopyAsOf, PeopleFilter, PeoplePage, PeopleQuery, PersonSummary};
 pub use linking::{Blocked, LinkRule};
 pub use offboard::{
-    AccountEvidence, AccountOffboard, AccountState, EvidenceFormat, OffboardAction,
-    OffboardEvidence, OffboardPlan, OffboardReport, OffboardRequest, StepEvidence, StepOutcome,
+    AccountEvidence, AccountOffboard, AccountState, OffboardAction, OffboardEvidence, OffboardPlan,
+    OffboardReport, OffboardRequest, StepEvidence, StepOutcome,
 };
 pub use onboard::{
     AccountOnboard, AccountOnboarded, GroupPick, OnboardPlan, OnboardReport, OnboardRequest,
