@@ -18,6 +18,7 @@ pub mod page;
 pub mod progress;
 pub mod reconcile;
 pub mod set;
+pub mod templates;
 
 pub use evidence::EvidenceFormat;
 pub use fields::PersonField;
@@ -29,7 +30,6 @@ pub use offboard::{
 };
 pub use onboard::{
     AccountOnboard, AccountOnboarded, GroupPick, OnboardPlan, OnboardReport, OnboardRequest,
-    UsualGroup,
 };
 pub use page::{AccountColumn, ManagerRef, OpenQuestion, PersonPage, QuestionAccount};
 pub use progress::PersonRunProgress;
@@ -38,3 +38,4 @@ pub use set::{
     AccountEditPreview, AccountEditResult, PersonChange, PersonEditOutcome, PersonEditPreview,
     PersonEditReport, PersonEditRequest,
 };
+pub use templates::UsualGroup;
