@@ -61,13 +61,13 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             keep,
         } => commands::read::sync(name, incremental, keep, cli.format),
         Command::Person(cmd) => commands::people::run(cmd, cli.format),
-        Command::Offboard(args) => commands::people::offboard(args, cli.format),
+        Command::Offboard(args) => commands::lifecycle::offboard(args, cli.format),
         Command::Onboard {
             providers,
             values,
             groups,
             yes,
-        } => commands::people::onboard(providers, values, groups, yes, cli.format),
+        } => commands::lifecycle::onboard(providers, values, groups, yes, cli.format),
         Command::Drift {
             source,
             make_match: false,

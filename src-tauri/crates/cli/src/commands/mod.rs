@@ -1,6 +1,7 @@
 //! One file per group of subcommands, mirroring the engine's folders.
 
 pub mod audit;
+pub mod lifecycle;
 pub mod migrate;
 pub mod offline;
 pub mod people;
