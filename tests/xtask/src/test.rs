@@ -10,6 +10,33 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// A full debug build of the workspace and its tests needs about 25 GiB; a linker that runs out of
+/// disk dies with a bus error that reads like a compiler bug, so say it up front.
+fn warn_if_disk_is_short() {
+    const NEEDED_GIB: u64 = 25;
+    let target = root().join("target");
+    let probe = if target.exists() { target } else { root() };
+    let Ok(out) = Command::new("df").arg("-Pk").arg(&probe).output() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let free_kib = text
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(kib) = free_kib {
+        let gib = kib / (1024 * 1024);
+        if gib < NEEDED_GIB {
+            say(&format!(
+                "warning: only {gib} GiB free on the disk holding {}; a full build needs about {NEEDED_GIB} GiB. \
+                 If the link step fails with \"Bus error\" or \"No space left\", free space (for example `cargo clean`) and run again.",
+                probe.display()
+            ));
+        }
+    }
+}
+
 /// One step of the test run and how it ended.
 pub(crate) struct Step {
     name: String,
@@ -29,6 +56,7 @@ pub(crate) fn test(args: &[String]) -> Result {
     // The bindings drift check must check, never rewrite.
     env::remove_var("UPDATE_BINDINGS");
     let started = Instant::now();
+    warn_if_disk_is_short();
     install(true)?;
     let filter = args.first().cloned();
     let mut report = Report {
