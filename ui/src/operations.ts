@@ -7,6 +7,7 @@ export const OPS: [Operation, string][] = [
   ["update_user", "Changed users"],
   ["create_group", "New groups"],
   ["add_members", "Membership changes"],
+  ["remove_members", "Members taken out"],
   ["set_manager", "Manager links"],
   ["deactivate_user", "Deactivations"],
   ["delete_user", "Deletes"],

@@ -18,7 +18,9 @@ use desk_engine::DeskError;
                   or not opening it); 8 a migration's verify found \
                   differences (or a run left failed operations, or an offboarding an account \
                   still active); 9 a sync stored an incomplete \
-                  copy (the provider stopped short of what it announced); 130 cancelled."
+                  copy (the provider stopped short of what it announced); 10 a link's guard \
+                  rail stopped a run (nothing was written; `link run --force` runs it anyway); \
+                  130 cancelled."
 )]
 pub(crate) struct Cli {
     /// Output format for results and errors.

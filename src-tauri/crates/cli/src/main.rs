@@ -49,6 +49,7 @@ fn exit_code(code: desk_engine::ErrorCode) -> u8 {
         C::Cancelled => 130,
         C::Unverified => 8,
         C::IncompleteCopy => 9,
+        C::GuardRail => 10,
         _ => 1,
     }
 }

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     Unverified,
     /// A sync stored a copy that is not complete (the provider stopped short).
     IncompleteCopy,
+    /// A link's guard rail stopped a run before anything was written.
+    GuardRail,
     /// The provider pointed to another origin than the configured one; nothing was sent there.
     OtherOrigin,
     /// The encrypted offline copy cannot be opened: its key is missing from the keyring, does
@@ -83,6 +85,10 @@ pub enum DeskError {
     /// A sync stored what it read, but the read stopped short of what the provider announced.
     #[error("{0}")]
     IncompleteCopy(String),
+    /// A link's guard rail stopped a run: it would change more than the link allows. Nothing
+    /// was written.
+    #[error("{0}")]
+    GuardRail(String),
     /// The encrypted offline copy cannot be opened.
     #[error("the offline copy cannot be opened: {0:?}")]
     OfflineKey(crate::offline::key::KeyProblem),
@@ -145,6 +151,7 @@ impl DeskError {
                 ErrorCode::Unverified
             }
             DeskError::IncompleteCopy(_) => ErrorCode::IncompleteCopy,
+            DeskError::GuardRail(_) => ErrorCode::GuardRail,
             DeskError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -480,6 +487,11 @@ mod tests {
                 DeskError::IncompleteCopy("Incomplete copy: 200 of 300 users".into()),
                 ErrorCode::IncompleteCopy,
                 "200 of 300 users",
+            ),
+            (
+                DeskError::GuardRail("would deactivate 40 users".into()),
+                ErrorCode::GuardRail,
+                "deactivate 40 users",
             ),
             (
                 DeskError::Internal("a bug".into()),

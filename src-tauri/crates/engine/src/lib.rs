@@ -14,6 +14,7 @@ pub mod api;
 pub mod crash;
 mod desk;
 mod error;
+pub mod links;
 pub mod migrate;
 pub mod offline;
 pub mod paths;

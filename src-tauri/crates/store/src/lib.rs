@@ -9,6 +9,7 @@ pub mod cache;
 mod file;
 pub mod journal;
 mod kind;
+pub mod links;
 mod migrate;
 pub mod people;
 pub mod person_runs;

@@ -63,6 +63,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261130120000_people",
         include_str!("../migrations/20261130120000_people.sql"),
     ),
+    (
+        "20261130140000_links",
+        include_str!("../migrations/20261130140000_links.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

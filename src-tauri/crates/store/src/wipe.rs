@@ -16,7 +16,8 @@ pub struct WipeCounts {
     pub records: i64,
     pub audit_entries: i64,
     /// Migration journals (runs) from or to the provider, and journals of runs across a
-    /// person's accounts (offboarding, onboarding, with their evidence) that touched it.
+    /// person's accounts (offboarding, onboarding, with their evidence) that touched it, and
+    /// the history of links from or to it (the links themselves stay).
     pub migrations: i64,
 }
 
@@ -25,6 +26,10 @@ const SNAPSHOTS: &str =
     "FROM snapshots WHERE ?1 IS NULL OR provider_id = (SELECT id FROM providers WHERE name = ?1)";
 const AUDIT: &str = "FROM audit_log WHERE ?1 IS NULL OR provider = ?1";
 const MIGRATIONS: &str = "FROM migrations WHERE ?1 IS NULL OR source = ?1 OR target = ?1";
+const LINK_RUNS: &str = "FROM link_runs WHERE ?1 IS NULL OR link_id IN (SELECT l.id FROM links l \
+     JOIN providers p ON p.id IN (l.source_id, l.target_id) WHERE p.name = ?1)";
+const LINK_RECORDS: &str = "FROM link_records WHERE ?1 IS NULL OR link_id IN (SELECT l.id FROM \
+     links l JOIN providers p ON p.id IN (l.source_id, l.target_id) WHERE p.name = ?1)";
 const PERSON_RUNS: &str = "FROM person_runs WHERE ?1 IS NULL \
      OR id IN (SELECT run_id FROM person_run_steps WHERE provider = ?1)";
 
@@ -58,7 +63,8 @@ impl Database {
             ))?,
             audit_entries: count(format!("SELECT count(*) {AUDIT}"))?,
             migrations: count(format!("SELECT count(*) {MIGRATIONS}"))?
-                + count(format!("SELECT count(*) {PERSON_RUNS}"))?,
+                + count(format!("SELECT count(*) {PERSON_RUNS}"))?
+                + count(format!("SELECT count(*) {LINK_RUNS}"))?,
         })
     }
 
@@ -69,7 +75,14 @@ impl Database {
         let counts = self.wipe_counts(provider)?;
         self.securely(|db| {
             let tx = db.conn.unchecked_transaction()?;
-            for from in [SNAPSHOTS, AUDIT, MIGRATIONS, PERSON_RUNS] {
+            for from in [
+                LINK_RUNS,
+                LINK_RECORDS,
+                SNAPSHOTS,
+                AUDIT,
+                MIGRATIONS,
+                PERSON_RUNS,
+            ] {
                 tx.execute(&format!("DELETE {from}"), [provider])?;
             }
             tx.commit()?;

@@ -11,6 +11,7 @@
 //!
 //! [`fit`] says what the target can take; [`run`] sends a plan, journaled, and verifies.
 
+mod cached;
 pub mod fit;
 mod matching;
 mod operation;
@@ -31,65 +32,13 @@ pub use planner::{plan_operations, Side};
 pub use records::map_record;
 pub use rules::{apply_rules, Mapper, MappingRule, MappingRules, TransformKind};
 
+pub(crate) use cached::CachedSide;
 use plan::leave_out_unkept;
-use records::s;
 
-use std::collections::{BTreeMap, HashMap};
-
-use serde_json::Value;
+use std::collections::BTreeMap;
 
 use crate::migrate::fit::TargetFit;
-use crate::vocabulary::Kind;
 use crate::{Desk, DeskError};
-
-/// One provider's latest copy, read whole for planning.
-struct CachedSide {
-    snapshot_id: i64,
-    complete: bool,
-    /// "Incomplete copy: 200 of 300 users", when the copy is not complete.
-    incomplete: Option<String>,
-    users: Vec<Value>,
-    groups: Vec<Value>,
-    members: HashMap<String, Vec<String>>,
-    discovery: Value,
-}
-
-impl CachedSide {
-    fn read(db: &desk_store::Database, name: &str) -> Result<Self, DeskError> {
-        let snap = crate::read::directory::latest_snapshot(db, name)?;
-        let all = |kind: Kind| -> Result<Vec<Value>, DeskError> {
-            let mut out = Vec::new();
-            db.for_each_resource(snap.id, kind, |v| {
-                out.push(v);
-                Ok(())
-            })?;
-            Ok(out)
-        };
-        let (users, groups) = (all(Kind::User)?, all(Kind::Group)?);
-        let mut members = HashMap::new();
-        for id in groups.iter().filter_map(|g| s(g, "id")) {
-            let m = db.group_members(snap.id, &id)?;
-            members.insert(id, m);
-        }
-        Ok(Self {
-            discovery: db.snapshot_discovery(snap.id)?,
-            snapshot_id: snap.id,
-            complete: snap.complete,
-            incomplete: crate::read::completeness::Completeness::of_snapshot(&snap).warning,
-            users,
-            groups,
-            members,
-        })
-    }
-
-    fn side(&self) -> Side<'_> {
-        Side {
-            users: &self.users,
-            groups: &self.groups,
-            members: &self.members,
-        }
-    }
-}
 
 impl Desk {
     /// Reads both providers again and plans: what remains to do is what still differs
@@ -150,7 +99,6 @@ impl Desk {
                 "The source and the target are the same provider; pick two different ones.".into(),
             ));
         }
-        let profile = self.saved_profile(target)?;
         let (src, dst) = {
             let db = self.db()?;
             (
@@ -158,19 +106,44 @@ impl Desk {
                 CachedSide::read(&db, target)?,
             )
         };
-        let fit = TargetFit::from_discovery(&dst.discovery, profile.as_ref());
+        let fit = self.target_fit(target, &dst)?;
         let mapper = Mapper {
             rules: &options.rules,
             fit: &fit,
         };
         let complete = src.complete && dst.complete;
+        let planned = plan_operations(&src.side(), &dst.side(), &mapper, options, complete);
+        self.assemble_plan(source, target, &src, &dst, options, planned)
+    }
+
+    /// What the target can take: its discovery and the person's overrides.
+    pub(crate) fn target_fit(
+        &self,
+        target: &str,
+        dst: &CachedSide,
+    ) -> Result<TargetFit, DeskError> {
+        let profile = self.saved_profile(target)?;
+        Ok(TargetFit::from_discovery(&dst.discovery, profile.as_ref()))
+    }
+
+    /// The plan as saved for review, from what planning found: changes the target does not
+    /// keep left out, counts, and the warnings about target-only users and incomplete copies.
+    pub(crate) fn assemble_plan(
+        &self,
+        source: &str,
+        target: &str,
+        src: &CachedSide,
+        dst: &CachedSide,
+        options: &PlanOptions,
+        planned: Planned,
+    ) -> Result<MigrationPlan, DeskError> {
         let Planned {
             mut matches,
             warnings: planned_warnings,
             mut operations,
             user_ids,
             group_ids,
-        } = plan_operations(&src.side(), &dst.side(), &mapper, options, complete);
+        } = planned;
         let not_kept = leave_out_unkept(&mut operations, &mut matches, &self.not_kept(target)?);
         let mut counts = BTreeMap::new();
         for m in &matches {
@@ -200,7 +173,7 @@ impl Desk {
                     .join(", ")
             ));
         }
-        for (name, side) in [(source, &src), (target, &dst)] {
+        for (name, side) in [(source, src), (target, dst)] {
             if let Some(w) = &side.incomplete {
                 warnings.push(format!(
                     "{name}: {w}. Nobody is deactivated or deleted on the strength of an \
@@ -236,7 +209,8 @@ impl Desk {
 mod tests {
     use super::records::ENTERPRISE;
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+    use std::collections::HashMap;
 
     #[test]
     fn a_rule_for_one_record_changes_only_that_record() {

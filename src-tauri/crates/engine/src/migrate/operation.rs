@@ -14,6 +14,8 @@ pub enum Operation {
     UpdateUser,
     CreateGroup,
     AddMembers,
+    /// Members taken out of a group (a link keeping a group's membership as the source has it).
+    RemoveMembers,
     SetManager,
     DeactivateUser,
     DeleteUser,
@@ -21,11 +23,12 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, in the order a plan runs them.
-    pub const ALL: [Operation; 7] = [
+    pub const ALL: [Operation; 8] = [
         Operation::CreateUser,
         Operation::UpdateUser,
         Operation::CreateGroup,
         Operation::AddMembers,
+        Operation::RemoveMembers,
         Operation::SetManager,
         Operation::DeactivateUser,
         Operation::DeleteUser,
@@ -38,6 +41,7 @@ impl Operation {
             Operation::UpdateUser => "update_user",
             Operation::CreateGroup => "create_group",
             Operation::AddMembers => "add_members",
+            Operation::RemoveMembers => "remove_members",
             Operation::SetManager => "set_manager",
             Operation::DeactivateUser => "deactivate_user",
             Operation::DeleteUser => "delete_user",
@@ -52,7 +56,9 @@ impl Operation {
     /// The kind of record it writes.
     pub fn kind(self) -> Kind {
         match self {
-            Operation::CreateGroup | Operation::AddMembers => Kind::Group,
+            Operation::CreateGroup | Operation::AddMembers | Operation::RemoveMembers => {
+                Kind::Group
+            }
             _ => Kind::User,
         }
     }

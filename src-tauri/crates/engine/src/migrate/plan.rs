@@ -260,6 +260,13 @@ impl MigrationPlan {
                     .data
                     .as_array()
                     .is_some_and(|a| a.iter().all(Value::is_string)),
+                // Target member ids, taken out of a group that exists at the target.
+                Operation::RemoveMembers => {
+                    o.target_id.is_some()
+                        && o.data
+                            .as_array()
+                            .is_some_and(|a| a.iter().all(Value::is_string))
+                }
                 Operation::SetManager => o.data.is_string(),
                 Operation::DeactivateUser | Operation::DeleteUser => o.target_id.is_some(),
             };

@@ -17,7 +17,7 @@ use crate::vocabulary::Kind;
 use crate::{Desk, DeskError};
 
 /// An operation that failed, with the provider's reason in plain words.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedOp {
     #[ts(type = "number")]
@@ -98,6 +98,13 @@ impl Desk {
         cancel: &CancelFlag,
         progress: &(dyn Fn(RunProgress) + Send + Sync),
     ) -> Result<RunReport, DeskError> {
+        let id = self.journal_plan(plan)?;
+        self.resume_migration(Some(id), cancel, progress).await
+    }
+
+    /// Checks a plan and starts its journal (every operation pending, the ID map it knows);
+    /// nothing is sent. [`Desk::resume_migration`] sends it.
+    pub(crate) fn journal_plan(&self, plan: &MigrationPlan) -> Result<i64, DeskError> {
         plan.check()?;
         self.refuse_removals_from_incomplete_copies(plan)?;
         let text = serde_json::to_string(plan)
@@ -126,7 +133,7 @@ impl Desk {
             }
             id
         };
-        self.resume_migration(Some(id), cancel, progress).await
+        Ok(id)
     }
 
     /// A plan that deactivates or deletes must come from complete copies: a saved plan made

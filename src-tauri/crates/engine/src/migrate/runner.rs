@@ -455,6 +455,41 @@ impl Runner<'_> {
                 }
                 Ok(Some(gid))
             }
+            Operation::RemoveMembers => {
+                let gid = op
+                    .target_id
+                    .clone()
+                    .ok_or_else(|| DeskError::InvalidInput("the plan names no group".into()))?;
+                let leaving: Vec<&str> = op
+                    .data
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                // Only the members still there (also after a crash mid-way).
+                let group = self.client.get("Groups", &gid).await?;
+                let remove: Vec<String> = group
+                    .get("members")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|m| m.get("value")?.as_str())
+                            .filter(|m| leaving.contains(m))
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !remove.is_empty() {
+                    self.desk
+                        .change_membership(&MembershipChange {
+                            provider: self.plan.target.clone(),
+                            group_id: gid.clone(),
+                            add: Vec::new(),
+                            remove,
+                        })
+                        .await?;
+                }
+                Ok(Some(gid))
+            }
             Operation::SetManager => {
                 let uid = self
                     .target_of(Kind::User, &op.source_id, op.target_id.as_ref())
