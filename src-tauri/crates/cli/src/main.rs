@@ -62,6 +62,7 @@ fn run(cli: Cli) -> Result<(), DeskError> {
             keep,
         } => commands::read::sync(name, incremental, keep, cli.format),
         Command::Person(cmd) => commands::people::run(cmd, cli.format),
+        Command::Link(cmd) => commands::links::run(cmd, cli.format),
         Command::Offboard(args) => commands::lifecycle::offboard(args, cli.format),
         Command::Onboard {
             providers,

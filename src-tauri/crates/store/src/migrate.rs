@@ -67,6 +67,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261130140000_links",
         include_str!("../migrations/20261130140000_links.sql"),
     ),
+    (
+        "20261130150000_read_marks",
+        include_str!("../migrations/20261130150000_read_marks.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

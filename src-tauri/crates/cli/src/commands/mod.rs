@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod lifecycle;
+pub mod links;
 pub mod migrate;
 pub mod offline;
 pub mod people;

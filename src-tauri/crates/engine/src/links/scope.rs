@@ -20,10 +20,52 @@ fn id(v: &Value) -> Option<String> {
     v.get("id").and_then(Value::as_str).map(str::to_string)
 }
 
+/// The enterprise extension's attributes, which people write without the extension's URN
+/// (`department eq "Sales"`) though the core schema has no such attribute.
+const ENTERPRISE_NAMES: [&str; 6] = [
+    "employeeNumber",
+    "costCenter",
+    "organization",
+    "division",
+    "department",
+    "manager",
+];
+
+/// `filter` with unqualified enterprise attribute names given the extension's URN.
+fn qualify(filter: scim_client::Filter) -> scim_client::Filter {
+    use scim_client::Filter as F;
+    let with_urn = |mut p: scim_client::AttrPath| {
+        if p.urn.is_none()
+            && ENTERPRISE_NAMES
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&p.name))
+        {
+            p.urn = Some(scim_client::ENTERPRISE_USER_SCHEMA.to_string());
+        }
+        p
+    };
+    match filter {
+        F::Compare { path, op, value } => F::Compare {
+            path: with_urn(path),
+            op,
+            value,
+        },
+        F::Present(p) => F::Present(with_urn(p)),
+        F::And(a, b) => F::And(Box::new(qualify(*a)), Box::new(qualify(*b))),
+        F::Or(a, b) => F::Or(Box::new(qualify(*a)), Box::new(qualify(*b))),
+        F::Not(a) => F::Not(Box::new(qualify(*a))),
+        F::ValuePath { path, filter } => F::ValuePath {
+            path: with_urn(path),
+            filter,
+        },
+    }
+}
+
 fn filter_of(text: &Option<String>) -> Result<Option<scim_client::Filter>, DeskError> {
     text.as_deref()
         .map(|f| {
             scim_client::filter::parse(f)
+                .map(qualify)
                 .map_err(|e| DeskError::InvalidInput(format!("\"{f}\" is not a SCIM filter: {e}.")))
         })
         .transpose()
@@ -131,7 +173,8 @@ mod tests {
 
     fn directory() -> (Vec<Value>, Vec<Value>, HashMap<String, Vec<String>>) {
         let users = vec![
-            json!({"id": "1", "userName": "ana", "title": "Sales rep"}),
+            json!({"id": "1", "userName": "ana", "title": "Sales rep",
+                   scim_client::ENTERPRISE_USER_SCHEMA: {"department": "Sales"}}),
             json!({"id": "2", "userName": "bo", "title": "Engineer"}),
             json!({"id": "3", "userName": "cy", "title": "Sales lead", "active": false}),
             json!({"id": "4", "userName": "dee", "title": "Engineer"}),
@@ -174,6 +217,13 @@ mod tests {
         let s = in_scope(&by_filter, &u, &g, &m).unwrap();
         assert_eq!(ids(&s.users), ["1"]);
         assert!(s.groups.is_empty(), "a filter alone brings no groups");
+        // The enterprise extension's attributes, by their short names.
+        let by_department = Scope {
+            filter: Some(r#"department eq "sales""#.into()),
+            ..Default::default()
+        };
+        let s = in_scope(&by_department, &u, &g, &m).unwrap();
+        assert_eq!(ids(&s.users), ["1"]);
         // Members of a scoped group that are out of scope are not carried.
         let s = in_scope(
             &Scope {

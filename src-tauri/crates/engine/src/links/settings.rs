@@ -196,7 +196,7 @@ impl LinkSettings {
 }
 
 /// A name pattern: `*` any text, `?` one character, case ignored.
-pub struct NamePattern(regex::Regex);
+pub struct NamePattern(Option<regex::Regex>);
 
 impl NamePattern {
     pub fn new(pattern: &str) -> NamePattern {
@@ -209,12 +209,13 @@ impl NamePattern {
             }
         }
         re.push('$');
-        // Built from escaped characters and two wildcards: always a valid expression.
-        NamePattern(regex::Regex::new(&re).unwrap_or_else(|_| regex::Regex::new("^$").unwrap()))
+        // Built from escaped characters and two wildcards: always a valid expression (one that
+        // was not would match nothing).
+        NamePattern(regex::Regex::new(&re).ok())
     }
 
     pub fn matches(&self, name: &str) -> bool {
-        self.0.is_match(name)
+        self.0.as_ref().is_some_and(|r| r.is_match(name))
     }
 
     /// True when any of `patterns` matches `name`.

@@ -199,7 +199,7 @@ impl Desk {
             None
         };
         let since = match &base {
-            Some(b) => newest_time(&self.db()?.last_modified_values(b.id)?),
+            Some(b) => self.db()?.snapshot_read_mark(b.id)?,
             None => None,
         };
         let since_filter = since.as_ref().map(|t| {
@@ -243,8 +243,20 @@ impl Desk {
             query.clone(),
             &profile,
         );
+        // The newest lastModified read (the next incremental sync starts there).
+        let mut read_mark: Option<String> = since.clone();
+        let mut mark = |page: &[Value]| {
+            let mut seen: Vec<String> = page
+                .iter()
+                .filter_map(|r| r.get("meta")?.get("lastModified")?.as_str())
+                .map(str::to_string)
+                .collect();
+            seen.extend(read_mark.take());
+            read_mark = newest_time(&seen);
+        };
         writer = ingest_pages(&mut pager, writer, Kind::User, |page, pager| {
             check(cancel)?;
+            mark(page);
             if profile.members_read == MembersRead::FilterPerUser {
                 user_ids.extend(
                     page.iter()
@@ -285,8 +297,9 @@ impl Desk {
             query.clone(),
             &profile,
         );
-        writer = ingest_pages(&mut pager, writer, Kind::Group, |_, pager| {
+        writer = ingest_pages(&mut pager, writer, Kind::Group, |page, pager| {
             check(cancel)?;
+            mark(page);
             group_meter.report(
                 "Reading groups",
                 pager.pages(),
@@ -416,6 +429,13 @@ impl Desk {
         };
         let completeness = Completeness::of_reads(reads);
         let reads_doc = serde_json::to_value(&completeness.reads).unwrap_or(Value::Null);
+        // A read that stopped short may have missed older changes: the next incremental sync
+        // starts where the last complete one did.
+        writer.set_read_mark(if completeness.complete {
+            read_mark
+        } else {
+            since.clone()
+        });
         let info = writer.finish_with_reads(completeness.complete, &discovery_doc, &reads_doc)?;
         for (fact, evidence) in lessons {
             self.learn(name, fact, &evidence)?;

@@ -46,16 +46,19 @@ impl Database {
         self.conn
     }
 
-    /// The newest `meta.lastModified` of a snapshot, as the provider wrote it (its clock).
-    pub fn last_modified_values(&self, snapshot_id: i64) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT last_modified FROM resources
-              WHERE snapshot_id = ?1 AND last_modified IS NOT NULL",
-        )?;
-        let rows = stmt
-            .query_map([snapshot_id], |r| r.get(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        Ok(rows)
+    /// The newest `meta.lastModified` the sync that made a snapshot read from the provider
+    /// (its clock, as it wrote it); `None` for copies made before it was kept, or of providers
+    /// that send none.
+    pub fn snapshot_read_mark(&self, snapshot_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT read_mark FROM snapshots WHERE id = ?1",
+                [snapshot_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
     }
 
     /// The snapshots of a provider, newest first.

@@ -137,6 +137,8 @@ pub struct SnapshotWriter {
     groups: i64,
     memberships: i64,
     done: bool,
+    /// The newest lastModified read from the provider (see [`SnapshotWriter::set_read_mark`]).
+    read_mark: Option<String>,
 }
 
 impl SnapshotWriter {
@@ -167,6 +169,7 @@ impl SnapshotWriter {
             groups: 0,
             memberships: 0,
             done: false,
+            read_mark: None,
         })
     }
 
@@ -313,6 +316,12 @@ impl SnapshotWriter {
     }
 
     /// Commits the snapshot with the record of how each of its reads ended.
+    /// Notes the newest `meta.lastModified` this sync read from the provider, as it was sent:
+    /// the next incremental sync reads what changed since.
+    pub fn set_read_mark(&mut self, mark: Option<String>) {
+        self.read_mark = mark;
+    }
+
     pub fn finish_with_reads(
         mut self,
         complete: bool,
@@ -322,7 +331,7 @@ impl SnapshotWriter {
         let finished_at = crate::now_rfc3339();
         self.conn.execute(
             "UPDATE snapshots SET finished_at = ?2, users = ?3, groups = ?4, memberships = ?5,
-                    complete = ?6, discovery = ?7, reads = ?8 WHERE id = ?1",
+                    complete = ?6, discovery = ?7, reads = ?8, read_mark = ?9 WHERE id = ?1",
             params![
                 self.snapshot_id,
                 finished_at,
@@ -331,7 +340,8 @@ impl SnapshotWriter {
                 self.memberships,
                 complete,
                 discovery.to_string(),
-                reads.to_string()
+                reads.to_string(),
+                self.read_mark
             ],
         )?;
         let provider_id: i64 = self.conn.query_row(
