@@ -71,6 +71,13 @@ const COMMANDS: &[&str] = &[
     "onboard",
     "plan_make_match",
     "run_make_match",
+    "list_links",
+    "save_link",
+    "remove_link",
+    "link_history",
+    "link_scope_preview",
+    "run_link",
+    "cancel_link",
 ];
 
 fn main() {

@@ -44,6 +44,7 @@ pub fn run() {
         .manage(RunningMigration::default())
         .manage(RunningBulk::default())
         .manage(LastExport::default())
+        .manage(commands::links::RunningLinks::default())
         .setup(|app| {
             let handle = app.handle().clone();
             std::thread::spawn(move || {
@@ -53,11 +54,13 @@ pub fn run() {
                 });
                 handle.state::<DeskState>().replace(desk);
                 let _ = handle.emit("desk-opened", ());
+                commands::links::start_schedule(handle.clone());
             });
             Ok(())
         })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(tauri::generate_handler![
             commands::providers::app_info,
             commands::providers::dismiss_crash_reports,
@@ -70,6 +73,13 @@ pub fn run() {
             commands::providers::start_demo,
             commands::providers::write_check,
             commands::providers::relearn_provider,
+            commands::links::list_links,
+            commands::links::save_link,
+            commands::links::remove_link,
+            commands::links::link_history,
+            commands::links::link_scope_preview,
+            commands::links::run_link,
+            commands::links::cancel_link,
             commands::offline::retention,
             commands::offline::set_retention,
             commands::offline::wipe_preview,

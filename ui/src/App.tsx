@@ -6,6 +6,7 @@ import { Sidebar } from "./components/Sidebar";
 import { MainPanel } from "./components/MainPanel";
 import { MigrationView } from "./components/MigrationView";
 import { PeopleView } from "./components/people/PeopleView";
+import { LinksView } from "./components/links/LinksView";
 import { StatusBar } from "./components/StatusBar";
 import { AddProviderDialog } from "./components/AddProviderDialog";
 import { StartupError } from "./components/StartupError";
@@ -32,8 +33,24 @@ export function App() {
   });
   const [selected, setSelected] = useState<string | null>(null);
   const [dialogOpen, setDialogOpen] = useState(false);
-  const [migrating, setMigrating] = useState(false);
-  const [peopleOpen, setPeopleOpen] = useState(false);
+  // The room the main area shows: a provider's, People, Migrate or Links.
+  const [room, setRoom] = useState<"provider" | "people" | "migrate" | "links">("provider");
+  const migrating = room === "migrate";
+  const peopleOpen = room === "people";
+  const linksOpen = room === "links";
+  const links = useQuery({ queryKey: queryKeys.links(), queryFn: ipc.listLinks, enabled: info.isSuccess });
+  // A link ran (from this window or its schedule): the list and the sidebar show its result.
+  useEffect(() => {
+    const un = ipc
+      .onLinkFinished(() => {
+        void queryClient.invalidateQueries({ queryKey: queryKeys.links() });
+        void queryClient.invalidateQueries({ queryKey: ["link-history"] });
+      })
+      .catch(() => null);
+    return () => {
+      void un.then((f) => f?.()).catch(() => undefined);
+    };
+  }, [queryClient]);
   const [offlineData, setOfflineData] = useState(false);
   const [demoProgress, setDemoProgress] = useState<DemoProgress | null>(null);
   const [reach, setReach] = useState<Record<string, Reachability>>({});
@@ -85,30 +102,28 @@ export function App() {
         selected={current?.name ?? null}
         onSelect={(name) => {
           setSelected(name);
-          setPeopleOpen(false);
-          setMigrating(false);
+          setRoom("provider");
         }}
-        onPeople={() => {
-          setPeopleOpen(true);
-          setMigrating(false);
-        }}
+        onPeople={() => setRoom("people")}
         peopleOpen={peopleOpen}
+        onLinks={() => setRoom("links")}
+        linksOpen={linksOpen}
+        links={links.data ?? []}
         onAdd={() => setDialogOpen(true)}
         onTryDemo={() => demo.mutate()}
-        onMigrate={() => {
-          setMigrating(true);
-          setPeopleOpen(false);
-        }}
+        onMigrate={() => setRoom("migrate")}
         onOfflineData={() => setOfflineData(true)}
         demoRunning={demo.isPending}
         demoProgress={demoProgress}
         demoError={demo.isError ? toCommandError(demo.error) : null}
       />
-      <Failsafe resetKeys={[migrating, peopleOpen, current?.name]}>
+      <Failsafe resetKeys={[room, current?.name]}>
         {peopleOpen ? (
-          <PeopleView providers={list} onClose={() => setPeopleOpen(false)} workOffline={workOffline} />
+          <PeopleView providers={list} onClose={() => setRoom("provider")} workOffline={workOffline} />
+        ) : linksOpen ? (
+          <LinksView providers={list} onClose={() => setRoom("provider")} workOffline={workOffline} />
         ) : migrating ? (
-          <MigrationView providers={list} onClose={() => setMigrating(false)} workOffline={workOffline} />
+          <MigrationView providers={list} onClose={() => setRoom("provider")} workOffline={workOffline} />
         ) : (
           <MainPanel
             provider={current}

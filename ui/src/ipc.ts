@@ -79,6 +79,22 @@ import type { MatchRequest } from "./bindings/MatchRequest";
 import type { MatchPlan } from "./bindings/MatchPlan";
 import type { MatchReport } from "./bindings/MatchReport";
 import type { GroupPick } from "./bindings/GroupPick";
+import type { LinkInput } from "./bindings/LinkInput";
+import type { LinkView } from "./bindings/LinkView";
+import type { LinkSettings } from "./bindings/LinkSettings";
+import type { LinkRunOptions } from "./bindings/LinkRunOptions";
+import type { LinkRunReport } from "./bindings/LinkRunReport";
+import type { LinkRunView } from "./bindings/LinkRunView";
+import type { LinkProgress } from "./bindings/LinkProgress";
+import type { LinkOutcome } from "./bindings/LinkOutcome";
+import type { ScopePreview } from "./bindings/ScopePreview";
+import type { Scope } from "./bindings/Scope";
+import type { GuardRails } from "./bindings/GuardRails";
+import type { Leaving } from "./bindings/Leaving";
+import type { Crossing } from "./bindings/Crossing";
+import type { LeavingRecord } from "./bindings/LeavingRecord";
+import type { PlanOperation } from "./bindings/PlanOperation";
+import type { TargetOnly } from "./bindings/TargetOnly";
 
 export type {
   AppInfo,
@@ -157,6 +173,22 @@ export type {
   MatchPlan,
   MatchReport,
   GroupPick,
+  LinkInput,
+  LinkView,
+  LinkSettings,
+  LinkRunOptions,
+  LinkRunReport,
+  LinkRunView,
+  LinkProgress,
+  LinkOutcome,
+  ScopePreview,
+  Scope,
+  GuardRails,
+  Leaving,
+  Crossing,
+  LeavingRecord,
+  PlanOperation,
+  TargetOnly,
 };
 
 /** Every code, as a record so that the compiler finds one the list lacks. */
@@ -180,6 +212,7 @@ const CODES: Record<ErrorCode, true> = {
   unverified: true,
   internal: true,
   incomplete_copy: true,
+  guard_rail: true,
   other_origin: true,
   offline_copy_locked: true,
   opening: true,
@@ -322,6 +355,19 @@ export const ipc = {
     listen<PersonRunProgress>("offboard-progress", (e) => handler(e.payload)),
   /** Asks where to save (the system's dialog) and writes the evidence; null when cancelled. */
   saveEvidence: (runId: number, format: EvidenceFormat) => call<string | null>("save_evidence", { runId, format }),
+  listLinks: () => call<LinkView[]>("list_links"),
+  /** Saves a new link (original null) or the new form of the link named `original`. */
+  saveLink: (original: string | null, link: LinkInput) => call<LinkView>("save_link", { original, link }),
+  removeLink: (name: string) => call<void>("remove_link", { name }),
+  linkHistory: (name: string, limit: number) => call<LinkRunView[]>("link_history", { name, limit }),
+  linkScopePreview: (source: string, scope: Scope) => call<ScopePreview>("link_scope_preview", { source, scope }),
+  runLink: (name: string, options: LinkRunOptions) => call<LinkRunReport>("run_link", { name, options }),
+  cancelLink: (name: string) => call<void>("cancel_link", { name }),
+  onLinkProgress: (handler: (p: LinkProgress) => void): Promise<UnlistenFn> =>
+    listen<LinkProgress>("link-progress", (e) => handler(e.payload)),
+  /** A link's run ended (from the window or its schedule): its name. */
+  onLinkFinished: (handler: (name: string) => void): Promise<UnlistenFn> =>
+    listen<string>("link-finished", (e) => handler(e.payload)),
   /** Encrypting a plain offline copy left by an earlier version, at the first start. */
   onEncryptProgress: (handler: (p: EncryptProgress) => void): Promise<UnlistenFn> =>
     listen<EncryptProgress>("encrypt-progress", (e) => handler(e.payload)),

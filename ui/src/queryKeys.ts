@@ -32,6 +32,8 @@ export const queryKeys = {
   person: (key: string) => ["person", key] as const,
   drift: (source: string | null) => ["drift", source] as const,
   offboardPlan: (request: unknown) => ["offboard-plan", request] as const,
+  links: () => ["links"] as const,
+  linkHistory: (name: string) => ["link-history", name] as const,
 };
 
 /** True for every cached query but the provider list (what a write to a provider can change). */

@@ -3,4 +3,4 @@
 /**
  * Stable error codes. Renaming one is a breaking change for the UI and for scripts.
  */
-export type ErrorCode = "invalid_input" | "duplicate_name" | "not_found" | "provider_unreachable" | "provider_timeout" | "tls_failed" | "auth_rejected" | "rate_limited" | "provider_error" | "malformed_response" | "database" | "database_too_new" | "keyring_unavailable" | "demo_unavailable" | "edit_conflict" | "cancelled" | "unverified" | "incomplete_copy" | "other_origin" | "offline_copy_locked" | "opening" | "internal";
+export type ErrorCode = "invalid_input" | "duplicate_name" | "not_found" | "provider_unreachable" | "provider_timeout" | "tls_failed" | "auth_rejected" | "rate_limited" | "provider_error" | "malformed_response" | "database" | "database_too_new" | "keyring_unavailable" | "demo_unavailable" | "edit_conflict" | "cancelled" | "unverified" | "incomplete_copy" | "guard_rail" | "other_origin" | "offline_copy_locked" | "opening" | "internal";

@@ -3,4 +3,4 @@
 /**
  * One kind of planned write.
  */
-export type Operation = "create_user" | "update_user" | "create_group" | "add_members" | "set_manager" | "deactivate_user" | "delete_user";
+export type Operation = "create_user" | "update_user" | "create_group" | "add_members" | "remove_members" | "set_manager" | "deactivate_user" | "delete_user";

@@ -482,7 +482,7 @@ export function MigrationView({
             ))}
           </div>
           <MatchList plan={plan} hidden={tab !== "side"} />
-          {tab === "operations" && <PlanOperations plan={plan} />}
+          {tab === "operations" && <PlanOperations operations={plan.operations} />}
           {tab === "review" && <PlanReview plan={plan} />}
         </section>
       )}

@@ -1,8 +1,8 @@
-import type { MigrationPlan } from "../ipc";
+import type { MigrationPlan, PlanOperation } from "../ipc";
 import { operationLabel } from "../operations";
 
 /** A plan's operations in the order they run (the first 500). */
-export function PlanOperations({ plan }: { plan: MigrationPlan }) {
+export function PlanOperations({ operations }: { operations: PlanOperation[] }) {
   return (
     <table className="grid compact">
       <thead>
@@ -14,7 +14,7 @@ export function PlanOperations({ plan }: { plan: MigrationPlan }) {
         </tr>
       </thead>
       <tbody>
-        {plan.operations.slice(0, 500).map((o) => (
+        {operations.slice(0, 500).map((o) => (
           <tr key={o.seq}>
             <td>{o.seq}</td>
             <td>{operationLabel(o.op)}</td>

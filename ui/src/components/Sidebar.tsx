@@ -1,4 +1,5 @@
-import type { CommandError, DemoProgress, ProviderSummary } from "../ipc";
+import type { CommandError, DemoProgress, LinkView, ProviderSummary } from "../ipc";
+import { needsAttention, OUTCOME } from "./links/words";
 import { testIds } from "../testIds";
 import { ErrorBox } from "./ErrorBox";
 import { ProgressBar } from "./ProgressBar";
@@ -20,6 +21,11 @@ interface Props {
   onPeople: () => void;
   /** The People room is open. */
   peopleOpen: boolean;
+  /** Opens the Links room (saved, scoped, repeatable provisioning). */
+  onLinks: () => void;
+  linksOpen: boolean;
+  /** The saved links, for the last result under "Links". */
+  links: LinkView[];
   demoRunning: boolean;
   demoProgress: DemoProgress | null;
   demoError: CommandError | null;
@@ -104,14 +110,27 @@ export function Sidebar(p: Props) {
           <span className="provider-note">one person across every provider</span>
         </button>
       )}
+      {p.providers.length > 1 && (
+        <button
+          type="button"
+          className={p.linksOpen ? "provider people-entry selected" : "provider people-entry"}
+          aria-current={p.linksOpen ? "true" : undefined}
+          onClick={p.onLinks}
+          title="Keep two providers aligned: scoped, repeatable runs with guard rails and a history"
+          data-testid={testIds.openLinks}
+        >
+          <span className="provider-name">Links</span>
+          <LinksNote links={p.links} />
+        </button>
+      )}
       {p.providers.length > 0 && (
         <ul className="provider-list" data-testid={testIds.providerList}>
           {p.providers.map((prov) => (
             <li key={prov.name}>
               <button
                 type="button"
-                className={prov.name === p.selected && !p.peopleOpen ? "provider selected" : "provider"}
-                aria-current={prov.name === p.selected && !p.peopleOpen ? "true" : undefined}
+                className={prov.name === p.selected && !p.peopleOpen && !p.linksOpen ? "provider selected" : "provider"}
+                aria-current={prov.name === p.selected && !p.peopleOpen && !p.linksOpen ? "true" : undefined}
                 onClick={() => p.onSelect(prov.name)}
                 data-testid={testIds.providerItem}
               >
@@ -149,5 +168,30 @@ export function Sidebar(p: Props) {
         )}
       </div>
     </nav>
+  );
+}
+
+/** Under "Links": how many, and the last result (the ones needing attention first). */
+function LinksNote({ links }: { links: LinkView[] }) {
+  if (links.length === 0) return <span className="provider-note">keep two providers aligned</span>;
+  const attention = links.filter(needsAttention);
+  if (attention.length > 0) {
+    const first = attention[0]!;
+    return (
+      <span className="provider-note warn-text" data-testid={testIds.linksSidebarNote}>
+        {first.name}: {OUTCOME[first.lastRun!.outcome].toLowerCase()}
+        {attention.length > 1 && ` (+${attention.length - 1} more)`}
+      </span>
+    );
+  }
+  const last = links
+    .map((l) => l.lastRun)
+    .filter((r) => r !== undefined)
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  return (
+    <span className="provider-note" data-testid={testIds.linksSidebarNote}>
+      {links.length} {links.length === 1 ? "link" : "links"}
+      {last ? ` · last run ${OUTCOME[last.outcome].toLowerCase()} ${when(last.startedAt)}` : " · never run"}
+    </span>
   );
 }

@@ -367,6 +367,13 @@ mod bindings {
         crate::people::MatchRequest::export_all(&cfg).unwrap();
         crate::people::MatchPlan::export_all(&cfg).unwrap();
         crate::people::MatchReport::export_all(&cfg).unwrap();
+        crate::links::LinkInput::export_all(&cfg).unwrap();
+        crate::links::LinkView::export_all(&cfg).unwrap();
+        crate::links::run::LinkRunOptions::export_all(&cfg).unwrap();
+        crate::links::run::LinkRunReport::export_all(&cfg).unwrap();
+        crate::links::run::LinkRunView::export_all(&cfg).unwrap();
+        crate::links::run::LinkProgress::export_all(&cfg).unwrap();
+        crate::links::scope::ScopePreview::export_all(&cfg).unwrap();
         GridColumn::export_all(&cfg).unwrap();
         // The column table itself, as data the window reads (one place for each column).
         let columns = serde_json::to_string_pretty(&grid_columns()).unwrap();

@@ -63,7 +63,7 @@ export function MakeMatchDialog({
               <strong>
                 {p.source} → {p.target}
               </strong>
-              <PlanOperations plan={p} />
+              <PlanOperations operations={p.operations} />
               {p.warnings.map((w) => (
                 <p key={w} className="muted small">
                   {w}

@@ -8,6 +8,7 @@
 pub mod guard;
 pub mod plan;
 pub mod run;
+pub mod schedule;
 pub mod scope;
 pub mod settings;
 
