@@ -62,7 +62,12 @@ pub fn link_scope_preview(
     source: String,
     scope: Scope,
 ) -> Result<ScopePreview, IpcError> {
-    caught(|| state.desk()?.link_scope_preview(&source, &scope).map_err(ipc))
+    caught(|| {
+        state
+            .desk()?
+            .link_scope_preview(&source, &scope)
+            .map_err(ipc)
+    })
 }
 
 #[tauri::command]
@@ -96,9 +101,10 @@ async fn run_one(
     let flag = CancelFlag::new();
     {
         let running = app.state::<RunningLinks>();
-        let mut r = running.0.lock().map_err(|_| {
-            ipc(DeskError::Internal("the list of running links".into()))
-        })?;
+        let mut r = running
+            .0
+            .lock()
+            .map_err(|_| ipc(DeskError::Internal("the list of running links".into())))?;
         if r.contains_key(&name) {
             return Err(ipc(DeskError::InvalidInput(format!(
                 "The link \"{name}\" is running already; wait for it to finish."
@@ -146,9 +152,13 @@ pub(crate) fn start_schedule(app: tauri::AppHandle) {
                 Err(_) => continue,
             };
             for name in due {
-                let outcome =
-                    run_one(app.clone(), desk.clone(), name.clone(), LinkRunOptions::default())
-                        .await;
+                let outcome = run_one(
+                    app.clone(),
+                    desk.clone(),
+                    name.clone(),
+                    LinkRunOptions::default(),
+                )
+                .await;
                 match outcome {
                     Ok(r) if r.outcome == LinkOutcome::Completed => {}
                     Ok(r) if r.outcome == LinkOutcome::Stopped => {

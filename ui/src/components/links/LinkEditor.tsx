@@ -16,6 +16,7 @@ import { rowsFromRules, type RuleRow } from "../../mappingRules";
 import { Modal } from "../Modal";
 import { ErrorBox } from "../ErrorBox";
 import { MappingRulesEditor, rulesOf } from "../MappingRulesEditor";
+import { countOf } from "./words";
 
 /** Lines of a text box, trimmed, without empty ones. */
 function lines(text: string): string[] {
@@ -135,7 +136,9 @@ export function LinkEditor({
             From
             <select value={source} onChange={(e) => setSource(e.target.value)} data-testid={testIds.linkSource}>
               {names.map((n) => (
-                <option key={n}>{n}</option>
+                <option key={n} value={n}>
+                  {n}
+                </option>
               ))}
             </select>
           </label>
@@ -143,7 +146,9 @@ export function LinkEditor({
             To
             <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid={testIds.linkTarget}>
               {names.map((n) => (
-                <option key={n}>{n}</option>
+                <option key={n} value={n}>
+                  {n}
+                </option>
               ))}
             </select>
           </label>
@@ -188,7 +193,7 @@ export function LinkEditor({
             ) : p ? (
               <>
                 <strong>
-                  {p.users.toLocaleString()} users and {p.groups.toLocaleString()} groups in scope
+                  {countOf(p.users, "user", "users")} and {countOf(p.groups, "group", "groups")} in scope
                 </strong>{" "}
                 <span className="muted">
                   of {p.sourceUsers.toLocaleString()} users and {p.sourceGroups.toLocaleString()} groups in {p.source}

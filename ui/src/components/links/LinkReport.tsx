@@ -2,7 +2,7 @@ import type { LinkRunReport } from "../../ipc";
 import { testIds } from "../../testIds";
 import { operationLabel, OPS } from "../../operations";
 import { PlanOperations } from "../PlanOperations";
-import { crossingWords, OUTCOME, outcomeTone } from "./words";
+import { countOf, crossingWords, OUTCOME, outcomeTone } from "./words";
 
 const LEAVING: Record<string, string> = {
   deactivate: "deactivated",
@@ -38,7 +38,7 @@ export function LinkReport({ report, onRunAnyway }: { report: LinkRunReport; onR
         </div>
       )}
       <p className="muted small">
-        In scope: {report.scopeUsers.toLocaleString()} users and {report.scopeGroups.toLocaleString()} groups.
+        In scope: {countOf(report.scopeUsers, "user", "users")} and {countOf(report.scopeGroups, "group", "groups")}.
         {report.reads.length > 0 &&
           " Read: " +
             report.reads

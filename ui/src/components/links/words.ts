@@ -54,3 +54,8 @@ export function needsAttention(l: LinkView): boolean {
   const o = l.lastRun?.outcome;
   return o === "failed" || o === "stopped" || o === "unverified";
 }
+
+/** "1 user", "1,204 users". */
+export function countOf(n: number, one: string, many: string): string {
+  return n === 1 ? `1 ${one}` : `${n.toLocaleString()} ${many}`;
+}

@@ -118,8 +118,8 @@ impl Desk {
             self.assemble_plan(&link.source, &link.target, &src, &dst, &options, planned)?;
         if outside > 0 {
             plan.warnings.push(format!(
-                "{outside} users have a manager outside the link's scope: their manager is not \
-                 set at the target."
+                "{} a manager outside the link's scope: their manager is not set at the target.",
+                crate::vocabulary::count_of(outside as u64, "user has", "users have")
             ));
         }
         let target_records = u32::try_from(dst.users.len() + dst.groups.len()).unwrap_or(u32::MAX);

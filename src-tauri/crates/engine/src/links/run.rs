@@ -14,7 +14,7 @@ use super::plan::{LeavingRecord, LinkPlan};
 use super::{Link, LinkOutcome};
 use crate::migrate::run::FailedOp;
 use crate::migrate::PlanOperation;
-use crate::vocabulary::{CancelFlag, Kind};
+use crate::vocabulary::{count_of, CancelFlag, Kind};
 use crate::{Desk, DeskError};
 
 /// How to run.
@@ -267,7 +267,8 @@ impl Desk {
         if options.dry_run {
             report.outcome = LinkOutcome::DryRun;
             report.message = format!(
-                "Dry run: {n} changes would be sent to {}{}. Nothing was sent.",
+                "Dry run: {} would be sent to {}{}. Nothing was sent.",
+                count_of(n as u64, "change", "changes"),
                 link.target,
                 guard_words(&planned.crossings, " (a run would stop: {})")
             );
@@ -289,8 +290,10 @@ impl Desk {
             self.remember_link_records(link, &planned)?;
             report.outcome = LinkOutcome::Completed;
             report.message = format!(
-                "Nothing to change: {} already holds the {} users and {} groups in scope.",
-                link.target, planned.scope_users, planned.scope_groups
+                "Nothing to change: {} already holds the {} and {} in scope.",
+                link.target,
+                count_of(planned.scope_users, "user", "users"),
+                count_of(planned.scope_groups, "group", "groups")
             );
             return Ok(());
         }
@@ -328,15 +331,18 @@ impl Desk {
         if failed == 0 && report.remaining == 0 {
             report.outcome = LinkOutcome::Completed;
             report.message = format!(
-                "Done: {} changes sent to {} and checked by reading it again.",
-                report.done, link.target
+                "Done: {} sent to {} and checked by reading it again.",
+                count_of(report.done, "change", "changes"),
+                link.target
             );
         } else {
             report.outcome = LinkOutcome::Unverified;
             report.message = format!(
-                "{} changes sent, {failed} failed; {} differences remain at {}. The failures \
-                 say why; the next run tries again.",
-                report.done, report.remaining, link.target
+                "{} sent, {failed} failed; {} remain at {}. The failures say why; the next run \
+                 tries again.",
+                count_of(report.done, "change", "changes"),
+                count_of(report.remaining, "difference", "differences"),
+                link.target
             );
         }
         Ok(())

@@ -51,7 +51,10 @@ mod tests {
         assert!(is_due(15, None, now), "never run: due");
         assert!(!is_due(15, Some("2026-11-30T11:50:00Z"), now));
         assert!(is_due(15, Some("2026-11-30T11:45:00Z"), now));
-        assert!(is_due(15, Some("2026-11-30T12:40:00+01:00"), now), "offsets count");
+        assert!(
+            is_due(15, Some("2026-11-30T12:40:00+01:00"), now),
+            "offsets count"
+        );
         assert!(is_due(15, Some("yesterday"), now));
     }
 }

@@ -19,7 +19,6 @@ pub struct Scope {
     pub filter: Option<String>,
     /// Group name patterns (`*` any text, `?` one character, case ignored): the groups and
     /// their members are in scope.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
     /// A SCIM filter; users and groups it matches are out of scope whatever else says.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,7 +153,6 @@ pub struct LinkSettings {
     /// Users the link brought that left the scope.
     pub leaving: Leaving,
     /// Target name patterns (userName or displayName, `*` and `?`): never written to.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub protect: Vec<String>,
     pub guard: GuardRails,
     /// Run every N minutes while the window is open (none: only when asked).

@@ -11,3 +11,13 @@ pub use changes::{attribute_changes, AttributeChange, ChangeKind, VersionChange}
 /// Kept by the store (its `kind` columns), the lowest room that needs it.
 pub use desk_store::Kind;
 pub use record_paths::{flatten, set_path};
+
+/// "1 change", "3 changes": a count with its noun (regular plurals, or the one given).
+pub fn count_of(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n: u64 = n.into();
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
