@@ -8,6 +8,7 @@
 
 mod at_rest;
 mod ingest;
+mod links;
 mod migrate;
 mod people;
 mod search;
@@ -273,6 +274,11 @@ async fn main() {
             let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
             migrate::run(users, rounds).await;
         }
+        Some("links") => {
+            let users = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+            let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
+            links::run(users, rounds).await;
+        }
         Some("people") => {
             let accounts = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
             let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
@@ -285,7 +291,7 @@ async fn main() {
             ingest::client(&base, n, encrypted).await;
         }
         _ => eprintln!(
-            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS] | migrate [USERS] [ROUNDS] | at-rest [USERS] [ROUNDS] | people [ACCOUNTS] [ROUNDS]"
+            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS] | migrate [USERS] [ROUNDS] | at-rest [USERS] [ROUNDS] | people [ACCOUNTS] [ROUNDS] | links [USERS] [ROUNDS]"
         ),
     }
 }

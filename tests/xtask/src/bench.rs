@@ -106,6 +106,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
             ("pull", &["1000", "2"]),
             ("migrate", &["300", "1"]),
             ("people", &["10000", "1"]),
+            ("links", &["1000", "1"]),
         ]
     } else {
         &[
@@ -115,6 +116,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
             ("pull", &["5000", "5"]),
             ("migrate", &["2000", "3"]),
             ("people", &["100000", "5"]),
+            ("links", &["10000", "3"]),
         ]
     };
     let date = Command::new("date")
