@@ -306,7 +306,7 @@ async fn users_leaving_the_scope_are_handled_as_the_link_says_and_protected_grou
     );
     let first = run(&w.desk, "Scoped", LinkRunOptions::default()).await;
     assert_eq!(first.outcome, LinkOutcome::Completed, "{}", first.message);
-    assert_eq!(first.protected, [protected.clone()]);
+    assert_eq!(first.protected, std::slice::from_ref(&protected));
     let groups = all(&w.target, "Groups").await;
     let at_target = |name: &str| {
         groups
