@@ -299,3 +299,55 @@ async fn a_short_id_listing_removes_nothing_from_the_copy() {
         assert!(!again.completeness.complete, "{how}");
     }
 }
+
+/// An incremental sync asks for what changed since the last *read*. An edit made through SCIM
+/// Desk after that read updates its record in the copy with a newer lastModified; a change
+/// someone else made at the provider in between must still be read (before the fix, the
+/// newest lastModified of the copy was used, and that change was missed for good).
+#[tokio::test]
+async fn an_edit_through_scim_desk_does_not_hide_changes_made_elsewhere_since_the_last_read() {
+    use desk_engine::write::edit::{EditRequest, SaveOutcome};
+    let server = seeded(33).await;
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk(data.path());
+    desk_e2e::add_synced(&desk, "p", server.base_url(), &server).await;
+    let rows = page_of_users(&desk, "p").rows;
+    let (elsewhere, here) = (rows[0].id.clone(), rows[1].id.clone());
+    // Someone else changes a user at the provider...
+    let client = server.client();
+    let mut u = client.get("Users", &elsewhere).await.unwrap();
+    u["title"] = serde_json::json!("Changed elsewhere");
+    client.replace("Users", &elsewhere, &u, None).await.unwrap();
+    // ... then, a moment later (lastModified counts seconds), an edit through SCIM Desk.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let before = desk
+        .resource_detail("p", desk_engine::vocabulary::Kind::User, &here)
+        .unwrap()
+        .resource;
+    let mut after = before.clone();
+    after["title"] = serde_json::json!("Changed here");
+    let saved = desk
+        .save_edit(&EditRequest {
+            provider: "p".into(),
+            kind: desk_engine::vocabulary::Kind::User,
+            id: here.clone(),
+            before,
+            after,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(saved, SaveOutcome::Saved { .. }), "{saved:?}");
+    let inc = desk
+        .sync_with("p", true, &CancelFlag::new(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(inc.kind, "incremental", "{:?}", inc.notes);
+    let copy = |id: &str| {
+        desk.resource_detail("p", desk_engine::vocabulary::Kind::User, id)
+            .unwrap()
+            .resource["title"]
+            .clone()
+    };
+    assert_eq!(copy(&elsewhere), "Changed elsewhere");
+    assert_eq!(copy(&here), "Changed here");
+}

@@ -78,11 +78,17 @@ impl Desk {
             )
         };
         let scope = in_scope(&link.settings.scope, &src.users, &src.groups, &src.members)?;
-        let (users, groups, members) = restrict(&scope, &src.users, &src.groups, &src.members);
-        let source_side = Side {
-            users: &users,
-            groups: &groups,
-            members: &members,
+        // The whole source when the scope is everything (nothing copied).
+        let restricted;
+        let source_side = if link.settings.scope.is_everything() {
+            src.side()
+        } else {
+            restricted = restrict(&scope, &src.users, &src.groups, &src.members);
+            Side {
+                users: &restricted.0,
+                groups: &restricted.1,
+                members: &restricted.2,
+            }
         };
         let fit = self.target_fit(&link.target, &dst)?;
         let options = plan_options(&link.settings);

@@ -35,12 +35,12 @@ pub fn plan_operations(
     let mut user_fit = FitSummary::default();
     let mut group_fit = FitSummary::default();
     let group_ids = match_groups(source.groups, target.groups);
-    let by_id = |list: &[Value]| -> HashMap<String, Value> {
-        list.iter()
-            .filter_map(|v| s(v, "id").map(|id| (id, v.clone())))
-            .collect()
-    };
-    let targets = by_id(target.users);
+    // The target's users by id (borrowed: a directory of thousands is not copied).
+    let targets: HashMap<String, &Value> = target
+        .users
+        .iter()
+        .filter_map(|v| s(v, "id").map(|id| (id, v)))
+        .collect();
     let mut ops: Vec<PlanOperation> = Vec::new();
     let mut push =
         |op: Operation, label: String, sid: String, tid: Option<String>, data: Value, changes| {
@@ -92,7 +92,7 @@ pub fn plan_operations(
                 Vec::new(),
             ),
             Some(tid) => {
-                let before = project(targets.get(tid).unwrap_or(&Value::Null), &mapped);
+                let before = project(targets.get(tid).copied().unwrap_or(&Value::Null), &mapped);
                 if canonical(&before) != canonical(&mapped) {
                     let changes = attribute_changes(&before, &mapped);
                     push(
@@ -170,7 +170,7 @@ pub fn plan_operations(
         }
         let current = user_ids
             .get(&sid)
-            .and_then(|tid| targets.get(tid))
+            .and_then(|tid| targets.get(tid).copied())
             .and_then(manager_of);
         let wanted = user_ids.get(&manager).cloned();
         if current.is_none() || current != wanted {
@@ -188,7 +188,7 @@ pub fn plan_operations(
     let target_only: Vec<&Value> = matches
         .iter()
         .filter(|m| m.tag == MatchTag::OnlyInTarget)
-        .filter_map(|m| targets.get(m.target_id.as_deref()?))
+        .filter_map(|m| targets.get(m.target_id.as_deref()?).copied())
         .collect();
     let mut deletes = options.target_only == TargetOnly::Delete;
     if options.target_only != TargetOnly::Keep && !target_only.is_empty() {

@@ -77,7 +77,7 @@ pub(super) fn canonical(v: &Value) -> Value {
         ),
         Value::Array(a) => {
             let mut items: Vec<Value> = a.iter().map(canonical).collect();
-            items.sort_by_key(|x| x.to_string());
+            items.sort_by_cached_key(|x| x.to_string());
             Value::Array(items)
         }
         other => other.clone(),
