@@ -114,9 +114,11 @@ pub fn match_users(
         };
         out.push(m);
     }
+    // Target records already named (matched, or offered to a person): not "only in target".
+    let named: HashSet<String> = out.iter().filter_map(|m| m.target_id.clone()).collect();
     for t in target {
         let tid = s(t, "id").unwrap_or_default();
-        if !used.contains(&tid) && !out.iter().any(|m| m.target_id.as_deref() == Some(&tid)) {
+        if !used.contains(&tid) && !named.contains(&tid) {
             out.push(RecordMatch {
                 tag: MatchTag::OnlyInTarget,
                 source_id: None,

@@ -60,6 +60,13 @@ pub fn plan_operations(
         .filter(|m| m.tag == MatchTag::Ambiguous)
         .filter_map(|m| m.source_id.clone())
         .collect();
+    // Where each matched source user's comparison is in `matches`.
+    let compared: HashMap<String, usize> = matches
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| matches!(m.tag, MatchTag::MatchedEqual | MatchTag::MatchedDifferent))
+        .filter_map(|(i, m)| Some((m.source_id.clone()?, i)))
+        .collect();
     // 1. Users.
     for src in source.users {
         let sid = s(src, "id").unwrap_or_default();
@@ -91,10 +98,12 @@ pub fn plan_operations(
                 mapped,
                 Vec::new(),
             ),
-            Some(tid) => {
-                let before = project(targets.get(tid).copied().unwrap_or(&Value::Null), &mapped);
-                if canonical(&before) != canonical(&mapped) {
-                    let changes = attribute_changes(&before, &mapped);
+            // Matching compared the records already: equal ones need nothing, the others
+            // get the changes it found.
+            Some(tid) => match compared.get(sid.as_str()).map(|&i| &matches[i]) {
+                Some(m) if m.tag == MatchTag::MatchedEqual => {}
+                Some(m) if m.tag == MatchTag::MatchedDifferent => {
+                    let changes = m.changes.clone();
                     push(
                         Operation::UpdateUser,
                         label(src),
@@ -104,7 +113,22 @@ pub fn plan_operations(
                         changes,
                     );
                 }
-            }
+                _ => {
+                    let target = targets.get(tid).copied().unwrap_or(&Value::Null);
+                    let before = project(target, &mapped);
+                    if canonical(&before) != canonical(&mapped) {
+                        let changes = attribute_changes(&before, &mapped);
+                        push(
+                            Operation::UpdateUser,
+                            label(src),
+                            sid,
+                            Some(tid.clone()),
+                            mapped,
+                            changes,
+                        );
+                    }
+                }
+            },
         }
     }
     // 2. Groups, created without members.
