@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::plan::{MatchTag, RecordMatch};
-use super::records::{canonical, label, primary_email, project, s, source_key};
+use super::records::{holds, label, primary_email, project, s, source_key};
 use super::rules::Mapper;
 use crate::vocabulary::attribute_changes;
 
@@ -89,13 +89,12 @@ pub fn match_users(
                     used.insert(tid.clone());
                     ids.insert(sid.clone(), tid.clone());
                     let (mapped, _) = mapper.user(src);
-                    let before = project(t, &mapped);
-                    let equal = canonical(&before) == canonical(&mapped);
+                    let equal = holds(t, &mapped);
                     RecordMatch {
                         changes: if equal {
                             Vec::new()
                         } else {
-                            attribute_changes(&before, &mapped)
+                            attribute_changes(&project(t, &mapped), &mapped)
                         },
                         tag: if equal {
                             MatchTag::MatchedEqual
