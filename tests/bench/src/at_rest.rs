@@ -118,7 +118,7 @@ pub async fn run(users: usize, rounds: usize) {
     let (plain_db, plain_snap) = filled(&plain_file, users);
     let (mut enc_ms, mut plain_ms) = (Vec::new(), Vec::new());
     for round in 0..rounds {
-        for (_, filter, search, _) in QUERIES {
+        for (_, filter, search) in QUERIES {
             let order = if round % 2 == 0 {
                 [true, false]
             } else {

@@ -46,14 +46,32 @@ async fn ceiling_once(base: &str, token: &str, total: u64, conc: usize) -> f64 {
             let http = http.clone();
             let auth = format!("Bearer {token}");
             set.spawn(async move {
-                loop {
-                    // The server's listen backlog is 5: a refused connect is retried.
-                    if let Ok(r) = http.get(&url).header("Authorization", &auth).send().await {
-                        if let Ok(b) = r.bytes().await {
-                            return b.len();
-                        }
+                // The server's listen backlog is 5: a refused connect is retried, a few times.
+                // An answer that is not 200 with a list of users is an error, not users.
+                let mut last = String::new();
+                for _ in 0..20 {
+                    match http.get(&url).header("Authorization", &auth).send().await {
+                        Ok(r) if r.status() == reqwest::StatusCode::OK => match r.bytes().await {
+                            Ok(b)
+                                if b.starts_with(b"{")
+                                    && b.windows(11).any(|w| w == b"\"Resources\"") =>
+                            {
+                                return b.len();
+                            }
+                            Ok(b) => {
+                                last = format!(
+                                    "not a list: {:?}",
+                                    String::from_utf8_lossy(&b[..b.len().min(80)])
+                                )
+                            }
+                            Err(e) => last = e.to_string(),
+                        },
+                        Ok(r) => panic!("the ceiling read of {url} was answered {}", r.status()),
+                        Err(e) => last = e.to_string(),
                     }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 }
+                panic!("the ceiling read of {url} failed 20 times: {last}");
             });
             next += 1;
         }
