@@ -452,6 +452,28 @@ async fn a_filter_scoped_link_and_a_guard_rail_that_stops_a_run_with_nothing_wri
             ..Default::default()
         },
     );
+    // A run of the same link going on elsewhere (another process holds its lock): this one
+    // does not start, says why, and records nothing.
+    let lock_path = desk_engine::DataPaths::at(w._data.path().to_path_buf())
+        .unwrap()
+        .link_lock(w.desk.link("Engineers").unwrap().id);
+    std::fs::create_dir_all(lock_path.parent().unwrap()).unwrap();
+    let other = std::fs::File::create(&lock_path).unwrap();
+    other.try_lock().unwrap();
+    let busy = w
+        .desk
+        .run_link(
+            "Engineers",
+            LinkRunOptions::default(),
+            &CancelFlag::new(),
+            &|_| {},
+        )
+        .await
+        .unwrap_err()
+        .message();
+    assert!(busy.contains("is running already"), "{busy}");
+    assert!(w.desk.link_history("Engineers", 10).unwrap().is_empty());
+    drop(other);
     let dry = run(
         &w.desk,
         "Engineers",

@@ -58,6 +58,12 @@ impl DataPaths {
     pub fn exports(&self) -> PathBuf {
         self.root.join("exports")
     }
+
+    /// The lock file a run of link `id` holds (the window and a scheduled command line never
+    /// run the same link at once; the system lets go of it when a process ends, killed or not).
+    pub fn link_lock(&self, id: i64) -> PathBuf {
+        self.root.join("locks").join(format!("link-{id}.lock"))
+    }
 }
 
 /// Creates a folder (and its parents) and makes it readable by its owner only (0700 on Unix):

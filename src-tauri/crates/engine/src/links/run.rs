@@ -146,6 +146,9 @@ impl Desk {
         let started = Instant::now();
         let link = self.link(name)?;
         link.settings.validate()?;
+        // Held until the run ends: a run of this link in another process (the window, a
+        // scheduled command) is not joined, and one that holds no lock was killed.
+        let _lock = self.lock_link(&link)?;
         let resumed = self.finish_killed_run(&link, cancel, progress).await?;
         let run_id = self.db()?.start_link_run(link.id)?;
         let mut report = LinkRunReport {
@@ -169,6 +172,31 @@ impl Desk {
         self.db()?
             .finish_link_run(run_id, report.outcome, &summary)?;
         result.map(|()| report)
+    }
+
+    fn lock_link(&self, link: &Link) -> Result<std::fs::File, DeskError> {
+        let path = self.paths.link_lock(link.id);
+        let io = |e: std::io::Error| {
+            DeskError::Internal(format!("the lock file of link \"{}\": {e}", link.name))
+        };
+        if let Some(dir) = path.parent() {
+            crate::paths::private_dir(dir).map_err(io)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(DeskError::InvalidInput(format!(
+                "The link \"{}\" is running already (in the window or a scheduled command); \
+                 this run did not start. Wait for that one to finish.",
+                link.name
+            ))),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+        }
     }
 
     /// A run whose process was killed is still `running`: its journal's writes are finished
