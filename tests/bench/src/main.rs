@@ -136,11 +136,12 @@ async fn pull(users: usize, rounds: usize) {
 
     // The engine's full sync (discovery, users, groups, memberships into a new snapshot).
     let data = tempfile::tempdir().expect("temp dir");
-    let desk = desk_engine::Desk::open(
-        desk_engine::DataPaths::at(data.path().to_path_buf()).expect("paths"),
-        std::sync::Arc::new(desk_engine::providers::secrets::MemoryStore::new()),
-    )
-    .expect("desk");
+    let paths = desk_engine::DataPaths::at(data.path().to_path_buf()).expect("paths");
+    let secrets = std::sync::Arc::new(desk_engine::providers::secrets::MemoryStore::new());
+    let desk = desk_engine::Desk::open(paths.clone(), secrets.clone()).expect("desk");
+    let db_file =
+        desk_engine::offline::key::database_file(&paths, secrets.as_ref()).expect("the key");
+    let mut background = Vec::new();
     desk.add_provider(desk_engine::api::ProviderInput::bearer(
         "bench",
         &base,
@@ -189,6 +190,16 @@ async fn pull(users: usize, rounds: usize) {
         assert_eq!(report.users as usize, users);
         let sync_rate = total as f64 / report.seconds;
         sync_runs.push(sync_rate);
+        // The sync leaves copying its pages into the database file (the WAL checkpoint) to the
+        // background. Wait for it here, timed on its own, so it never runs inside the peer's
+        // timing (a FULL checkpoint waits for the one running, then finishes what is left).
+        let t = Instant::now();
+        desk_store::Database::open(&db_file)
+            .expect("the database")
+            .conn()
+            .query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(()))
+            .expect("checkpoint");
+        background.push(t.elapsed().as_secs_f64());
         let peer_rate = peer.as_ref().map(|py| peer_once(py, &base, &token, users));
         if let Some(p) = peer_rate {
             peer_runs.push(p);
@@ -211,9 +222,11 @@ async fn pull(users: usize, rounds: usize) {
          (bodies read, not parsed) reaches reading every page of {PAGE} with 1, 2, 3, 4 and 6 \
          requests in flight (best kept); scim-client's pager alone; SCIM Desk's full sync \
          (`Desk::sync`: discovery, users and the empty group list into a new snapshot, its own \
-         timing); and the peer, a Python script with scim2-client paging every user into SQLite \
-         (tests/bench/peer_sync.py). **Budget**: sync >= 95% of the ceiling and >= 1.3x the \
-         peer.\n"
+         timing, until the snapshot is published and readable); and the peer, a Python script \
+         with scim2-client paging every user into SQLite (tests/bench/peer_sync.py). The \
+         sync's background work (copying the new pages into the database file) is waited for \
+         and timed on its own before the peer starts, so it never falls into the peer's \
+         timing. **Budget**: sync >= 95% of the ceiling and >= 1.3x the peer.\n"
     );
     println!("| what | median users/s | min-max | ratio to ceiling |");
     println!("|---|---|---|---|");
@@ -244,6 +257,12 @@ async fn pull(users: usize, rounds: usize) {
             median(&mut runs)
         );
     }
+    let (bmin, bmax) = spread(&background);
+    println!(
+        "\nAfter each sync, its background checkpoint took {:.2} s more (median; {bmin:.2}-{bmax:.2}); \
+         the window shows the new copy before it ends.",
+        median(&mut background)
+    );
     if let Some(r) = peer_ratio {
         println!("\nSCIM Desk sync / peer: {r:.2}x.");
     }
