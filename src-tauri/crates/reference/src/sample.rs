@@ -799,16 +799,42 @@ pub fn group_resource(g: &SampleGroup, user_ids: &[String]) -> Value {
     })
 }
 
-/// `n` users for benchmarks: the sample directory's people (20,000 at most, generated once),
-/// repeated past that with fresh ids and user names, each with `meta` as a provider sends it.
+/// `n` users for benchmarks: distinct people, generated 20,000 at a time (each block from its
+/// own seed, so names, departments, titles and addresses vary as in the sample directory), with
+/// user names, work addresses, externalIds and employee numbers unique across blocks, fresh ids,
+/// and `meta` as a provider sends it.
 pub fn many_users(seed: u64, n: usize) -> impl Iterator<Item = Value> {
-    let dir = generate(seed, n.min(20_000), 0);
+    const BLOCK: usize = 20_000;
+    let mut block: Option<(usize, SampleDirectory)> = None;
+    let mut used = std::collections::HashSet::new();
     (0..n).map(move |i| {
-        let mut u = dir.users[i % dir.users.len()].resource.clone();
+        let k = i / BLOCK;
+        if block.as_ref().map(|b| b.0) != Some(k) {
+            let size = (n - k * BLOCK).min(BLOCK);
+            block = Some((k, generate(seed.wrapping_add(7919 * k as u64), size, 0)));
+        }
+        let mut u = match &block {
+            Some((_, dir)) => dir.users[i % BLOCK].resource.clone(),
+            None => json!({}),
+        };
         u["id"] = json!(format!("{i:08x}-7a1e-4c3b-9d2f-000000000000"));
-        if i >= dir.users.len() {
-            let name = u["userName"].as_str().unwrap_or("user").to_string();
-            u["userName"] = json!(format!("{i}.{name}"));
+        // Unique across blocks: the same name in two blocks gets a number, as HR systems do.
+        let base = u["userName"].as_str().unwrap_or("user").to_string();
+        let mut name = base.clone();
+        let mut again = 2;
+        while !used.insert(name.clone()) {
+            name = format!("{base}{}", k * 100 + again);
+            again += 1;
+        }
+        if name != base {
+            u["userName"] = json!(name);
+            if let Some(work) = u["emails"].get_mut(0) {
+                work["value"] = json!(format!("{name}@example.com"));
+            }
+        }
+        u["externalId"] = json!(format!("hr-{}", 100_000 + i));
+        if let Some(ext) = u.get_mut(ENTERPRISE_USER_SCHEMA) {
+            ext["employeeNumber"] = json!(format!("{}", 100_000 + i));
         }
         u["meta"] = json!({"resourceType": "User", "created": "2026-01-05T09:00:00Z",
             "lastModified": "2026-11-20T10:00:00Z", "version": format!("W/\"{i}\"")});
@@ -819,6 +845,35 @@ pub fn many_users(seed: u64, n: usize) -> impl Iterator<Item = Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_users_are_distinct_people_past_one_block() {
+        let users: Vec<Value> = many_users(7, 45_000).collect();
+        let distinct = |key: &dyn Fn(&Value) -> String| {
+            users
+                .iter()
+                .map(key)
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        };
+        let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+        assert_eq!(distinct(&|u| text(u, "userName")), 45_000);
+        assert_eq!(distinct(&|u| text(u, "externalId")), 45_000);
+        assert_eq!(distinct(&|u| u["emails"][0]["value"].to_string()), 45_000);
+        // Not copies: the people of the second block are others than the first's.
+        let person = |u: &Value| {
+            format!(
+                "{} {} {}",
+                u["name"]["formatted"], u["title"], u["addresses"][0]["streetAddress"]
+            )
+        };
+        let first: std::collections::HashSet<String> = users[..20_000].iter().map(person).collect();
+        let again = users[20_000..40_000]
+            .iter()
+            .filter(|u| first.contains(&person(u)))
+            .count();
+        assert!(again < 10_000, "{again} of 20,000 repeat the first block");
+    }
 
     #[test]
     fn the_same_seed_gives_the_same_directory() {
