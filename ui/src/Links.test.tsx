@@ -80,12 +80,16 @@ describe("the Links room", () => {
         return { ...stopped, outcome: "completed", message: "Done: 42 changes sent.", crossings: [], forced: true };
       return null;
     });
-    renderIt(<LinksView providers={providers} onClose={() => {}} workOffline={false} />);
-    expect(await screen.findByText("Would deactivate 40 users; the link allows at most 10.")).toBeTruthy();
+    const { container } = renderIt(<LinksView providers={providers} onClose={() => {}} workOffline={false} />);
+    await screen.findByTestId("link-report");
+    const rails = Array.from(container.querySelectorAll(".notice li")).map((li) => li.textContent);
+    expect(rails).toEqual(["Would deactivate 40 users; the link allows at most 10."]);
     expect(screen.getByTestId("link-outcome").textContent).toBe("Stopped by a guard rail");
-    expect(screen.getByText("Groups Dept - Sales* and their members")).toBeTruthy();
+    const facts = Array.from(container.querySelectorAll(".facts dd")).map((dd) => dd.textContent);
+    expect(facts[1]).toBe("Groups Dept - Sales* and their members");
     // Provider data is text, never markup.
-    expect(screen.getByText("<b>ada</b>")).toBeTruthy();
+    expect(container.querySelector(".link-report b")).toBeNull();
+    expect(screen.getByText("<b>ada</b>").nextSibling?.textContent).toBe("deactivated");
     expect(screen.getByTestId("link-counts").textContent).toContain("Deactivations40");
     fireEvent.click(screen.getByTestId("link-run-anyway"));
     await waitFor(() => expect(screen.getByTestId("link-message").textContent).toBe("Done: 42 changes sent."));
@@ -101,9 +105,11 @@ describe("the Links room", () => {
       return null;
     });
     renderIt(<LinksView providers={providers} onClose={() => {}} workOffline={false} />);
-    expect(await screen.findByTestId("links-empty")).toBeTruthy();
+    expect((await screen.findByTestId("links-empty")).querySelector(".empty-title")?.textContent).toBe("No links yet");
     fireEvent.click(screen.getByTestId("link-new"));
     fireEvent.change(screen.getByTestId("link-filter"), { target: { value: "title eq" } });
-    expect(await screen.findByText('"title eq" is not a SCIM filter: a value is missing.')).toBeTruthy();
+    const why = await screen.findByTestId("error-message");
+    expect(why.textContent).toBe('"title eq" is not a SCIM filter: a value is missing.');
+    expect(why.closest("[data-code]")?.getAttribute("data-code")).toBe("invalid_input");
   });
 });

@@ -31,6 +31,7 @@ async fn create_a_scoped_link_run_it_change_the_source_and_see_one_update() {
 
     gui.click("open-links").await;
     gui.by_id("links-empty").await;
+    gui.screenshot("links-empty").await;
     gui.click("link-new").await;
     gui.type_into("link-name", "Sales to App").await;
     for (id, name) in [("link-source", "HR"), ("link-target", "App")] {

@@ -9,6 +9,7 @@ import {
   type Scope,
   type TargetOnly,
   type Leaving,
+  type GuardRails,
 } from "../../ipc";
 import { testIds } from "../../testIds";
 import { when } from "../../format";
@@ -25,6 +26,16 @@ function lines(text: string): string[] {
     .map((l) => l.trim())
     .filter((l) => l !== "");
 }
+
+type Rail = keyof GuardRails;
+
+/** The guard rails: the setting, its label, its test id. */
+const RAILS: [Rail, string, string][] = [
+  ["maxCreates", "Creates", testIds.linkMaxCreates],
+  ["maxUpdates", "Changes", testIds.linkMaxUpdates],
+  ["maxDeactivations", "Deactivations", testIds.linkMaxDeactivations],
+  ["maxDeletes", "Deletes", testIds.linkMaxDeletes],
+];
 
 /** A limit as typed ("10", "5%", blank for none). */
 function limitOf(text: string): string | undefined {
@@ -69,10 +80,11 @@ export function LinkEditor({
   const [targetOnly, setTargetOnly] = useState<TargetOnly>(s?.targetOnly ?? "keep");
   const [leaving, setLeaving] = useState<Leaving>(s?.leaving ?? "keep");
   const [protect, setProtect] = useState((s?.protect ?? []).join("\n"));
-  const [maxCreates, setMaxCreates] = useState(s ? (s.guard.maxCreates ?? "") : "");
-  const [maxUpdates, setMaxUpdates] = useState(s ? (s.guard.maxUpdates ?? "") : "");
-  const [maxDeactivations, setMaxDeactivations] = useState(s ? (s.guard.maxDeactivations ?? "") : "10");
-  const [maxDeletes, setMaxDeletes] = useState(s ? (s.guard.maxDeletes ?? "") : "10");
+  // The guard rails as typed; a new link starts at the engine's defaults.
+  const [limits, setLimits] = useState<Record<Rail, string>>(() => {
+    const g: GuardRails = s?.guard ?? { maxDeactivations: "10", maxDeletes: "10" };
+    return Object.fromEntries(RAILS.map(([k]) => [k, g[k] ?? ""])) as Record<Rail, string>;
+  });
   const [every, setEvery] = useState(s?.everyMinutes ? String(s.everyMinutes) : "");
   const [rules, setRules] = useState<RuleRow[]>(() => (s ? rowsFromRules(s.rules) : []));
   const [rulesError, setRulesError] = useState<string | null>(null);
@@ -97,12 +109,9 @@ export function LinkEditor({
     targetOnly,
     leaving,
     protect: lines(protect),
-    guard: {
-      ...(limitOf(maxCreates) ? { maxCreates: limitOf(maxCreates) } : {}),
-      ...(limitOf(maxUpdates) ? { maxUpdates: limitOf(maxUpdates) } : {}),
-      ...(limitOf(maxDeactivations) ? { maxDeactivations: limitOf(maxDeactivations) } : {}),
-      ...(limitOf(maxDeletes) ? { maxDeletes: limitOf(maxDeletes) } : {}),
-    },
+    guard: Object.fromEntries(
+      RAILS.flatMap(([k]) => (limitOf(limits[k]) ? [[k, limitOf(limits[k])]] : [])),
+    ) as GuardRails,
     ...(Number.isFinite(minutes) && minutes > 0 ? { everyMinutes: minutes } : {}),
   };
   const save = useMutation({
@@ -255,42 +264,17 @@ export function LinkEditor({
             anything and says why; you can then run it anyway.
           </p>
           <div className="form-row">
-            <label>
-              Creates
-              <input
-                value={maxCreates}
-                onChange={(e) => setMaxCreates(e.target.value)}
-                placeholder="no limit"
-                data-testid={testIds.linkMaxCreates}
-              />
-            </label>
-            <label>
-              Changes
-              <input
-                value={maxUpdates}
-                onChange={(e) => setMaxUpdates(e.target.value)}
-                placeholder="no limit"
-                data-testid={testIds.linkMaxUpdates}
-              />
-            </label>
-            <label>
-              Deactivations
-              <input
-                value={maxDeactivations}
-                onChange={(e) => setMaxDeactivations(e.target.value)}
-                placeholder="no limit"
-                data-testid={testIds.linkMaxDeactivations}
-              />
-            </label>
-            <label>
-              Deletes
-              <input
-                value={maxDeletes}
-                onChange={(e) => setMaxDeletes(e.target.value)}
-                placeholder="no limit"
-                data-testid={testIds.linkMaxDeletes}
-              />
-            </label>
+            {RAILS.map(([k, label, testId]) => (
+              <label key={k}>
+                {label}
+                <input
+                  value={limits[k]}
+                  onChange={(e) => setLimits((l) => ({ ...l, [k]: e.target.value }))}
+                  placeholder="no limit"
+                  data-testid={testId}
+                />
+              </label>
+            ))}
           </div>
         </fieldset>
 

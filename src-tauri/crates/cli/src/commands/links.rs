@@ -203,10 +203,6 @@ fn print_link(view: &LinkView, format: Format) -> Result<(), DeskError> {
     Ok(())
 }
 
-fn outcome_word(o: LinkOutcome) -> &'static str {
-    o.as_str()
-}
-
 fn list(format: Format) -> Result<(), DeskError> {
     let links = open()?.links()?;
     match format {
@@ -218,7 +214,7 @@ fn list(format: Format) -> Result<(), DeskError> {
                 let (at, outcome, message) = l.last_run.as_ref().map_or(("", "", ""), |r| {
                     (
                         r.started_at.as_str(),
-                        outcome_word(r.outcome),
+                        r.outcome.as_str(),
                         r.report.message.as_str(),
                     )
                 });
@@ -233,7 +229,7 @@ fn list(format: Format) -> Result<(), DeskError> {
             for l in &links {
                 let last = l.last_run.as_ref().map_or_else(
                     || "never run".to_string(),
-                    |r| format!("{} {}", outcome_word(r.outcome), r.started_at),
+                    |r| format!("{} {}", r.outcome.as_str(), r.started_at),
                 );
                 println!("{}\t{} -> {}\t{last}", l.name, l.source, l.target);
             }
@@ -258,7 +254,7 @@ fn show(name: &str, runs: u32, format: Format) -> Result<(), DeskError> {
             "run {} at {}: {} ({:.1} s) {}",
             r.id,
             r.started_at,
-            outcome_word(r.outcome),
+            r.outcome.as_str(),
             r.report.seconds,
             r.report.message
         );

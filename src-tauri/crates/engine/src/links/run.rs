@@ -125,14 +125,6 @@ impl Desk {
             .collect())
     }
 
-    /// One run of a link by its id.
-    pub fn link_run_view(&self, name: &str, run_id: i64) -> Result<LinkRunView, DeskError> {
-        self.link_history(name, u32::MAX)?
-            .into_iter()
-            .find(|r| r.id == run_id)
-            .ok_or_else(|| DeskError::NotFound(format!("Link \"{name}\" has no run {run_id}.")))
-    }
-
     /// Runs a link (see the module's documentation). A run a guard rail stopped, and one that
     /// left differences, end `Ok` with that outcome; a run that could not go on ends `Err` and
     /// is recorded as failed.
