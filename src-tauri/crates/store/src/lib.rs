@@ -66,6 +66,8 @@ pub struct Database {
     /// edit written into a copy, a decision about two accounts): an index built at one count is
     /// stale at another.
     generation: std::sync::atomic::AtomicU64,
+    /// The in-memory column indexes of the copies the list views read lately.
+    indexes: cache::column_index::Indexes,
 }
 
 impl Database {
@@ -105,6 +107,7 @@ impl Database {
         let db = Self {
             conn,
             generation: std::sync::atomic::AtomicU64::new(0),
+            indexes: Default::default(),
         };
         // Earlier versions recorded passwords in the audit log: replaced once, on the first
         // open by a version that knows better.

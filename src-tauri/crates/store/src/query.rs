@@ -27,7 +27,7 @@ pub struct SqlFilter {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum ColType {
+pub(crate) enum ColType {
     Text { exact: bool },
     Time,
     Bool,
@@ -35,7 +35,7 @@ enum ColType {
 
 /// Where a filter path lives in SQL.
 #[derive(Clone, Copy)]
-enum Target {
+pub(crate) enum Target {
     Column(&'static str, ColType),
     /// A sub-attribute of each value of the `emails` array.
     Email(&'static str, ColType),
@@ -47,7 +47,7 @@ fn eq(a: &str, b: &str) -> bool {
 
 /// Where a filter's attribute lives in SQL: the `emails` list, or the cache column the column
 /// table says holds it whole ([`crate::cache::COLUMNS`], `sql_filter`). None: evaluated in Rust.
-fn target(path: &AttrPath) -> Option<Target> {
+pub(crate) fn target(path: &AttrPath) -> Option<Target> {
     let text = ColType::Text { exact: false };
     let core = path.urn.as_deref().is_none_or(|u| {
         let u = u.to_ascii_lowercase();
@@ -323,7 +323,7 @@ impl Builder {
 }
 
 /// `emails` or `emails.value` at the top level: any email value.
-fn is_any_email(path: &AttrPath) -> bool {
+pub(crate) fn is_any_email(path: &AttrPath) -> bool {
     path.urn.is_none()
         && eq(&path.name, "emails")
         && path.sub.as_deref().is_none_or(|s| eq(s, "value"))

@@ -1,9 +1,11 @@
 //! The cached directory: snapshots written in one transaction each, and the offline reads over
 //! them (lists, full-text search, diffs, history).
 
+pub(crate) mod column_index;
 mod columns;
 mod edits;
 mod history;
+mod index_filter;
 pub(crate) mod packed;
 mod reads;
 mod snapshots;

@@ -55,23 +55,19 @@ impl Database {
     /// Resources of a snapshot: optional full-text search and SQL filter, sorted, one page.
     /// Returns the page and the total count.
     pub fn resources(&self, q: &ResourceQuery<'_>) -> Result<(Vec<ResourceRow>, u64), StoreError> {
-        let order = match q.sort {
-            Some((col, desc)) if is_sort_key(col) => {
-                let dir = if desc { "DESC" } else { "ASC" };
-                if col == MEMBER_COUNT {
-                    format!(
-                        "ORDER BY (SELECT count(*) FROM memberships m WHERE m.snapshot_id = \
-                         r.snapshot_id AND m.group_id = r.id) {dir}, r.rowid"
-                    )
-                } else if col == "display_name" && q.kind == Kind::Group {
-                    // Group names in natural order: "Team 2" before "Team 10".
-                    format!("ORDER BY r.display_name COLLATE {NATURAL} {dir}, r.rowid")
-                } else {
-                    format!("ORDER BY r.{col} COLLATE NOCASE {dir}, r.rowid")
-                }
-            }
-            _ => "ORDER BY r.rowid".to_string(),
-        };
+        if let Some(page) = self.indexed_page(q)? {
+            return Ok(page);
+        }
+        self.resources_in_sql(q)
+    }
+
+    /// [`Database::resources`] answered by SQL alone (the in-memory index left aside): for
+    /// whole-list reads, and for tests that hold both paths to the same answers.
+    pub fn resources_in_sql(
+        &self,
+        q: &ResourceQuery<'_>,
+    ) -> Result<(Vec<ResourceRow>, u64), StoreError> {
+        let order = order_clause(q.kind, q.sort);
         let mut params: Vec<SqlValue> = vec![
             SqlValue::Integer(q.snapshot_id),
             SqlValue::Text(q.kind.as_str().to_string()),
@@ -136,7 +132,31 @@ impl Database {
             .collect::<Result<_, _>>()?;
         Ok((rows, total.max(0) as u64))
     }
+}
 
+/// The ORDER BY of a list of `kind` sorted by `sort` (a sort key and descending), ties in
+/// rowid order.
+pub(crate) fn order_clause(kind: Kind, sort: Option<(&str, bool)>) -> String {
+    match sort {
+        Some((col, desc)) if is_sort_key(col) => {
+            let dir = if desc { "DESC" } else { "ASC" };
+            if col == MEMBER_COUNT {
+                format!(
+                    "ORDER BY (SELECT count(*) FROM memberships m WHERE m.snapshot_id = \
+                     r.snapshot_id AND m.group_id = r.id) {dir}, r.rowid"
+                )
+            } else if col == "display_name" && kind == Kind::Group {
+                // Group names in natural order: "Team 2" before "Team 10".
+                format!("ORDER BY r.display_name COLLATE {NATURAL} {dir}, r.rowid")
+            } else {
+                format!("ORDER BY r.{col} COLLATE NOCASE {dir}, r.rowid")
+            }
+        }
+        _ => "ORDER BY r.rowid".to_string(),
+    }
+}
+
+impl Database {
     /// How many members each of the groups `ids` has in snapshot `snapshot_id`.
     pub fn member_counts(
         &self,
