@@ -282,7 +282,14 @@ impl ColumnIndex {
 
 impl Database {
     /// The index of `snapshot_id`'s rows of `kind` as the database is now (built if needed).
-    fn column_index(&self, snapshot_id: i64, kind: Kind) -> Result<Arc<ColumnIndex>, StoreError> {
+    /// A new index is built with the order `sort` of its first query: one pass of SQLite over
+    /// the rows gives both the rowids and that order.
+    fn column_index(
+        &self,
+        snapshot_id: i64,
+        kind: Kind,
+        sort: Option<(&str, bool)>,
+    ) -> Result<Arc<ColumnIndex>, StoreError> {
         let data_version: i64 = self
             .conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))?;
@@ -301,12 +308,19 @@ impl Database {
         if let Some(i) = kept.iter().find(|i| i.key == key) {
             return Ok(i.clone());
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT rowid FROM resources WHERE snapshot_id = ?1 AND kind = ?2 ORDER BY rowid",
-        )?;
-        let rowids = stmt
+        let sort = sort.filter(|(c, _)| super::is_sort_key(c) && *c != super::MEMBER_COUNT);
+        let order = match sort {
+            Some(_) => order_clause(kind, sort),
+            None => String::new(),
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT r.rowid FROM resources r WHERE r.snapshot_id = ?1 AND r.kind = ?2 {order}"
+        ))?;
+        let ordered = stmt
             .query_map(params![snapshot_id, kind], |r| r.get::<_, i64>(0))?
             .collect::<Result<Vec<_>, _>>()?;
+        let mut rowids = ordered.clone();
+        rowids.sort_unstable();
         let index = Arc::new(ColumnIndex {
             key,
             rowids,
@@ -314,6 +328,14 @@ impl Database {
             bools: Mutex::default(),
             orders: Mutex::default(),
         });
+        if let Some((col, desc)) = sort {
+            let positions: Vec<u32> = ordered
+                .iter()
+                .filter_map(|r| index.position(*r))
+                .map(|p| u32::try_from(p).unwrap_or(u32::MAX))
+                .collect();
+            lock(&index.orders).insert((col.to_string(), desc), Arc::new(positions));
+        }
         if kept.len() >= KEPT {
             kept.remove(0);
         }
@@ -339,7 +361,7 @@ impl Database {
             },
             None => None,
         };
-        let index = self.column_index(q.snapshot_id, q.kind)?;
+        let index = self.column_index(q.snapshot_id, q.kind, q.sort)?;
         let n = index.len();
         let mut matched: Option<Vec<bool>> = None;
         if let Some(search) = q.search {
