@@ -79,6 +79,50 @@ pub enum Fault {
 
 type Schedule = Arc<Mutex<Box<dyn Fn(usize, &str, &str) -> Fault + Send>>>;
 
+/// A token bucket in front of the provider, as rate-limited providers keep one: `rate`
+/// requests a second, up to `burst` at once; a request finding it empty is answered 429 with
+/// `Retry-After`. With `headers`, every answer states the quota in the IETF fields
+/// (`RateLimit-Policy: 20;w=1`, `RateLimit-Remaining`, `RateLimit-Reset`), as most limited
+/// providers do in one form or another; without, only the 429's `Retry-After` says anything.
+#[derive(Debug)]
+pub struct Bucket {
+    pub rate: f64,
+    pub burst: f64,
+    pub headers: bool,
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl Bucket {
+    /// Takes a token: `Ok(tokens left)` or `Err(seconds until one is back)`.
+    fn take(&mut self) -> Result<f64, f64> {
+        let now = std::time::Instant::now();
+        self.tokens = (self.tokens + (now - self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(self.tokens)
+        } else {
+            Err((1.0 - self.tokens) / self.rate)
+        }
+    }
+
+    /// The quota fields of an answer, with `left` tokens.
+    fn fields(&self, left: f64) -> String {
+        if !self.headers {
+            return String::new();
+        }
+        let reset = ((self.burst - left) / self.rate).ceil().max(0.0);
+        format!(
+            "RateLimit-Policy: {};w=1\r\nRateLimit-Remaining: {}\r\nRateLimit-Reset: {reset}\r\n",
+            self.rate,
+            left.floor()
+        )
+    }
+}
+
+type Limiter = Arc<Mutex<Option<Bucket>>>;
+
 pub struct Proxy {
     /// The base URL to give SCIM Desk instead of the provider's.
     pub base: String,
@@ -86,6 +130,9 @@ pub struct Proxy {
     /// Requests seen, and faults injected.
     pub seen: Arc<AtomicUsize>,
     pub faults: Arc<AtomicUsize>,
+    limiter: Limiter,
+    /// Requests the rate limit refused (429).
+    pub limited: Arc<AtomicUsize>,
 }
 
 impl Proxy {
@@ -97,19 +144,29 @@ impl Proxy {
         let schedule: Schedule = Arc::new(Mutex::new(Box::new(|_, _, _| Fault::Pass)));
         let seen = Arc::new(AtomicUsize::new(0));
         let faults = Arc::new(AtomicUsize::new(0));
-        let (s, n, f) = (schedule.clone(), seen.clone(), faults.clone());
+        let limiter: Limiter = Arc::default();
+        let limited = Arc::new(AtomicUsize::new(0));
+        let (s, n, f, l, ln) = (
+            schedule.clone(),
+            seen.clone(),
+            faults.clone(),
+            limiter.clone(),
+            limited.clone(),
+        );
         let http = reqwest::Client::new();
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
-                let (s, n, f, http, origin) = (
+                let (s, n, f, l, ln, http, origin) = (
                     s.clone(),
                     n.clone(),
                     f.clone(),
+                    l.clone(),
+                    ln.clone(),
                     http.clone(),
                     origin.clone(),
                 );
                 tokio::spawn(async move {
-                    let _ = serve(sock, &origin, &s, &n, &f, &http).await;
+                    let _ = serve(sock, &origin, &s, &n, &f, (&l, &ln), &http).await;
                 });
             }
         });
@@ -118,7 +175,20 @@ impl Proxy {
             schedule,
             seen,
             faults,
+            limiter,
+            limited,
         }
+    }
+
+    /// Limits requests to `rate` a second, `burst` at once (a token bucket; see [`Bucket`]).
+    pub fn limit_rate(&self, rate: f64, burst: u32, headers: bool) {
+        *self.limiter.lock().unwrap() = Some(Bucket {
+            rate,
+            burst: f64::from(burst),
+            headers,
+            tokens: f64::from(burst),
+            last: std::time::Instant::now(),
+        });
     }
 
     /// Sets the schedule: request number, method and path in, what to do out.
@@ -139,6 +209,7 @@ async fn serve(
     schedule: &Schedule,
     seen: &AtomicUsize,
     faults: &AtomicUsize,
+    (limiter, limited): (&Limiter, &AtomicUsize),
     http: &reqwest::Client,
 ) -> std::io::Result<()> {
     let Some(request) = crate::http::read_request(&mut sock).await? else {
@@ -151,13 +222,39 @@ async fn serve(
         body,
     } = request;
     let n = seen.fetch_add(1, Ordering::SeqCst);
+    // The rate limit first: a refused request goes no further.
+    let verdict = {
+        let mut bucket = limiter.lock().unwrap();
+        bucket.as_mut().map(|b| match b.take() {
+            Ok(left) => Ok(b.fields(left)),
+            Err(wait) => Err(format!(
+                "Retry-After: {}\r\n{}",
+                wait.ceil().max(1.0),
+                b.fields(0.0)
+            )),
+        })
+    };
+    let quota = match verdict {
+        None => String::new(),
+        Some(Ok(fields)) => fields,
+        Some(Err(extra)) => {
+            limited.fetch_add(1, Ordering::SeqCst);
+            let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"429","detail":"too many requests"}"#;
+            let out = format!(
+                "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            sock.write_all(out.as_bytes()).await?;
+            return sock.shutdown().await;
+        }
+    };
     let fault = (schedule.lock().unwrap())(n, &method, &path);
     if fault != Fault::Pass {
         faults.fetch_add(1, Ordering::SeqCst);
     }
     let respond = |status: u16, ctype: &str, extra: &str, body: &[u8], claimed: usize| {
         let mut out = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {claimed}\r\n{extra}Connection: close\r\n\r\n"
+            "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {claimed}\r\n{extra}{quota}Connection: close\r\n\r\n"
         )
         .into_bytes();
         out.extend_from_slice(body);

@@ -465,3 +465,63 @@ async fn user_names_longer_than_allowed_refused_then_shortened_with_a_rule() {
 async fn case_sensitive_eq() {
     passes("case-sensitive eq", |_| Fault::CaseSensitiveEq, false).await;
 }
+
+/// A sync through a token bucket (8 requests a second, 3 at once) that states its quota in
+/// the IETF rate-limit fields: SCIM Desk spends the burst, then keeps to the rate the fields
+/// give, and the provider never has to refuse a request (before the pacer, the pager's four
+/// requests in flight emptied the bucket and drew a 429 each time it did).
+#[tokio::test]
+async fn a_stated_rate_limit_is_kept_to_with_no_refusal() {
+    let source = desk_e2e::seeded_scim2_server(43, 1500, 0).await;
+    let proxy = Proxy::start(source.base_url()).await;
+    proxy.limit_rate(8.0, 3, true);
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "limited",
+        &proxy.base,
+        Some(source.token().expose()),
+    ))
+    .unwrap();
+    let report = desk
+        .sync("limited", &CancelFlag::new(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.users, 1500);
+    assert!(report.completeness.complete, "{:?}", report.completeness);
+    let seen = proxy.seen.load(Ordering::SeqCst);
+    assert!(
+        seen > 20,
+        "the sync sent {seen} requests: more than the burst"
+    );
+    assert_eq!(proxy.limited.load(Ordering::SeqCst), 0, "429s sent");
+}
+
+/// The same bucket stating nothing but a 429's `Retry-After`: the refusals are waited out
+/// and the copy is whole.
+#[tokio::test]
+async fn a_rate_limit_said_only_by_retry_after_is_waited_out_and_the_copy_is_whole() {
+    let source = desk_e2e::seeded_scim2_server(44, 1500, 0).await;
+    let proxy = Proxy::start(source.base_url()).await;
+    proxy.limit_rate(8.0, 3, false);
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk_e2e::desk_at(data.path());
+    desk.add_provider(ProviderInput::bearer(
+        "limited",
+        &proxy.base,
+        Some(source.token().expose()),
+    ))
+    .unwrap();
+    let report = desk
+        .sync("limited", &CancelFlag::new(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.users, 1500);
+    assert!(report.completeness.complete, "{:?}", report.completeness);
+    let (seen, limited) = (
+        proxy.seen.load(Ordering::SeqCst),
+        proxy.limited.load(Ordering::SeqCst),
+    );
+    eprintln!("{seen} requests, {limited} refused");
+    assert!(limited >= 1, "the bucket ran out at least once");
+}

@@ -80,6 +80,8 @@ pub struct ScimClient {
     extra_headers: Vec<(String, String)>,
     /// The OAuth 2.0 access token, shared by the clones of this client.
     access_token: std::sync::Arc<tokio::sync::Mutex<Option<AccessToken>>>,
+    /// The pace the provider's limits call for, shared by the clones of this client.
+    pacer: std::sync::Arc<crate::pace::Pacer>,
 }
 
 impl ScimClient {
@@ -134,6 +136,7 @@ impl ScimClient {
             auth,
             extra_headers: Vec::new(),
             access_token: Default::default(),
+            pacer: Default::default(),
         })
     }
 
@@ -380,6 +383,7 @@ impl ScimClient {
                 .header(header::CONTENT_TYPE, "application/scim+json")
                 .body(b.to_string());
         }
+        self.pacer.wait_turn().await;
         let waiting = crate::stats::Waiting::start();
         let resp = req.send().await.map_err(|e| transport_error(&url, e))?;
         let status = resp.status();
@@ -391,6 +395,11 @@ impl ScimClient {
         };
         let retry_after =
             header_str(header::RETRY_AFTER).and_then(|v| v.trim().parse::<u64>().ok());
+        self.pacer.observe(
+            resp.headers(),
+            status.as_u16(),
+            retry_after.map(Duration::from_secs),
+        );
         let etag = header_str(header::ETAG);
         let location = header_str(header::LOCATION);
         let too_big = |n: u64| ScimError::Malformed {

@@ -11,6 +11,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ops;
+mod pace;
 pub mod patch;
 pub mod profile;
 mod resource;
