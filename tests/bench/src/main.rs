@@ -11,6 +11,7 @@ mod ingest;
 mod links;
 mod migrate;
 mod people;
+mod rate_limit;
 mod search;
 
 use std::time::Instant;
@@ -321,6 +322,11 @@ async fn main() {
             let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(3);
             people::run(accounts, rounds).await;
         }
+        Some("rate-limit") => {
+            let users = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+            let rounds = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2);
+            rate_limit::run(users, rounds).await;
+        }
         Some("ingest-client") => {
             let base = args.get(1).cloned().unwrap_or_default();
             let n = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -328,7 +334,7 @@ async fn main() {
             ingest::client(&base, n, encrypted).await;
         }
         _ => eprintln!(
-            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS] | migrate [USERS] [ROUNDS] | at-rest [USERS] [ROUNDS] | people [ACCOUNTS] [ROUNDS] | links [USERS] [ROUNDS]"
+            "usage: desk-bench pull [USERS] [ROUNDS] | search [USERS] [ROUNDS] | ingest [N,N,...] [ROUNDS] | migrate [USERS] [ROUNDS] | at-rest [USERS] [ROUNDS] | people [ACCOUNTS] [ROUNDS] | links [USERS] [ROUNDS] | rate-limit [USERS] [ROUNDS]"
         ),
     }
 }

@@ -107,6 +107,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
             ("migrate", &["300", "1"]),
             ("people", &["10000", "1"]),
             ("links", &["1000", "1"]),
+            ("rate-limit", &["10000", "1"]),
         ]
     } else {
         &[
@@ -118,6 +119,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
             ("migrate", &["2000", "3"]),
             ("people", &["100000", "5"]),
             ("links", &["10000", "3"]),
+            ("rate-limit", &["100000", "2"]),
         ]
     };
     let date = Command::new("date")
