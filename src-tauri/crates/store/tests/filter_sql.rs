@@ -195,6 +195,22 @@ fn the_in_memory_index_pages_exactly_as_sql_does() {
                 .flat_map(|k| [Some((k, false)), Some((k, true))]),
         )
         .collect();
+    // The top of an unfiltered list with nothing built yet is left to SQL (fast there); the
+    // first query that needs the index builds it.
+    let top = ResourceQuery {
+        snapshot_id: sid,
+        kind: Kind::User,
+        sort: Some(("user_name", false)),
+        limit: 100,
+        ..Default::default()
+    };
+    assert!(db.indexed_page(&top).unwrap().is_none());
+    let deep = ResourceQuery {
+        offset: 20_000,
+        ..top.clone()
+    };
+    assert_eq!(db.indexed_page(&deep).unwrap().expect("built").0.len(), 0);
+    assert!(db.indexed_page(&top).unwrap().is_some(), "built now");
     let mut compared = 0;
     for filter in &filters {
         for search in searches {

@@ -37,6 +37,9 @@ const SHARED_TEXTS: &[(&str, bool)] = &[
 ];
 const SHARED_BOOLS: &[&str] = &["active"];
 
+/// Offsets SQLite reaches quickly in an unfiltered list.
+const FROM_THE_TOP: u64 = 10_000;
+
 /// Row positions in a sort order.
 type Order = Arc<Vec<u32>>;
 
@@ -281,6 +284,20 @@ impl ColumnIndex {
 }
 
 impl Database {
+    /// The state of the database an index of `snapshot_id`'s rows of `kind` would be built at.
+    fn index_key(&self, snapshot_id: i64, kind: Kind) -> Result<IndexKey, StoreError> {
+        let data_version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok(IndexKey {
+            snapshot_id,
+            kind,
+            changes: self.conn.total_changes(),
+            data_version,
+            generation: self.generation(),
+        })
+    }
+
     /// The index of `snapshot_id`'s rows of `kind` as the database is now (built if needed).
     /// A new index is built with the order `sort` of its first query: one pass of SQLite over
     /// the rows gives both the rowids and that order.
@@ -290,16 +307,7 @@ impl Database {
         kind: Kind,
         sort: Option<(&str, bool)>,
     ) -> Result<Arc<ColumnIndex>, StoreError> {
-        let data_version: i64 = self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        let key = IndexKey {
-            snapshot_id,
-            kind,
-            changes: self.conn.total_changes(),
-            data_version,
-            generation: self.generation(),
-        };
+        let key = self.index_key(snapshot_id, kind)?;
         let mut kept = lock(&self.indexes.0);
         kept.retain(|i| {
             (i.key.changes, i.key.data_version, i.key.generation)
@@ -361,6 +369,15 @@ impl Database {
             },
             None => None,
         };
+        // The top of an unfiltered list with nothing built yet: SQLite reads it from its index
+        // in milliseconds, where building the rows' order takes about a second at 1,000,000
+        // users (the window's first rows). The index is built by the first query that needs it.
+        if q.filter.is_none() && q.search.is_none() && q.offset < FROM_THE_TOP {
+            let key = self.index_key(q.snapshot_id, q.kind)?;
+            if !lock(&self.indexes.0).iter().any(|i| i.key == key) {
+                return Ok(None);
+            }
+        }
         let index = self.column_index(q.snapshot_id, q.kind, q.sort)?;
         let n = index.len();
         let mut matched: Option<Vec<bool>> = None;
