@@ -324,3 +324,60 @@ fn filter_search_sort_and_paging_combine() {
     assert!(n > 0 && n < total);
     assert!(found.iter().all(|r| r.extracted.active == Some(true)));
 }
+
+/// The index a list's first rows ask for is built on a connection of its own and used by the
+/// list's connection while the database is as it was; a commit by another connection, or an
+/// edit through this one, leaves it unused (the list builds a current one when it needs it).
+#[test]
+fn an_index_built_in_the_background_is_used_only_while_current() {
+    let (dir, db, sid, users) = setup();
+    let file = keyed(&dir.path().join("t.sqlite3"));
+    let top = ResourceQuery {
+        snapshot_id: sid,
+        kind: Kind::User,
+        sort: Some(("user_name", false)),
+        limit: 100,
+        ..Default::default()
+    };
+    assert!(
+        db.indexed_page(&top).unwrap().is_none(),
+        "nothing built yet"
+    );
+    let build = db
+        .build_index_in_background(&file, sid, Kind::User, Some(("user_name".into(), false)))
+        .unwrap()
+        .expect("a build starts");
+    build.join().unwrap();
+    let (rows, total) = db
+        .indexed_page(&top)
+        .unwrap()
+        .expect("built in the background");
+    assert_eq!((rows, total), db.resources_in_sql(&top).unwrap());
+    // A second ask while it is kept starts nothing.
+    assert!(db
+        .build_index_in_background(&file, sid, Kind::User, None)
+        .unwrap()
+        .is_none());
+    // Another connection commits: this one's index is no longer current.
+    let other = Database::open(&file).unwrap();
+    let mut edited = users[1].clone();
+    edited["title"] = json!("Night Porter");
+    other.cache_upsert(sid, Kind::User, &edited).unwrap();
+    assert!(
+        db.indexed_page(&top).unwrap().is_none(),
+        "stale after a commit elsewhere"
+    );
+    let build = db
+        .build_index_in_background(&file, sid, Kind::User, Some(("user_name".into(), false)))
+        .unwrap()
+        .expect("built again");
+    build.join().unwrap();
+    assert!(db.indexed_page(&top).unwrap().is_some());
+    // An edit through this connection: stale again.
+    edited["title"] = json!("Day Porter");
+    db.cache_upsert(sid, Kind::User, &edited).unwrap();
+    assert!(
+        db.indexed_page(&top).unwrap().is_none(),
+        "stale after an edit here"
+    );
+}

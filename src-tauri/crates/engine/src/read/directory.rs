@@ -21,6 +21,22 @@ fn sort_value(v: &Value, attr: &str) -> String {
     }
 }
 
+/// Lists from this many records on have their in-memory index built in the background when
+/// their first rows are read (below, building it on the first query that needs it is quick).
+const LARGE_LIST: i64 = 20_000;
+
+/// The cache column (and direction) a read sorts by, if any.
+fn sort_key(read: &CacheRead<'_>) -> Option<(String, bool)> {
+    read.sort.and_then(|(attr, desc)| {
+        let col = if desk_store::cache::is_sort_key(attr) {
+            Some(attr)
+        } else {
+            sort_column(attr)
+        };
+        col.map(|c| (c.to_string(), desc))
+    })
+}
+
 fn filter_of(filter: Option<&str>) -> Result<Option<scim_client::Filter>, DeskError> {
     filter
         .map(|f| {
@@ -520,6 +536,18 @@ impl Desk {
         };
         let (rows, total) = read_cache(&db, snapshot.id, kind, &read)?;
         let rows = directory_rows(&db, snapshot.id, kind, rows)?;
+        // The first rows of a large list: its order is built meanwhile, so a jump far down (or
+        // a filter) finds it ready.
+        let size = match kind {
+            Kind::User => snapshot.users,
+            Kind::Group => snapshot.groups,
+        };
+        let unfiltered = read.search.is_none_or(|s| s.trim().is_empty()) && read.filter.is_none();
+        if unfiltered && read.offset < 10_000 && size >= LARGE_LIST {
+            if let (Ok(file), Some(sort)) = (self.database_file(), sort_key(&read)) {
+                db.build_index_in_background(file, snapshot.id, kind, Some(sort))?;
+            }
+        }
         Ok(DirectoryPage {
             total: u32::try_from(total).unwrap_or(u32::MAX),
             offset,

@@ -19,7 +19,7 @@ use super::columns::{Extracted, STORED};
 use super::index_filter::{self, Needs};
 use super::packed::RecordJson;
 use super::reads::{order_clause, ResourceRow};
-use crate::{Database, Kind, StoreError};
+use crate::{Database, DatabaseFile, Kind, StoreError};
 
 /// The columns built together the first time a filter needs one of them: the filterable
 /// columns of the covering index `resources_scan` (one pass over it costs about the same for
@@ -51,7 +51,7 @@ const NULL: u32 = u32::MAX;
 const KEPT: usize = 4;
 
 /// What an index was built from: a snapshot's rows of a kind, as of a state of the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct IndexKey {
     pub snapshot_id: i64,
     pub kind: Kind,
@@ -107,9 +107,43 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The indexes a connection keeps.
-#[derive(Debug, Default)]
-pub(crate) struct Indexes(Mutex<Vec<Arc<ColumnIndex>>>);
+/// The indexes a connection keeps (shared with the threads that build them).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Indexes {
+    kept: Arc<Mutex<Vec<Arc<ColumnIndex>>>>,
+    /// Keys being built in the background.
+    building: Arc<Mutex<std::collections::HashSet<IndexKey>>>,
+}
+
+/// Takes a key off the list of those being built when dropped.
+struct Built(Indexes, IndexKey);
+
+impl Drop for Built {
+    fn drop(&mut self) {
+        lock(&self.0.building).remove(&self.1);
+    }
+}
+
+impl Indexes {
+    /// The index kept for `key`, dropping those of other states of the database.
+    fn current(&self, key: &IndexKey) -> Option<Arc<ColumnIndex>> {
+        let mut kept = lock(&self.kept);
+        kept.retain(|i| {
+            (i.key.changes, i.key.data_version, i.key.generation)
+                == (key.changes, key.data_version, key.generation)
+        });
+        kept.iter().find(|i| i.key == *key).cloned()
+    }
+
+    fn keep(&self, index: Arc<ColumnIndex>) {
+        let mut kept = lock(&self.kept);
+        kept.retain(|i| i.key != index.key);
+        if kept.len() >= KEPT {
+            kept.remove(0);
+        }
+        kept.push(index);
+    }
+}
 
 impl ColumnIndex {
     pub fn len(&self) -> usize {
@@ -308,34 +342,45 @@ impl Database {
         sort: Option<(&str, bool)>,
     ) -> Result<Arc<ColumnIndex>, StoreError> {
         let key = self.index_key(snapshot_id, kind)?;
-        let mut kept = lock(&self.indexes.0);
-        kept.retain(|i| {
-            (i.key.changes, i.key.data_version, i.key.generation)
-                == (key.changes, key.data_version, key.generation)
-        });
-        if let Some(i) = kept.iter().find(|i| i.key == key) {
-            return Ok(i.clone());
+        // Being built in the background: waited for rather than built twice.
+        while lock(&self.indexes.building).contains(&key) {
+            std::thread::sleep(std::time::Duration::from_millis(2));
         }
+        if let Some(i) = self.indexes.current(&key) {
+            return Ok(i);
+        }
+        let index = Arc::new(self.build_index(key, sort)?);
+        self.indexes.keep(index.clone());
+        Ok(index)
+    }
+
+    /// Builds the index of `key`'s rows from this connection, with the order `sort`: one pass
+    /// of SQLite over the rows gives both the rowids and that order.
+    fn build_index(
+        &self,
+        key: IndexKey,
+        sort: Option<(&str, bool)>,
+    ) -> Result<ColumnIndex, StoreError> {
         let sort = sort.filter(|(c, _)| super::is_sort_key(c) && *c != super::MEMBER_COUNT);
         let order = match sort {
-            Some(_) => order_clause(kind, sort),
+            Some(_) => order_clause(key.kind, sort),
             None => String::new(),
         };
         let mut stmt = self.conn.prepare(&format!(
             "SELECT r.rowid FROM resources r WHERE r.snapshot_id = ?1 AND r.kind = ?2 {order}"
         ))?;
         let ordered = stmt
-            .query_map(params![snapshot_id, kind], |r| r.get::<_, i64>(0))?
+            .query_map(params![key.snapshot_id, key.kind], |r| r.get::<_, i64>(0))?
             .collect::<Result<Vec<_>, _>>()?;
         let mut rowids = ordered.clone();
         rowids.sort_unstable();
-        let index = Arc::new(ColumnIndex {
+        let index = ColumnIndex {
             key,
             rowids,
             texts: Mutex::default(),
             bools: Mutex::default(),
             orders: Mutex::default(),
-        });
+        };
         if let Some((col, desc)) = sort {
             let positions: Vec<u32> = ordered
                 .iter()
@@ -344,11 +389,38 @@ impl Database {
                 .collect();
             lock(&index.orders).insert((col.to_string(), desc), Arc::new(positions));
         }
-        if kept.len() >= KEPT {
-            kept.remove(0);
-        }
-        kept.push(index.clone());
         Ok(index)
+    }
+
+    /// Builds on a connection of its own, on a thread of its own, the index a list of `kind`
+    /// in `snapshot_id` sorted by `sort` needs, for this connection, which uses it once built
+    /// if nothing changed meanwhile (its state is part of the index's key: a commit or an edit
+    /// in between leaves the index unused). The window asks for it with its first rows, so a
+    /// jump far down a list of a million finds it ready. Nothing is started when the index is
+    /// kept or being built already.
+    pub fn build_index_in_background(
+        &self,
+        file: &DatabaseFile,
+        snapshot_id: i64,
+        kind: Kind,
+        sort: Option<(String, bool)>,
+    ) -> Result<Option<std::thread::JoinHandle<()>>, StoreError> {
+        let key = self.index_key(snapshot_id, kind)?;
+        if self.indexes.current(&key).is_some() || !lock(&self.indexes.building).insert(key) {
+            return Ok(None);
+        }
+        let (file, indexes) = (file.clone(), self.indexes.clone());
+        Ok(Some(std::thread::spawn(move || {
+            // Whatever happens (a panic included), the key is no longer being built after.
+            let _done = Built(indexes.clone(), key);
+            let built = Database::open(&file).and_then(|other| {
+                other.build_index(key, sort.as_ref().map(|(c, d)| (c.as_str(), *d)))
+            });
+            // A failure here costs nothing: the list builds the index itself when it needs it.
+            if let Ok(index) = built {
+                indexes.keep(Arc::new(index));
+            }
+        })))
     }
 
     /// A page of a list view answered from the in-memory index: the count of matches and the
@@ -374,7 +446,7 @@ impl Database {
         // users (the window's first rows). The index is built by the first query that needs it.
         if q.filter.is_none() && q.search.is_none() && q.offset < FROM_THE_TOP {
             let key = self.index_key(q.snapshot_id, q.kind)?;
-            if !lock(&self.indexes.0).iter().any(|i| i.key == key) {
+            if self.indexes.current(&key).is_none() {
                 return Ok(None);
             }
         }
