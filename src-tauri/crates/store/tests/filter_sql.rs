@@ -325,6 +325,15 @@ fn filter_search_sort_and_paging_combine() {
     assert!(found.iter().all(|r| r.extracted.active == Some(true)));
 }
 
+/// Builds the user-name order of `sid`'s users on another connection and waits for it.
+fn build_in_background(db: &Database, file: &DatabaseFile, sid: i64) {
+    db.build_index_in_background(file, sid, Kind::User, Some(("user_name".into(), false)))
+        .unwrap()
+        .expect("a build starts")
+        .join()
+        .unwrap();
+}
+
 /// The index a list's first rows ask for is built on a connection of its own and used by the
 /// list's connection while the database is as it was; a commit by another connection, or an
 /// edit through this one, leaves it unused (the list builds a current one when it needs it).
@@ -343,11 +352,7 @@ fn an_index_built_in_the_background_is_used_only_while_current() {
         db.indexed_page(&top).unwrap().is_none(),
         "nothing built yet"
     );
-    let build = db
-        .build_index_in_background(&file, sid, Kind::User, Some(("user_name".into(), false)))
-        .unwrap()
-        .expect("a build starts");
-    build.join().unwrap();
+    build_in_background(&db, &file, sid);
     let (rows, total) = db
         .indexed_page(&top)
         .unwrap()
@@ -367,11 +372,7 @@ fn an_index_built_in_the_background_is_used_only_while_current() {
         db.indexed_page(&top).unwrap().is_none(),
         "stale after a commit elsewhere"
     );
-    let build = db
-        .build_index_in_background(&file, sid, Kind::User, Some(("user_name".into(), false)))
-        .unwrap()
-        .expect("built again");
-    build.join().unwrap();
+    build_in_background(&db, &file, sid);
     assert!(db.indexed_page(&top).unwrap().is_some());
     // An edit through this connection: stale again.
     edited["title"] = json!("Day Porter");
