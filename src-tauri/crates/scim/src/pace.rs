@@ -12,7 +12,10 @@
 //!   (its rate, 2% under), so the provider is not asked faster than it answers and no second
 //!   429 comes.
 //!
-//! A provider that says nothing of its limits is not slowed.
+//! A provider that states no quota but refuses with 429 teaches its rate by its refusals: the
+//! requests it accepted between two of them, over the time between. When it refuses as soon
+//! at that pace as without it, its refusals are not about the rate and the pace is dropped
+//! (only the holds stay). A provider that never refuses is never slowed.
 
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -35,6 +38,15 @@ struct State {
     /// The quota is nearly used: requests are spaced by `interval`.
     pacing: bool,
     next_start: Option<Instant>,
+    /// The interval comes from the provider's quota fields (else learned from its refusals).
+    stated: bool,
+    /// The last refusal, and the requests accepted since.
+    last_refusal: Option<Instant>,
+    accepted_since: u32,
+    /// Requests accepted between the two refusals the pace was learned from.
+    learned_from: u32,
+    /// Refusals came as soon at the learned pace as without one: they are not about the rate.
+    not_the_rate: bool,
 }
 
 /// The pace of one provider's requests (shared by a client's clones).
@@ -139,6 +151,45 @@ impl Quota {
     }
 }
 
+/// Requests accepted at a learned pace after which it is tried 5% faster.
+const TRY_FASTER_AFTER: u32 = 100;
+
+impl State {
+    /// Learns a pace from refusals alone (a provider that states no quota): the requests it
+    /// accepted between two refusals, over the time between them, is the rate it allows. At
+    /// that pace, every hundred requests accepted the pace is tried 5% faster, so a limit that
+    /// was lifted is found again.
+    fn learn(&mut self, now: Instant, status: u16) {
+        if status == 429 {
+            if let (Some(before), true, false) = (
+                self.last_refusal,
+                self.accepted_since > 0,
+                self.not_the_rate,
+            ) {
+                if self.interval.is_some() && self.accepted_since <= self.learned_from {
+                    // Refused as soon at the learned pace as before it: no pace avoids these.
+                    self.interval = None;
+                    self.not_the_rate = true;
+                } else {
+                    let between = now - before;
+                    self.interval = Some(between.mul_f64(1.02) / self.accepted_since);
+                    self.learned_from = self.accepted_since;
+                }
+            }
+            self.last_refusal = Some(now);
+            self.accepted_since = 0;
+        } else if (200..300).contains(&status) {
+            self.accepted_since += 1;
+            if let (Some(i), true) = (
+                self.interval,
+                self.accepted_since.is_multiple_of(TRY_FASTER_AFTER),
+            ) {
+                self.interval = Some(i.mul_f64(0.95));
+            }
+        }
+    }
+}
+
 impl Pacer {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
@@ -188,6 +239,9 @@ impl Pacer {
         }
         if let Some(interval) = quota.interval() {
             s.interval = Some(interval);
+            s.stated = true;
+        } else if !s.stated {
+            s.learn(now, status);
         }
         match quota.remaining {
             Some(left) => s.pacing = left <= MARGIN || status == 429,
@@ -270,6 +324,50 @@ mod tests {
         p.observe(&headers(&[("RateLimit-Remaining", "40")]), 200, None);
         let started = Instant::now();
         for _ in 0..6 {
+            p.wait_turn().await;
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refusals_alone_teach_the_rate_between_them() {
+        let p = Pacer::default();
+        let none = HeaderMap::new();
+        p.observe(&none, 429, Some(Duration::from_secs(1)));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        for _ in 0..20 {
+            p.observe(&none, 200, None);
+        }
+        tokio::time::advance(Duration::from_millis(50)).await;
+        // 20 accepted in the 1.05 s between two refusals: one every 53.55 ms from now on.
+        p.observe(&none, 429, Some(Duration::from_secs(1)));
+        let started = Instant::now();
+        for _ in 0..3 {
+            p.wait_turn().await;
+        }
+        // Two gaps (the simulated clock sleeps in whole milliseconds).
+        let paced = (started.elapsed() - Duration::from_secs(1)).as_secs_f64();
+        let want = 1.050 * 1.02 / 20.0 * 2.0;
+        assert!((paced - want).abs() < 0.002, "{paced} s, want {want} s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refusals_that_come_whatever_the_pace_drop_it() {
+        let p = Pacer::default();
+        let none = HeaderMap::new();
+        // Every ninth request refused, however fast the others come.
+        for _ in 0..3 {
+            p.observe(&none, 429, Some(Duration::from_secs(1)));
+            tokio::time::advance(Duration::from_secs(1)).await;
+            for _ in 0..8 {
+                p.wait_turn().await;
+                p.observe(&none, 200, None);
+            }
+        }
+        assert!(p.state().not_the_rate);
+        assert_eq!(p.state().interval, None);
+        let started = Instant::now();
+        for _ in 0..5 {
             p.wait_turn().await;
         }
         assert_eq!(started.elapsed(), Duration::ZERO);
