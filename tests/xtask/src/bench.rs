@@ -134,7 +134,21 @@ pub(crate) fn bench(args: &[String]) -> Result {
          Every figure is measured side by side with its anchor in the same run, interleaved round \
          by round, and reported as a median (or percentiles) with its spread: the machines are \
          shared and noisy, so ratios matter more than absolute times. Each section says its \
-         method and whether its budget (design.md) is met.\n",
+         method and whether its budget (design.md) is met.\n\n\
+         ## Budgets\n\n\
+         | what | budget |\n\
+         |---|---|\n\
+         | offline search, 100,000 users: count + first 100, every query kind | p95 <= 10 ms |\n\
+         | offline search, 1,000,000 distinct users | p95 <= 50 ms |\n\
+         | ingest of 100,000 users (client only) | <= 2 s, <= 150 MiB |\n\
+         | ingest of 1,000,000 users | <= 15 s, linear, memory flat |\n\
+         | the window, 1,000,000 cached: start to first rows / jump to row 900,000 | <= 1.5 s / <= 300 ms |\n\
+         | full sync from scim2-server, 5,000 users | >= 0.95 of the server's ceiling, >= 1.3x the peer |\n\
+         | sync through a rate limit (20 requests/s), 100,000 users | within 5% of the limiter's minimum time, no 429 after the first |\n\
+         | migration of 2,000 users + 100 groups | client share <= 10% of the run |\n\
+         | encryption at rest (ingest and search) | <= 15% |\n\
+         | linking 100,000 accounts across 4 providers / offboarding from 4 | <= 2 s / <= 2 s |\n\
+         | a link run on an unchanged source / client share of a 100-change run | <= 3x the reads / <= 10% |\n",
         if quick { " --quick" } else { "" },
         machine()
     );
