@@ -169,6 +169,18 @@ pub async fn client(base: &str, n: usize, encrypted: bool) {
     let provider = db
         .insert_provider(&desk_store::NewProvider::without_auth("bench", base))
         .expect("provider");
+    let started = Instant::now();
+    let got = ingest_into(&path, provider.id, base).await;
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(got, n, "every user ingested");
+    eprintln!("client CPU: {:.2} s", cpu_seconds());
+    println!("{secs} {}", peak_mib());
+}
+
+/// The engine's ingest loop (what a sync runs: scim-client's pager with IN_FLIGHT pages of PAGE
+/// in flight, the cache writer) reading every user at `base` into a new snapshot of
+/// `provider` in `file`; returns how many users were read.
+pub async fn ingest_into(file: &desk_store::DatabaseFile, provider: i64, base: &str) -> usize {
     let client = scim_client::ScimClient::new(
         base,
         scim_client::Auth::None,
@@ -179,15 +191,13 @@ pub async fn client(base: &str, n: usize, encrypted: bool) {
     profile.paging.cursor = false;
     profile.paging.page_size = PAGE as u32;
     profile.paging.max_in_flight = IN_FLIGHT;
-    let started = Instant::now();
-    let writer = desk_store::SnapshotWriter::begin(&path, provider.id, "full").expect("writer");
+    let writer = desk_store::SnapshotWriter::begin(file, provider, "full").expect("writer");
     let mut pager = scim_client::Pager::new(
         &client,
         "Users",
         scim_client::ListQuery::default(),
         &profile,
     );
-    // The engine's own ingest loop (what a sync runs).
     let writer = desk_engine::read::sync::ingest_pages(
         &mut pager,
         writer,
@@ -198,10 +208,7 @@ pub async fn client(base: &str, n: usize, encrypted: bool) {
     .expect("ingest");
     let got = pager.received() as usize;
     writer.finish(true, &json!({})).expect("commit");
-    let secs = started.elapsed().as_secs_f64();
-    assert_eq!(got, n, "every user ingested");
-    eprintln!("client CPU: {:.2} s", cpu_seconds());
-    println!("{secs} {}", peak_mib());
+    got
 }
 
 fn median(v: &mut [f64]) -> f64 {

@@ -9,8 +9,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::json;
-
 use crate::ingest::{pages, serve, IN_FLIGHT, PAGE};
 
 const RATE: f64 = 20.0;
@@ -32,34 +30,9 @@ async fn once(base: &str, n: usize, headers: bool) -> (f64, usize, usize) {
             &proxy.base,
         ))
         .expect("provider");
-    let client = scim_client::ScimClient::new(
-        &proxy.base,
-        scim_client::Auth::None,
-        &scim_client::ClientOptions::default(),
-    )
-    .expect("client");
-    let mut profile = scim_client::CapabilityProfile::default();
-    profile.paging.cursor = false;
-    profile.paging.page_size = PAGE as u32;
-    profile.paging.max_in_flight = IN_FLIGHT;
     let started = Instant::now();
-    let writer = desk_store::SnapshotWriter::begin(&file, provider.id, "full").expect("writer");
-    let mut pager = scim_client::Pager::new(
-        &client,
-        "Users",
-        scim_client::ListQuery::default(),
-        &profile,
-    );
-    let writer = desk_engine::read::sync::ingest_pages(
-        &mut pager,
-        writer,
-        desk_engine::vocabulary::Kind::User,
-        |_, _| Ok(()),
-    )
-    .await
-    .expect("ingest through the limit");
-    assert_eq!(pager.received() as usize, n, "every user read");
-    writer.finish(true, &json!({})).expect("commit");
+    let got = crate::ingest::ingest_into(&file, provider.id, &proxy.base).await;
+    assert_eq!(got, n, "every user read");
     let secs = started.elapsed().as_secs_f64();
     (
         secs,

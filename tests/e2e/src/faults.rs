@@ -79,49 +79,7 @@ pub enum Fault {
 
 type Schedule = Arc<Mutex<Box<dyn Fn(usize, &str, &str) -> Fault + Send>>>;
 
-/// A token bucket in front of the provider, as rate-limited providers keep one: `rate`
-/// requests a second, up to `burst` at once; a request finding it empty is answered 429 with
-/// `Retry-After`. With `headers`, every answer states the quota in the IETF fields
-/// (`RateLimit-Policy: 20;w=1`, `RateLimit-Remaining`, `RateLimit-Reset`), as most limited
-/// providers do in one form or another; without, only the 429's `Retry-After` says anything.
-#[derive(Debug)]
-pub struct Bucket {
-    pub rate: f64,
-    pub burst: f64,
-    pub headers: bool,
-    tokens: f64,
-    last: std::time::Instant,
-}
-
-impl Bucket {
-    /// Takes a token: `Ok(tokens left)` or `Err(seconds until one is back)`.
-    fn take(&mut self) -> Result<f64, f64> {
-        let now = std::time::Instant::now();
-        self.tokens = (self.tokens + (now - self.last).as_secs_f64() * self.rate).min(self.burst);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            Ok(self.tokens)
-        } else {
-            Err((1.0 - self.tokens) / self.rate)
-        }
-    }
-
-    /// The quota fields of an answer, with `left` tokens.
-    fn fields(&self, left: f64) -> String {
-        if !self.headers {
-            return String::new();
-        }
-        let reset = ((self.burst - left) / self.rate).ceil().max(0.0);
-        format!(
-            "RateLimit-Policy: {};w=1\r\nRateLimit-Remaining: {}\r\nRateLimit-Reset: {reset}\r\n",
-            self.rate,
-            left.floor()
-        )
-    }
-}
-
-type Limiter = Arc<Mutex<Option<Bucket>>>;
+use crate::bucket::{Bucket, Limiter};
 
 pub struct Proxy {
     /// The base URL to give SCIM Desk instead of the provider's.
@@ -182,13 +140,7 @@ impl Proxy {
 
     /// Limits requests to `rate` a second, `burst` at once (a token bucket; see [`Bucket`]).
     pub fn limit_rate(&self, rate: f64, burst: u32, headers: bool) {
-        *self.limiter.lock().unwrap() = Some(Bucket {
-            rate,
-            burst: f64::from(burst),
-            headers,
-            tokens: f64::from(burst),
-            last: std::time::Instant::now(),
-        });
+        *self.limiter.lock().unwrap() = Some(Bucket::new(rate, burst, headers));
     }
 
     /// Sets the schedule: request number, method and path in, what to do out.

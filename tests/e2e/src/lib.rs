@@ -4,6 +4,7 @@
 //! Each [`Gui`] runs its own tauri-driver on free loopback ports, with the app's data folder
 //! redirected to a fresh temporary folder, and stops both (by process group) when dropped.
 
+pub mod bucket;
 pub mod faults;
 pub mod hostile;
 mod http;

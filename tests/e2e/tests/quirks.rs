@@ -466,15 +466,12 @@ async fn case_sensitive_eq() {
     passes("case-sensitive eq", |_| Fault::CaseSensitiveEq, false).await;
 }
 
-/// A sync through a token bucket (8 requests a second, 3 at once) that states its quota in
-/// the IETF rate-limit fields: SCIM Desk spends the burst, then keeps to the rate the fields
-/// give, and the provider never has to refuse a request (before the pacer, the pager's four
-/// requests in flight emptied the bucket and drew a 429 each time it did).
-#[tokio::test]
-async fn a_stated_rate_limit_is_kept_to_with_no_refusal() {
-    let source = desk_e2e::seeded_scim2_server(43, 1500, 0).await;
+/// Syncs 1,500 seeded users through the proxy's token bucket (8 requests a second, 3 at
+/// once; the quota stated in the IETF fields or not); the proxy, to count what it saw.
+async fn sync_through_a_bucket(seed: u64, fields: bool) -> Proxy {
+    let source = desk_e2e::seeded_scim2_server(seed, 1500, 0).await;
     let proxy = Proxy::start(source.base_url()).await;
-    proxy.limit_rate(8.0, 3, true);
+    proxy.limit_rate(8.0, 3, fields);
     let data = tempfile::tempdir().unwrap();
     let desk = desk_e2e::desk_at(data.path());
     desk.add_provider(ProviderInput::bearer(
@@ -489,6 +486,16 @@ async fn a_stated_rate_limit_is_kept_to_with_no_refusal() {
         .unwrap();
     assert_eq!(report.users, 1500);
     assert!(report.completeness.complete, "{:?}", report.completeness);
+    proxy
+}
+
+/// A sync through a token bucket (8 requests a second, 3 at once) that states its quota in
+/// the IETF rate-limit fields: SCIM Desk spends the burst, then keeps to the rate the fields
+/// give, and the provider never has to refuse a request (before the pacer, the pager's four
+/// requests in flight emptied the bucket and drew a 429 each time it did).
+#[tokio::test]
+async fn a_stated_rate_limit_is_kept_to_with_no_refusal() {
+    let proxy = sync_through_a_bucket(43, true).await;
     let seen = proxy.seen.load(Ordering::SeqCst);
     assert!(
         seen > 20,
@@ -501,23 +508,7 @@ async fn a_stated_rate_limit_is_kept_to_with_no_refusal() {
 /// and the copy is whole.
 #[tokio::test]
 async fn a_rate_limit_said_only_by_retry_after_is_waited_out_and_the_copy_is_whole() {
-    let source = desk_e2e::seeded_scim2_server(44, 1500, 0).await;
-    let proxy = Proxy::start(source.base_url()).await;
-    proxy.limit_rate(8.0, 3, false);
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk_e2e::desk_at(data.path());
-    desk.add_provider(ProviderInput::bearer(
-        "limited",
-        &proxy.base,
-        Some(source.token().expose()),
-    ))
-    .unwrap();
-    let report = desk
-        .sync("limited", &CancelFlag::new(), &|_| {})
-        .await
-        .unwrap();
-    assert_eq!(report.users, 1500);
-    assert!(report.completeness.complete, "{:?}", report.completeness);
+    let proxy = sync_through_a_bucket(44, false).await;
     let (seen, limited) = (
         proxy.seen.load(Ordering::SeqCst),
         proxy.limited.load(Ordering::SeqCst),

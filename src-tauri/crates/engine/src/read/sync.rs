@@ -102,7 +102,7 @@ fn newest_time(values: &[String]) -> Option<String> {
 ///
 /// Storing runs inline: on two cores, a separate writer thread competing with the page
 /// parsing (and a local provider) measured 25% slower; preparing the next page's rows on a
-/// blocking thread meanwhile (`PreparedRow`) measured 3.56 -> 3.36 s at 100,000 users but
+/// blocking thread meanwhile (commit 26d931e) measured 3.56 -> 3.36 s at 100,000 users but
 /// 44.6 -> 61.0 s at 1,000,000 and a sync at 0.91 of scim2-server's ceiling instead of 0.97
 /// (tests/bench/BENCHMARKS.md), so it is not used until an A/B run settles it.
 pub async fn ingest_pages(

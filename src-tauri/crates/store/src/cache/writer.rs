@@ -51,25 +51,6 @@ pub(crate) fn insert_row(
     Ok(())
 }
 
-/// A resource ready to be written: its columns and its packed record. Preparing needs no
-/// database, so a sync prepares the next page on another thread while this one is written.
-#[derive(Debug)]
-pub struct PreparedRow {
-    extracted: Extracted,
-    raw: Vec<u8>,
-}
-
-impl PreparedRow {
-    /// Extracts the columns of `v` and packs the record as the cache keeps it.
-    pub fn of(v: &Value) -> Result<Self, StoreError> {
-        Ok(PreparedRow {
-            extracted: extract(v),
-            raw: super::packed::pack(&v.to_string())
-                .map_err(|e| StoreError::Io(format!("compressing a record: {e}")))?,
-        })
-    }
-}
-
 /// Inserts or replaces one resource; true when it replaced an existing one.
 pub(crate) fn insert_resource(
     conn: &Connection,
@@ -77,21 +58,13 @@ pub(crate) fn insert_resource(
     kind: Kind,
     v: &Value,
 ) -> Result<bool, StoreError> {
-    insert_prepared(conn, snapshot_id, kind, &PreparedRow::of(v)?)
-}
-
-/// Inserts or replaces one prepared resource; true when it replaced an existing one.
-fn insert_prepared(
-    conn: &Connection,
-    snapshot_id: i64,
-    kind: Kind,
-    row: &PreparedRow,
-) -> Result<bool, StoreError> {
-    let (e, raw) = (&row.extracted, &row.raw);
+    let e = extract(v);
+    let raw = super::packed::pack(&v.to_string())
+        .map_err(|e| StoreError::Io(format!("compressing a record: {e}")))?;
     // Most rows are new: insert at once. A repeated id (a page served twice, an edit written
     // back) is deleted first and inserted again, not INSERT OR REPLACE, so the delete trigger
     // keeps the search index right.
-    let existed = match insert_row(conn, snapshot_id, kind, e, raw) {
+    let existed = match insert_row(conn, snapshot_id, kind, &e, &raw) {
         Ok(()) => false,
         Err(rusqlite::Error::SqliteFailure(f, _))
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -100,7 +73,7 @@ fn insert_prepared(
                 "DELETE FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
             )?
             .execute(params![snapshot_id, kind, e.id])?;
-            insert_row(conn, snapshot_id, kind, e, raw)?;
+            insert_row(conn, snapshot_id, kind, &e, &raw)?;
             true
         }
         Err(other) => return Err(other.into()),
@@ -296,16 +269,6 @@ impl SnapshotWriter {
     /// Inserts or replaces one resource; true when it replaced an existing one.
     fn insert(&mut self, kind: Kind, v: &Value) -> Result<bool, StoreError> {
         insert_resource(&self.conn, self.snapshot_id, kind, v)
-    }
-
-    /// Adds (or replaces) users prepared by [`PreparedRow::of`].
-    pub fn add_prepared_users(&mut self, users: &[PreparedRow]) -> Result<(), StoreError> {
-        for u in users {
-            if !insert_prepared(&self.conn, self.snapshot_id, Kind::User, u)? {
-                self.users += 1;
-            }
-        }
-        Ok(())
     }
 
     /// Adds (or replaces) users as received.
