@@ -96,12 +96,17 @@ pub struct ListPage {
 }
 
 /// The resource list of a list response, tolerating the lowercase `resources` key.
-pub(crate) fn resources_of(v: &Value) -> Vec<Value> {
-    v.get("Resources")
-        .or_else(|| v.get("resources"))
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+/// A list response's resources, moved out of it (a page of 100 users is not copied).
+pub(crate) fn resources_of(mut v: Value) -> Vec<Value> {
+    let key = if v.get("Resources").is_some() {
+        "Resources"
+    } else {
+        "resources"
+    };
+    match v.get_mut(key).map(Value::take) {
+        Some(Value::Array(list)) => list,
+        _ => Vec::new(),
+    }
 }
 
 fn as_u64_lenient(v: Option<&Value>) -> Option<u64> {
@@ -112,7 +117,7 @@ fn as_u64_lenient(v: Option<&Value>) -> Option<u64> {
     }
 }
 
-pub(crate) fn list_page_of(v: &Value) -> ListPage {
+pub(crate) fn list_page_of(v: Value) -> ListPage {
     ListPage {
         total_results: as_u64_lenient(v.get("totalResults")),
         start_index: as_u64_lenient(v.get("startIndex")),
@@ -134,7 +139,7 @@ mod tests {
         let v: Value =
             serde_json::from_str(r#"{"totalResults":"3","resources":[{"id":"a"}],"startIndex":1}"#)
                 .unwrap();
-        let p = list_page_of(&v);
+        let p = list_page_of(v);
         assert_eq!(p.total_results, Some(3));
         assert_eq!(p.start_index, Some(1));
         assert_eq!(p.resources.len(), 1);

@@ -57,7 +57,7 @@ impl ScimClient {
             url: url.to_string(),
             reason: "the list response was empty".into(),
         })?;
-        Ok(list_page_of(&body))
+        Ok(list_page_of(body))
     }
 
     /// One page of `POST endpoint/.search`.
@@ -76,7 +76,7 @@ impl ScimClient {
             url: url.to_string(),
             reason: "the search response was empty".into(),
         })?;
-        Ok(list_page_of(&body))
+        Ok(list_page_of(body))
     }
 
     /// GET one resource with `attributes`/`excludedAttributes` and If-None-Match.
@@ -247,13 +247,13 @@ impl ScimClient {
     /// GET /ResourceTypes, as the raw list of resource type documents.
     pub async fn resource_types(&self) -> Result<Vec<Value>, ScimError> {
         let v = self.get_json("ResourceTypes", &[]).await?;
-        Ok(resources_of(&v))
+        Ok(resources_of(v))
     }
 
     /// GET /Schemas, as the raw list of schema documents.
     pub async fn schemas(&self) -> Result<Vec<Value>, ScimError> {
         let v = self.get_json("Schemas", &[]).await?;
-        Ok(resources_of(&v))
+        Ok(resources_of(v))
     }
 
     /// One list page by index paging.

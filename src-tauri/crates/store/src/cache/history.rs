@@ -42,6 +42,8 @@ impl Database {
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
+        // Packed bytes can differ for the same record (packed at another zstd level by another
+        // version): a change is a record that differs once read.
         Ok(rows
             .into_iter()
             .map(|(kind, id, a, b)| SnapshotChange {
@@ -50,6 +52,7 @@ impl Database {
                 before: parse(a),
                 after: parse(b),
             })
+            .filter(|c| c.before.is_none() || c.after.is_none() || c.before != c.after)
             .collect())
     }
 

