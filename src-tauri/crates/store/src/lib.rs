@@ -20,7 +20,7 @@ mod wipe;
 
 pub use audit::{os_user, redact_secrets, AuditEntry, AuditQuery, NewAudit, NOT_RECORDED};
 pub use cache::{
-    extract, Column, Extracted, MemberRow, ResourceQuery, ResourceRow, SnapshotChange,
+    extract, Column, Extracted, MemberRow, PreparedRow, ResourceQuery, ResourceRow, SnapshotChange,
     SnapshotInfo, SnapshotWriter,
 };
 pub use file::{DatabaseFile, DatabaseKey, EncryptProgress, FileState};

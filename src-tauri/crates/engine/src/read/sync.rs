@@ -100,23 +100,46 @@ fn newest_time(values: &[String]) -> Option<String> {
 /// Reads every page of `pager` into `writer`; `on_page` sees each page first (progress,
 /// cancel, ids). On an error the writer is dropped, which rolls the snapshot back.
 ///
-/// Storing runs inline: on two cores, a separate writer thread competing with the page
-/// parsing (and a local provider) measured 25% slower; preparing the next page's rows on a
-/// blocking thread meanwhile (commit 26d931e) measured 3.56 -> 3.36 s at 100,000 users but
-/// 44.6 -> 61.0 s at 1,000,000 and a sync at 0.91 of scim2-server's ceiling instead of 0.97
-/// (tests/bench/BENCHMARKS.md), so it is not used until an A/B run settles it.
+/// Rows are written inline (on two cores, a separate writer thread competing with the page
+/// parsing and a local provider measured 25% slower); only the columns and the packed records
+/// of the next page are prepared on a blocking thread meanwhile. Measured side by side in one
+/// `desk-bench ingest` run alternating the two each round: 1,000,000 users in 81.7 and 72.2 s
+/// written inline, 62.8 and 57.9 s with the next page prepared; 100,000 users 3.04-3.25 s
+/// inline, 2.57-2.99 s prepared.
 pub async fn ingest_pages(
     pager: &mut Pager,
     mut writer: SnapshotWriter,
     kind: Kind,
     mut on_page: impl FnMut(&[Value], &Pager) -> Result<(), DeskError>,
 ) -> Result<SnapshotWriter, DeskError> {
+    // Users: a page's columns are extracted and its records packed on a blocking thread
+    // while the page before it is written.
+    type Prepared =
+        tokio::task::JoinHandle<Result<Vec<desk_store::PreparedRow>, desk_store::StoreError>>;
+    async fn write(writer: &mut SnapshotWriter, prepared: Prepared) -> Result<(), DeskError> {
+        let rows = prepared
+            .await
+            .map_err(|e| DeskError::Internal(format!("preparing a page failed: {e}")))??;
+        writer.add_prepared_users(&rows)?;
+        Ok(())
+    }
+    let mut pending: Option<Prepared> = None;
     while let Some(page) = pager.next_page().await? {
         on_page(&page, pager)?;
         match kind {
-            Kind::User => writer.add_users(&page)?,
+            Kind::User => {
+                let next = tokio::task::spawn_blocking(move || {
+                    page.iter().map(desk_store::PreparedRow::of).collect()
+                });
+                if let Some(before) = pending.replace(next) {
+                    write(&mut writer, before).await?;
+                }
+            }
             Kind::Group => writer.add_groups(&page)?,
         }
+    }
+    if let Some(last) = pending {
+        write(&mut writer, last).await?;
     }
     Ok(writer)
 }

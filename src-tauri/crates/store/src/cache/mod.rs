@@ -18,7 +18,7 @@ pub use history::SnapshotChange;
 pub use reads::{fts_query, MemberRow, ResourceQuery, ResourceRow};
 pub use snapshots::SnapshotInfo;
 pub use table::{column_of_attribute, is_sort_key, Column, ValueType, COLUMNS, MEMBER_COUNT};
-pub use writer::SnapshotWriter;
+pub use writer::{PreparedRow, SnapshotWriter};
 
 #[cfg(test)]
 mod tests {
