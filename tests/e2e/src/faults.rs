@@ -80,6 +80,7 @@ pub enum Fault {
 type Schedule = Arc<Mutex<Box<dyn Fn(usize, &str, &str) -> Fault + Send>>>;
 
 use crate::bucket::{Bucket, Limiter};
+use crate::gauge::WriteGauge;
 
 pub struct Proxy {
     /// The base URL to give SCIM Desk instead of the provider's.
@@ -91,6 +92,8 @@ pub struct Proxy {
     limiter: Limiter,
     /// Requests the rate limit refused (429).
     pub limited: Arc<AtomicUsize>,
+    /// Writes in flight at once.
+    pub writes: Arc<WriteGauge>,
 }
 
 impl Proxy {
@@ -104,27 +107,30 @@ impl Proxy {
         let faults = Arc::new(AtomicUsize::new(0));
         let limiter: Limiter = Arc::default();
         let limited = Arc::new(AtomicUsize::new(0));
-        let (s, n, f, l, ln) = (
+        let writes = Arc::new(WriteGauge::default());
+        let (s, n, f, l, ln, w) = (
             schedule.clone(),
             seen.clone(),
             faults.clone(),
             limiter.clone(),
             limited.clone(),
+            writes.clone(),
         );
         let http = reqwest::Client::new();
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
-                let (s, n, f, l, ln, http, origin) = (
+                let (s, n, f, l, ln, w, http, origin) = (
                     s.clone(),
                     n.clone(),
                     f.clone(),
                     l.clone(),
                     ln.clone(),
+                    w.clone(),
                     http.clone(),
                     origin.clone(),
                 );
                 tokio::spawn(async move {
-                    let _ = serve(sock, &origin, &s, &n, &f, (&l, &ln), &http).await;
+                    let _ = serve(sock, &origin, &s, (&n, &f), (&l, &ln), &w, &http).await;
                 });
             }
         });
@@ -135,6 +141,7 @@ impl Proxy {
             faults,
             limiter,
             limited,
+            writes,
         }
     }
 
@@ -159,9 +166,9 @@ async fn serve(
     mut sock: TcpStream,
     origin: &str,
     schedule: &Schedule,
-    seen: &AtomicUsize,
-    faults: &AtomicUsize,
+    (seen, faults): (&AtomicUsize, &AtomicUsize),
     (limiter, limited): (&Limiter, &AtomicUsize),
+    writes: &WriteGauge,
     http: &reqwest::Client,
 ) -> std::io::Result<()> {
     let Some(request) = crate::http::read_request(&mut sock).await? else {
@@ -174,6 +181,7 @@ async fn serve(
         body,
     } = request;
     let n = seen.fetch_add(1, Ordering::SeqCst);
+    let _write = (method != "GET").then(|| writes.enter());
     // The rate limit first: a refused request goes no further.
     let verdict = {
         let mut bucket = limiter.lock().unwrap();

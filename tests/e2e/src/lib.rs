@@ -6,6 +6,7 @@
 
 pub mod bucket;
 pub mod faults;
+pub mod gauge;
 pub mod hostile;
 mod http;
 

@@ -234,6 +234,74 @@ async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_onc
     );
 }
 
+/// Migrates a sample directory (managers and memberships) from scim2-server into a SCIMMY
+/// behind the proxy, every PATCH or PUT answered 40 ms late; returns the report, the most
+/// writes the target had in flight at once, and the operations a verify still finds.
+async fn migrate_with_slow_changes(
+    overrides: &[&str],
+) -> (desk_engine::migrate::run::RunReport, usize, usize, usize) {
+    let source = ReferenceServer::start(ProviderKind::Scim2Server)
+        .await
+        .unwrap();
+    let dir = generate(21, 60, 4);
+    desk_reference::seed::seed(&source.client(), &dir, |_, _| {})
+        .await
+        .unwrap();
+    let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
+    let proxy = Proxy::start(target.base_url()).await;
+    let data = tempfile::tempdir().unwrap();
+    let desk = desk(data.path());
+    add(&desk, "src", source.base_url(), source.token().expose());
+    add(&desk, "dst", &proxy.base, target.token().expose());
+    let mut o = desk.overrides("dst").unwrap();
+    for item in overrides {
+        desk_engine::providers::profiles::parse_override(&mut o, item).unwrap();
+    }
+    desk.set_overrides("dst", &o).unwrap();
+    for p in ["src", "dst"] {
+        desk.sync(p, &CancelFlag::new(), &|_| {}).await.unwrap();
+    }
+    let plan = desk
+        .plan_migration("src", "dst", &PlanOptions::default())
+        .unwrap();
+    let changes = plan.operations.iter().filter(|o| !o.op.is_create()).count();
+    proxy.set(|_, m, _| match m {
+        "PATCH" | "PUT" => Fault::Slow(40),
+        _ => Fault::Pass,
+    });
+    proxy.writes.reset();
+    let report = desk
+        .run_migration(&plan, &CancelFlag::new(), &|_| {})
+        .await
+        .unwrap();
+    let most = proxy.writes.most();
+    proxy.set(|_, _, _| Fault::Pass);
+    let left = desk
+        .verify_migration("src", "dst", &PlanOptions::default(), &|_| {})
+        .await
+        .unwrap()
+        .operations
+        .len();
+    (report, most, changes, left)
+}
+
+#[tokio::test]
+async fn a_migrations_changes_go_out_side_by_side_within_the_targets_concurrency() {
+    let (report, most, changes, left) = migrate_with_slow_changes(&[]).await;
+    assert!(changes >= 40, "managers and memberships to set: {changes}");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(
+        (2..=4).contains(&most),
+        "changes in flight at once: {most} (the target's profile allows 4)"
+    );
+    assert_eq!(left, 0, "the target matches the source");
+    // A target that takes one request at a time gets one.
+    let (report, most, _, left) = migrate_with_slow_changes(&["max_concurrency=1"]).await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(most, 1, "one write at a time");
+    assert_eq!(left, 0);
+}
+
 #[tokio::test]
 async fn an_edit_through_faults_is_retried_or_refused_and_recorded() {
     let (server, proxy, _data, desk) = behind_proxy(3, 20, 2).await;

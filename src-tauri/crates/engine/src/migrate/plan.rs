@@ -97,6 +97,14 @@ pub struct PlanOperation {
     pub changes: Vec<AttributeChange>,
 }
 
+impl PlanOperation {
+    /// The record an operation touches (its source record, and the target one when known):
+    /// two operations of one kind with different keys never touch the same record.
+    pub fn record_key(&self) -> (String, Option<String>) {
+        (self.source_id.clone(), self.target_id.clone())
+    }
+}
+
 /// A migration plan, as saved for review.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -52,7 +52,9 @@ pub(super) struct Runner<'a> {
     pub(super) ids: HashMap<(Kind, String), String>,
     pub(super) client: scim_client::ScimClient,
     pub(super) profile: scim_client::CapabilityProfile,
-    pub(super) last_write: Option<Instant>,
+    /// When the last write went out (or is booked to), for the target's least time between
+    /// writes; shared by the changes sent at once.
+    pub(super) last_write: std::sync::Mutex<Option<Instant>>,
     /// The target's write-only attributes, kept out of the audit log.
     pub(super) write_only: Vec<String>,
 }
@@ -78,17 +80,33 @@ pub(super) fn failure_text(e: &DeskError) -> String {
 pub(super) const FIDELITY_SAMPLE: usize = 3;
 
 impl Runner<'_> {
-    /// Keeps the target's least time between writes (its profile's rate limit).
-    pub(super) async fn pace_writes(&mut self) {
+    /// Keeps the target's least time between writes (its profile's rate limit): each write
+    /// books the next free moment, so writes sent at once are spaced too.
+    pub(super) async fn pace_writes(&self) {
         let gap =
             std::time::Duration::from_millis(u64::from(self.profile.rate.min_write_interval_ms));
-        if let Some(last) = self.last_write {
-            let since = last.elapsed();
-            if since < gap {
-                tokio::time::sleep(gap - since).await;
-            }
+        let wait = {
+            let mut last = self
+                .last_write
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = Instant::now();
+            let at = match *last {
+                Some(l) if l + gap > now => l + gap,
+                _ => now,
+            };
+            *last = Some(at);
+            at - now
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
         }
-        self.last_write = Some(Instant::now());
+    }
+
+    /// How many changes go to the target at once: the requests in flight its profile allows
+    /// (4 unless a preset, a lesson or the person says fewer).
+    pub(super) fn write_concurrency(&self) -> usize {
+        usize::try_from(self.profile.rate.max_concurrency.max(1)).unwrap_or(1)
     }
 
     /// Creates several records in Bulk requests (split to the target's limits). Every
@@ -379,6 +397,9 @@ impl Runner<'_> {
         &mut self,
         op: &PlanOperation,
     ) -> Result<Option<String>, DeskError> {
+        if !op.op.is_create() {
+            return self.execute_change(op).await;
+        }
         let kind = op.op.kind();
         self.pace_writes().await;
         match op.op {
@@ -400,6 +421,22 @@ impl Runner<'_> {
                 let ext = op.data.get("externalId").and_then(Value::as_str);
                 self.remember(kind, &op.source_id, &tid, ext)?;
                 Ok(Some(tid))
+            }
+            _ => self.execute_change(op).await,
+        }
+    }
+
+    /// Runs one operation that creates nothing (an update, a membership change, a manager,
+    /// a deactivation or a delete): it needs no shared state changed, so several run at once.
+    pub(super) async fn execute_change(
+        &self,
+        op: &PlanOperation,
+    ) -> Result<Option<String>, DeskError> {
+        let kind = op.op.kind();
+        self.pace_writes().await;
+        match op.op {
+            Operation::CreateUser | Operation::CreateGroup => {
+                Err(DeskError::Internal("a create was sent as a change".into()))
             }
             Operation::UpdateUser => {
                 let tid = self
