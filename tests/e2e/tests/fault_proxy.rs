@@ -166,12 +166,28 @@ async fn sync_recovers_from_what_it_may_and_publishes_nothing_otherwise() {
     );
 }
 
-#[tokio::test]
-async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_once() {
+/// A migration from scim2-server (seeded with a sample directory) to a SCIMMY behind the
+/// proxy, both synced and planned on a fresh data folder; the target's profile with
+/// `overrides` (`key=value`).
+struct Migration {
+    _source: ReferenceServer,
+    target: ReferenceServer,
+    proxy: Proxy,
+    _data: tempfile::TempDir,
+    desk: Desk,
+    plan: desk_engine::migrate::MigrationPlan,
+}
+
+async fn migration_behind_proxy(
+    seed: u64,
+    users: usize,
+    groups: usize,
+    overrides: &[&str],
+) -> Migration {
     let source = ReferenceServer::start(ProviderKind::Scim2Server)
         .await
         .unwrap();
-    let dir = generate(9, 120, 6);
+    let dir = generate(seed, users, groups);
     desk_reference::seed::seed(&source.client(), &dir, |_, _| {})
         .await
         .unwrap();
@@ -181,12 +197,31 @@ async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_onc
     let desk = desk(data.path());
     add(&desk, "src", source.base_url(), source.token().expose());
     add(&desk, "dst", &proxy.base, target.token().expose());
+    let mut o = desk.overrides("dst").unwrap();
+    for item in overrides {
+        desk_engine::providers::profiles::parse_override(&mut o, item).unwrap();
+    }
+    desk.set_overrides("dst", &o).unwrap();
     for p in ["src", "dst"] {
         desk.sync(p, &CancelFlag::new(), &|_| {}).await.unwrap();
     }
     let plan = desk
         .plan_migration("src", "dst", &PlanOptions::default())
         .unwrap();
+    Migration {
+        _source: source,
+        target,
+        proxy,
+        _data: data,
+        desk,
+        plan,
+    }
+}
+
+#[tokio::test]
+async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_once() {
+    let m = migration_behind_proxy(9, 120, 6, &[]).await;
+    let (target, proxy, desk, plan) = (&m.target, &m.proxy, &m.desk, &m.plan);
     // Every 7th write is refused with a 500 or a 502, every 11th connection reset after the
     // provider did the work (the answer is lost: the run must not create it twice), and 429s
     // with Retry-After now and then.
@@ -198,7 +233,7 @@ async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_onc
         _ => Fault::Pass,
     });
     let report = desk
-        .run_migration(&plan, &CancelFlag::new(), &|_| {})
+        .run_migration(plan, &CancelFlag::new(), &|_| {})
         .await
         .unwrap();
     assert!(!report.failed.is_empty(), "some operations failed");
@@ -240,30 +275,8 @@ async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_onc
 async fn migrate_with_slow_changes(
     overrides: &[&str],
 ) -> (desk_engine::migrate::run::RunReport, usize, usize, usize) {
-    let source = ReferenceServer::start(ProviderKind::Scim2Server)
-        .await
-        .unwrap();
-    let dir = generate(21, 60, 4);
-    desk_reference::seed::seed(&source.client(), &dir, |_, _| {})
-        .await
-        .unwrap();
-    let target = ReferenceServer::start(ProviderKind::Scimmy).await.unwrap();
-    let proxy = Proxy::start(target.base_url()).await;
-    let data = tempfile::tempdir().unwrap();
-    let desk = desk(data.path());
-    add(&desk, "src", source.base_url(), source.token().expose());
-    add(&desk, "dst", &proxy.base, target.token().expose());
-    let mut o = desk.overrides("dst").unwrap();
-    for item in overrides {
-        desk_engine::providers::profiles::parse_override(&mut o, item).unwrap();
-    }
-    desk.set_overrides("dst", &o).unwrap();
-    for p in ["src", "dst"] {
-        desk.sync(p, &CancelFlag::new(), &|_| {}).await.unwrap();
-    }
-    let plan = desk
-        .plan_migration("src", "dst", &PlanOptions::default())
-        .unwrap();
+    let m = migration_behind_proxy(21, 60, 4, overrides).await;
+    let (proxy, desk, plan) = (&m.proxy, &m.desk, &m.plan);
     let changes = plan.operations.iter().filter(|o| !o.op.is_create()).count();
     proxy.set(|_, m, _| match m {
         "PATCH" | "PUT" => Fault::Slow(40),
@@ -271,7 +284,7 @@ async fn migrate_with_slow_changes(
     });
     proxy.writes.reset();
     let report = desk
-        .run_migration(&plan, &CancelFlag::new(), &|_| {})
+        .run_migration(plan, &CancelFlag::new(), &|_| {})
         .await
         .unwrap();
     let most = proxy.writes.most();
