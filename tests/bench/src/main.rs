@@ -13,6 +13,7 @@ mod migrate;
 mod people;
 mod rate_limit;
 mod search;
+mod write_ceiling;
 
 use std::time::Instant;
 
