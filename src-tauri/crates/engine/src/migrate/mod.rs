@@ -12,6 +12,7 @@
 //! [`fit`] says what the target can take; [`run`] sends a plan, journaled, and verifies.
 
 mod cached;
+mod changes;
 pub mod fit;
 mod matching;
 mod operation;
