@@ -9,6 +9,7 @@ pub mod faults;
 pub mod gauge;
 pub mod hostile;
 mod http;
+mod rewrites;
 
 /// scim2-server on 127.0.0.1 seeded with `users` people and `groups` groups of the sample
 /// directory (from `seed`), for tests that need a populated provider.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use super::runner::{failure_text, Runner, BULK_BATCH};
-use crate::migrate::{MigrationPlan, Operation};
+use crate::migrate::{MigrationPlan, Operation, PlanOperation};
 use crate::vocabulary::CancelFlag;
 use crate::vocabulary::Kind;
 use crate::{Desk, DeskError};
@@ -243,12 +243,7 @@ impl Desk {
             total,
             at_start: report.done,
         };
-        let op_of = |runner: &Runner<'_>, seq: i64| {
-            usize::try_from(seq - 1)
-                .ok()
-                .and_then(|i| runner.plan.operations.get(i))
-                .cloned()
-        };
+        let op_of = |runner: &Runner<'_>, seq: i64| op_at(&runner.plan, seq);
         let mut i = 0;
         while i < journal.len() {
             let j = &journal[i];
@@ -279,20 +274,9 @@ impl Desk {
             // Creates of one kind in a row go out in Bulk where the target supports it.
             // (Not once Bulk was refused in this run: `create_bulk` learned it.)
             if runner.profile.bulk.supported && op.op.is_create() {
-                let mut batch = vec![(j.seq, op.clone())];
-                while batch.len() < BULK_BATCH {
-                    let Some(next) = journal.get(i + batch.len()) else {
-                        break;
-                    };
-                    match op_of(&runner, next.seq) {
-                        Some(o)
-                            if next.state != "done" && next.state != "sent" && o.op == op.op =>
-                        {
-                            batch.push((next.seq, o));
-                        }
-                        _ => break,
-                    }
-                }
+                let batch = gather(&runner.plan, &journal[i..], BULK_BATCH, |next, o| {
+                    next.state != "done" && next.state != "sent" && o.op == op.op
+                });
                 let n = batch.len();
                 let outcomes = runner.create_bulk(&batch).await?;
                 for ((seq, op), outcome) in batch.iter().zip(outcomes) {
@@ -317,23 +301,10 @@ impl Desk {
             // managers every membership, as the plan orders kinds.
             let at_once = runner.write_concurrency();
             if at_once > 1 && !op.op.is_create() {
-                let mut batch = vec![(j.seq, op.clone())];
-                let mut records = std::collections::HashSet::from([op.record_key()]);
-                while batch.len() < CHANGE_BATCH {
-                    let Some(next) = journal.get(i + batch.len()) else {
-                        break;
-                    };
-                    match op_of(&runner, next.seq) {
-                        Some(o)
-                            if next.state != "done"
-                                && o.op == op.op
-                                && records.insert(o.record_key()) =>
-                        {
-                            batch.push((next.seq, o));
-                        }
-                        _ => break,
-                    }
-                }
+                let mut records = std::collections::HashSet::new();
+                let batch = gather(&runner.plan, &journal[i..], CHANGE_BATCH, |next, o| {
+                    next.state != "done" && o.op == op.op && records.insert(o.record_key())
+                });
                 let n = batch.len();
                 self.run_changes(&runner, &batch, at_once, cancel, &mut report, &mut |k| {
                     progress(pace.tick(k))
@@ -377,6 +348,33 @@ impl Desk {
 /// The most changes taken together to send at once (the journal marks them sent first).
 const CHANGE_BATCH: usize = 64;
 
+/// Operation `seq` of `plan` (journal sequence numbers count from 1).
+fn op_at(plan: &MigrationPlan, seq: i64) -> Option<PlanOperation> {
+    usize::try_from(seq - 1)
+        .ok()
+        .and_then(|i| plan.operations.get(i))
+        .cloned()
+}
+
+/// The operations sent together from the start of `journal` (whose first one is taken): the
+/// next ones while `joins` takes them, at most `limit`.
+fn gather(
+    plan: &MigrationPlan,
+    journal: &[desk_store::journal::JournalOp],
+    limit: usize,
+    mut joins: impl FnMut(&desk_store::journal::JournalOp, &PlanOperation) -> bool,
+) -> Vec<(i64, PlanOperation)> {
+    let mut batch = Vec::new();
+    for (k, next) in journal.iter().enumerate().take(limit) {
+        match op_at(plan, next.seq) {
+            // The first is taken whatever `joins` says (which still sees it).
+            Some(o) if joins(next, &o) || k == 0 => batch.push((next.seq, o)),
+            _ => break,
+        }
+    }
+    batch
+}
+
 impl Desk {
     /// Sends `batch` (changes of one kind, one record each) `at_once` at a time: each is
     /// journaled sent before it goes out and done or failed when it is answered, in the order
@@ -385,7 +383,7 @@ impl Desk {
     async fn run_changes(
         &self,
         runner: &Runner<'_>,
-        batch: &[(i64, crate::migrate::PlanOperation)],
+        batch: &[(i64, PlanOperation)],
         at_once: usize,
         cancel: &CancelFlag,
         report: &mut RunReport,
