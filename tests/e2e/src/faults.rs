@@ -98,6 +98,8 @@ pub struct Proxy {
     pub limited: Arc<AtomicUsize>,
     /// Writes in flight at once.
     pub writes: Arc<WriteGauge>,
+    /// Bulk requests (POST …/Bulk) in flight at once.
+    pub bulks: Arc<WriteGauge>,
 }
 
 impl Proxy {
@@ -112,29 +114,32 @@ impl Proxy {
         let limiter: Limiter = Arc::default();
         let limited = Arc::new(AtomicUsize::new(0));
         let writes = Arc::new(WriteGauge::default());
-        let (s, n, f, l, ln, w) = (
+        let bulks = Arc::new(WriteGauge::default());
+        let (s, n, f, l, ln, w, b) = (
             schedule.clone(),
             seen.clone(),
             faults.clone(),
             limiter.clone(),
             limited.clone(),
             writes.clone(),
+            bulks.clone(),
         );
         let http = reqwest::Client::new();
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
-                let (s, n, f, l, ln, w, http, origin) = (
+                let (s, n, f, l, ln, w, b, http, origin) = (
                     s.clone(),
                     n.clone(),
                     f.clone(),
                     l.clone(),
                     ln.clone(),
                     w.clone(),
+                    b.clone(),
                     http.clone(),
                     origin.clone(),
                 );
                 tokio::spawn(async move {
-                    let _ = serve(sock, &origin, &s, (&n, &f), (&l, &ln), &w, &http).await;
+                    let _ = serve(sock, &origin, &s, (&n, &f), (&l, &ln), (&w, &b), &http).await;
                 });
             }
         });
@@ -146,6 +151,7 @@ impl Proxy {
             limiter,
             limited,
             writes,
+            bulks,
         }
     }
 
@@ -172,7 +178,7 @@ async fn serve(
     schedule: &Schedule,
     (seen, faults): (&AtomicUsize, &AtomicUsize),
     (limiter, limited): (&Limiter, &AtomicUsize),
-    writes: &WriteGauge,
+    (writes, bulks): (&WriteGauge, &WriteGauge),
     http: &reqwest::Client,
 ) -> std::io::Result<()> {
     let Some(request) = crate::http::read_request(&mut sock).await? else {
@@ -186,6 +192,8 @@ async fn serve(
     } = request;
     let n = seen.fetch_add(1, Ordering::SeqCst);
     let _write = (method != "GET").then(|| writes.enter());
+    let is_bulk = method == "POST" && path.split('?').next().is_some_and(|p| p.ends_with("/Bulk"));
+    let _bulk = is_bulk.then(|| bulks.enter());
     // The rate limit first: a refused request goes no further.
     let verdict = {
         let mut bucket = limiter.lock().unwrap();

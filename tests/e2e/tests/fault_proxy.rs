@@ -269,50 +269,115 @@ async fn a_migration_through_faults_lists_what_failed_and_resumes_to_exactly_onc
     );
 }
 
-/// Migrates a sample directory (managers and memberships) from scim2-server into a SCIMMY
-/// behind the proxy, every PATCH or PUT answered 40 ms late; returns the report, the most
-/// writes the target had in flight at once, and the operations a verify still finds.
-async fn migrate_with_slow_changes(
-    overrides: &[&str],
-) -> (desk_engine::migrate::run::RunReport, usize, usize, usize) {
-    let m = migration_behind_proxy(21, 60, 4, overrides).await;
+/// Which writes the proxy answers late in [`migrate_with_slow`].
+#[derive(Clone, Copy)]
+enum Slowed {
+    /// Every PATCH or PUT, 40 ms late (a directory with managers and memberships).
+    Changes,
+    /// Every Bulk request, 100 ms late (230 users: five Bulk requests of at most 50).
+    Bulk,
+}
+
+/// What [`migrate_with_slow`] saw.
+struct SlowRun {
+    report: desk_engine::migrate::run::RunReport,
+    /// The most slowed writes the target had in flight at once.
+    most: usize,
+    /// The plan's operations other than creates.
+    changes: usize,
+    /// The users the target holds after the run.
+    users: u64,
+    /// The operations a verify still finds.
+    left: usize,
+}
+
+/// Migrates a sample directory from scim2-server into a SCIMMY behind the proxy, with the
+/// writes `slowed` answered late, and counts how many of them were in flight at once.
+async fn migrate_with_slow(slowed: Slowed, overrides: &[&str]) -> SlowRun {
+    let m = match slowed {
+        Slowed::Changes => migration_behind_proxy(21, 60, 4, overrides).await,
+        Slowed::Bulk => migration_behind_proxy(22, 230, 0, overrides).await,
+    };
     let (proxy, desk, plan) = (&m.proxy, &m.desk, &m.plan);
     let changes = plan.operations.iter().filter(|o| !o.op.is_create()).count();
-    proxy.set(|_, m, _| match m {
-        "PATCH" | "PUT" => Fault::Slow(40),
+    proxy.set(move |_, m, p| match (slowed, m) {
+        (Slowed::Changes, "PATCH" | "PUT") => Fault::Slow(40),
+        (Slowed::Bulk, "POST") if p.ends_with("/Bulk") => Fault::Slow(100),
         _ => Fault::Pass,
     });
-    proxy.writes.reset();
+    let gauge = match slowed {
+        Slowed::Changes => &proxy.writes,
+        Slowed::Bulk => &proxy.bulks,
+    };
+    gauge.reset();
     let report = desk
         .run_migration(plan, &CancelFlag::new(), &|_| {})
         .await
         .unwrap();
-    let most = proxy.writes.most();
+    let most = gauge.most();
     proxy.set(|_, _, _| Fault::Pass);
+    let users = m
+        .target
+        .client()
+        .list_page("Users", 1, 1, None)
+        .await
+        .unwrap()
+        .total_results
+        .unwrap_or_default();
     let left = desk
         .verify_migration("src", "dst", &PlanOptions::default(), &|_| {})
         .await
         .unwrap()
         .operations
         .len();
-    (report, most, changes, left)
+    SlowRun {
+        report,
+        most,
+        changes,
+        users,
+        left,
+    }
 }
 
 #[tokio::test]
 async fn a_migrations_changes_go_out_side_by_side_within_the_targets_concurrency() {
-    let (report, most, changes, left) = migrate_with_slow_changes(&[]).await;
-    assert!(changes >= 40, "managers and memberships to set: {changes}");
-    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let run = migrate_with_slow(Slowed::Changes, &[]).await;
     assert!(
-        (2..=4).contains(&most),
-        "changes in flight at once: {most} (the target's profile allows 4)"
+        run.changes >= 40,
+        "managers and memberships to set: {}",
+        run.changes
     );
-    assert_eq!(left, 0, "the target matches the source");
+    assert!(run.report.failed.is_empty(), "{:?}", run.report.failed);
+    assert!(
+        (2..=4).contains(&run.most),
+        "changes in flight at once: {} (the target's profile allows 4)",
+        run.most
+    );
+    assert_eq!(run.left, 0, "the target matches the source");
     // A target that takes one request at a time gets one.
-    let (report, most, _, left) = migrate_with_slow_changes(&["max_concurrency=1"]).await;
-    assert!(report.failed.is_empty(), "{:?}", report.failed);
-    assert_eq!(most, 1, "one write at a time");
-    assert_eq!(left, 0);
+    let run = migrate_with_slow(Slowed::Changes, &["max_concurrency=1"]).await;
+    assert!(run.report.failed.is_empty(), "{:?}", run.report.failed);
+    assert_eq!(run.most, 1, "one write at a time");
+    assert_eq!(run.left, 0);
+}
+
+#[tokio::test]
+async fn a_migrations_bulk_creates_go_out_side_by_side_within_the_targets_concurrency() {
+    let run = migrate_with_slow(Slowed::Bulk, &[]).await;
+    assert!(run.report.failed.is_empty(), "{:?}", run.report.failed);
+    assert!(
+        (2..=4).contains(&run.most),
+        "Bulk requests in flight at once: {} (the target's profile allows 4)",
+        run.most
+    );
+    assert_eq!(run.users, 230, "every user created exactly once");
+    assert_eq!(run.left, 0, "the target matches the source");
+    // A target that takes one request at a time gets one Bulk request at a time.
+    let run = migrate_with_slow(Slowed::Bulk, &["max_concurrency=1"]).await;
+    assert!(run.report.failed.is_empty(), "{:?}", run.report.failed);
+    assert_eq!(run.most, 1, "one Bulk request at a time");
+    assert_eq!(run.users, 230);
+    assert_eq!(run.left, 0);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The window's benchmark (run by `cargo xtask bench`, ignored by `cargo xtask test`): with
-//! 100,000 users cached, the time from starting the app to the first rows on screen, against
+//! 1,000,000 users cached, the time from starting the app to the first rows on screen, against
 //! the same start with an empty data folder (the anchor: process start, WebView, WebDriver
-//! session), and the time to show rows after jumping to row 90,000.
+//! session), and the time to show rows after jumping to row 900,000.
 
 use std::path::Path;
 use std::time::Instant;
@@ -10,7 +10,9 @@ use desk_e2e::{Gui, GUI_LOCK};
 use fantoccini::Locator;
 use serde_json::json;
 
-const USERS: usize = 100_000;
+const USERS: usize = 1_000_000;
+/// The row jumped to: nine tenths of the way down.
+const JUMP_TO: usize = USERS / 10 * 9;
 const ROUNDS: usize = 3;
 const ROW_HEIGHT: usize = 32;
 
@@ -32,10 +34,17 @@ fn cached_folder(n: usize) -> tempfile::TempDir {
         ))
         .unwrap();
     let mut w = desk_store::SnapshotWriter::begin(&path, provider.id, "full").unwrap();
-    let users: Vec<_> = desk_reference::sample::many_users(3, n).collect();
-    for chunk in users.chunks(1000) {
-        w.add_users(chunk).unwrap();
+    // A thousand at a time, as a sync writes them (a million records held at once would be
+    // gigabytes).
+    let mut chunk = Vec::with_capacity(1000);
+    for user in desk_reference::sample::many_users(3, n) {
+        chunk.push(user);
+        if chunk.len() == 1000 {
+            w.add_users(&chunk).unwrap();
+            chunk.clear();
+        }
     }
+    w.add_users(&chunk).unwrap();
     w.finish(true, &json!({})).unwrap();
     db.checkpoint().unwrap();
     dir
@@ -55,7 +64,7 @@ fn copy_of(src: &Path) -> tempfile::TempDir {
 
 #[tokio::test]
 #[ignore = "a benchmark: run by cargo xtask bench"]
-async fn first_rows_and_jump_with_100k_cached_users() {
+async fn first_rows_and_jump_with_1m_cached_users() {
     let _one_at_a_time = GUI_LOCK.lock().await;
     let cached = cached_folder(USERS);
     let (mut empty, mut first, mut jump) = (Vec::new(), Vec::new(), Vec::new());
@@ -76,22 +85,22 @@ async fn first_rows_and_jump_with_100k_cached_users() {
         assert!(
             count
                 .replace([',', '\u{a0}', '\u{202f}'], "")
-                .starts_with("100000"),
+                .starts_with(&USERS.to_string()),
             "{count}"
         );
 
-        // Jump: scroll the grid to row 90,000 and wait for that row's data.
+        // Jump: scroll the grid to row 900,000 and wait for that row's data.
         let t = Instant::now();
         gui.client
             .execute(
                 "document.querySelector('[data-testid=grid-scroll]').scrollTop = arguments[0];",
-                vec![json!(90_000 * ROW_HEIGHT)],
+                vec![json!(JUMP_TO * ROW_HEIGHT)],
             )
             .await
             .unwrap();
-        gui.wait_for(Locator::Css(
-            "[data-testid=directory-row][data-row-index='90000']",
-        ))
+        gui.wait_for(Locator::Css(&format!(
+            "[data-testid=directory-row][data-row-index='{JUMP_TO}']"
+        )))
         .await;
         jump.push(t.elapsed().as_secs_f64());
         eprintln!(
@@ -105,14 +114,14 @@ async fn first_rows_and_jump_with_100k_cached_users() {
     let (e, f, j) = (median(&mut empty), median(&mut first), median(&mut jump));
     println!("## The window with {USERS} cached users\n");
     println!(
-        "**Method**: the GUI benchmark `first_rows_and_jump_with_100k_cached_users` (tests/e2e, \
+        "**Method**: the GUI benchmark `first_rows_and_jump_with_1m_cached_users` (tests/e2e, \
          run by `cargo xtask bench` under Xvfb through tauri-driver, debug build of the app). \
          Each of {ROUNDS} rounds starts the app twice, timed from the WebDriver session request \
          (which launches the app): with an empty data folder until the empty state shows (the \
          anchor: process, WebView and WebDriver start-up), and with a copy of a data folder \
          holding {USERS} cached users until the first grid rows show. Then the grid is scrolled \
-         to row 90,000 and timed until that row's data is on screen. **Budget**: first rows \
-         <= 1.5 s.\n"
+         to row {JUMP_TO} and timed until that row's data is on screen. **Budget**: first rows \
+         <= 1.5 s, jump <= 300 ms.\n"
     );
     println!("| what | median | rounds |");
     println!("|---|---|---|");
@@ -135,11 +144,15 @@ async fn first_rows_and_jump_with_100k_cached_users() {
         f - e
     );
     println!(
-        "| jump to row 90,000 until its data shows | {:.0} ms | |",
-        j * 1000.0
+        "| jump to row {JUMP_TO} until its data shows | {:.0} ms | {} |",
+        j * 1000.0,
+        jump.iter()
+            .map(|x| format!("{:.0}", x * 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!(
-        "\n**Budget (first rows <= 1.5 s)**: {}.\n",
+        "\n**Budget (first rows <= 1.5 s)**: {}. **Budget (jump <= 300 ms)**: {}.\n",
         if f <= 1.5 {
             format!("met ({f:.2} s)")
         } else {
@@ -148,6 +161,11 @@ async fn first_rows_and_jump_with_100k_cached_users() {
                  nothing cached)",
                 e
             )
+        },
+        if j <= 0.3 {
+            format!("met ({:.0} ms)", j * 1000.0)
+        } else {
+            format!("not met ({:.0} ms)", j * 1000.0)
         }
     );
 }

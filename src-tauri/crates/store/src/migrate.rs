@@ -71,6 +71,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261130150000_read_marks",
         include_str!("../migrations/20261130150000_read_marks.sql"),
     ),
+    (
+        "20261130200000_records_apart",
+        include_str!("../migrations/20261130200000_records_apart.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {
@@ -215,7 +219,7 @@ mod tests {
         // The record written as text by the earlier version is packed, and reads back the same.
         let stored: String = db
             .conn()
-            .query_row("SELECT typeof(raw) FROM resources", [], |r| r.get(0))
+            .query_row("SELECT typeof(raw) FROM resource_records", [], |r| r.get(0))
             .unwrap();
         assert_eq!(stored, "blob");
         assert_eq!(

@@ -163,7 +163,8 @@ impl Builder {
                 }
                 // Every path inside is relative to one email: translate it with `e.` columns.
                 let inner = self.email_inner(filter)?;
-                format!("(EXISTS (SELECT 1 FROM json_each(scim_unpack(r.raw), '$.emails') e WHERE {inner}))")
+                let record = crate::cache::packed::record_of("r");
+                format!("(EXISTS (SELECT 1 FROM json_each(scim_unpack({record}), '$.emails') e WHERE {inner}))")
             }
         })
     }
@@ -196,7 +197,8 @@ impl Builder {
 
     /// A predicate on one email (`e`) that holds for any email of the resource.
     fn any_email(&self, pred: &str) -> String {
-        format!("EXISTS (SELECT 1 FROM json_each(scim_unpack(r.raw), '$.emails') e WHERE ifnull({pred}, 0))")
+        let record = crate::cache::packed::record_of("r");
+        format!("EXISTS (SELECT 1 FROM json_each(scim_unpack({record}), '$.emails') e WHERE ifnull({pred}, 0))")
     }
 
     fn email_inner(&mut self, f: &Filter) -> Option<String> {

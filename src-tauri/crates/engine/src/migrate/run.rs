@@ -271,27 +271,35 @@ impl Desk {
                     continue;
                 }
             }
-            // Creates of one kind in a row go out in Bulk where the target supports it.
-            // (Not once Bulk was refused in this run: `create_bulk` learned it.)
+            // Creates of one kind in a row go out in Bulk where the target supports it, as
+            // many requests side by side as its concurrency allows. (Not once Bulk was refused
+            // in this run: `create_in_bulk` learned it.)
             if runner.profile.bulk.supported && op.op.is_create() {
-                let batch = gather(&runner.plan, &journal[i..], BULK_BATCH, |next, o| {
-                    next.state != "done" && next.state != "sent" && o.op == op.op
-                });
-                let n = batch.len();
-                let outcomes = runner.create_bulk(&batch).await?;
-                for ((seq, op), outcome) in batch.iter().zip(outcomes) {
-                    match outcome {
-                        Ok(_) => report.done += 1,
-                        Err(message) => report.failed.push(FailedOp {
-                            seq: *seq,
-                            op: op.op,
-                            label: op.label.clone(),
-                            message,
-                            source_id: op.source_id.clone(),
-                        }),
+                let at_once = runner.write_concurrency();
+                let run = gather(
+                    &runner.plan,
+                    &journal[i..],
+                    BULK_BATCH * at_once,
+                    |next, o| next.state != "done" && next.state != "sent" && o.op == op.op,
+                );
+                let n = run.len();
+                let batches: Vec<Vec<_>> = run.chunks(BULK_BATCH).map(<[_]>::to_vec).collect();
+                let outcomes = runner.create_in_bulk(&batches).await?;
+                for (batch, outcomes) in batches.iter().zip(outcomes) {
+                    for ((seq, op), outcome) in batch.iter().zip(outcomes) {
+                        match outcome {
+                            Ok(_) => report.done += 1,
+                            Err(message) => report.failed.push(FailedOp {
+                                seq: *seq,
+                                op: op.op,
+                                label: op.label.clone(),
+                                message,
+                                source_id: op.source_id.clone(),
+                            }),
+                        }
                     }
+                    progress(pace.tick(u32::try_from(batch.len()).unwrap_or(0)));
                 }
-                progress(pace.tick(u32::try_from(n).unwrap_or(0)));
                 i += n;
                 continue;
             }

@@ -57,6 +57,14 @@ pub(super) struct Runner<'a> {
     pub(super) write_only: Vec<String>,
 }
 
+/// What became of one Bulk request of creates.
+enum BulkSent {
+    /// Each record's outcome (its target id, or why not) and the status it was answered with.
+    Answered(Vec<Result<String, String>>, Vec<Option<u16>>),
+    /// The target refused Bulk itself, not these records.
+    Unsupported(scim_client::ScimError),
+}
+
 /// True when a Bulk request was refused for what it holds (a value in one of its records, its
 /// size), not for who sent it, how often, or because the provider is down: sending its records
 /// one by one isolates the record refused.
@@ -107,13 +115,10 @@ impl Runner<'_> {
         usize::try_from(self.profile.rate.max_concurrency.max(1)).unwrap_or(1)
     }
 
-    /// Creates several records in Bulk requests (split to the target's limits). Every
-    /// operation is marked sent first; each ends done or failed; a create the target refused
-    /// as a duplicate, or answered without a location, is looked up by its externalId.
     /// The creates of `batch` sent one by one (after looking for each at the target first,
     /// with `settle_first`): each one's id or reason, and the status it was answered with.
     pub(super) async fn create_one_by_one(
-        &mut self,
+        &self,
         batch: &[(i64, PlanOperation)],
         settle_first: bool,
     ) -> Result<(Vec<Result<String, String>>, Vec<Option<u16>>), DeskError> {
@@ -149,10 +154,60 @@ impl Runner<'_> {
         Ok((out, statuses))
     }
 
-    pub(super) async fn create_bulk(
+    /// Creates records in Bulk requests, `batches` of them sent side by side (each split to
+    /// the target's limits; as many at once as the caller gathered, within the target's
+    /// concurrency). Every operation is marked sent first; each ends done or failed, journaled
+    /// batch by batch in order once every request is answered; a create the target refused as
+    /// a duplicate, or answered without a location, is looked up by its externalId. Returns
+    /// each batch's outcomes.
+    pub(super) async fn create_in_bulk(
         &mut self,
-        batch: &[(i64, PlanOperation)],
-    ) -> Result<Vec<Result<String, String>>, DeskError> {
+        batches: &[Vec<(i64, PlanOperation)>],
+    ) -> Result<Vec<Vec<Result<String, String>>>, DeskError> {
+        let sends: Vec<_> = batches.iter().map(|b| self.send_bulk(b)).collect();
+        let answers = futures_util::future::join_all(sends).await;
+        let mut outcomes = Vec::with_capacity(batches.len());
+        // A request that could not be settled at all (the target unreachable while looking
+        // for what arrived) stops the run after the others are journaled: resuming settles it.
+        let mut stop = None;
+        for (batch, answer) in batches.iter().zip(answers) {
+            let (out, statuses) = match answer {
+                Ok(BulkSent::Answered(out, statuses)) => (out, statuses),
+                // Bulk refused as unsupported (whatever the provider's documents say): learned,
+                // and these records go one by one, as every later batch of this run and others.
+                Ok(BulkSent::Unsupported(e)) => {
+                    if self.profile.bulk.supported {
+                        self.desk.learn(
+                            &self.plan.target,
+                            crate::providers::learned::Learned::BulkUnsupported,
+                            &crate::providers::learned::evidence(&e, "POST", "/Bulk"),
+                        )?;
+                        self.profile.bulk.supported = false;
+                    }
+                    match self.create_one_by_one(batch, false).await {
+                        Ok(sent) => sent,
+                        Err(e) => {
+                            stop.get_or_insert(e);
+                            continue;
+                        }
+                    }
+                }
+                Err(e) => {
+                    stop.get_or_insert(e);
+                    continue;
+                }
+            };
+            outcomes.push(self.conclude(batch, out, statuses)?);
+        }
+        match stop {
+            Some(e) => Err(e),
+            None => Ok(outcomes),
+        }
+    }
+
+    /// Sends one Bulk request of creates and settles what it can without the journal: each
+    /// record's outcome and status, or that the target refused Bulk itself.
+    async fn send_bulk(&self, batch: &[(i64, PlanOperation)]) -> Result<BulkSent, DeskError> {
         {
             let db = self.desk.db()?;
             for (seq, _) in batch {
@@ -172,24 +227,13 @@ impl Runner<'_> {
             .collect();
         let results = match self.client.bulk(&ops, &self.profile.bulk).await {
             Ok(r) => r,
-            // Bulk refused as unsupported (whatever the provider's documents say): learned,
-            // and these records go one by one, as every later batch of this run and others.
-            Err(e) if e.refuses_as_unsupported() => {
-                self.desk.learn(
-                    &self.plan.target,
-                    crate::providers::learned::Learned::BulkUnsupported,
-                    &crate::providers::learned::evidence(&e, "POST", "/Bulk"),
-                )?;
-                self.profile.bulk.supported = false;
-                let (out, statuses) = self.create_one_by_one(batch, false).await?;
-                return self.conclude(batch, out, statuses);
-            }
+            Err(e) if e.refuses_as_unsupported() => return Ok(BulkSent::Unsupported(e)),
             // The request refused as a whole for what it holds (one record's value, its
             // size): each record is sent alone, so only the one refused fails, with its own
             // reason (any that arrived anyway are found first).
             Err(e) if refused_for_its_content(&e) => {
                 let (out, statuses) = self.create_one_by_one(batch, true).await?;
-                return self.conclude(batch, out, statuses);
+                return Ok(BulkSent::Answered(out, statuses));
             }
             // The request as a whole failed: some records may have arrived. Settle each one.
             Err(e) => {
@@ -207,7 +251,7 @@ impl Runner<'_> {
                         None => Err(why.clone()),
                     });
                 }
-                return self.conclude(batch, out, statuses);
+                return Ok(BulkSent::Answered(out, statuses));
             }
         };
         let mut out = Vec::new();
@@ -256,7 +300,7 @@ impl Runner<'_> {
             };
             out.push(outcome);
         }
-        self.conclude(batch, out, statuses)
+        Ok(BulkSent::Answered(out, statuses))
     }
 
     /// Journals, remembers and audits the outcome of each create of a batch, in one

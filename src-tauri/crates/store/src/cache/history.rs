@@ -22,11 +22,14 @@ impl Database {
     /// Resources added, removed or changed from snapshot `from` to snapshot `to`.
     pub fn diff_snapshots(&self, from: i64, to: i64) -> Result<Vec<SnapshotChange>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT a.kind, a.id, a.raw, b.raw FROM resources a
+            "SELECT a.kind, a.id, ra.raw, rb.raw FROM resources a
+               JOIN resource_records ra ON ra.rowid = a.rowid
                LEFT JOIN resources b ON b.snapshot_id = ?2 AND b.kind = a.kind AND b.id = a.id
-              WHERE a.snapshot_id = ?1 AND (b.raw IS NULL OR b.raw <> a.raw)
+               LEFT JOIN resource_records rb ON rb.rowid = b.rowid
+              WHERE a.snapshot_id = ?1 AND (rb.raw IS NULL OR rb.raw <> ra.raw)
              UNION ALL
-             SELECT b.kind, b.id, NULL, b.raw FROM resources b
+             SELECT b.kind, b.id, NULL, rb.raw FROM resources b
+               JOIN resource_records rb ON rb.rowid = b.rowid
               WHERE b.snapshot_id = ?2 AND NOT EXISTS
                 (SELECT 1 FROM resources a WHERE a.snapshot_id = ?1 AND a.kind = b.kind AND a.id = b.id)
              ORDER BY 1, 2",
@@ -70,7 +73,8 @@ impl Database {
             let raw: Option<RecordJson> = self
                 .conn
                 .query_row(
-                    "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+                    "SELECT d.raw FROM resources r JOIN resource_records d ON d.rowid = r.rowid
+                      WHERE r.snapshot_id = ?1 AND r.kind = ?2 AND r.id = ?3",
                     params![s.id, kind, id],
                     |r| r.get(0),
                 )

@@ -373,7 +373,8 @@ mod tests {
         let db = Database::open(&crate::file::keyed(&path)).unwrap();
         db.conn()
             .execute(
-                "UPDATE resources SET raw = ?2 WHERE snapshot_id = ?1 AND id = 'u1'",
+                "UPDATE resource_records SET raw = ?2 WHERE rowid =
+                    (SELECT rowid FROM resources WHERE snapshot_id = ?1 AND id = 'u1')",
                 rusqlite::params![a.id, user(1).to_string()],
             )
             .unwrap();

@@ -1,4 +1,5 @@
-//! How a record's JSON is kept in the `raw` column: compressed with zstd against a dictionary
+//! How a record's JSON is kept in the `raw` column of `resource_records` (one row per resource,
+//! with the resource's rowid; see [`record_of`]): compressed with zstd against a dictionary
 //! of SCIM's own words (schema URNs, attribute names, the usual types), so that the database,
 //! its write-ahead log and everything the at-rest encryption has to encrypt are about a third
 //! of the size (issue 21's ingest cost; issue 19's ingest time).
@@ -14,6 +15,13 @@ use std::sync::OnceLock;
 use rusqlite::types::ValueRef;
 use zstd::bulk::{Compressor, Decompressor};
 use zstd::dict::{DecoderDictionary, EncoderDictionary};
+
+/// SQL for the packed record of the resource row aliased `alias` (its `raw`). Records live
+/// in a table of their own, so that scanning resource rows reads only their columns; a scalar
+/// subquery in a SELECT list is evaluated only for the rows returned, after any OFFSET.
+pub(crate) fn record_of(alias: &str) -> String {
+    format!("(SELECT raw FROM resource_records WHERE rowid = {alias}.rowid)")
+}
 
 /// The first byte of a packed record: zstd with [`DICTIONARY`], version 1.
 const ZSTD_DICTIONARY_1: u8 = 1;
@@ -127,7 +135,7 @@ impl RecordJson {
 }
 
 /// `scim_pack(text)` and `scim_unpack(raw)` for SQL: the migration that packs rows written
-/// by earlier versions, and filters that read inside the JSON (`json_each(scim_unpack(r.raw))`).
+/// by earlier versions, and filters that read inside the JSON (`json_each(scim_unpack(...))`, see [`record_of`]).
 pub(crate) fn register(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;

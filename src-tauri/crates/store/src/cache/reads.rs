@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 
 use super::columns::{phone_search, Extracted, NATURAL, STORED};
-use super::packed::RecordJson;
+use super::packed::{record_of, RecordJson};
 use super::table::{is_sort_key, MEMBER_COUNT};
 use crate::{Database, Kind, StoreError};
 
@@ -113,10 +113,11 @@ impl Database {
                     r.get(0)
                 })?;
         let sql = format!(
-            "SELECT r.raw, {stored} FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2{filter} \
-             {order} LIMIT {} OFFSET {}",
+            "SELECT {record}, {stored} FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2\
+             {filter} {order} LIMIT {} OFFSET {}",
             q.limit,
             q.offset,
+            record = record_of("r"),
             stored = STORED.map(|c| format!("r.{c}")).join(", "),
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -208,7 +209,8 @@ impl Database {
         let raw: Option<RecordJson> = self
             .conn
             .query_row(
-                "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = ?2 AND id = ?3",
+                "SELECT d.raw FROM resources r JOIN resource_records d ON d.rowid = r.rowid
+                  WHERE r.snapshot_id = ?1 AND r.kind = ?2 AND r.id = ?3",
                 params![snapshot_id, kind, id],
                 |r| r.get(0),
             )
@@ -224,7 +226,8 @@ impl Database {
         mut f: impl FnMut(Value) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT raw FROM resources WHERE snapshot_id = ?1 AND kind = ?2 ORDER BY rowid",
+            "SELECT d.raw FROM resources r JOIN resource_records d ON d.rowid = r.rowid
+              WHERE r.snapshot_id = ?1 AND r.kind = ?2 ORDER BY r.rowid",
         )?;
         let mut rows = stmt.query(params![snapshot_id, kind])?;
         while let Some(r) = rows.next()? {

@@ -8,7 +8,7 @@ use super::columns::{extract, get_ci, s, Extracted};
 use super::snapshots::SnapshotInfo;
 use crate::{Database, DatabaseFile, Kind, StoreError};
 
-/// One INSERT of a resource row.
+/// One INSERT of a resource row and of its record (the row's rowid is its record's).
 pub(crate) fn insert_row(
     conn: &Connection,
     snapshot_id: i64,
@@ -19,10 +19,10 @@ pub(crate) fn insert_row(
     conn.prepare_cached(
         "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name,
             display_name, given_name, family_name, email, department, title, active,
-            manager_id, last_modified, version, raw, emails, phone, phone_digits,
+            manager_id, last_modified, version, emails, phone, phone_digits,
             employee_number, cost_center, locality)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22)",
+                 ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         snapshot_id,
@@ -40,7 +40,6 @@ pub(crate) fn insert_row(
         e.manager_id,
         e.last_modified,
         e.version,
-        raw,
         e.emails,
         e.phone,
         e.phone_digits,
@@ -48,6 +47,8 @@ pub(crate) fn insert_row(
         e.cost_center,
         e.locality
     ])?;
+    conn.prepare_cached("INSERT OR REPLACE INTO resource_records (rowid, raw) VALUES (?1, ?2)")?
+        .execute(params![conn.last_insert_rowid(), raw])?;
     Ok(())
 }
 
@@ -109,6 +110,7 @@ fn insert_prepared(
         }
         Err(other) => return Err(other.into()),
     };
+    // The row's, not its record's: both have the same.
     let rowid = conn.last_insert_rowid();
     let mut fts = conn.prepare_cached(
         "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
@@ -212,16 +214,33 @@ impl SnapshotWriter {
     ) -> Result<Self, StoreError> {
         let mut w = Self::begin(file, provider_id, "incremental")?;
         let id = w.snapshot_id;
+        // The copy's rows come after every row there is, in the base's order: the first copy
+        // is the base's first row plus `shift`, and so on, so each record follows its row.
+        let (first, last): (Option<i64>, i64) = w.conn.query_row(
+            "SELECT (SELECT min(rowid) FROM resources WHERE snapshot_id = ?1),
+                    max((SELECT ifnull(max(rowid), 0) FROM resources),
+                        (SELECT ifnull(max(rowid), 0) FROM resource_records))",
+            [base],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let shift = last + 1 - first.unwrap_or(last + 1);
         w.conn.execute(
-            "INSERT INTO resources (snapshot_id, kind, id, external_id, user_name, display_name,
-                given_name, family_name, email, department, title, active, manager_id,
-                last_modified, version, raw, emails, phone, phone_digits, employee_number,
-                cost_center, locality)
-             SELECT ?1, kind, id, external_id, user_name, display_name, given_name, family_name,
-                email, department, title, active, manager_id, last_modified, version, raw, emails,
-                phone, phone_digits, employee_number, cost_center, locality
+            "INSERT INTO resources (rowid, snapshot_id, kind, id, external_id, user_name,
+                display_name, given_name, family_name, email, department, title, active,
+                manager_id, last_modified, version, emails, phone, phone_digits,
+                employee_number, cost_center, locality)
+             SELECT rowid + ?3, ?1, kind, id, external_id, user_name, display_name, given_name,
+                family_name, email, department, title, active, manager_id, last_modified,
+                version, emails, phone, phone_digits, employee_number, cost_center, locality
              FROM resources WHERE snapshot_id = ?2 ORDER BY rowid",
-            params![id, base],
+            params![id, base, shift],
+        )?;
+        w.conn.execute(
+            "INSERT INTO resource_records (rowid, raw)
+             SELECT d.rowid + ?2, d.raw FROM resources r
+               JOIN resource_records d ON d.rowid = r.rowid
+              WHERE r.snapshot_id = ?1 ORDER BY r.rowid",
+            params![base, shift],
         )?;
         w.conn.execute(
             "INSERT INTO resources_fts (rowid, user_name, display_name, given_name, family_name,
