@@ -179,7 +179,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
     doc.push('\n');
     doc.push_str(&micro_section()?);
     // The window's benchmark needs the display and keyring session the GUI tests use.
-    say("benchmark: the window with 100,000 cached users");
+    say("benchmark: the window with 1,000,000 cached users");
     ensure_apt(APT_TEST)?;
     ensure_tauri_driver()?;
     build_ui()?;

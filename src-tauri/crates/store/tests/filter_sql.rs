@@ -215,7 +215,16 @@ fn the_in_memory_index_pages_exactly_as_sql_does() {
     for filter in &filters {
         for search in searches {
             for sort in &sorts {
-                for (offset, limit) in [(0, 100), (37, 25), (390, 100)] {
+                // Past the middle (200 of 400), a whole list SQLite walks in order is read
+                // from the end: up to, across and past the last row.
+                for (offset, limit) in [
+                    (0, 100),
+                    (37, 25),
+                    (250, 100),
+                    (390, 100),
+                    (399, 1),
+                    (400, 5),
+                ] {
                     let q = ResourceQuery {
                         snapshot_id: sid,
                         kind: Kind::User,

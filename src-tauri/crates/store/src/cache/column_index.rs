@@ -18,7 +18,7 @@ use rusqlite::types::ValueRef;
 use super::columns::{Extracted, STORED};
 use super::index_filter::{self, Needs};
 use super::packed::RecordJson;
-use super::reads::{order_clause, ResourceRow};
+use super::reads::{order_clause, walked_in_order, ResourceRow};
 use crate::{Database, DatabaseFile, Kind, StoreError};
 
 /// The columns built together the first time a filter needs one of them: the filterable
@@ -39,19 +39,6 @@ const SHARED_BOOLS: &[&str] = &["active"];
 
 /// Offsets SQLite reaches quickly in an unfiltered list.
 const FROM_THE_TOP: u64 = 10_000;
-
-/// Whether SQLite reads a list of `kind` in the order `sort` from one of its indexes (no sort
-/// step): ascending user names (`resources_user_name`) and people's display names
-/// (`resources_display`), ties in rowid order as the index keeps them. (Rowid order is not:
-/// SQLite finds a copy's rows by an index, then sorts them.)
-fn walked_in_order(kind: Kind, sort: Option<(&str, bool)>) -> bool {
-    match sort.filter(|(c, _)| super::is_sort_key(c)) {
-        None => false,
-        Some(("user_name", false)) => true,
-        Some(("display_name", false)) => kind == Kind::User,
-        Some(_) => false,
-    }
-}
 
 /// Row positions in a sort order.
 type Order = Arc<Vec<u32>>;
@@ -573,14 +560,14 @@ impl Database {
 mod tests {
     use super::*;
 
-    /// SQLite's plan for a list page in `sort`: whether it sorts (a temporary B-tree) instead
-    /// of walking an index.
-    fn sorts(db: &Database, kind: Kind, sort: Option<(&str, bool)>) -> bool {
+    /// SQLite's plan for a list page in `sort` (read from the end with `reversed`): whether it
+    /// sorts (a temporary B-tree) instead of walking an index.
+    fn sorts(db: &Database, kind: Kind, sort: Option<(&str, bool)>, reversed: bool) -> bool {
         let sql = format!(
             "EXPLAIN QUERY PLAN SELECT r.rowid FROM resources r
               WHERE r.snapshot_id = 1 AND r.kind = '{}' {} LIMIT 200 OFFSET 900000",
             kind.as_str(),
-            super::super::reads::order_clause(kind, sort)
+            super::super::reads::ordered(kind, sort, reversed)
         );
         let mut stmt = db.conn.prepare(&sql).unwrap();
         let plan: Vec<String> = stmt
@@ -592,18 +579,20 @@ mod tests {
     }
 
     #[test]
-    fn the_orders_said_to_be_walked_from_an_index_are_and_the_others_are_sorted() {
+    fn the_orders_said_to_be_walked_from_an_index_are_both_ways_and_the_others_are_sorted() {
         let db = Database::open_in_memory().unwrap();
         for kind in [Kind::User, Kind::Group] {
             let columns = super::super::COLUMNS.iter().filter_map(|c| c.sort_key());
             let sorts_of = std::iter::once(None)
                 .chain(columns.flat_map(|c| [Some((c, false)), Some((c, true))]));
             for sort in sorts_of {
-                assert_eq!(
-                    walked_in_order(kind, sort),
-                    !sorts(&db, kind, sort),
-                    "{kind:?} sorted by {sort:?}"
-                );
+                for reversed in [false, true] {
+                    assert_eq!(
+                        walked_in_order(kind, sort),
+                        !sorts(&db, kind, sort, reversed),
+                        "{kind:?} sorted by {sort:?}, from the end: {reversed}"
+                    );
+                }
             }
         }
     }

@@ -105,18 +105,42 @@ impl Database {
                 None => return Err(StoreError::FilterNotTranslatable),
             }
         }
-        let count_sql =
-            format!("SELECT count(*) FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2{filter}");
-        let total: i64 =
-            self.conn
-                .query_row(&count_sql, rusqlite::params_from_iter(params.iter()), |r| {
-                    r.get(0)
-                })?;
+        // A whole list's size is its snapshot's count (kept by every write of the copy), not
+        // a walk over a million index entries.
+        let whole = match filter.is_empty() {
+            true => self.snapshot_size(q.snapshot_id, q.kind)?,
+            false => None,
+        };
+        let total: i64 = match whole {
+            Some(n) => n,
+            None => {
+                let count_sql = format!(
+                    "SELECT count(*) FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2{filter}"
+                );
+                self.conn
+                    .query_row(&count_sql, rusqlite::params_from_iter(params.iter()), |r| {
+                        r.get(0)
+                    })?
+            }
+        };
+        // Past the middle of a whole list in an order SQLite walks from an index, the page is
+        // read from the end backwards: a jump to row 900,000 of 1,000,000 steps over 100,000
+        // entries, not 900,000.
+        let (offset, limit) = (q.offset, q.limit);
+        let from_end =
+            whole.is_some_and(|n| offset > n.max(0) as u64 / 2) && walked_in_order(q.kind, q.sort);
+        let (order, offset, limit) = match (from_end, whole) {
+            (true, Some(n)) => {
+                let n = n.max(0) as u64;
+                let end = offset.saturating_add(limit).min(n);
+                let limit = end.saturating_sub(offset);
+                (ordered(q.kind, q.sort, true), n - end, limit)
+            }
+            _ => (order, offset, limit),
+        };
         let sql = format!(
             "SELECT {record}, {stored} FROM {from} WHERE r.snapshot_id = ?1 AND r.kind = ?2\
-             {filter} {order} LIMIT {} OFFSET {}",
-            q.limit,
-            q.offset,
+             {filter} {order} LIMIT {limit} OFFSET {offset}",
             record = record_of("r"),
             stored = STORED.map(|c| format!("r.{c}")).join(", "),
         );
@@ -130,30 +154,68 @@ impl Database {
                     raw: raw.value(),
                 })
             })?
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows = match from_end {
+            true => rows.into_iter().rev().collect(),
+            false => rows,
+        };
         Ok((rows, total.max(0) as u64))
+    }
+
+    /// How many resources of `kind` snapshot `snapshot_id` holds, as its row says (`None`
+    /// when there is no such snapshot).
+    fn snapshot_size(&self, snapshot_id: i64, kind: Kind) -> Result<Option<i64>, StoreError> {
+        let column = kind.count_column();
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {column} FROM snapshots WHERE id = ?1"))?
+            .query_row([snapshot_id], |r| r.get(0))
+            .optional()?)
     }
 }
 
 /// The ORDER BY of a list of `kind` sorted by `sort` (a sort key and descending), ties in
 /// rowid order.
 pub(crate) fn order_clause(kind: Kind, sort: Option<(&str, bool)>) -> String {
+    ordered(kind, sort, false)
+}
+
+/// [`order_clause`], or with `reversed` the same order from the last row to the first.
+pub(super) fn ordered(kind: Kind, sort: Option<(&str, bool)>, reversed: bool) -> String {
+    let (asc, desc) = if reversed {
+        ("DESC", "ASC")
+    } else {
+        ("ASC", "DESC")
+    };
     match sort {
-        Some((col, desc)) if is_sort_key(col) => {
-            let dir = if desc { "DESC" } else { "ASC" };
+        Some((col, descending)) if is_sort_key(col) => {
+            let dir = if descending { desc } else { asc };
             if col == MEMBER_COUNT {
                 format!(
                     "ORDER BY (SELECT count(*) FROM memberships m WHERE m.snapshot_id = \
-                     r.snapshot_id AND m.group_id = r.id) {dir}, r.rowid"
+                     r.snapshot_id AND m.group_id = r.id) {dir}, r.rowid {asc}"
                 )
             } else if col == "display_name" && kind == Kind::Group {
                 // Group names in natural order: "Team 2" before "Team 10".
-                format!("ORDER BY r.display_name COLLATE {NATURAL} {dir}, r.rowid")
+                format!("ORDER BY r.display_name COLLATE {NATURAL} {dir}, r.rowid {asc}")
             } else {
-                format!("ORDER BY r.{col} COLLATE NOCASE {dir}, r.rowid")
+                format!("ORDER BY r.{col} COLLATE NOCASE {dir}, r.rowid {asc}")
             }
         }
-        _ => "ORDER BY r.rowid".to_string(),
+        _ => format!("ORDER BY r.rowid {asc}"),
+    }
+}
+
+/// Whether SQLite reads a list of `kind` in the order `sort` from one of its indexes (no sort
+/// step), forwards or backwards: ascending user names (`resources_user_name`) and people's
+/// display names (`resources_display`), ties in rowid order as the index keeps them. (Rowid
+/// order is not: SQLite finds a copy's rows by an index, then sorts them.)
+pub(crate) fn walked_in_order(kind: Kind, sort: Option<(&str, bool)>) -> bool {
+    match sort.filter(|(c, _)| is_sort_key(c)) {
+        None => false,
+        Some(("user_name", false)) => true,
+        Some(("display_name", false)) => kind == Kind::User,
+        Some(_) => false,
     }
 }
 
