@@ -380,6 +380,110 @@ async fn a_migrations_bulk_creates_go_out_side_by_side_within_the_targets_concur
     assert_eq!(run.left, 0);
 }
 
+/// Requests a run sent to single users (`/Users/{id}`) by method, counted by the proxy.
+#[derive(Default)]
+struct ToOneUser {
+    gets: AtomicUsize,
+    patches: AtomicUsize,
+    puts: AtomicUsize,
+}
+
+/// Counts the requests to single users from now on; PATCH answered `patch` (None: passed).
+fn count_to_one_user(proxy: &Proxy, patch: Option<Fault>) -> Arc<ToOneUser> {
+    let seen = Arc::new(ToOneUser::default());
+    let counts = seen.clone();
+    proxy.set(move |_, method, path| {
+        let path = path.split('?').next().unwrap_or_default();
+        let one = path
+            .rsplit_once("/Users/")
+            .is_some_and(|(_, id)| !id.is_empty() && !id.contains('/'));
+        if !one {
+            return Fault::Pass;
+        }
+        match method {
+            "GET" => counts.gets.fetch_add(1, Ordering::SeqCst),
+            "PATCH" => counts.patches.fetch_add(1, Ordering::SeqCst),
+            "PUT" => counts.puts.fetch_add(1, Ordering::SeqCst),
+            _ => 0,
+        };
+        match (method, &patch) {
+            ("PATCH", Some(f)) => *f,
+            _ => Fault::Pass,
+        }
+    });
+    seen
+}
+
+/// Runs `m`'s plan with the proxy counting requests to single users (PATCH answered `patch`),
+/// checks nothing failed and the target matches the source after; returns the counts and
+/// how many managers the plan set.
+async fn run_counting(m: &Migration, patch: Option<Fault>) -> (Arc<ToOneUser>, usize) {
+    let managers = m
+        .plan
+        .operations
+        .iter()
+        .filter(|o| o.op == desk_engine::migrate::Operation::SetManager)
+        .count();
+    let seen = count_to_one_user(&m.proxy, patch);
+    let report = m
+        .desk
+        .run_migration(&m.plan, &CancelFlag::new(), &|_| {})
+        .await
+        .unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    m.proxy.set(|_, _, _| Fault::Pass);
+    let left = m
+        .desk
+        .verify_migration("src", "dst", &PlanOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert!(left.operations.is_empty(), "{:?}", left.operations);
+    (seen, managers)
+}
+
+#[tokio::test]
+async fn a_manager_set_on_a_user_the_run_created_is_one_patch_without_a_read_first() {
+    let m = migration_behind_proxy(23, 80, 0, &[]).await;
+    let (seen, managers) = run_counting(&m, None).await;
+    assert!(managers >= 20, "managers to set: {managers}");
+    assert_eq!(
+        seen.patches.load(Ordering::SeqCst),
+        managers,
+        "one PATCH a manager"
+    );
+    // Only the few records read back to learn what the target keeps; before, one read
+    // before each manager's PATCH.
+    let gets = seen.gets.load(Ordering::SeqCst);
+    assert!(
+        gets <= 3,
+        "single users read during the run: {gets} ({managers} managers)"
+    );
+}
+
+#[tokio::test]
+async fn a_manager_patch_refused_by_the_target_is_sent_whole_from_a_read_and_learned() {
+    let m = migration_behind_proxy(26, 40, 0, &[]).await;
+    let (seen, managers) = run_counting(&m, Some(Fault::Status(501, None))).await;
+    assert!(managers >= 8, "managers to set: {managers}");
+    // The first PATCHes (as many as go out at once) are refused and learned; every manager
+    // then goes whole, from a read of the record as the target keeps it (nothing it holds is
+    // lost).
+    let patches = seen.patches.load(Ordering::SeqCst);
+    assert!((1..=4).contains(&patches), "PATCH tried {patches} times");
+    assert_eq!(
+        seen.puts.load(Ordering::SeqCst),
+        managers,
+        "one PUT a manager"
+    );
+    assert!(seen.gets.load(Ordering::SeqCst) >= managers);
+    assert!(m
+        .desk
+        .learned_facts("dst")
+        .unwrap()
+        .iter()
+        .any(|f| f.fact == desk_engine::providers::learned::Learned::PatchUnsupported));
+}
+
 #[tokio::test]
 async fn an_edit_through_faults_is_retried_or_refused_and_recorded() {
     let (server, proxy, _data, desk) = behind_proxy(3, 20, 2).await;

@@ -126,10 +126,11 @@ impl Runner<'_> {
                     .ok_or_else(|| {
                         DeskError::NotFound("the manager is not at the target".into())
                     })?;
-                self.save(Kind::User, &uid, |b| {
-                    overlay(b, &json!({ENTERPRISE: {"manager": {"value": mid}}}))
-                })
-                .await?;
+                let set = |b: &Value| overlay(b, &json!({ENTERPRISE: {"manager": {"value": mid}}}));
+                match self.as_created(Kind::User, &op.source_id, op.target_id.as_ref(), &uid)? {
+                    Some(created) => self.save_unread(Kind::User, &uid, created, set).await?,
+                    None => self.save(Kind::User, &uid, set).await?,
+                }
                 Ok(Some(uid))
             }
             Operation::DeactivateUser => {

@@ -218,6 +218,13 @@ impl Desk {
         let (client, profile) = self.client_with_profile(&plan.target).await?;
         let total = u32::try_from(journal.len()).unwrap_or(u32::MAX);
         let write_only = self.write_only_names(&plan.target)?;
+        let created = plan
+            .operations
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.op.is_create())
+            .map(|(i, o)| ((o.op.kind(), o.source_id.clone()), i))
+            .collect();
         let mut runner = Runner {
             desk: self,
             id,
@@ -227,6 +234,7 @@ impl Desk {
             profile,
             last_write: std::sync::Mutex::new(None),
             write_only,
+            created,
         };
         let mut report = RunReport {
             migration_id: id,

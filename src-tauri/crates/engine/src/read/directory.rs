@@ -536,14 +536,15 @@ impl Desk {
         };
         let (rows, total) = read_cache(&db, snapshot.id, kind, &read)?;
         let rows = directory_rows(&db, snapshot.id, kind, rows)?;
-        // The first rows of a large list: its order is built meanwhile, so a jump far down (or
-        // a filter) finds it ready.
+        // The first rows of a large list, or a filter SQLite answered (a user name): its order
+        // and columns are built meanwhile, so a jump far down or the next filter finds them
+        // ready.
         let size = match kind {
             Kind::User => snapshot.users,
             Kind::Group => snapshot.groups,
         };
         let unfiltered = read.search.is_none_or(|s| s.trim().is_empty()) && read.filter.is_none();
-        if unfiltered && read.offset < 10_000 && size >= LARGE_LIST {
+        if (!unfiltered || read.offset < 10_000) && size >= LARGE_LIST {
             if let (Ok(file), Some(sort)) = (self.database_file(), sort_key(&read)) {
                 db.build_index_in_background(file, snapshot.id, kind, Some(sort))?;
             }

@@ -76,6 +76,25 @@ fn collect(f: &Filter, n: &mut Needs) -> Option<()> {
     }
 }
 
+/// Whether SQLite answers `filter` from its user-name index (`userName eq` or `sw` an ASCII
+/// value, compared ignoring case as its index does): a range of the index, not a scan.
+pub(crate) fn walked_in_sql(filter: &Filter) -> bool {
+    match filter {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq | CompareOp::Sw,
+            value: CompValue::String(v),
+        } => {
+            v.is_ascii()
+                && matches!(
+                    target(path),
+                    Some(Target::Column("user_name", ColType::Text { exact: false }))
+                )
+        }
+        _ => false,
+    }
+}
+
 /// Which of the `n` rows match `filter`; `filter` must have passed [`needs`], whose columns
 /// `columns` holds.
 pub(crate) fn evaluate(filter: &Filter, columns: &Columns, n: usize) -> Vec<bool> {
