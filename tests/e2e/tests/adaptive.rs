@@ -454,3 +454,60 @@ async fn lookups_ignore_case_here_on_a_provider_comparing_text_case_sensitively(
         .unwrap();
     assert_eq!(by_id.len(), 1);
 }
+
+#[tokio::test]
+async fn what_the_probes_found_is_reused_until_a_sync_fails_or_the_preset_changes() {
+    let server = desk_e2e::seeded_scim2_server(28, 12, 1).await;
+    let proxy = Proxy::start(server.base_url()).await;
+    // The probe that a lookup of no one finds no one (sent by every probing discovery), and
+    // list reads of users failing on demand.
+    let probes = Arc::new(AtomicUsize::new(0));
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (seen, fail) = (probes.clone(), failing.clone());
+    proxy.set(move |_, method, path| {
+        if method == "GET" && path.contains("scim-desk-probe") {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
+        let list = path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .ends_with("/Users");
+        if fail.load(Ordering::SeqCst) && list {
+            Fault::Status(500, None)
+        } else {
+            Fault::Pass
+        }
+    });
+    let (_data, desk) = desk_e2e::desk_with("p", &proxy.base, &server).await;
+    let cancel = CancelFlag::new();
+    let sync = || desk.sync("p", &cancel, &|_| {});
+    assert_eq!(probes.load(Ordering::SeqCst), 1, "the first sync probes");
+    let report = sync().await.unwrap();
+    assert_eq!(report.users, 12);
+    assert_eq!(
+        probes.load(Ordering::SeqCst),
+        1,
+        "the same documents a minute later: the findings are reused"
+    );
+    // A failed sync forgets them: the provider may have changed how it behaves.
+    failing.store(true, Ordering::SeqCst);
+    sync().await.unwrap_err();
+    failing.store(false, Ordering::SeqCst);
+    sync().await.unwrap();
+    assert_eq!(
+        probes.load(Ordering::SeqCst),
+        2,
+        "probed again after a failure"
+    );
+    sync().await.unwrap();
+    assert_eq!(probes.load(Ordering::SeqCst), 2);
+    // Another preset is another profile: probed again.
+    desk.set_preset("p", scim_client::Preset::Okta).unwrap();
+    sync().await.unwrap();
+    assert_eq!(
+        probes.load(Ordering::SeqCst),
+        3,
+        "probed again for a new preset"
+    );
+}

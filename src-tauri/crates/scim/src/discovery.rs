@@ -32,6 +32,19 @@ pub struct Discovery {
     pub profile: CapabilityProfile,
     /// What the probes found that the documents did not say, in plain words.
     pub notes: Vec<String>,
+    /// How the probes' findings came: sent now, or remembered from an earlier discovery.
+    pub probes: Probes,
+}
+
+/// Where a discovery's probe findings (paging, filters; see [`discover`]) come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probes {
+    /// Sent now over a directory with at least one user: the findings hold for next time.
+    Sent,
+    /// Not sent (an empty directory, or a provider that lists nothing without a filter).
+    NotSent,
+    /// Taken from an earlier discovery of the same documents (see [`discover_with`]).
+    Remembered,
 }
 
 impl Discovery {
@@ -65,6 +78,17 @@ fn resource_type_of(v: &Value) -> Option<ResourceType> {
 
 /// Reads the documents, applies `preset`, and probes. Only GET requests are sent.
 pub async fn discover(client: &ScimClient, preset: Preset) -> Result<Discovery, ScimError> {
+    discover_with(client, preset, |_| None).await
+}
+
+/// Like [`discover`], but once the documents are read, `remembered` may give the profile and
+/// notes an earlier discovery found by probing (the caller knows the documents are the same
+/// and the findings recent): then no probe is sent.
+pub async fn discover_with(
+    client: &ScimClient,
+    preset: Preset,
+    remembered: impl FnOnce(&Discovery) -> Option<(CapabilityProfile, Vec<String>)>,
+) -> Result<Discovery, ScimError> {
     let spc = client.service_provider_config().await?;
     let mut profile = CapabilityProfile::from_service_provider_config(&spc);
     profile.apply_preset(preset);
@@ -96,8 +120,13 @@ pub async fn discover(client: &ScimClient, preset: Preset) -> Result<Discovery, 
         resource_type_documents,
         profile,
         notes: Vec::new(),
+        probes: Probes::NotSent,
     };
-    if !d.profile.paging.requires_filter {
+    if let Some((profile, notes)) = remembered(&d) {
+        d.profile = profile;
+        d.notes = notes;
+        d.probes = Probes::Remembered;
+    } else if !d.profile.paging.requires_filter {
         probe(client, &mut d).await?;
     }
     Ok(d)
@@ -121,6 +150,7 @@ async fn probe(client: &ScimClient, d: &mut Discovery) -> Result<(), ScimError> 
             .push("The directory is empty, so filters and paging could not be checked.".into());
         return Ok(());
     };
+    d.probes = Probes::Sent;
     let total = first_page.total_results.unwrap_or(0);
     // Index paging past the end: the RFC says an empty page; SCIMMY repeats the first page.
     if d.profile.paging.index && total > 0 && total <= 5_000 {

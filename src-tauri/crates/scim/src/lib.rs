@@ -20,7 +20,7 @@ mod sensitive;
 pub mod stats;
 
 pub use client::{is_loopback, Auth, ClientOptions, ScimClient};
-pub use discovery::{discover, Discovery, ResourceType};
+pub use discovery::{discover, discover_with, Discovery, Probes, ResourceType};
 pub use error::{ScimError, ScimErrorBody};
 pub use filter::{AttrPath, CompValue, CompareOp, Filter, FilterError};
 pub use ops::{

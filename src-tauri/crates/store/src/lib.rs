@@ -26,7 +26,7 @@ pub use cache::{
 pub use file::{DatabaseFile, DatabaseKey, EncryptProgress, FileState};
 pub use kind::Kind;
 pub use migrate::{applied_migrations, MIGRATIONS};
-pub use providers::{NewProvider, ProviderRow, ProviderSettings, UnkeptRow};
+pub use providers::{NewProvider, ProviderRow, ProviderSettings, RememberedProbes, UnkeptRow};
 pub use stats::UserStats;
 pub use wipe::WipeCounts;
 

@@ -75,6 +75,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261130200000_records_apart",
         include_str!("../migrations/20261130200000_records_apart.sql"),
     ),
+    (
+        "20261201010000_remembered_probes",
+        include_str!("../migrations/20261201010000_remembered_probes.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

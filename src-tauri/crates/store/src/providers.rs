@@ -381,6 +381,47 @@ impl Database {
     }
 
     /// The saved profile (JSON) of a provider.
+    /// What discovery's probes found for `provider_id`, as saved with its profile, with the
+    /// digest of the documents they were found with and when they were probed; `None` when
+    /// nothing probed is remembered.
+    pub fn remembered_probes(
+        &self,
+        provider_id: i64,
+    ) -> Result<Option<RememberedProbes>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT documents_digest, probed_at, profile, notes FROM provider_profiles
+                  WHERE provider_id = ?1 AND documents_digest IS NOT NULL
+                    AND probed_at IS NOT NULL",
+            )?
+            .query_row([provider_id], |r| {
+                Ok(RememberedProbes {
+                    digest: r.get(0)?,
+                    probed_at: r.get(1)?,
+                    profile: r.get(2)?,
+                    notes: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Remembers that the profile saved for `provider_id` was probed just now with documents
+    /// of `digest`; `None` forgets it (the next discovery probes again).
+    pub fn remember_probes(
+        &self,
+        provider_id: i64,
+        digest: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE provider_profiles SET documents_digest = ?2,
+                    probed_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END
+              WHERE provider_id = ?1",
+            params![provider_id, digest, crate::now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
     pub fn provider_profile(&self, provider_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
@@ -388,6 +429,18 @@ impl Database {
             .query_row([provider_id], |r| r.get(0))
             .optional()?)
     }
+}
+
+/// A provider's profile as probed, remembered for the next discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RememberedProbes {
+    /// The digest of the documents the probes were sent with.
+    pub digest: String,
+    /// When (RFC 3339).
+    pub probed_at: String,
+    /// The profile (JSON) and the notes (JSON list) they gave.
+    pub profile: String,
+    pub notes: String,
 }
 
 #[cfg(test)]

@@ -451,6 +451,10 @@ impl Desk {
             &serde_json::to_string(&discovery.profile).unwrap_or_default(),
             &serde_json::to_string(&discovery.notes).unwrap_or_default(),
         )?;
+        // Probed just now: what the next sync reuses (see `providers::probes`).
+        let digest = (discovery.probes == scim_client::Probes::Sent)
+            .then(|| crate::providers::probes::documents_digest(&discovery, preset));
+        db.remember_probes(row.id, digest.as_deref())?;
         Ok(report)
     }
 

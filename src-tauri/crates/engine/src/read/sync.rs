@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use desk_store::SnapshotWriter;
-use scim_client::{discover, ListQuery, MembersRead, Pager};
+use scim_client::{ListQuery, MembersRead, Pager};
 use serde::Serialize;
 use serde_json::{json, Value};
 use ts_rs::TS;
@@ -189,7 +189,27 @@ impl Desk {
     /// snapshot (`meta.lastModified ge` the newest time it holds, in the provider's own clock),
     /// plus the list of ids to find deletions. Falls back to a full sync when the provider
     /// cannot filter on lastModified, hides group members, or has no snapshot yet.
+    /// A sync that fails (not one cancelled) forgets the provider's remembered probe findings:
+    /// the next one probes again, in case the provider changed how it behaves.
     pub async fn sync_with(
+        &self,
+        name: &str,
+        incremental: bool,
+        cancel: &CancelFlag,
+        progress: &(dyn Fn(SyncProgress) + Send + Sync),
+    ) -> Result<SyncReport, DeskError> {
+        let result = self.sync_reading(name, incremental, cancel, progress).await;
+        if let Err(e) = &result {
+            if !matches!(e, DeskError::Cancelled) {
+                if let Ok(row) = self.db().and_then(|db| Ok(db.provider(name)?)) {
+                    self.forget_probes(row.id)?;
+                }
+            }
+        }
+        result
+    }
+
+    async fn sync_reading(
         &self,
         name: &str,
         incremental: bool,
@@ -206,13 +226,7 @@ impl Desk {
         };
         meter.report("Reading the provider's configuration", 0, 0, None);
         let preset = self.preset(name)?;
-        let discovery = discover(&client, preset).await?;
-        self.db()?.save_provider_profile(
-            row.id,
-            &crate::providers::profiles::preset_name(preset),
-            &serde_json::to_string(&discovery.profile).unwrap_or_default(),
-            &serde_json::to_string(&discovery.notes).unwrap_or_default(),
-        )?;
+        let discovery = self.discover_remembering(row.id, &client, preset).await?;
         // The person's overrides win over what was detected.
         let profile = self.with_overrides(name, discovery.profile.clone())?;
         let client = client.with_headers(profile.required_headers.clone());
