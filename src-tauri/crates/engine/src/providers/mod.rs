@@ -4,7 +4,7 @@
 
 pub(crate) mod demo;
 pub mod learned;
-pub(crate) mod probes;
+mod probes;
 pub mod profiles;
 mod registry;
 pub mod secrets;

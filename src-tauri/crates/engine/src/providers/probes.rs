@@ -57,6 +57,18 @@ impl Desk {
             Some((profile, notes))
         })
         .await?;
+        self.save_discovery(provider_id, preset, &discovery)?;
+        Ok(discovery)
+    }
+
+    /// Saves the profile and notes `discovery` found for `provider_id`, and remembers its
+    /// probe findings when it sent probes (forgets them when it could not).
+    pub(crate) fn save_discovery(
+        &self,
+        provider_id: i64,
+        preset: scim_client::Preset,
+        discovery: &scim_client::Discovery,
+    ) -> Result<(), DeskError> {
         let db = self.db()?;
         db.save_provider_profile(
             provider_id,
@@ -66,12 +78,12 @@ impl Desk {
         )?;
         match discovery.probes {
             scim_client::Probes::Sent => {
-                db.remember_probes(provider_id, Some(&documents_digest(&discovery, preset)))?
+                db.remember_probes(provider_id, Some(&documents_digest(discovery, preset)))?
             }
             scim_client::Probes::NotSent => db.remember_probes(provider_id, None)?,
             scim_client::Probes::Remembered => {}
         }
-        Ok(discovery)
+        Ok(())
     }
 
     /// Forgets provider `provider_id`'s remembered probe findings: the next discovery probes.

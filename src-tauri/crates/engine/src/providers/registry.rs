@@ -443,18 +443,9 @@ impl Desk {
         let effective = self.with_overrides(name, discovery.profile.clone())?;
         report.capabilities = capabilities_of(&effective);
         report.learned = self.learned_facts(name)?;
-        let db = self.db()?;
-        let row = db.provider(name)?;
-        db.save_provider_profile(
-            row.id,
-            &crate::providers::profiles::preset_name(preset),
-            &serde_json::to_string(&discovery.profile).unwrap_or_default(),
-            &serde_json::to_string(&discovery.notes).unwrap_or_default(),
-        )?;
+        let row = self.db()?.provider(name)?;
         // Probed just now: what the next sync reuses (see `providers::probes`).
-        let digest = (discovery.probes == scim_client::Probes::Sent)
-            .then(|| crate::providers::probes::documents_digest(&discovery, preset));
-        db.remember_probes(row.id, digest.as_deref())?;
+        self.save_discovery(row.id, preset, &discovery)?;
         Ok(report)
     }
 
