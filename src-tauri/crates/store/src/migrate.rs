@@ -79,6 +79,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "20261201010000_remembered_probes",
         include_str!("../migrations/20261201010000_remembered_probes.sql"),
     ),
+    (
+        "20261201040000_fewer_indexes",
+        include_str!("../migrations/20261201040000_fewer_indexes.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {

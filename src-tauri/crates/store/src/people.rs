@@ -6,6 +6,13 @@ use rusqlite::{params, Row};
 
 use crate::{now_rfc3339, os_user, Database, StoreError};
 
+/// A copy's group named `?2` in any case, by the groups' name index (`resources_group_name`).
+/// `+id`: the key index must not be walked for the order; the name index finds the few rows,
+/// which are then ordered.
+const GROUP_NAMED: &str = "SELECT id, display_name FROM resources
+     WHERE snapshot_id = ?1 AND kind = 'Group' AND display_name = ?2 COLLATE NOCASE
+     ORDER BY +id LIMIT 1";
+
 /// A user account of a copy, with the columns people are linked and compared by.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AccountRow {
@@ -113,6 +120,7 @@ impl Database {
     }
 
     /// The group of a copy whose name is `name` (any case): (id, name as written there).
+    /// (See [`GROUP_NAMED`].)
     pub fn group_id_named(
         &self,
         snapshot_id: i64,
@@ -121,12 +129,9 @@ impl Database {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn
-            .query_row(
-                "SELECT id, display_name FROM resources WHERE snapshot_id = ?1 AND kind = 'Group'
-                   AND display_name = ?2 COLLATE NOCASE ORDER BY id LIMIT 1",
-                params![snapshot_id, name.trim()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row(GROUP_NAMED, params![snapshot_id, name.trim()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?)
     }
 
@@ -259,6 +264,69 @@ mod tests {
             .unwrap();
         db.delete_provider("B").unwrap();
         assert!(db.person_decisions().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_group_found_by_name_searches_an_index_that_holds_groups_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = crate::file::keyed(&dir.path().join("g.sqlite3"));
+        let db = Database::open(&file).unwrap();
+        let p = db
+            .insert_provider(&NewProvider::without_auth("A", "http://127.0.0.1:1/v2"))
+            .unwrap();
+        let mut w = crate::SnapshotWriter::begin(&file, p.id, "full").unwrap();
+        w.add_users(&[
+            json!({"id": "u1", "userName": "ada", "displayName": "Sales"}),
+            json!({"id": "u2", "userName": "bob", "displayName": "Bob"}),
+        ])
+        .unwrap();
+        w.add_groups(&[
+            json!({"id": "g1", "displayName": "Sales"}),
+            json!({"id": "g2", "displayName": "Finance"}),
+        ])
+        .unwrap();
+        let snap = w.finish(true, &json!({})).unwrap().id;
+        // A user with the same display name is not a group.
+        assert_eq!(
+            db.group_id_named(snap, " sales ").unwrap(),
+            Some(("g1".to_string(), "Sales".to_string()))
+        );
+        assert_eq!(db.group_id_named(snap, "Bob").unwrap(), None);
+        let plan: Vec<String> = db
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {GROUP_NAMED}"))
+            .unwrap()
+            .query_map(params![snap, "sales"], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("USING INDEX resources_group_name")),
+            "{plan:?}"
+        );
+        // The index holds the groups only: writing users does not touch it.
+        let entries: i64 = db
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM resources INDEXED BY resources_group_name
+                  WHERE snapshot_id = ?1 AND kind = 'Group' AND display_name IS NOT NULL",
+                [snap],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(entries, 2);
+        // The indexes a user's row goes into: its key, its user name (and the search index).
+        let mut indexes: Vec<String> = db
+            .conn()
+            .prepare("SELECT name FROM pragma_index_list('resources') WHERE partial = 0")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        indexes.sort();
+        assert_eq!(indexes, ["resources_key", "resources_user_name"]);
     }
 
     #[test]

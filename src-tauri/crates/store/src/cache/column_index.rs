@@ -483,8 +483,7 @@ impl Database {
             let key = self.index_key(q.snapshot_id, q.kind)?;
             if self.indexes.current(&key).is_none()
                 && (q.offset < FROM_THE_TOP
-                    || (walked_in_order(q.kind, q.sort)
-                        && lock(&self.indexes.building).contains(&key)))
+                    || (walked_in_order(q.sort) && lock(&self.indexes.building).contains(&key)))
             {
                 return Ok(None);
             }
@@ -678,7 +677,7 @@ mod tests {
             for sort in sorts_of {
                 for reversed in [false, true] {
                     assert_eq!(
-                        walked_in_order(kind, sort),
+                        walked_in_order(sort),
                         !sorts(&db, kind, sort, reversed),
                         "{kind:?} sorted by {sort:?}, from the end: {reversed}"
                     );

@@ -99,12 +99,34 @@ pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:ente
 
 pub(crate) fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
     let m = v.as_object()?;
-    m.get(key).or_else(|| {
-        m.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
+    // A record's objects hold a few to a few dozen keys: one pass comparing them (lengths
+    // first) costs less than hashing the key, and a missing key needed the pass anyway. An
+    // exact match wins over one differing only in case.
+    if m.len() > SCANNED_KEYS {
+        return m.get(key).or_else(|| {
+            m.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        });
+    }
+    let mut folded = None;
+    for (k, v) in m {
+        if k.len() != key.len() {
+            continue;
+        }
+        if k == key {
+            return Some(v);
+        }
+        if folded.is_none() && k.eq_ignore_ascii_case(key) {
+            folded = Some(v);
+        }
+    }
+    folded
 }
+
+/// Up to this many keys, [`get_ci`] compares keys instead of hashing (sample users have about
+/// 20 at the top; a SipHash of a key costs about as much as 20 length comparisons).
+const SCANNED_KEYS: usize = 48;
 
 pub(crate) fn s(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -186,4 +208,50 @@ pub fn phone_search(input: &str) -> Option<String> {
         .all(|c| c.is_ascii_digit() || " +-.()/".contains(c));
     let d = digits(t);
     (phone_like && d.len() >= 4).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_key_is_found_in_any_case_and_an_exact_match_wins_in_small_and_large_objects() {
+        let small = json!({"USERNAME": "upper", "userName": "exact", "Title": "Boss"});
+        assert_eq!(get_ci(&small, "userName"), Some(&json!("exact")));
+        assert_eq!(get_ci(&small, "username"), Some(&json!("upper")));
+        assert_eq!(get_ci(&small, "title"), Some(&json!("Boss")));
+        assert_eq!(get_ci(&small, "titles"), None);
+        assert_eq!(get_ci(&json!("not an object"), "title"), None);
+
+        let mut large = serde_json::Map::new();
+        for i in 0..(SCANNED_KEYS + 10) {
+            large.insert(format!("k{i}"), json!(i));
+        }
+        large.insert("USERNAME".into(), json!("upper"));
+        large.insert("userName".into(), json!("exact"));
+        let large = Value::Object(large);
+        assert_eq!(get_ci(&large, "userName"), Some(&json!("exact")));
+        assert_eq!(get_ci(&large, "Username"), Some(&json!("upper")));
+        assert_eq!(get_ci(&large, "K3"), Some(&json!(3)));
+        assert_eq!(get_ci(&large, "missing"), None);
+    }
+
+    #[test]
+    fn the_columns_of_a_record_written_in_other_cases_are_extracted() {
+        let e = extract(&json!({
+            "ID": "u1", "USERNAME": "ada", "Name": {"GivenName": "Ada"},
+            "Emails": [{"Value": "a@x.org"}, {"value": "b@x.org", "Primary": true}],
+            (ENTERPRISE): {"Department": "R&D", "MANAGER": {"value": "m1"}},
+            "active": "False"
+        }));
+        assert_eq!(e.id, "u1");
+        assert_eq!(e.user_name.as_deref(), Some("ada"));
+        assert_eq!(e.given_name.as_deref(), Some("Ada"));
+        assert_eq!(e.email.as_deref(), Some("b@x.org"));
+        assert_eq!(e.emails.as_deref(), Some("a@x.org\nb@x.org"));
+        assert_eq!(e.department.as_deref(), Some("R&D"));
+        assert_eq!(e.manager_id.as_deref(), Some("m1"));
+        assert_eq!(e.active, Some(false));
+    }
 }

@@ -128,7 +128,7 @@ impl Database {
         // entries, not 900,000.
         let (offset, limit) = (q.offset, q.limit);
         let from_end =
-            whole.is_some_and(|n| offset > n.max(0) as u64 / 2) && walked_in_order(q.kind, q.sort);
+            whole.is_some_and(|n| offset > n.max(0) as u64 / 2) && walked_in_order(q.sort);
         let (order, offset, limit) = match (from_end, whole) {
             (true, Some(n)) => {
                 let n = n.max(0) as u64;
@@ -207,14 +207,13 @@ pub(super) fn ordered(kind: Kind, sort: Option<(&str, bool)>, reversed: bool) ->
 }
 
 /// Whether SQLite reads a list of `kind` in the order `sort` from one of its indexes (no sort
-/// step), forwards or backwards: ascending user names (`resources_user_name`) and people's
-/// display names (`resources_display`), ties in rowid order as the index keeps them. (Rowid
-/// order is not: SQLite finds a copy's rows by an index, then sorts them.)
-pub(crate) fn walked_in_order(kind: Kind, sort: Option<(&str, bool)>) -> bool {
+/// step), forwards or backwards: ascending user names (`resources_user_name`), ties in rowid
+/// order as the index keeps them. (Rowid order is not: SQLite finds a copy's rows by an index,
+/// then sorts them. Display names have no index a sync would pay for on every user.)
+pub(crate) fn walked_in_order(sort: Option<(&str, bool)>) -> bool {
     match sort.filter(|(c, _)| is_sort_key(c)) {
         None => false,
         Some(("user_name", false)) => true,
-        Some(("display_name", false)) => kind == Kind::User,
         Some(_) => false,
     }
 }
