@@ -206,16 +206,12 @@ pub(super) fn ordered(kind: Kind, sort: Option<(&str, bool)>, reversed: bool) ->
     }
 }
 
-/// Whether SQLite reads a list of `kind` in the order `sort` from one of its indexes (no sort
+/// Whether SQLite reads a list in the order `sort` from one of its indexes (no sort
 /// step), forwards or backwards: ascending user names (`resources_user_name`), ties in rowid
 /// order as the index keeps them. (Rowid order is not: SQLite finds a copy's rows by an index,
 /// then sorts them. Display names have no index a sync would pay for on every user.)
 pub(crate) fn walked_in_order(sort: Option<(&str, bool)>) -> bool {
-    match sort.filter(|(c, _)| is_sort_key(c)) {
-        None => false,
-        Some(("user_name", false)) => true,
-        Some(_) => false,
-    }
+    matches!(sort, Some(("user_name", false)))
 }
 
 impl Database {
